@@ -1,0 +1,89 @@
+# callbench — build, test, bench, run.
+# Every dependency comes through pkg-config; scripts/install-deps.sh installs
+# the Debian packages that provide them.
+
+CC      ?= cc
+PKGS    := vpx opus libsrtp2 jansson
+TPKGS   := cunit
+CSTD    := -std=gnu11
+WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter
+OPT     ?= -O2 -g
+CFLAGS  += $(CSTD) $(WARN) $(OPT) -pthread -Iharness -MMD -MP
+ifdef WERROR
+CFLAGS  += -Werror
+endif
+
+BUILD   := build
+LIB     := $(BUILD)/libcallbench.a
+BIN     := $(BUILD)/callbench
+TESTBIN := $(BUILD)/callbench-tests
+
+LIB_SRC  := $(sort $(wildcard harness/*/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+BIN_SRC  := $(sort $(wildcard bench/*.c))
+BIN_OBJ  := $(BIN_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/runner.o
+SUITES   := $(patsubst tests/test_%.c,%,$(TEST_SRC))
+
+.PHONY: all deps run test check bench clean format
+
+all: deps-stamp $(BIN) $(TESTBIN)
+
+# Install missing Debian packages once; the stamp is refreshed by `make deps`.
+deps:
+	@scripts/install-deps.sh
+	@mkdir -p $(BUILD) && touch $(BUILD)/.deps
+deps-stamp: $(BUILD)/.deps
+$(BUILD)/.deps: scripts/install-deps.sh
+	@scripts/install-deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm
+T_CFLAGS   = $(shell pkg-config --cflags $(TPKGS))
+T_LIBS     = $(shell pkg-config --libs $(TPKGS))
+
+$(BUILD)/%.o: %.c | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(T_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BIN_OBJ) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $(BIN_OBJ) $(LIB) $(PKG_LIBS) -pthread
+
+# The runner registers every tests/test_<name>.c through cb_suite_<name>().
+$(BUILD)/tests/suites.inc: $(TEST_SRC) Makefile
+	@mkdir -p $(dir $@)
+	@printf '%s\n' $(foreach s,$(SUITES),"SUITE($(s))") > $@.tmp && mv $@.tmp $@
+$(BUILD)/tests/runner.o: tests/runner.c $(BUILD)/tests/suites.inc
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I$(BUILD)/tests $(PKG_CFLAGS) $(T_CFLAGS) -c $< -o $@
+
+$(TESTBIN): $(TEST_OBJ) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(PKG_LIBS) $(T_LIBS) -pthread
+
+# The main job: a default 10-second loopback call that writes a report under
+# results/ (results/latest points at it).  Pass options with ARGS="...".
+run: all
+	$(BIN) run $(ARGS)
+
+# The test suite.  CB_TEST_FILTER=<suite> runs one suite.
+test: all
+	$(TESTBIN)
+
+check: test
+
+bench: all
+	$(BIN) bench $(ARGS)
+
+format:
+	clang-format -i harness/*/*.[ch] bench/*.[ch] tests/*.[ch]
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(LIB_OBJ:.o=.d) $(BIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

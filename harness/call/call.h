@@ -1,0 +1,122 @@
+/*
+ * call.h — one loopback call: a sender endpoint and a receiver endpoint that
+ * share nothing but the transport, the settings they agreed (as an offer and
+ * answer would) and the clock.  cb_call_run() runs it to the end (or until
+ * *stop becomes non-zero) and fills a cb_run_result that the report writers
+ * turn into files.
+ */
+#ifndef CB_CALL_CALL_H
+#define CB_CALL_CALL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "measure/record.h"
+#include "measure/stats.h"
+#include "srtp/srtp.h"
+
+struct cb_call_cfg {
+	double duration_s;	/**< media time to capture */
+	int video, audio;	/**< 1 = the track is on */
+	int width, height;
+	int fps;
+	int video_kbps;
+	int audio_kbps;
+	int keyint;		/**< frames between key frames */
+	int speed;		/**< VP8 cpu-used */
+	int opus_complexity;
+	int audio_frame_ms;	/**< 20 */
+	int mark_period_ms;	/**< audio mark spacing, 100 */
+	char video_codec[16];	/**< "vp8" */
+	char audio_codec[16];	/**< "opus" */
+	enum cb_srtp_profile srtp;
+	char transport[16];	/**< "udp" */
+	int mtu;		/**< bytes of SRTP packet, max; 1200 */
+	double verdict_pct;	/**< percentile whose band is the verdict: 95 */
+	uint64_t seed;
+	char out_dir[256];	/**< parent folder of run folders: "results" */
+	char run_id[64];	/**< "" = made from the date and seed */
+};
+
+/** Fill `cfg` with the defaults (640x480@30 VP8 1000 kbps, Opus 32 kbps, 10 s). */
+void cb_call_cfg_default(struct cb_call_cfg *cfg);
+
+enum cb_run_status { CB_RUN_COMPLETE = 0, CB_RUN_INTERRUPTED, CB_RUN_FAILED };
+const char *cb_run_status_name(enum cb_run_status s);
+
+/** Everything measured for one media (track). */
+struct cb_media_result {
+	enum cb_media media;
+	int enabled;
+	char codec[16];
+	/* frame counts along the path */
+	uint64_t captured, encoded, sent, received, decoded, identified, mismatches;
+	/* audio: marks in the captured audio and marks found in the decoded audio */
+	uint64_t marks_sent, marks_identified;
+	/* packets */
+	uint64_t packets_sent, packets_received, packets_rejected, packets_lost;
+	uint64_t rejected_auth, rejected_replay, rejected_malformed;
+	uint64_t bytes_sent;		/**< SRTP bytes on the wire */
+	uint64_t payload_bytes;		/**< encoded media bytes */
+	double target_kbps, achieved_kbps; /**< achieved: encoded media bits / media seconds */
+	double algo_ms;			/**< audio: median framing + look-ahead share; NaN video */
+	struct cb_dist e2e;		/**< content-measured end-to-end, ms */
+	struct cb_dist stage[CB_SG_COUNT];
+	enum cb_band verdict;		/**< band of the e2e percentile cfg.verdict_pct */
+	double verdict_ms;		/**< that percentile's value */
+	struct cb_frame_log frames;
+	/** Mismatches to show: content read vs frame from the RTP timestamp (first few). */
+	struct {
+		uint32_t expected, found;
+	} mismatch_examples[8];
+	size_t n_mismatch_examples;
+};
+
+#define CB_MAX_VERSIONS 8
+
+struct cb_run_result {
+	struct cb_call_cfg cfg;
+	char run_id[64];
+	char started_utc[32];		/**< ISO 8601 wall time the run began */
+	enum cb_run_status status;
+	char error[256];		/**< why a failed run failed */
+	char clock[16];			/**< "real" */
+	double wall_s;			/**< how long the run took */
+	double media_s;			/**< media time actually captured */
+	struct {
+		char name[24];
+		char version[64];
+	} versions[CB_MAX_VERSIONS];
+	int n_versions;
+	struct cb_media_result video, audio;
+	struct cb_packet_log packets;
+};
+
+void cb_run_result_free(struct cb_run_result *r);
+
+/** Progress, called from the call's control thread about 4 times a second. */
+struct cb_call_progress {
+	double media_s, duration_s;
+	uint64_t video_frames_identified, audio_marks_identified;
+	double last_video_ms, last_audio_ms; /* latest content-measured latency, NaN if none */
+};
+
+struct cb_call_hooks {
+	struct cb_logger log;
+	void (*progress)(void *user, const struct cb_call_progress *p);
+	void *user;
+	/** Non-zero stops the call early; the result is then marked interrupted. */
+	const atomic_int *stop;
+};
+
+/**
+ * Run one call.  Returns 0 when a result was produced (complete,
+ * interrupted or failed part-way: look at res->status) and a negative error
+ * when nothing could start (bad settings).  res is always safe to free.
+ */
+int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks,
+		struct cb_run_result *res);
+
+#endif

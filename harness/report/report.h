@@ -1,0 +1,44 @@
+/*
+ * report.h — turn a cb_run_result into the files of a run folder.
+ *
+ * <out_dir>/<run_id>/
+ *   summary.json   versioned schema (see report/SCHEMA.md), every figure
+ *   frames.csv     one row per frame, every stamp
+ *   packets.csv    one row per RTP packet
+ *   report.md      verdict, tables, plots embedded
+ *   latency.{png,svg}, cdf.{png,svg}, stages.{png,svg}   gnuplot plots
+ * and <out_dir>/latest -> <run_id>.
+ *
+ * Every file is written under a temporary name and renamed into place, so a
+ * reader never sees half a file.  Plots need gnuplot; without it the report
+ * says so and everything else is still written.
+ */
+#ifndef CB_REPORT_REPORT_H
+#define CB_REPORT_REPORT_H
+
+#include <stddef.h>
+
+#include "base/log.h"
+#include "call/call.h"
+
+#define CB_SUMMARY_SCHEMA "callbench.summary/1"
+
+/**
+ * Write the whole run folder.  `dir_out` (may be NULL) receives its path.
+ * Returns 0, or a negative error naming the first file that failed (logged).
+ */
+int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log, char *dir_out,
+		    size_t dir_len);
+
+/** Individual writers (used by cb_report_write, and by tests). */
+int cb_report_summary_json(const struct cb_run_result *res, const char *path);
+int cb_report_frames_csv(const struct cb_run_result *res, const char *path);
+int cb_report_packets_csv(const struct cb_run_result *res, const char *path);
+int cb_report_markdown(const struct cb_run_result *res, const char *path, int have_plots);
+/** Run gnuplot for the plots into `dir`; CB_E_EXTERNAL if gnuplot failed or is missing. */
+int cb_report_plots(const struct cb_run_result *res, const char *dir, const struct cb_logger *log);
+
+/** Write `len` bytes to `path` atomically (temporary name, fsync, rename). */
+int cb_write_file_atomic(const char *path, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * The one CUnit runner.  Every tests/test_<name>.c defines
+ * `int cb_suite_<name>(void)`, which adds its suite; the Makefile lists them
+ * in suites.inc.  CB_TEST_FILTER=<name> runs only that suite.
+ * Exits non-zero on any failure.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#define SUITE(name) int cb_suite_##name(void);
+#include "suites.inc"
+#undef SUITE
+
+struct suite_entry {
+	const char *name;
+	int (*add)(void);
+};
+
+static const struct suite_entry suites[] = {
+#define SUITE(name) {#name, cb_suite_##name},
+#include "suites.inc"
+#undef SUITE
+	{NULL, NULL},
+};
+
+int main(void)
+{
+	const char *filter = getenv("CB_TEST_FILTER");
+	unsigned failed, run;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	for (const struct suite_entry *s = suites; s->name; s++) {
+		if (filter && *filter && strcmp(filter, s->name) != 0)
+			continue;
+		if (s->add() != 0) {
+			fprintf(stderr, "runner: could not register suite %s: %s\n", s->name,
+				CU_get_error_msg());
+			CU_cleanup_registry();
+			return 2;
+		}
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
+	run = CU_get_number_of_tests_run();
+	printf("\n%u passed, %u failed\n", run - CU_get_number_of_tests_failed(),
+	       CU_get_number_of_tests_failed());
+	CU_cleanup_registry();
+	return failed ? 1 : (run ? 0 : 1);
+}
