@@ -23,7 +23,8 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 BIN_SRC  := $(sort $(wildcard bench/*.c))
 BIN_OBJ  := $(BIN_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
-TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/runner.o
+TEST_AUX := $(filter-out tests/runner.c $(TEST_SRC),$(sort $(wildcard tests/*.c)))
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o) $(TEST_AUX:%.c=$(BUILD)/%.o) $(BUILD)/tests/runner.o
 SUITES   := $(patsubst tests/test_%.c,%,$(TEST_SRC))
 
 .PHONY: all deps run test check bench clean format

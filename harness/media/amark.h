@@ -57,11 +57,26 @@ int cb_amark_detector_open(struct cb_amark_detector **out, const struct cb_amark
  * the room on entry and the count written on return.  A mark is reported
  * once, as soon as all of it has been fed; marks the detector cannot
  * identify are not reported.  The absolute index k is resolved from the
- * identity (k mod CB_AMARK_IDS) as the candidate nearest to
- * out_sample / period (the mark cannot come out before it went in).
+ * identity (k mod CB_AMARK_IDS) as the largest k with that identity and
+ * k * period <= out_sample + period / 2 (the mark cannot come out before it
+ * went in, give or take half a period); a mark with no such k is dropped.
+ * So delays from -period/2 up to CB_AMARK_IDS * period - period/2 resolve.
+ *
+ * Hits that do not fit in `hits` are kept (up to 64) and returned by the
+ * next call; if even those overflow, the oldest are lost and the call
+ * returns CB_E_NOSPACE after consuming all of `pcm`.
  */
 int cb_amark_detector_feed(struct cb_amark_detector *d, const int16_t *pcm, size_t n,
 			   struct cb_amark_hit *hits, size_t *nhits);
+/**
+ * Advance the stream by `n` samples as if `n` zero samples had been fed,
+ * without the cost of scanning them (a receiver that joins late, a gap, or a
+ * test that starts at a high mark index).  Hits as for
+ * cb_amark_detector_feed(): a mark that was still open is completed by the
+ * zeros and may be reported here.
+ */
+int cb_amark_detector_skip(struct cb_amark_detector *d, uint64_t n, struct cb_amark_hit *hits,
+			   size_t *nhits);
 void cb_amark_detector_close(struct cb_amark_detector *d);
 
 #endif

@@ -38,6 +38,24 @@ int cb_report_markdown(const struct cb_run_result *res, const char *path, int ha
 /** Run gnuplot for the plots into `dir`; CB_E_EXTERNAL if gnuplot failed or is missing. */
 int cb_report_plots(const struct cb_run_result *res, const char *dir, const struct cb_logger *log);
 
+/**
+ * The run's time origin: the earliest CAPTURED stamp over both media (the
+ * earliest stamp of any kind if nothing was captured; 0 if nothing at all).
+ * Every time in frames.csv, packets.csv and the plots is relative to it.
+ */
+cb_ns cb_run_t0(const struct cb_run_result *res);
+
+/**
+ * Fill the figures of `m` that follow from its frame log and the run's packet
+ * log (`pk`, may be NULL): frame counts, mismatches, e2e and stage
+ * distributions, algo_ms (median), the verdict at percentile `verdict_pct`
+ * and, from `pk`, the packet counts and bytes_sent.  marks_sent,
+ * marks_identified, target/achieved bitrate and the mismatch examples are
+ * left to the caller.  0, or -ENOMEM.
+ */
+int cb_media_result_compute(struct cb_media_result *m, const struct cb_packet_log *pk,
+			    double verdict_pct);
+
 /** Write `len` bytes to `path` atomically (temporary name, fsync, rename). */
 int cb_write_file_atomic(const char *path, const void *data, size_t len);
 

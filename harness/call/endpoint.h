@@ -1,0 +1,121 @@
+/*
+ * endpoint.h — the two ends of a call, as the call module drives them.
+ * Internal to harness/call: the sender and receiver share nothing but the
+ * transport and the session they agreed on before the call (this struct
+ * stands in for an SDP offer/answer and an SDES key exchange).
+ */
+#ifndef CB_CALL_ENDPOINT_H
+#define CB_CALL_ENDPOINT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "call/call.h"
+#include "codec/codec.h"
+#include "media/amark.h"
+#include "rtp/payload.h"
+#include "net/transport.h"
+
+#define CB_PT_VIDEO 96
+#define CB_PT_AUDIO 111
+
+/** What both ends agreed before the call (the "SDP"). */
+struct cb_session {
+	const struct cb_call_cfg *cfg;
+	struct cb_clock clock;
+	cb_ns t0;			/**< capture start: frame 0 / sample 0 (NTP-like) */
+	uint8_t key[CB_SRTP_MAX_KEY_LEN];
+	size_t key_len;
+	struct cb_amark_cfg marks;
+	int audio_frame_samples;
+	int opus_lookahead;		/**< samples; filled by the sender at set-up */
+	size_t max_payload;		/**< RTP payload budget under the MTU after SRTP */
+	const struct cb_logger *log;
+};
+
+/** Per-frame and per-packet records an end keeps for itself. */
+struct cb_track_log {
+	struct cb_frame_log frames;
+	struct cb_packet_log packets;
+};
+
+/* ---- sender ---- */
+
+struct cb_sender_track {
+	enum cb_media media;
+	int enabled;
+	struct cb_codec enc;
+	const struct cb_pay_ops *pay;
+	void *pay_priv;
+	uint32_t ssrc;
+	uint16_t seq;
+	uint32_t ts_base;
+	struct cb_track_log log;
+	pthread_t thread;
+	int started;
+	atomic_int done;
+};
+
+struct cb_sender {
+	const struct cb_session *ss;
+	struct cb_transport *tp;
+	struct cb_srtp *srtp;
+	pthread_mutex_t send_lock;	/* one SRTP session and one transport end, two tracks */
+	const atomic_int *stop;		/* the user's stop */
+	atomic_int abort;		/* an error in either track stops both */
+	atomic_uint_fast64_t packets_sent;
+	int err;
+	char errmsg[160];
+	struct cb_sender_track video, audio;
+	struct video_src_state *vsrc;	/* opaque media state (sender.c) */
+	struct audio_src_state *asrc;
+};
+
+int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_transport *tp,
+		   const atomic_int *stop);
+int cb_sender_start(struct cb_sender *s);
+/** 1 when both tracks have finished capturing (or failed). */
+int cb_sender_done(struct cb_sender *s);
+void cb_sender_join(struct cb_sender *s);
+void cb_sender_close(struct cb_sender *s);
+
+/* ---- receiver ---- */
+
+struct cb_rx_hit {
+	struct cb_amark_hit hit;
+	size_t rx_index;	/**< receiver audio record whose decode released out_sample */
+	cb_ns t_avail;		/**< when out_sample became available decoded */
+	cb_ns t_identified;
+};
+
+struct cb_receiver {
+	const struct cb_session *ss;
+	struct cb_transport *tp;
+	struct cb_srtp *srtp;
+	atomic_int stop;
+	pthread_t thread;
+	int started;
+	int err;
+	char errmsg[160];
+	struct cb_track_log video, audio;	/* frames: one per decoded/handled frame */
+	uint64_t *audio_stream_pos;		/* start sample of each audio record */
+	size_t audio_stream_cap;
+	struct cb_rx_hit *hits;
+	size_t n_hits, hits_cap;
+	uint64_t rejected_auth, rejected_replay, rejected_malformed, rtcp_ignored;
+	uint64_t decode_errors[2];
+	atomic_uint_fast64_t packets_seen;
+	/* live figures for progress, written by the receiver thread only */
+	atomic_uint_fast64_t video_identified, audio_identified;
+	atomic_int_fast64_t last_video_ns, last_audio_ns;
+	struct rx_state *st;		/* codecs, assembler, detector (receiver.c) */
+};
+
+int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct cb_transport *tp);
+int cb_receiver_start(struct cb_receiver *r);
+void cb_receiver_stop_join(struct cb_receiver *r);
+void cb_receiver_close(struct cb_receiver *r);
+
+#endif

@@ -1,0 +1,434 @@
+/*
+ * sender.c — the sending end: one thread per track, each capturing on the
+ * clock at the nominal rate, encoding, packetizing and protecting its frames
+ * and sending them through the shared transport end.
+ *
+ * Capture stamps are the nominal capture instants (t0 + n / fps for video;
+ * the end of each 20 ms buffer for audio), which is when a camera or a
+ * microphone hands the frame over.  The synthetic picture is rendered ahead
+ * of that instant so the harness's own rendering cost is not charged to the
+ * call; if the thread wakes late, the lateness shows as capture_wait.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/rng.h"
+#include "call/endpoint.h"
+#include "media/audio_source.h"
+#include "media/video_source.h"
+#include "rtp/rtp.h"
+#include "srtp/srtp.h"
+
+#define MAX_PKTS_PER_FRAME 512
+
+struct video_src_state {
+	struct cb_video_source *src;
+	struct cb_image img;
+};
+
+struct audio_src_state {
+	struct cb_audio_source *src;
+	int16_t *pcm;
+};
+
+static void sender_fail(struct cb_sender *s, int err, const char *what)
+{
+	pthread_mutex_lock(&s->send_lock);
+	if (!s->err) {
+		s->err = err;
+		snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what, cb_strerror(err));
+	}
+	pthread_mutex_unlock(&s->send_lock);
+	atomic_store(&s->abort, 1);
+}
+
+static int should_stop(struct cb_sender *s)
+{
+	return atomic_load(&s->abort) || (s->stop && atomic_load(s->stop));
+}
+
+/*
+ * Packetize, protect and send one encoded frame; fills the frame's
+ * packetized..last_sent stamps and the packet log.
+ */
+static int send_frame(struct cb_sender *s, struct cb_sender_track *t, struct cb_frame_rec *rec,
+		      const struct cb_packet_out *enc, uint32_t ts)
+{
+	const struct cb_session *ss = s->ss;
+	static const size_t room = CB_NET_MAX_PKT;
+	uint8_t(*bufs)[CB_NET_MAX_PKT];
+	struct cb_net_pkt pk[MAX_PKTS_PER_FRAME];
+	size_t n = 0;
+	int rc, last = 0;
+
+	bufs = malloc(sizeof(*bufs) * MAX_PKTS_PER_FRAME);
+	if (!bufs)
+		return -ENOMEM;
+	rc = t->pay->begin(t->pay_priv, enc->data, enc->len, enc->keyframe);
+	if (rc < 0)
+		goto out_free;
+	while (!last) {
+		struct cb_rtp_hdr h = {0};
+		size_t hl = room, pl;
+
+		if (n == MAX_PKTS_PER_FRAME) {
+			rc = CB_E_NOSPACE;
+			goto out_free;
+		}
+		h.pt = t->media == CB_MEDIA_VIDEO ? CB_PT_VIDEO : CB_PT_AUDIO;
+		h.seq = (uint16_t)(t->seq + n);
+		h.ts = ts;
+		h.ssrc = t->ssrc;
+		rc = cb_rtp_write(&h, bufs[n], &hl);
+		if (rc < 0)
+			goto out_free;
+		pl = room - hl - CB_SRTP_MAX_OVERHEAD;
+		rc = t->pay->next(t->pay_priv, ss->max_payload, bufs[n] + hl, &pl, &last);
+		if (rc < 0)
+			goto out_free;
+		if (rc == 0)
+			break;
+		if (last)
+			bufs[n][1] |= 0x80; /* RTP marker on the frame's last packet */
+		pk[n] = (struct cb_net_pkt){.data = bufs[n], .len = hl + pl};
+		n++;
+	}
+	rec->st[CB_ST_PACKETIZED] = cb_clock_now(&ss->clock);
+	rec->first_seq = t->seq;
+	rec->npackets = (uint16_t)n;
+
+	pthread_mutex_lock(&s->send_lock);
+	for (size_t i = 0; i < n; i++) {
+		size_t out = 0;
+		rc = cb_srtp_protect(s->srtp, pk[i].data, pk[i].len, room, &out);
+		if (rc < 0) {
+			pthread_mutex_unlock(&s->send_lock);
+			goto out_free;
+		}
+		pk[i].len = out;
+	}
+	rec->st[CB_ST_PROTECTED] = cb_clock_now(&ss->clock);
+	rec->st[CB_ST_FIRST_SENT] = rec->st[CB_ST_PROTECTED];
+	rc = cb_transport_send(s->tp, pk, n);
+	rec->st[CB_ST_LAST_SENT] = cb_clock_now(&ss->clock);
+	pthread_mutex_unlock(&s->send_lock);
+	if (rc < 0)
+		goto out_free;
+
+	for (size_t i = 0; i < n; i++) {
+		struct cb_packet_rec *p = cb_packet_log_add(&t->log.packets);
+		if (!p) {
+			rc = -ENOMEM;
+			goto out_free;
+		}
+		p->media = t->media;
+		p->seq = (uint16_t)(t->seq + i);
+		p->rtp_ts = ts;
+		p->size = (uint16_t)pk[i].len;
+		p->marker = i + 1 == n;
+		p->fate = i < (size_t)rc ? CB_PKT_DELIVERED : CB_PKT_LOST;
+		p->sent = i < (size_t)rc ? rec->st[CB_ST_LAST_SENT] : CB_NS_NONE;
+		p->received = CB_NS_NONE;
+	}
+	atomic_fetch_add(&s->packets_sent, (uint64_t)rc);
+	t->seq = (uint16_t)(t->seq + n);
+	rec->sent = (size_t)rc == n;
+	rc = 0;
+out_free:
+	free(bufs);
+	return rc;
+}
+
+static cb_ns video_due(const struct cb_session *ss, uint32_t n)
+{
+	const struct cb_call_cfg *c = ss->cfg;
+	return ss->t0 + (cb_ns)n * CB_NS_PER_S / c->fps;
+}
+
+static void *video_thread(void *arg)
+{
+	struct cb_sender *s = arg;
+	struct cb_sender_track *t = &s->video;
+	const struct cb_session *ss = s->ss;
+	const struct cb_call_cfg *c = ss->cfg;
+	cb_ns end = ss->t0 + (cb_ns)(c->duration_s * CB_NS_PER_S);
+	int rc;
+
+	rc = cb_video_source_render(s->vsrc->src, 0, &s->vsrc->img);
+	for (uint32_t n = 0; rc >= 0 && !should_stop(s); n++) {
+		cb_ns due = video_due(ss, n);
+		struct cb_packet_out out = {0};
+		struct cb_frame_rec *rec;
+		uint32_t ts;
+
+		if (due >= end)
+			break;
+		cb_clock_sleep_until(&ss->clock, due);
+		if (should_stop(s))
+			break;
+		rec = cb_frame_log_add(&t->log.frames, CB_MEDIA_VIDEO, n);
+		if (!rec) {
+			rc = -ENOMEM;
+			break;
+		}
+		ts = t->ts_base + (uint32_t)((uint64_t)n * 90000 / (uint64_t)c->fps);
+		rec->rtp_ts = ts;
+		rec->st[CB_ST_CAPTURED] = due;
+		rec->st[CB_ST_ENC_START] = cb_clock_now(&ss->clock);
+		rc = t->enc.ops->encode(t->enc.priv, &s->vsrc->img, (int64_t)ts, n == 0, &out);
+		rec->st[CB_ST_ENC_END] = cb_clock_now(&ss->clock);
+		if (rc < 0) {
+			sender_fail(s, rc, "video encoder");
+			break;
+		}
+		if (out.len) {
+			rec->encoded = 1;
+			rec->keyframe = (uint8_t)out.keyframe;
+			rec->bytes = (uint32_t)out.len;
+			rc = send_frame(s, t, rec, &out, ts);
+			if (rc < 0) {
+				sender_fail(s, rc, "video send");
+				break;
+			}
+		}
+		/* Render the next picture now, so it is ready at its instant. */
+		rc = cb_video_source_render(s->vsrc->src, n + 1, &s->vsrc->img);
+	}
+	if (rc < 0 && !s->err)
+		sender_fail(s, rc, "video source");
+	atomic_store(&t->done, 1);
+	return NULL;
+}
+
+static void *audio_thread(void *arg)
+{
+	struct cb_sender *s = arg;
+	struct cb_sender_track *t = &s->audio;
+	const struct cb_session *ss = s->ss;
+	const struct cb_call_cfg *c = ss->cfg;
+	const int fs = ss->audio_frame_samples;
+	uint64_t frames = (uint64_t)(c->duration_s * 1000.0 / c->audio_frame_ms + 1e-9);
+	int rc = 0;
+
+	for (uint32_t m = 0; m < frames && !should_stop(s); m++) {
+		/* Frame m holds samples [m*fs, (m+1)*fs): it is complete, and
+		 * handed over, when its last sample has been captured. */
+		cb_ns due = ss->t0 + (cb_ns)(m + 1) * c->audio_frame_ms * CB_NS_PER_MS;
+		struct cb_packet_out out = {0};
+		struct cb_frame_rec *rec;
+		uint32_t ts = t->ts_base + m * (uint32_t)fs;
+
+		rc = cb_audio_source_render(s->asrc->src, (uint64_t)m * fs, s->asrc->pcm, (size_t)fs);
+		if (rc < 0) {
+			sender_fail(s, rc, "audio source");
+			break;
+		}
+		cb_clock_sleep_until(&ss->clock, due);
+		if (should_stop(s))
+			break;
+		rec = cb_frame_log_add(&t->log.frames, CB_MEDIA_AUDIO, m);
+		if (!rec) {
+			sender_fail(s, -ENOMEM, "audio log");
+			break;
+		}
+		rec->rtp_ts = ts;
+		rec->st[CB_ST_CAPTURED] = due;
+		rec->st[CB_ST_ENC_START] = cb_clock_now(&ss->clock);
+		rc = t->enc.ops->encode(t->enc.priv, s->asrc->pcm, (int64_t)ts, 0, &out);
+		rec->st[CB_ST_ENC_END] = cb_clock_now(&ss->clock);
+		if (rc < 0) {
+			sender_fail(s, rc, "audio encoder");
+			break;
+		}
+		if (!out.len)
+			continue;
+		rec->encoded = 1;
+		rec->bytes = (uint32_t)out.len;
+		rc = send_frame(s, t, rec, &out, ts);
+		if (rc < 0) {
+			sender_fail(s, rc, "audio send");
+			break;
+		}
+	}
+	atomic_store(&t->done, 1);
+	return NULL;
+}
+
+static int track_open(struct cb_sender_track *t, enum cb_media media, const char *codec,
+		      const struct cb_codec_cfg *ccfg, struct cb_rng *rng)
+{
+	const struct cb_codec_ops *ops = cb_codec_find(codec);
+	int rc;
+
+	t->media = media;
+	if (!ops || ops->media != media)
+		return CB_E_NOTFOUND;
+	t->pay = cb_pay_find(ops->name);
+	if (!t->pay)
+		return CB_E_NOTFOUND;
+	t->pay_priv = calloc(1, t->pay->priv_size ? t->pay->priv_size : 1);
+	if (!t->pay_priv)
+		return -ENOMEM;
+	if (t->pay->init && (rc = t->pay->init(t->pay_priv)) < 0)
+		return rc;
+	rc = cb_encoder_open(&t->enc, ops, ccfg);
+	if (rc < 0)
+		return rc;
+	/* SSRC, first sequence number and timestamp base are random (RFC
+	 * 3550 §5.1) but drawn from the run's seed, so runs repeat. */
+	t->ssrc = (uint32_t)cb_rng_next(rng);
+	t->seq = (uint16_t)cb_rng_next(rng);
+	t->ts_base = (uint32_t)cb_rng_next(rng);
+	t->enabled = 1;
+	return 0;
+}
+
+int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_transport *tp,
+		   const atomic_int *stop)
+{
+	const struct cb_call_cfg *c = ss->cfg;
+	struct cb_rng rng;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->ss = ss;
+	s->tp = tp;
+	s->stop = stop;
+	pthread_mutex_init(&s->send_lock, NULL);
+	cb_rng_seed(&rng, c->seed ^ 0x53454e44ULL);
+	rc = cb_srtp_open(&s->srtp, c->srtp, ss->key, ss->key_len, CB_SRTP_OUTBOUND);
+	if (rc < 0)
+		return rc;
+	if (c->video) {
+		struct cb_codec_cfg cc = {
+			.bitrate_kbps = c->video_kbps,
+			.width = c->width,
+			.height = c->height,
+			.fps_num = c->fps,
+			.fps_den = 1,
+			.keyint = c->keyint,
+			.speed = c->speed,
+			.error_resilient = 1,
+			.threads = 1,
+		};
+		struct cb_video_source_cfg vc = {
+			.width = c->width,
+			.height = c->height,
+			.fps_num = c->fps,
+			.fps_den = 1,
+			.seed = (uint32_t)c->seed,
+		};
+		s->vsrc = calloc(1, sizeof(*s->vsrc));
+		if (!s->vsrc)
+			return -ENOMEM;
+		rc = cb_video_source_open(&s->vsrc->src, &vc);
+		if (rc < 0)
+			return rc;
+		rc = cb_image_alloc(&s->vsrc->img, c->width, c->height);
+		if (rc < 0)
+			return rc;
+		rc = track_open(&s->video, CB_MEDIA_VIDEO, c->video_codec, &cc, &rng);
+		if (rc < 0)
+			return rc;
+	}
+	if (c->audio) {
+		struct cb_codec_cfg cc = {
+			.bitrate_kbps = c->audio_kbps,
+			.sample_rate = 48000,
+			.channels = 1,
+			.frame_ms = c->audio_frame_ms,
+			.complexity = c->opus_complexity,
+		};
+		struct cb_audio_source_cfg ac = {
+			.sample_rate = 48000,
+			.frame_samples = ss->audio_frame_samples,
+			.marks = ss->marks,
+			.level_dbfs = -20.0,
+			.seed = (uint32_t)c->seed,
+		};
+		s->asrc = calloc(1, sizeof(*s->asrc));
+		if (!s->asrc)
+			return -ENOMEM;
+		rc = cb_audio_source_open(&s->asrc->src, &ac);
+		if (rc < 0)
+			return rc;
+		s->asrc->pcm = calloc((size_t)ss->audio_frame_samples, sizeof(int16_t));
+		if (!s->asrc->pcm)
+			return -ENOMEM;
+		rc = track_open(&s->audio, CB_MEDIA_AUDIO, c->audio_codec, &cc, &rng);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int cb_sender_start(struct cb_sender *s)
+{
+	int rc;
+
+	if (s->video.enabled) {
+		rc = pthread_create(&s->video.thread, NULL, video_thread, s);
+		if (rc)
+			return -rc;
+		s->video.started = 1;
+	} else {
+		atomic_store(&s->video.done, 1);
+	}
+	if (s->audio.enabled) {
+		rc = pthread_create(&s->audio.thread, NULL, audio_thread, s);
+		if (rc)
+			return -rc;
+		s->audio.started = 1;
+	} else {
+		atomic_store(&s->audio.done, 1);
+	}
+	return 0;
+}
+
+int cb_sender_done(struct cb_sender *s)
+{
+	return atomic_load(&s->video.done) && atomic_load(&s->audio.done);
+}
+
+void cb_sender_join(struct cb_sender *s)
+{
+	if (s->video.started)
+		pthread_join(s->video.thread, NULL);
+	if (s->audio.started)
+		pthread_join(s->audio.thread, NULL);
+	s->video.started = s->audio.started = 0;
+}
+
+static void track_close(struct cb_sender_track *t)
+{
+	cb_codec_close(&t->enc);
+	free(t->pay_priv);
+	t->pay_priv = NULL;
+	cb_frame_log_free(&t->log.frames);
+	cb_packet_log_free(&t->log.packets);
+}
+
+void cb_sender_close(struct cb_sender *s)
+{
+	if (!s->ss)
+		return;
+	cb_sender_join(s);
+	track_close(&s->video);
+	track_close(&s->audio);
+	if (s->vsrc) {
+		cb_video_source_close(s->vsrc->src);
+		cb_image_free(&s->vsrc->img);
+		free(s->vsrc);
+	}
+	if (s->asrc) {
+		cb_audio_source_close(s->asrc->src);
+		free(s->asrc->pcm);
+		free(s->asrc);
+	}
+	cb_srtp_close(s->srtp);
+	pthread_mutex_destroy(&s->send_lock);
+	s->ss = NULL;
+}

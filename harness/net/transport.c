@@ -1,0 +1,72 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "net/transport.h"
+
+static const struct cb_transport_ops *const transports[] = {
+	&cb_transport_udp,
+	NULL,
+};
+
+const struct cb_transport_ops *cb_transport_find(const char *name)
+{
+	for (size_t i = 0; transports[i]; i++)
+		if (strcmp(transports[i]->name, name) == 0)
+			return transports[i];
+	return NULL;
+}
+
+const struct cb_transport_ops *cb_transport_iterate(size_t *it)
+{
+	const struct cb_transport_ops *t = transports[*it];
+
+	if (t)
+		(*it)++;
+	return t;
+}
+
+int cb_transport_open_pair(const struct cb_transport_ops *ops, const struct cb_transport_cfg *cfg,
+			   struct cb_transport *a, struct cb_transport *b)
+{
+	int rc;
+
+	if (!ops || !cfg || !cfg->clock || !a || !b)
+		return -EINVAL;
+	memset(a, 0, sizeof(*a));
+	memset(b, 0, sizeof(*b));
+	a->priv = calloc(1, ops->priv_size);
+	if (!a->priv)
+		return -ENOMEM;
+	b->priv = calloc(1, ops->priv_size);
+	if (!b->priv) {
+		rc = -ENOMEM;
+		goto out_free_a;
+	}
+	a->ops = b->ops = ops;
+	rc = ops->open_pair(a->priv, b->priv, cfg);
+	if (rc < 0)
+		goto out_free_b;
+	return 0;
+
+out_free_b:
+	free(b->priv);
+	b->priv = NULL;
+	b->ops = NULL;
+out_free_a:
+	free(a->priv);
+	a->priv = NULL;
+	a->ops = NULL;
+	return rc;
+}
+
+void cb_transport_close(struct cb_transport *t)
+{
+	if (!t || !t->ops)
+		return;
+	t->ops->close(t->priv);
+	free(t->priv);
+	t->priv = NULL;
+	t->ops = NULL;
+}

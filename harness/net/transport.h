@@ -1,0 +1,89 @@
+/*
+ * transport.h — how packets travel between the two endpoints.
+ *
+ * One interface, several implementations chosen per run by name (this
+ * issue: "udp"; the roadmap adds "mem" and "xdp").  A transport is opened
+ * as a pair of ends, one per endpoint; each end sends to the other.  The
+ * packets are opaque bytes (SRTP): a transport never looks inside.
+ *
+ * Send and receive work in batches so implementations can use
+ * sendmmsg/recvmmsg or rings.  An end may be used by one receiving thread
+ * and one sending thread at once; several senders must serialise.
+ */
+#ifndef CB_NET_TRANSPORT_H
+#define CB_NET_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/clock.h"
+
+#define CB_NET_MAX_PKT 2048
+
+struct cb_net_pkt {
+	uint8_t *data;		/**< caller's buffer */
+	size_t len;		/**< send: bytes to send; recv: bytes received */
+	size_t cap;		/**< recv: room in data */
+	cb_ns t_recv;		/**< recv: when the application got it (run clock) */
+	cb_ns t_kernel;		/**< recv: kernel receive time (run clock), or CB_NS_NONE */
+};
+
+struct cb_transport_cfg {
+	const struct cb_clock *clock;	/**< stamps received packets */
+	int rcvbuf, sndbuf;		/**< socket buffer sizes; 0 = implementation default */
+};
+
+enum cb_transport_caps {
+	CB_NET_CAP_KERNEL_TS = 1 << 0,	/**< fills t_kernel */
+	CB_NET_CAP_ZERO_SYSCALL = 1 << 1, /**< no system call on the data path */
+	CB_NET_CAP_NEEDS_ROOT = 1 << 2,
+};
+
+struct cb_transport_ops {
+	const char *name;
+	const char *description;
+	size_t priv_size;
+	unsigned caps;
+	/** Open both ends; `a` and `b` are zeroed private states of priv_size. */
+	int (*open_pair)(void *a, void *b, const struct cb_transport_cfg *cfg);
+	/** Send up to n packets; returns the number sent (>= 0) or an error. */
+	int (*send)(void *self, const struct cb_net_pkt *pkts, size_t n);
+	/**
+	 * Receive up to n packets, waiting at most timeout_ms (0 = poll) for
+	 * the first.  Returns the number received, 0 on timeout, or an error.
+	 */
+	int (*recv)(void *self, struct cb_net_pkt *pkts, size_t n, int timeout_ms);
+	/** A line saying where this end is ("127.0.0.1:40122 -> 127.0.0.1:51877"). */
+	void (*describe)(void *self, char *buf, size_t len);
+	void (*close)(void *self);
+};
+
+struct cb_transport {
+	const struct cb_transport_ops *ops;
+	void *priv;
+};
+
+const struct cb_transport_ops *cb_transport_find(const char *name);
+const struct cb_transport_ops *cb_transport_iterate(size_t *it);
+
+/** Open a pair of ends of the named transport. CB_E_NOTFOUND for an unknown name. */
+int cb_transport_open_pair(const struct cb_transport_ops *ops, const struct cb_transport_cfg *cfg,
+			   struct cb_transport *a, struct cb_transport *b);
+
+static inline int cb_transport_send(struct cb_transport *t, const struct cb_net_pkt *p, size_t n)
+{
+	return t->ops->send(t->priv, p, n);
+}
+
+static inline int cb_transport_recv(struct cb_transport *t, struct cb_net_pkt *p, size_t n,
+				    int timeout_ms)
+{
+	return t->ops->recv(t->priv, p, n, timeout_ms);
+}
+
+/** Close one end; safe on a zeroed or already closed end. */
+void cb_transport_close(struct cb_transport *t);
+
+extern const struct cb_transport_ops cb_transport_udp;
+
+#endif

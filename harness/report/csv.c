@@ -1,0 +1,137 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/error.h"
+#include "report/report.h"
+
+/*
+ * Times are written in ms relative to the run's origin with 3 decimals, i.e.
+ * to the microsecond.  The integer arithmetic keeps the cell exact however
+ * long the run: a double of nanoseconds since boot would not be.
+ */
+static void put_ms(FILE *f, cb_ns t, cb_ns t0)
+{
+	int64_t us;
+
+	if (t == CB_NS_NONE)
+		return;
+	us = (t - t0) / 1000;
+	if ((t - t0) % 1000 >= 500)
+		us++;
+	else if ((t - t0) % 1000 <= -500)
+		us--;
+	if (us < 0)
+		fprintf(f, "-%" PRId64 ".%03" PRId64, -us / 1000, -us % 1000);
+	else
+		fprintf(f, "%" PRId64 ".%03" PRId64, us / 1000, us % 1000);
+}
+
+static void put_double(FILE *f, double x)
+{
+	if (isfinite(x))
+		fprintf(f, "%.3f", x);
+}
+
+/*
+ * The writers build the whole file in memory and hand it to
+ * cb_write_file_atomic(), so a reader never sees half a table.
+ */
+static int finish(FILE *f, char *buf, size_t len, const char *path)
+{
+	int err;
+
+	if (ferror(f)) {
+		fclose(f);
+		free(buf);
+		return -ENOMEM;
+	}
+	if (fclose(f)) {
+		free(buf);
+		return -ENOMEM;
+	}
+	err = cb_write_file_atomic(path, buf, len);
+	free(buf);
+	return err;
+}
+
+static void frame_rows(FILE *f, const struct cb_frame_log *fl, cb_ns t0)
+{
+	for (size_t i = 0; i < fl->n; i++) {
+		const struct cb_frame_rec *r = &fl->v[i];
+
+		fprintf(f, "%s,%" PRIu32 ",%" PRIu32 ",%u,%u,%" PRIu32 ",%u,%u,%u,%u,%u,%u,%u,%" PRId64,
+			cb_media_name(r->media), r->index, r->rtp_ts, r->first_seq, r->npackets,
+			r->bytes, !!r->keyframe, !!r->encoded, !!r->sent, !!r->received,
+			!!r->decoded, !!r->identified, !!r->mismatch, r->content_id);
+		for (int s = 0; s < CB_ST_COUNT; s++) {
+			fputc(',', f);
+			put_ms(f, r->st[s], t0);
+		}
+		fputc(',', f);
+		put_double(f, r->e2e_ms);
+		fputc(',', f);
+		put_double(f, r->algo_ms);
+		fputc(',', f);
+		if (!isnan(r->e2e_ms))
+			fputs(cb_band_name(cb_band_of(r->e2e_ms)), f);
+		fputc('\n', f);
+	}
+}
+
+int cb_report_frames_csv(const struct cb_run_result *res, const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	cb_ns t0;
+	FILE *f;
+
+	if (!res || !path)
+		return -EINVAL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -errno;
+	t0 = cb_run_t0(res);
+	fputs("media,index,rtp_ts,first_seq,packets,bytes,keyframe,encoded,sent,received,decoded,"
+	      "identified,mismatch,content_id",
+	      f);
+	for (int s = 0; s < CB_ST_COUNT; s++)
+		fprintf(f, ",%s_ms", cb_stamp_name((enum cb_stamp)s));
+	fputs(",e2e_ms,algo_ms,band\n", f);
+	frame_rows(f, &res->video.frames, t0);
+	frame_rows(f, &res->audio.frames, t0);
+	return finish(f, buf, len, path);
+}
+
+int cb_report_packets_csv(const struct cb_run_result *res, const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	cb_ns t0;
+	FILE *f;
+
+	if (!res || !path)
+		return -EINVAL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -errno;
+	t0 = cb_run_t0(res);
+	fputs("media,seq,rtp_ts,size,marker,fate,sent_ms,received_ms,transit_ms\n", f);
+	for (size_t i = 0; i < res->packets.n; i++) {
+		const struct cb_packet_rec *p = &res->packets.v[i];
+
+		fprintf(f, "%s,%u,%" PRIu32 ",%u,%u,%s,", cb_media_name(p->media), p->seq, p->rtp_ts,
+			p->size, !!p->marker, cb_pkt_fate_name((enum cb_pkt_fate)p->fate));
+		put_ms(f, p->sent, t0);
+		fputc(',', f);
+		put_ms(f, p->received, t0);
+		fputc(',', f);
+		if (p->sent != CB_NS_NONE && p->received != CB_NS_NONE)
+			put_ms(f, p->received, p->sent);
+		fputc('\n', f);
+	}
+	return finish(f, buf, len, path);
+}

@@ -1,0 +1,174 @@
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "base/error.h"
+#include "report/report.h"
+
+/*
+ * JSON has no NaN: a figure that was not measured is written as null, so a
+ * reader can tell "not measured" from zero.
+ */
+static json_t *num(double x)
+{
+	return isfinite(x) ? json_real(x) : json_null();
+}
+
+static json_t *dist_json(const struct cb_dist *d)
+{
+	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "n", (json_int_t)d->n, "min",
+			 num(d->min), "mean", num(d->mean), "p50", num(d->p50), "p90",
+			 num(d->p90), "p95", num(d->p95), "p99", num(d->p99), "max", num(d->max));
+}
+
+static json_t *settings_json(const struct cb_call_cfg *c)
+{
+	return json_pack("{s:f, s:b, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, "
+			 "s:s, s:s, s:s, s:i, s:f, s:I, s:s, s:s}",
+			 "duration_s", c->duration_s, "video", c->video, "audio", c->audio,
+			 "width", c->width, "height", c->height, "fps", c->fps, "video_kbps",
+			 c->video_kbps, "audio_kbps", c->audio_kbps, "keyint", c->keyint, "speed",
+			 c->speed, "opus_complexity", c->opus_complexity, "audio_frame_ms",
+			 c->audio_frame_ms, "mark_period_ms", c->mark_period_ms, "video_codec",
+			 c->video_codec, "audio_codec", c->audio_codec, "srtp",
+			 cb_srtp_profile_name(c->srtp), "transport", c->transport, "mtu", c->mtu,
+			 "verdict_pct", c->verdict_pct, "seed", (json_int_t)c->seed, "out_dir",
+			 c->out_dir, "run_id", c->run_id);
+}
+
+static json_t *media_json(const struct cb_media_result *m, double pct)
+{
+	json_t *o, *counts, *stages, *ex;
+	double ident_pct = m->captured ? 100.0 * (double)m->identified / (double)m->captured : NAN;
+
+	counts = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "captured",
+			   (json_int_t)m->captured, "encoded", (json_int_t)m->encoded, "sent",
+			   (json_int_t)m->sent, "received", (json_int_t)m->received, "decoded",
+			   (json_int_t)m->decoded, "identified", (json_int_t)m->identified,
+			   "mismatches", (json_int_t)m->mismatches);
+	stages = json_object();
+	ex = json_array();
+	if (!counts || !stages || !ex)
+		goto out_free_parts;
+	if (m->media == CB_MEDIA_AUDIO) {
+		json_object_set_new(counts, "marks_sent", json_integer((json_int_t)m->marks_sent));
+		json_object_set_new(counts, "marks_identified",
+				    json_integer((json_int_t)m->marks_identified));
+	}
+	for (int s = 0; s < CB_SG_COUNT; s++)
+		json_object_set_new(stages, cb_stage_name((enum cb_stage)s), dist_json(&m->stage[s]));
+	for (size_t i = 0; i < m->n_mismatch_examples && i < 8; i++)
+		json_array_append_new(ex, json_pack("{s:I, s:I}", "expected",
+						    (json_int_t)m->mismatch_examples[i].expected,
+						    "found",
+						    (json_int_t)m->mismatch_examples[i].found));
+
+	o = json_pack("{s:b, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:I, "
+		      "s:{s:o, s:o}, s:o, s:o, s:{s:s, s:o, s:o, s:s}, s:o}",
+		      "enabled", m->enabled, "codec", m->codec, "counts", counts, "identified_pct",
+		      num(ident_pct), "packets", "sent", (json_int_t)m->packets_sent, "received",
+		      (json_int_t)m->packets_received, "lost", (json_int_t)m->packets_lost,
+		      "rejected", (json_int_t)m->packets_rejected, "rejected_auth",
+		      (json_int_t)m->rejected_auth, "rejected_replay",
+		      (json_int_t)m->rejected_replay, "rejected_malformed",
+		      (json_int_t)m->rejected_malformed, "bytes_sent", (json_int_t)m->bytes_sent,
+		      "payload_bytes", (json_int_t)m->payload_bytes, "bitrate", "target_kbps",
+		      num(m->target_kbps), "achieved_kbps", num(m->achieved_kbps), "latency_ms",
+		      dist_json(&m->e2e), "stages_ms", stages, "verdict", "band",
+		      cb_band_name(m->verdict), "percentile", num(pct), "value_ms", num(m->verdict_ms),
+		      "feel", cb_band_feel(m->verdict), "mismatch_examples", ex);
+	/* json_pack steals the "o" references even when it fails. */
+	if (o && m->media == CB_MEDIA_AUDIO)
+		json_object_set_new(o, "algorithmic_ms", num(m->algo_ms));
+	return o;
+
+out_free_parts:
+	json_decref(counts);
+	json_decref(stages);
+	json_decref(ex);
+	return NULL;
+}
+
+/*
+ * The overall verdict is the worse of the enabled media.  An enabled medium
+ * with no measurement at all is ranked worse than "unusable": the call did
+ * not carry it, and a CI gate must not read that as a pass.
+ */
+static const struct cb_media_result *worst_media(const struct cb_run_result *res)
+{
+	const struct cb_media_result *ms[2] = {&res->video, &res->audio}, *w = NULL;
+
+	for (int i = 0; i < 2; i++) {
+		int rank;
+
+		if (!ms[i]->enabled)
+			continue;
+		rank = ms[i]->verdict == CB_BAND_NONE ? CB_BAND_COUNT : (int)ms[i]->verdict;
+		if (!w || rank > (w->verdict == CB_BAND_NONE ? CB_BAND_COUNT : (int)w->verdict))
+			w = ms[i];
+	}
+	return w;
+}
+
+int cb_report_summary_json(const struct cb_run_result *res, const char *path)
+{
+	const struct cb_media_result *w;
+	json_t *root, *versions, *media, *verdict;
+	char *text;
+	int err = -ENOMEM;
+
+	if (!res || !path)
+		return -EINVAL;
+	root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "schema", CB_SUMMARY_SCHEMA,
+			 "run_id", res->run_id, "started_utc", res->started_utc, "status",
+			 cb_run_status_name(res->status), "clock", res->clock, "wall_s",
+			 num(res->wall_s), "media_s", num(res->media_s));
+	if (!root)
+		return -ENOMEM;
+	if (res->error[0])
+		json_object_set_new(root, "error", json_string(res->error));
+	json_object_set_new(root, "settings", settings_json(&res->cfg));
+
+	versions = json_object();
+	for (int i = 0; versions && i < res->n_versions && i < CB_MAX_VERSIONS; i++)
+		json_object_set_new(versions, res->versions[i].name,
+				    json_string(res->versions[i].version));
+	json_object_set_new(root, "versions", versions);
+
+	media = json_object();
+	if (media && res->video.enabled)
+		json_object_set_new(media, "video", media_json(&res->video, res->cfg.verdict_pct));
+	if (media && res->audio.enabled)
+		json_object_set_new(media, "audio", media_json(&res->audio, res->cfg.verdict_pct));
+	json_object_set_new(root, "media", media);
+
+	w = worst_media(res);
+	verdict = json_pack("{s:s, s:s, s:o, s:o, s:o}", "band",
+			    cb_band_name(w ? w->verdict : CB_BAND_NONE), "feel",
+			    cb_band_feel(w ? w->verdict : CB_BAND_NONE), "percentile",
+			    num(res->cfg.verdict_pct), "value_ms", num(w ? w->verdict_ms : NAN), "media",
+			    w ? json_string(cb_media_name(w->media)) : json_null());
+	json_object_set_new(root, "verdict", verdict);
+
+	/*
+	 * json_object_set_new with a NULL value fails and leaves the key out, so
+	 * any allocation failure above shows up here as a missing key.
+	 */
+	if (!json_object_get(root, "settings") || !json_object_get(root, "versions") ||
+	    !json_object_get(root, "media") || !json_object_get(root, "verdict") ||
+	    (res->video.enabled && !json_object_get(media, "video")) ||
+	    (res->audio.enabled && !json_object_get(media, "audio")))
+		goto out_free_root;
+
+	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+	if (!text)
+		goto out_free_root;
+	err = cb_write_file_atomic(path, text, strlen(text));
+	free(text);
+out_free_root:
+	json_decref(root);
+	return err;
+}

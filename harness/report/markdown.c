@@ -1,0 +1,304 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/error.h"
+#include "report/report.h"
+
+/* A number cell: NaN (not measured) shows as a dash, not as "nan". */
+static void cell(FILE *f, double x, int decimals)
+{
+	if (isfinite(x))
+		fprintf(f, " %.*f |", decimals, x);
+	else
+		fputs(" – |", f);
+}
+
+static void ucell(FILE *f, uint64_t x)
+{
+	fprintf(f, " %" PRIu64 " |", x);
+}
+
+static const char *title_case(enum cb_media m)
+{
+	return m == CB_MEDIA_VIDEO ? "Video" : "Audio";
+}
+
+static const struct cb_media_result *worst_media(const struct cb_run_result *res)
+{
+	const struct cb_media_result *ms[2] = {&res->video, &res->audio}, *w = NULL;
+	int wr = -1;
+
+	/* The same rule as summary.json: no measurement ranks below unusable. */
+	for (int i = 0; i < 2; i++) {
+		int rank;
+
+		if (!ms[i]->enabled)
+			continue;
+		rank = ms[i]->verdict == CB_BAND_NONE ? CB_BAND_COUNT : (int)ms[i]->verdict;
+		if (rank > wr) {
+			wr = rank;
+			w = ms[i];
+		}
+	}
+	return w;
+}
+
+static void status_section(FILE *f, const struct cb_run_result *res)
+{
+	fprintf(f, "# callbench run %s\n\n", res->run_id);
+	switch (res->status) {
+	case CB_RUN_COMPLETE:
+		break;
+	case CB_RUN_INTERRUPTED:
+		fprintf(f, "> **INTERRUPTED** — the run was stopped before its planned %.1f s; "
+			   "every figure below covers only the %.1f s of media that were "
+			   "captured.\n\n",
+			res->cfg.duration_s, res->media_s);
+		break;
+	case CB_RUN_FAILED:
+		fprintf(f, "> **FAILED** — %s. The figures below cover what was measured before "
+			   "the failure.\n\n",
+			res->error[0] ? res->error : "no reason recorded");
+		break;
+	}
+	fprintf(f, "Status: **%s** · started %s · clock %s · wall %.2f s · media %.2f s\n\n",
+		cb_run_status_name(res->status), res->started_utc[0] ? res->started_utc : "?",
+		res->clock[0] ? res->clock : "?", res->wall_s, res->media_s);
+}
+
+static void verdict_section(FILE *f, const struct cb_run_result *res)
+{
+	const struct cb_media_result *ms[2] = {&res->video, &res->audio};
+	const struct cb_media_result *w = worst_media(res);
+	double pct = res->cfg.verdict_pct;
+
+	fputs("## Verdict\n\n", f);
+	if (w)
+		fprintf(f, "**Overall: %s** — %s. The worse of the enabled media, each graded by "
+			   "its p%g end-to-end latency (decided by %s).\n\n",
+			cb_band_name(w->verdict), cb_band_feel(w->verdict), pct, w->verdict == CB_BAND_NONE ? "no measurement" : cb_media_name(w->media));
+	else
+		fputs("**Overall: none** — no media was enabled.\n\n", f);
+	fprintf(f, "| media | band | p%g latency (ms) | what people feel |\n|---|---|---:|---|\n",
+		pct);
+	for (int i = 0; i < 2; i++) {
+		if (!ms[i]->enabled)
+			continue;
+		fprintf(f, "| %s | **%s** |", cb_media_name(ms[i]->media),
+			cb_band_name(ms[i]->verdict));
+		cell(f, ms[i]->verdict_ms, 1);
+		fprintf(f, " %s |\n", cb_band_feel(ms[i]->verdict));
+	}
+	fputs("\nQuality bands (one-way, mouth-to-ear / glass-to-glass):\n\n"
+	      "| band | latency | what people feel |\n|---|---|---|\n",
+	      f);
+	for (int b = 0; b < CB_BAND_COUNT; b++) {
+		if (b == CB_BAND_UNUSABLE)
+			fprintf(f, "| %s | > %g ms | %s |\n", cb_band_name((enum cb_band)b),
+				cb_band_limit_ms(CB_BAND_POOR), cb_band_feel((enum cb_band)b));
+		else
+			fprintf(f, "| %s | ≤ %g ms | %s |\n", cb_band_name((enum cb_band)b),
+				cb_band_limit_ms((enum cb_band)b), cb_band_feel((enum cb_band)b));
+	}
+	fputc('\n', f);
+}
+
+static void dist_row(FILE *f, const struct cb_dist *d)
+{
+	fprintf(f, "| %zu |", d->n);
+	cell(f, d->min, 1);
+	cell(f, d->mean, 1);
+	cell(f, d->p50, 1);
+	cell(f, d->p90, 1);
+	cell(f, d->p95, 1);
+	cell(f, d->p99, 1);
+	cell(f, d->max, 1);
+	fputc('\n', f);
+}
+
+static void media_section(FILE *f, const struct cb_media_result *m)
+{
+	int audio = m->media == CB_MEDIA_AUDIO;
+
+	fprintf(f, "## %s (%s)\n\n### Counts\n\n", title_case(m->media), m->codec);
+	fputs("| captured | encoded | sent | received | decoded | identified | identified % |",
+	      f);
+	fputs(audio ? " marks sent | marks identified |\n|---:|---:|---:|---:|---:|---:|---:|---:|"
+		      "---:|\n"
+		    : "\n|---:|---:|---:|---:|---:|---:|---:|\n",
+	      f);
+	fputc('|', f);
+	ucell(f, m->captured);
+	ucell(f, m->encoded);
+	ucell(f, m->sent);
+	ucell(f, m->received);
+	ucell(f, m->decoded);
+	ucell(f, m->identified);
+	cell(f, m->captured ? 100.0 * (double)m->identified / (double)m->captured : NAN, 1);
+	if (audio) {
+		ucell(f, m->marks_sent);
+		ucell(f, m->marks_identified);
+	}
+	fputs("\n\n", f);
+
+	fputs("### Latency (ms)\n\nEnd-to-end, measured from the decoded content.\n\n"
+	      "| n | min | mean | p50 | p90 | p95 | p99 | max |\n"
+	      "|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+	      f);
+	dist_row(f, &m->e2e);
+	if (audio) {
+		fputs("\nAlgorithmic delay (Opus framing and look-ahead, included above): ", f);
+		if (isfinite(m->algo_ms))
+			fprintf(f, "%.1f ms (median, `algorithmic_ms`).\n", m->algo_ms);
+		else
+			fputs("not measured.\n", f);
+	}
+	fputc('\n', f);
+
+	fputs("### Stage breakdown\n\n"
+	      "| stage | p50 ms | p95 ms | mean ms | share of e2e (mean) |\n"
+	      "|---|---:|---:|---:|---:|\n",
+	      f);
+	for (int s = 0; s < CB_SG_COUNT; s++) {
+		const struct cb_dist *d = &m->stage[s];
+
+		fprintf(f, "| %s |", cb_stage_name((enum cb_stage)s));
+		cell(f, d->p50, 2);
+		cell(f, d->p95, 2);
+		cell(f, d->mean, 2);
+		if (isfinite(d->mean) && isfinite(m->e2e.mean) && m->e2e.mean > 0)
+			fprintf(f, " %.1f %% |\n", 100.0 * d->mean / m->e2e.mean);
+		else
+			fputs(" – |\n", f);
+	}
+	fputs("\n### Bitrate\n\n| target kbps | achieved kbps | media bytes | bytes on the wire "
+	      "(SRTP) |\n|---:|---:|---:|---:|\n|",
+	      f);
+	cell(f, m->target_kbps, 1);
+	cell(f, m->achieved_kbps, 1);
+	ucell(f, m->payload_bytes);
+	ucell(f, m->bytes_sent);
+	fputs("\n\n### Packets\n\n| sent | received | lost | rejected | auth failed | replayed | "
+	      "malformed |\n|---:|---:|---:|---:|---:|---:|---:|\n|",
+	      f);
+	ucell(f, m->packets_sent);
+	ucell(f, m->packets_received);
+	ucell(f, m->packets_lost);
+	ucell(f, m->packets_rejected);
+	ucell(f, m->rejected_auth);
+	ucell(f, m->rejected_replay);
+	ucell(f, m->rejected_malformed);
+	fprintf(f, "\n\n### Mismatches\n\n%" PRIu64 " %s whose content disagreed with the "
+		   "RTP timestamp.\n",
+		m->mismatches, audio ? "frames" : "frames");
+	if (m->n_mismatch_examples) {
+		fputs("\n| expected (from RTP) | found (in content) |\n|---:|---:|\n", f);
+		for (size_t i = 0; i < m->n_mismatch_examples && i < 8; i++)
+			fprintf(f, "| %" PRIu32 " | %" PRIu32 " |\n",
+				m->mismatch_examples[i].expected, m->mismatch_examples[i].found);
+	}
+	fputc('\n', f);
+}
+
+static void plots_section(FILE *f, int have_plots)
+{
+	fputs("## Plots\n\n", f);
+	if (!have_plots) {
+		fputs("No plots: gnuplot is missing or failed (see plots.log if it exists). "
+		      "Every figure is still in summary.json and frames.csv; with gnuplot "
+		      "installed, `gnuplot plots.gp` in this folder makes them.\n\n",
+		      f);
+		return;
+	}
+	fputs("![End-to-end latency over time, with the band limits](latency.svg)\n\n"
+	      "![Latency CDF](cdf.svg)\n\n"
+	      "![Mean time per stage](stages.svg)\n\n"
+	      "PNG versions: latency.png, cdf.png, stages.png; re-make with `gnuplot plots.gp`.\n\n",
+	      f);
+}
+
+static void method_section(FILE *f)
+{
+	fputs("## How latency is measured\n\n"
+	      "- Latency is measured from the decoded content itself: each video frame carries "
+	      "its frame number as large blocks drawn into the picture, and the audio carries "
+	      "marks found in the decoded waveform by cross-correlation. RTP timestamps and "
+	      "sequence numbers are used only as a cross-check (a disagreement is counted as a "
+	      "mismatch).\n"
+	      "- Video latency is per frame: capture of the frame to the moment its number was "
+	      "read from the decoded picture.\n"
+	      "- Audio latency is per sample: capture of a sample to its availability after "
+	      "decode. Opus's 20 ms framing (a sample waits for its frame to fill) and the "
+	      "encoder look-ahead are therefore included; their share is shown as "
+	      "`algorithmic_ms`.\n"
+	      "- Stages are differences of neighbouring timestamps on one monotonic clock, so "
+	      "the stage times add up to end-to-end.\n"
+	      "- Percentiles are nearest-rank over all samples: every value shown was really "
+	      "measured.\n\n",
+	      f);
+}
+
+static void settings_section(FILE *f, const struct cb_run_result *res)
+{
+	const struct cb_call_cfg *c = &res->cfg;
+
+	fputs("## Settings\n\n| setting | value |\n|---|---|\n", f);
+	fprintf(f, "| duration_s | %g |\n| video | %s |\n| audio | %s |\n", c->duration_s,
+		c->video ? "on" : "off", c->audio ? "on" : "off");
+	fprintf(f, "| video_codec | %s |\n| width × height | %d × %d |\n| fps | %d |\n",
+		c->video_codec, c->width, c->height, c->fps);
+	fprintf(f, "| video_kbps | %d |\n| keyint | %d |\n| speed | %d |\n", c->video_kbps,
+		c->keyint, c->speed);
+	fprintf(f, "| audio_codec | %s |\n| audio_kbps | %d |\n| opus_complexity | %d |\n",
+		c->audio_codec, c->audio_kbps, c->opus_complexity);
+	fprintf(f, "| audio_frame_ms | %d |\n| mark_period_ms | %d |\n", c->audio_frame_ms,
+		c->mark_period_ms);
+	fprintf(f, "| srtp | %s |\n| transport | %s |\n| mtu | %d |\n",
+		cb_srtp_profile_name(c->srtp), c->transport, c->mtu);
+	fprintf(f, "| verdict_pct | %g |\n| seed | %" PRIu64 " |\n| out_dir | %s |\n\n",
+		c->verdict_pct, c->seed, c->out_dir);
+
+	fputs("## Library versions\n\n| library | version |\n|---|---|\n", f);
+	for (int i = 0; i < res->n_versions && i < CB_MAX_VERSIONS; i++)
+		fprintf(f, "| %s | %s |\n", res->versions[i].name, res->versions[i].version);
+	if (res->n_versions <= 0)
+		fputs("| – | not recorded |\n", f);
+	fputs("\n## Files\n\nsummary.json (schema " CB_SUMMARY_SCHEMA ", see SCHEMA.md), "
+	      "frames.csv (one row per frame, every stamp), packets.csv (one row per RTP "
+	      "packet), plots.gp and *.dat (the plot data).\n",
+	      f);
+}
+
+int cb_report_markdown(const struct cb_run_result *res, const char *path, int have_plots)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int err;
+
+	if (!res || !path)
+		return -EINVAL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -errno;
+	status_section(f, res);
+	verdict_section(f, res);
+	if (res->video.enabled)
+		media_section(f, &res->video);
+	if (res->audio.enabled)
+		media_section(f, &res->audio);
+	plots_section(f, have_plots);
+	method_section(f);
+	settings_section(f, res);
+	if (ferror(f) | fclose(f)) {
+		free(buf);
+		return -ENOMEM;
+	}
+	err = cb_write_file_atomic(path, buf, len);
+	free(buf);
+	return err;
+}

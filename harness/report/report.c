@@ -1,0 +1,247 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "report/report.h"
+
+/*
+ * Write everything or fail: write() may write less than asked (signals, full
+ * disks report late), so loop until done.
+ */
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * The directory entry made by rename() is only durable once the directory
+ * itself is synced; a failure here is not worth failing the write for, since
+ * the file's own contents are already on disk.
+ */
+static void sync_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int fd;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+int cb_write_file_atomic(const char *path, const void *data, size_t len)
+{
+	char tmp[PATH_MAX];
+	int fd, err;
+
+	if (!path || !*path || (!data && len))
+		return -EINVAL;
+	/*
+	 * The temporary name is in the same folder, so rename() is atomic (same
+	 * file system), and ends in ".tmp" so a leftover from a crash is easy to
+	 * recognise and clean.
+	 */
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkostemps(tmp, 4, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* mkstemp makes the file 0600; reports are meant to be shared. */
+	if (fchmod(fd, 0644) < 0) {
+		err = -errno;
+		goto out_unlink;
+	}
+	err = write_all(fd, data, len);
+	if (err)
+		goto out_unlink;
+	if (fsync(fd) < 0) {
+		err = -errno;
+		goto out_unlink;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		err = -errno;
+		goto out_unlink;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		err = -errno;
+		goto out_unlink;
+	}
+	sync_parent(path);
+	return 0;
+
+out_unlink:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return err;
+}
+
+/* mkdir -p: make every missing folder of `path`, accepting ones that exist. */
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len;
+	struct stat st;
+
+	len = strlen(path);
+	if (len == 0 || len >= sizeof(buf))
+		return len ? -ENAMETOOLONG : -EINVAL;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (stat(buf, &st) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+/*
+ * Point <out_dir>/latest at the run: make a symlink under a temporary name and
+ * rename it over the old one, so that `latest` always exists and always names
+ * a whole run.  The link is relative (just the run id) so the results folder
+ * can be moved or copied as a whole.
+ */
+static int point_latest(const char *out_dir, const char *run_id)
+{
+	char link[PATH_MAX], tmp[PATH_MAX];
+	int n;
+
+	n = snprintf(link, sizeof(link), "%s/latest", out_dir);
+	if (n < 0 || n >= (int)sizeof(link))
+		return -ENAMETOOLONG;
+	n = snprintf(tmp, sizeof(tmp), "%s/.latest.%ld.tmp", out_dir, (long)getpid());
+	if (n < 0 || n >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	unlink(tmp);
+	if (symlink(run_id, tmp) < 0)
+		return -errno;
+	if (rename(tmp, link) < 0) {
+		int err = -errno;
+
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+
+/*
+ * A run id becomes a folder name; refuse anything that would escape
+ * `out_dir` or name something other than one folder inside it.
+ */
+static int run_id_ok(const char *id)
+{
+	if (!*id || !strcmp(id, ".") || !strcmp(id, "..") || !strcmp(id, "latest"))
+		return 0;
+	return strchr(id, '/') == NULL;
+}
+
+int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log, char *dir_out,
+		    size_t dir_len)
+{
+	static const struct {
+		const char *file;
+		int (*fn)(const struct cb_run_result *res, const char *path);
+	} writers[] = {
+		{"summary.json", cb_report_summary_json},
+		{"frames.csv", cb_report_frames_csv},
+		{"packets.csv", cb_report_packets_csv},
+	};
+	const char *out_dir;
+	/* Room for the longest file name after the folder, so no path is cut. */
+	char dir[PATH_MAX - 64], path[PATH_MAX];
+	int err, n, have_plots;
+
+	if (!res || (dir_out && !dir_len))
+		return -EINVAL;
+	out_dir = res->cfg.out_dir[0] ? res->cfg.out_dir : "results";
+	if (!run_id_ok(res->run_id)) {
+		cb_log(log, CB_LOG_ERROR, "report", "run id \"%s\" cannot name a folder",
+		       res->run_id);
+		return -EINVAL;
+	}
+	n = snprintf(dir, sizeof(dir), "%s/%s", out_dir, res->run_id);
+	if (n < 0 || n >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	if (dir_out && (size_t)n >= dir_len)
+		return -ENAMETOOLONG;
+
+	err = mkdir_p(dir);
+	if (err) {
+		cb_log(log, CB_LOG_ERROR, "report", "cannot make %s: %s", dir, cb_strerror(err));
+		return err;
+	}
+	for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, writers[i].file);
+		err = writers[i].fn(res, path);
+		if (err) {
+			cb_log(log, CB_LOG_ERROR, "report", "cannot write %s: %s", path,
+			       cb_strerror(err));
+			return err;
+		}
+	}
+	/*
+	 * Plots are a convenience: without gnuplot the numbers are all still in
+	 * the other files, so a plot failure is logged and noted in report.md
+	 * rather than failing the run.
+	 */
+	err = cb_report_plots(res, dir, log);
+	have_plots = err == 0;
+	if (err)
+		cb_log(log, CB_LOG_WARN, "report", "no plots for %s: %s", dir, cb_strerror(err));
+	snprintf(path, sizeof(path), "%s/report.md", dir);
+	err = cb_report_markdown(res, path, have_plots);
+	if (err) {
+		cb_log(log, CB_LOG_ERROR, "report", "cannot write %s: %s", path, cb_strerror(err));
+		return err;
+	}
+	err = point_latest(out_dir, res->run_id);
+	if (err) {
+		cb_log(log, CB_LOG_ERROR, "report", "cannot point %s/latest at %s: %s", out_dir,
+		       res->run_id, cb_strerror(err));
+		return err;
+	}
+	if (dir_out)
+		snprintf(dir_out, dir_len, "%s", dir);
+	cb_log(log, CB_LOG_INFO, "report", "wrote %s", dir);
+	return 0;
+}

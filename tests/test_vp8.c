@@ -1,0 +1,341 @@
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/image.h"
+#include "base/rng.h"
+#include "codec/codec.h"
+#include "media/video_source.h"
+#include "test_util.h"
+
+#define FRAME_TICKS 3000 /* one frame at 30 fps on the 90 kHz RTP clock */
+
+static struct cb_codec_cfg video_cfg(int w, int h, int kbps, int keyint)
+{
+	struct cb_codec_cfg c = {.bitrate_kbps = kbps, .width = w, .height = h, .fps_num = 30,
+				 .fps_den = 1, .keyint = keyint, .error_resilient = 1,
+				 .threads = 1};
+	return c;
+}
+
+static struct cb_video_source *open_source(int w, int h)
+{
+	struct cb_video_source_cfg s = {.width = w, .height = h, .fps_num = 30, .fps_den = 1,
+					.seed = 11};
+	struct cb_video_source *src = NULL;
+
+	CU_ASSERT_EQUAL(cb_video_source_open(&src, &s), 0);
+	return src;
+}
+
+static double psnr_y(const struct cb_image *a, const struct cb_image *b)
+{
+	double sse = 0;
+
+	for (int y = 0; y < a->height; y++)
+		for (int x = 0; x < a->width; x++) {
+			int d = a->plane[0][(size_t)y * a->stride[0] + x] -
+				b->plane[0][(size_t)y * b->stride[0] + x];
+			sse += d * d;
+		}
+	if (sse == 0)
+		return 99;
+	return 10 * log10(255.0 * 255.0 * a->width * a->height / sse);
+}
+
+static void test_registry(void)
+{
+	const struct cb_codec_ops *ops = cb_codec_find("vp8");
+	const struct cb_codec_ops *c;
+	size_t it = 0;
+	int seen = 0;
+
+	CU_ASSERT_PTR_EQUAL_FATAL(ops, &cb_codec_vp8);
+	CU_ASSERT_STRING_EQUAL(ops->rtp_name, "VP8");
+	CU_ASSERT_EQUAL(ops->media, CB_MEDIA_VIDEO);
+	CU_ASSERT_EQUAL(ops->clock_rate, 90000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ops->version);
+	CU_ASSERT(strlen(ops->version()) > 0);
+	while ((c = cb_codec_iterate(&it)))
+		seen += c == ops;
+	CU_ASSERT_EQUAL(seen, 1);
+	CU_ASSERT_PTR_NULL(cb_codec_find("vp7"));
+}
+
+static void test_round_trip_psnr(void)
+{
+	struct cb_codec_cfg cfg = video_cfg(640, 480, 1000, 3000);
+	struct cb_video_source *src = open_source(640, 480);
+	struct cb_codec enc, dec;
+	struct cb_image img, pic;
+	double sum = 0, worst = 99;
+	size_t bytes = 0;
+	int pictures = 0, keys = 0;
+	const int frames = 60, skip = 5;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+	CU_ASSERT_EQUAL_FATAL(cb_image_alloc(&img, 640, 480), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_encoder_open(&enc, &cb_codec_vp8, &cfg), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_decoder_open(&dec, &cb_codec_vp8, &cfg), 0);
+	for (int n = 0; n < frames; n++) {
+		struct cb_packet_out pkt = {0};
+
+		CU_ASSERT_EQUAL_FATAL(cb_video_source_render(src, (uint32_t)n, &img), 0);
+		CU_ASSERT_EQUAL_FATAL(enc.ops->encode(enc.priv, &img, (int64_t)n * FRAME_TICKS, 0,
+						      &pkt),
+				      0);
+		/* No frame dropping is configured: every input gives a frame. */
+		CU_ASSERT_FATAL(pkt.len > 0);
+		bytes += pkt.len;
+		keys += pkt.keyframe;
+		CU_ASSERT_EQUAL(pkt.keyframe, n == 0);
+		if (dec.ops->decode(dec.priv, pkt.data, pkt.len, &pic, NULL) != 1)
+			continue;
+		pictures++;
+		CU_ASSERT_EQUAL(pic.width, 640);
+		CU_ASSERT_EQUAL(pic.height, 480);
+		CU_ASSERT_PTR_NULL(pic.owned);
+		if (n >= skip) {
+			double q = psnr_y(&img, &pic);
+
+			sum += q;
+			if (q < worst)
+				worst = q;
+		}
+	}
+	CU_ASSERT_EQUAL(pictures, frames);
+	CU_ASSERT_EQUAL(keys, 1);
+	CU_ASSERT(worst > 30.0);
+	CU_ASSERT(sum / (frames - skip) > 33.0);
+	/* CBR lands near its target over two seconds (the key frame is the
+	 * largest overshoot); this is a sanity bound, not a rate-control test. */
+	CU_ASSERT(bytes * 8.0 * 30 / frames / 1000 < 1500);
+	CU_ASSERT(bytes * 8.0 * 30 / frames / 1000 > 500);
+	cb_codec_close(&dec);
+	cb_codec_close(&enc);
+	cb_image_free(&img);
+	cb_video_source_close(src);
+}
+
+/* Encode `frames` source frames, recording which came out as key frames. */
+static void encode_keys(struct cb_codec_cfg *cfg, int frames, const int *force, int *key)
+{
+	struct cb_video_source *src = open_source(cfg->width, cfg->height);
+	struct cb_codec enc;
+	struct cb_image img;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+	CU_ASSERT_EQUAL_FATAL(cb_image_alloc(&img, cfg->width, cfg->height), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_encoder_open(&enc, &cb_codec_vp8, cfg), 0);
+	for (int n = 0; n < frames; n++) {
+		struct cb_packet_out pkt = {0};
+
+		cb_video_source_render(src, (uint32_t)n, &img);
+		CU_ASSERT_EQUAL(enc.ops->encode(enc.priv, &img, (int64_t)n * FRAME_TICKS,
+						force ? force[n] : 0, &pkt),
+				0);
+		CU_ASSERT(pkt.len > 0);
+		key[n] = pkt.keyframe;
+	}
+	cb_codec_close(&enc);
+	cb_image_free(&img);
+	cb_video_source_close(src);
+}
+
+static void test_force_key(void)
+{
+	struct cb_codec_cfg cfg = video_cfg(160, 120, 300, 0);
+	int force[30] = {0}, key[30];
+
+	force[7] = force[8] = force[20] = 1;
+	encode_keys(&cfg, 30, force, key);
+	for (int n = 0; n < 30; n++)
+		CU_ASSERT_EQUAL(key[n], n == 0 || force[n]);
+}
+
+static void test_keyint(void)
+{
+	struct cb_codec_cfg cfg = video_cfg(160, 120, 300, 10);
+	int key[45], last = 0, count = 0;
+
+	encode_keys(&cfg, 45, NULL, key);
+	CU_ASSERT_EQUAL(key[0], 1);
+	for (int n = 1; n < 45; n++) {
+		if (!key[n])
+			continue;
+		CU_ASSERT(n - last <= 10);
+		last = n;
+		count++;
+	}
+	CU_ASSERT(45 - last <= 10);
+	CU_ASSERT(count >= 4);
+}
+
+/*
+ * With the default (fixed) speed, the bits depend only on the input: two
+ * encoders fed the same frames give the same stream.  A positive cpu-used
+ * would let libvpx choose its speed from timing and break this.
+ */
+static void test_deterministic(void)
+{
+	struct cb_codec_cfg cfg = video_cfg(320, 240, 400, 3000);
+	struct cb_video_source *src = open_source(320, 240);
+	struct cb_codec a, b;
+	struct cb_image img;
+	int same = 1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+	CU_ASSERT_EQUAL_FATAL(cb_image_alloc(&img, 320, 240), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_encoder_open(&a, &cb_codec_vp8, &cfg), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_encoder_open(&b, &cb_codec_vp8, &cfg), 0);
+	for (int n = 0; n < 30; n++) {
+		struct cb_packet_out pa, pb;
+		uint8_t *copy;
+
+		cb_video_source_render(src, (uint32_t)n, &img);
+		CU_ASSERT_EQUAL_FATAL(a.ops->encode(a.priv, &img, n * FRAME_TICKS, 0, &pa), 0);
+		copy = malloc(pa.len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+		memcpy(copy, pa.data, pa.len);
+		CU_ASSERT_EQUAL_FATAL(b.ops->encode(b.priv, &img, n * FRAME_TICKS, 0, &pb), 0);
+		same &= pa.len == pb.len && memcmp(copy, pb.data, pb.len) == 0;
+		free(copy);
+	}
+	CU_ASSERT(same);
+	cb_codec_close(&a);
+	cb_codec_close(&b);
+	cb_image_free(&img);
+	cb_video_source_close(src);
+}
+
+static void test_garbage(void)
+{
+	struct cb_codec_cfg cfg = video_cfg(160, 120, 300, 3000);
+	struct cb_video_source *src = open_source(160, 120);
+	struct cb_codec enc, dec;
+	struct cb_image img, pic;
+	struct cb_packet_out pkt;
+	uint8_t buf[4096], key[16384];
+	size_t key_len;
+	struct cb_rng r;
+	int all_rejected = 1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+	CU_ASSERT_EQUAL_FATAL(cb_image_alloc(&img, 160, 120), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_encoder_open(&enc, &cb_codec_vp8, &cfg), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_decoder_open(&dec, &cb_codec_vp8, &cfg), 0);
+	cb_video_source_render(src, 0, &img);
+	CU_ASSERT_EQUAL_FATAL(enc.ops->encode(enc.priv, &img, 0, 0, &pkt), 0);
+	CU_ASSERT_FATAL(pkt.keyframe && pkt.len <= sizeof(key));
+	memcpy(key, pkt.data, pkt.len);
+	key_len = pkt.len;
+
+	/* Random bytes are never a VP8 key frame: a fresh decoder rejects
+	 * them all (the key frame start code is 3 fixed bytes). */
+	cb_rng_seed(&r, 99);
+	for (int i = 0; i < 200; i++) {
+		size_t len = 1 + cb_rng_next(&r) % sizeof(buf);
+
+		for (size_t k = 0; k < len; k++)
+			buf[k] = (uint8_t)cb_rng_next(&r);
+		all_rejected &= dec.ops->decode(dec.priv, buf, len, &pic, NULL) == CB_E_CODEC;
+	}
+	CU_ASSERT(all_rejected);
+
+	/* Truncated and bit-flipped key frames: any outcome but a crash, and
+	 * an error or a picture of the right size. */
+	for (int i = 0; i < 200; i++) {
+		size_t len = i < 100 ? 1 + cb_rng_next(&r) % key_len : key_len;
+		int rc;
+
+		memcpy(buf, key, len < sizeof(buf) ? len : sizeof(buf));
+		if (len > sizeof(buf))
+			len = sizeof(buf);
+		if (i >= 100)
+			for (int f = 0; f < 8; f++)
+				buf[cb_rng_next(&r) % len] ^= (uint8_t)(1u << (cb_rng_next(&r) % 8));
+		rc = dec.ops->decode(dec.priv, buf, len, &pic, NULL);
+		CU_ASSERT(rc == CB_E_CODEC || rc == 0 || rc == 1);
+		if (rc == 1)
+			CU_ASSERT(pic.width == 160 && pic.height == 120);
+	}
+
+	/* The decoder recovers on the next good key frame. */
+	CU_ASSERT_EQUAL(dec.ops->decode(dec.priv, key, key_len, &pic, NULL), 1);
+	CU_ASSERT(psnr_y(&img, &pic) > 25);
+	/* No data is a lost frame: no picture, no error. */
+	CU_ASSERT_EQUAL(dec.ops->decode(dec.priv, NULL, 0, &pic, NULL), 0);
+	CU_ASSERT_EQUAL(dec.ops->decode(dec.priv, NULL, 5, &pic, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(dec.ops->decode(dec.priv, key, key_len, NULL, NULL), -EINVAL);
+	cb_codec_close(&dec);
+	cb_codec_close(&enc);
+	cb_image_free(&img);
+	cb_video_source_close(src);
+}
+
+static void test_bad_args_and_close(void)
+{
+	struct cb_codec_cfg cfg = video_cfg(160, 120, 300, 0);
+	struct cb_codec enc;
+	struct cb_packet_out pkt;
+	struct cb_image wrong;
+	void *priv;
+
+	/* Each bad field on its own fails init, and the framework's close
+	 * after that failure (and a second close) is harmless. */
+	for (int i = 0; i < 8; i++) {
+		struct cb_codec_cfg bad = cfg;
+
+		switch (i) {
+		case 0: bad.width = 0; break;
+		case 1: bad.height = 121; break;
+		case 2: bad.fps_num = 0; break;
+		case 3: bad.fps_den = -1; break;
+		case 4: bad.bitrate_kbps = 0; break;
+		case 5: bad.keyint = -1; break;
+		case 6: bad.speed = 17; break;
+		case 7: bad.threads = -1; break;
+		}
+		CU_ASSERT_EQUAL(cb_encoder_open(&enc, &cb_codec_vp8, &bad), -EINVAL);
+		CU_ASSERT_PTR_NULL(enc.ops);
+		cb_codec_close(&enc);
+	}
+	CU_ASSERT_EQUAL(cb_encoder_open(&enc, &cb_codec_vp8, NULL), -EINVAL);
+
+	/* Close on zeroed state, as after an init that failed first thing. */
+	priv = calloc(1, cb_codec_vp8.enc_priv_size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(priv);
+	cb_codec_vp8.enc_close(priv);
+	free(priv);
+	priv = calloc(1, cb_codec_vp8.dec_priv_size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(priv);
+	cb_codec_vp8.dec_close(priv);
+	free(priv);
+
+	/* An image of another size than configured is refused. */
+	CU_ASSERT_EQUAL_FATAL(cb_encoder_open(&enc, &cb_codec_vp8, &cfg), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_image_alloc(&wrong, 320, 240), 0);
+	CU_ASSERT_EQUAL(enc.ops->encode(enc.priv, &wrong, 0, 0, &pkt), -EINVAL);
+	CU_ASSERT_EQUAL(enc.ops->encode(enc.priv, NULL, 0, 0, &pkt), -EINVAL);
+	cb_image_free(&wrong);
+	cb_codec_close(&enc);
+	cb_codec_close(&enc);
+}
+
+int cb_suite_vp8(void)
+{
+	static const struct cb_test_case cases[] = {
+		{"registry finds vp8", test_registry},
+		{"640x480 at 1000 kbps: PSNR-Y > 30 dB", test_round_trip_psnr},
+		{"force_key gives key frames", test_force_key},
+		{"keyint is honoured", test_keyint},
+		{"default speed gives identical streams", test_deterministic},
+		{"garbage to the decoder is an error", test_garbage},
+		{"bad config and close after failed init", test_bad_args_and_close},
+		{NULL, NULL},
+	};
+
+	return cb_add_suite("vp8", cases);
+}
