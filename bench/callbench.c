@@ -107,7 +107,7 @@ static const struct opt run_options[] = {
 	{"video-bitrate", "KBPS", "video target bitrate", OPT_INT, CO(video_kbps), 0, 30, 50000, NULL, NULL},
 	{"audio-bitrate", "KBPS", "audio target bitrate", OPT_INT, CO(audio_kbps), 0, 6, 510, NULL, NULL},
 	{"keyint", "FRAMES", "at most this many frames between key frames", OPT_INT, CO(keyint), 0, 1, 100000, NULL, NULL},
-	{"speed", "N", "VP8 cpu-used (higher is faster, lower quality)", OPT_INT, CO(speed), 0, 0, 16, NULL, NULL},
+	{"speed", "N", "VP8 cpu-used: -16..-1 fixed speed (faster as it grows in size), 1..16 adaptive", OPT_INT, CO(speed), 0, -16, 16, NULL, NULL},
 	{"opus-complexity", "N", "Opus encoder complexity", OPT_INT, CO(opus_complexity), 0, 0, 10, NULL, NULL},
 	{"audio-frame", "MS", "Opus frame duration (10, 20, 40, 60)", OPT_INT, CO(audio_frame_ms), 0, 10, 60, NULL, NULL},
 	{"mark-period", "MS", "spacing of audio marks", OPT_INT, CO(mark_period_ms), 0, 100, 10000, NULL, NULL},

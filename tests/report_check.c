@@ -126,7 +126,7 @@ static const char *jstr(json_t *o, const char *key)
 }
 
 static int fail(char *why, size_t why_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int fail(char *why, size_t why_len, const char *fmt, ...)
 {
 	va_list ap;
@@ -181,10 +181,10 @@ static int check_media(json_t *jm, const char *name, const struct cb_csv *fr,
 		       const struct media_cols *k, double pct, const struct cb_csv *pk,
 		       const char *md, char *why, size_t why_len)
 {
-	static const char *const flags[] = {"encoded", "sent", "received", "decoded",
-					    "identified", "mismatches"};
-	const int cols[] = {k->encoded, k->sent, k->received, k->decoded, k->identified,
-			    k->mismatch};
+	static const char *const flags[] = {"encoded", "sent",	     "received",
+					    "decoded", "identified", "mismatches"};
+	const int cols[] = {k->encoded, k->sent,       k->received,
+			    k->decoded, k->identified, k->mismatch};
 	long long cnt[6] = {0}, captured = 0, psent = 0;
 	json_t *counts = json_object_get(jm, "counts"), *lat = json_object_get(jm, "latency_ms");
 	json_t *verdict = json_object_get(jm, "verdict");
@@ -242,9 +242,9 @@ static int check_media(json_t *jm, const char *name, const struct cb_csv *fr,
 		}
 		for (int i = 0; i < 6; i++) {
 			if (!same_ms(json_object_get(lat, keys[i]), want[i])) {
-				fail(why, why_len, "%s: latency_ms.%s %g but %g from frames.csv", name,
-				     keys[i], json_number_value(json_object_get(lat, keys[i])),
-				     want[i]);
+				fail(why, why_len, "%s: latency_ms.%s %g but %g from frames.csv",
+				     name, keys[i],
+				     json_number_value(json_object_get(lat, keys[i])), want[i]);
 				goto out_free_v;
 			}
 		}
@@ -278,8 +278,7 @@ static int check_media(json_t *jm, const char *name, const struct cb_csv *fr,
 		}
 	}
 
-	snprintf(needle, sizeof(needle), "| %s | **%s** |", name,
-		 jstr(verdict, "band"));
+	snprintf(needle, sizeof(needle), "| %s | **%s** |", name, jstr(verdict, "band"));
 	if (!strstr(md, needle)) {
 		fail(why, why_len, "report.md lacks the verdict row \"%s\"", needle);
 		goto out_free_v;

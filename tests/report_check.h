@@ -13,10 +13,10 @@
 
 /** A CSV file read back: a header and rows of cells (no quoting). */
 struct cb_csv {
-	char *text;	/* owned; cells point into it */
-	char **cell;	/* nrows * ncols cell pointers, row-major */
+	char *text;  /* owned; cells point into it */
+	char **cell; /* nrows * ncols cell pointers, row-major */
 	size_t ncols, nrows;
-	char **head;	/* ncols column names */
+	char **head; /* ncols column names */
 };
 
 /** Read `path`; 0 or a negative errno / CB_E_FORMAT (ragged row). */

@@ -67,8 +67,7 @@ static void test_dist_odd_even_nan(void)
 
 	cb_dist_compute(allnan, 2, &d);
 	CU_ASSERT_EQUAL(d.n, 0);
-	CU_ASSERT(isnan(d.min) && isnan(d.mean) && isnan(d.p50) && isnan(d.p99) &&
-		  isnan(d.max));
+	CU_ASSERT(isnan(d.min) && isnan(d.mean) && isnan(d.p50) && isnan(d.p99) && isnan(d.max));
 	cb_dist_compute(NULL, 0, &d);
 	CU_ASSERT_EQUAL(d.n, 0);
 	CU_ASSERT(isnan(d.p95));
@@ -165,14 +164,14 @@ static void test_frame_and_packet_logs(void)
 int cb_suite_stats(void)
 {
 	static const struct cb_test_case cases[] = {
-		{"nearest-rank percentiles", test_percentile_nearest_rank},
-		{"percentiles at exact ranks", test_percentile_exact_ranks},
-		{"distribution: odd, even, NaN skipped", test_dist_odd_even_nan},
-		{"distribution of one sample", test_dist_single},
-		{"bands at their exact limits", test_bands_at_limits},
-		{"record names and the stage chain", test_record_names_and_chain},
-		{"frame and packet logs grow", test_frame_and_packet_logs},
-		{NULL, NULL},
+	    {"nearest-rank percentiles", test_percentile_nearest_rank},
+	    {"percentiles at exact ranks", test_percentile_exact_ranks},
+	    {"distribution: odd, even, NaN skipped", test_dist_odd_even_nan},
+	    {"distribution of one sample", test_dist_single},
+	    {"bands at their exact limits", test_bands_at_limits},
+	    {"record names and the stage chain", test_record_names_and_chain},
+	    {"frame and packet logs grow", test_frame_and_packet_logs},
+	    {NULL, NULL},
 	};
 	return cb_add_suite("stats", cases);
 }

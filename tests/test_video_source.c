@@ -11,8 +11,8 @@
 
 static struct cb_video_source_cfg cfg_of(int w, int h, uint32_t seed)
 {
-	struct cb_video_source_cfg c = {.width = w, .height = h, .fps_num = 30, .fps_den = 1,
-					.seed = seed};
+	struct cb_video_source_cfg c = {
+	    .width = w, .height = h, .fps_num = 30, .fps_den = 1, .seed = seed};
 	return c;
 }
 
@@ -167,13 +167,27 @@ static void test_args(void)
 		struct cb_video_source_cfg bad = good;
 
 		switch (i) {
-		case 0: bad.width = 63; break;
-		case 1: bad.width = 62; break;
-		case 2: bad.height = 4098; break;
-		case 3: bad.width = 161; break;
-		case 4: bad.fps_num = 0; break;
-		case 5: bad.fps_den = 0; break;
-		case 6: bad.height = 0; break;
+		case 0:
+			bad.width = 63;
+			break;
+		case 1:
+			bad.width = 62;
+			break;
+		case 2:
+			bad.height = 4098;
+			break;
+		case 3:
+			bad.width = 161;
+			break;
+		case 4:
+			bad.fps_num = 0;
+			break;
+		case 5:
+			bad.fps_den = 0;
+			break;
+		case 6:
+			bad.height = 0;
+			break;
 		}
 		CU_ASSERT_EQUAL(cb_video_source_open(&s, &bad), -EINVAL);
 	}
@@ -195,12 +209,12 @@ static void test_args(void)
 int cb_suite_video_source(void)
 {
 	static const struct cb_test_case cases[] = {
-		{"pure function of cfg and n", test_deterministic},
-		{"no state kept between frames", test_same_source_twice},
-		{"mark readable on raw frames", test_mark_readable},
-		{"picture has texture, range and colour", test_has_content},
-		{"argument checks", test_args},
-		{NULL, NULL},
+	    {"pure function of cfg and n", test_deterministic},
+	    {"no state kept between frames", test_same_source_twice},
+	    {"mark readable on raw frames", test_mark_readable},
+	    {"picture has texture, range and colour", test_has_content},
+	    {"argument checks", test_args},
+	    {NULL, NULL},
 	};
 
 	return cb_add_suite("video_source", cases);

@@ -10,7 +10,7 @@
 #include "test_util.h"
 
 static const int sizes[][2] = {
-	{64, 64}, {96, 64}, {160, 120}, {176, 144}, {320, 240}, {640, 480}, {1280, 720}, {4096, 64},
+    {64, 64}, {96, 64}, {160, 120}, {176, 144}, {320, 240}, {640, 480}, {1280, 720}, {4096, 64},
 };
 
 /* Fill every plane with seeded noise, so a test sees whether the mark
@@ -24,7 +24,7 @@ static void fill_noise(struct cb_image *img, uint64_t seed)
 		for (int y = 0; y < cb_image_plane_h(img, p); y++)
 			for (int x = 0; x < cb_image_plane_w(img, p); x++)
 				img->plane[p][(size_t)y * img->stride[p] + x] =
-					(uint8_t)cb_rng_next(&r);
+				    (uint8_t)cb_rng_next(&r);
 }
 
 static void test_band_height(void)
@@ -56,8 +56,10 @@ static void test_round_trip(void)
 			uint32_t v, got = 0xdeadbeef;
 			double conf = -1;
 
-			v = k == 0 ? 0 : k == 1 ? CB_VMARK_MAX : k < 40 ? (uint32_t)k
-				       : (uint32_t)cb_rng_next(&r) & CB_VMARK_MAX;
+			v = k == 0   ? 0
+			    : k == 1 ? CB_VMARK_MAX
+			    : k < 40 ? (uint32_t)k
+				     : (uint32_t)cb_rng_next(&r) & CB_VMARK_MAX;
 			ok &= cb_vmark_draw(&img, v) == 0;
 			ok &= cb_vmark_read(&img, &got, &conf) == 0;
 			ok &= got == v;
@@ -116,7 +118,7 @@ static void test_corrupt_rejected(void)
 				for (int c = b + 1; c < 34; c++) {
 					flip_block(&work, c);
 					all_triple &=
-						cb_vmark_read(&work, &got, NULL) == CB_E_NOMARK;
+					    cb_vmark_read(&work, &got, NULL) == CB_E_NOMARK;
 					flip_block(&work, c);
 				}
 				flip_block(&work, b);
@@ -180,10 +182,15 @@ static void test_args(void)
  */
 static void mark_through_vp8(int w, int h, int kbps, int frames)
 {
-	struct cb_video_source_cfg scfg = {.width = w, .height = h, .fps_num = 30, .fps_den = 1,
-					   .seed = 3};
-	struct cb_codec_cfg ccfg = {.bitrate_kbps = kbps, .width = w, .height = h, .fps_num = 30,
-				    .fps_den = 1, .keyint = 3000, .error_resilient = 1,
+	struct cb_video_source_cfg scfg = {
+	    .width = w, .height = h, .fps_num = 30, .fps_den = 1, .seed = 3};
+	struct cb_codec_cfg ccfg = {.bitrate_kbps = kbps,
+				    .width = w,
+				    .height = h,
+				    .fps_num = 30,
+				    .fps_den = 1,
+				    .keyint = 3000,
+				    .error_resilient = 1,
 				    .threads = 1};
 	struct cb_video_source *src;
 	struct cb_codec enc, dec;
@@ -243,15 +250,15 @@ static void test_vp8_starved(void)
 int cb_suite_vmark(void)
 {
 	static const struct cb_test_case cases[] = {
-		{"band height scales and is macroblock aligned", test_band_height},
-		{"draw/read round trip at every size", test_round_trip},
-		{"corrupted blocks are rejected by the CRC", test_corrupt_rejected},
-		{"flat and noise pictures have no mark", test_no_mark},
-		{"argument checks", test_args},
-		{"mark survives VP8 at 300 kbps, 640x480", test_vp8_640},
-		{"mark survives VP8 at 300 kbps, 320x240", test_vp8_320},
-		{"mark survives VP8 at starved bitrates", test_vp8_starved},
-		{NULL, NULL},
+	    {"band height scales and is macroblock aligned", test_band_height},
+	    {"draw/read round trip at every size", test_round_trip},
+	    {"corrupted blocks are rejected by the CRC", test_corrupt_rejected},
+	    {"flat and noise pictures have no mark", test_no_mark},
+	    {"argument checks", test_args},
+	    {"mark survives VP8 at 300 kbps, 640x480", test_vp8_640},
+	    {"mark survives VP8 at 300 kbps, 320x240", test_vp8_320},
+	    {"mark survives VP8 at starved bitrates", test_vp8_starved},
+	    {NULL, NULL},
 	};
 
 	return cb_add_suite("vmark", cases);

@@ -14,16 +14,21 @@
 
 static struct cb_codec_cfg video_cfg(int w, int h, int kbps, int keyint)
 {
-	struct cb_codec_cfg c = {.bitrate_kbps = kbps, .width = w, .height = h, .fps_num = 30,
-				 .fps_den = 1, .keyint = keyint, .error_resilient = 1,
+	struct cb_codec_cfg c = {.bitrate_kbps = kbps,
+				 .width = w,
+				 .height = h,
+				 .fps_num = 30,
+				 .fps_den = 1,
+				 .keyint = keyint,
+				 .error_resilient = 1,
 				 .threads = 1};
 	return c;
 }
 
 static struct cb_video_source *open_source(int w, int h)
 {
-	struct cb_video_source_cfg s = {.width = w, .height = h, .fps_num = 30, .fps_den = 1,
-					.seed = 11};
+	struct cb_video_source_cfg s = {
+	    .width = w, .height = h, .fps_num = 30, .fps_den = 1, .seed = 11};
 	struct cb_video_source *src = NULL;
 
 	CU_ASSERT_EQUAL(cb_video_source_open(&src, &s), 0);
@@ -83,9 +88,8 @@ static void test_round_trip_psnr(void)
 		struct cb_packet_out pkt = {0};
 
 		CU_ASSERT_EQUAL_FATAL(cb_video_source_render(src, (uint32_t)n, &img), 0);
-		CU_ASSERT_EQUAL_FATAL(enc.ops->encode(enc.priv, &img, (int64_t)n * FRAME_TICKS, 0,
-						      &pkt),
-				      0);
+		CU_ASSERT_EQUAL_FATAL(
+		    enc.ops->encode(enc.priv, &img, (int64_t)n * FRAME_TICKS, 0, &pkt), 0);
 		/* No frame dropping is configured: every input gives a frame. */
 		CU_ASSERT_FATAL(pkt.len > 0);
 		bytes += pkt.len;
@@ -255,7 +259,8 @@ static void test_garbage(void)
 			len = sizeof(buf);
 		if (i >= 100)
 			for (int f = 0; f < 8; f++)
-				buf[cb_rng_next(&r) % len] ^= (uint8_t)(1u << (cb_rng_next(&r) % 8));
+				buf[cb_rng_next(&r) % len] ^=
+				    (uint8_t)(1u << (cb_rng_next(&r) % 8));
 		rc = dec.ops->decode(dec.priv, buf, len, &pic, NULL);
 		CU_ASSERT(rc == CB_E_CODEC || rc == 0 || rc == 1);
 		if (rc == 1)
@@ -289,14 +294,30 @@ static void test_bad_args_and_close(void)
 		struct cb_codec_cfg bad = cfg;
 
 		switch (i) {
-		case 0: bad.width = 0; break;
-		case 1: bad.height = 121; break;
-		case 2: bad.fps_num = 0; break;
-		case 3: bad.fps_den = -1; break;
-		case 4: bad.bitrate_kbps = 0; break;
-		case 5: bad.keyint = -1; break;
-		case 6: bad.speed = 17; break;
-		case 7: bad.threads = -1; break;
+		case 0:
+			bad.width = 0;
+			break;
+		case 1:
+			bad.height = 121;
+			break;
+		case 2:
+			bad.fps_num = 0;
+			break;
+		case 3:
+			bad.fps_den = -1;
+			break;
+		case 4:
+			bad.bitrate_kbps = 0;
+			break;
+		case 5:
+			bad.keyint = -1;
+			break;
+		case 6:
+			bad.speed = 17;
+			break;
+		case 7:
+			bad.threads = -1;
+			break;
 		}
 		CU_ASSERT_EQUAL(cb_encoder_open(&enc, &cb_codec_vp8, &bad), -EINVAL);
 		CU_ASSERT_PTR_NULL(enc.ops);
@@ -327,14 +348,14 @@ static void test_bad_args_and_close(void)
 int cb_suite_vp8(void)
 {
 	static const struct cb_test_case cases[] = {
-		{"registry finds vp8", test_registry},
-		{"640x480 at 1000 kbps: PSNR-Y > 30 dB", test_round_trip_psnr},
-		{"force_key gives key frames", test_force_key},
-		{"keyint is honoured", test_keyint},
-		{"default speed gives identical streams", test_deterministic},
-		{"garbage to the decoder is an error", test_garbage},
-		{"bad config and close after failed init", test_bad_args_and_close},
-		{NULL, NULL},
+	    {"registry finds vp8", test_registry},
+	    {"640x480 at 1000 kbps: PSNR-Y > 30 dB", test_round_trip_psnr},
+	    {"force_key gives key frames", test_force_key},
+	    {"keyint is honoured", test_keyint},
+	    {"default speed gives identical streams", test_deterministic},
+	    {"garbage to the decoder is an error", test_garbage},
+	    {"bad config and close after failed init", test_bad_args_and_close},
+	    {NULL, NULL},
 	};
 
 	return cb_add_suite("vp8", cases);

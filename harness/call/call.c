@@ -13,12 +13,12 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <opus/opus.h>
 
 #include "base/error.h"
 #include "call/call.h"
 #include "call/endpoint.h"
 #include "codec/opus_util.h"
+#include "rtp/rtp.h"
 #include "srtp/srtp.h"
 
 #define DRAIN_MAX_NS (1500 * CB_NS_PER_MS)
@@ -35,7 +35,7 @@ void cb_call_cfg_default(struct cb_call_cfg *c)
 	c->video_kbps = 1000;
 	c->audio_kbps = 32;
 	c->keyint = 3000;
-	c->speed = 8;
+	c->speed = -6;
 	c->opus_complexity = 9;
 	c->audio_frame_ms = 20;
 	c->mark_period_ms = 100;
@@ -193,9 +193,12 @@ static void merge_audio(struct cb_media_result *mr, struct cb_sender *s, struct 
 		row->identified = 1;
 		row->content_id = h->hit.mark;
 		row->e2e_ms = cb_ns_diff_ms(h->t_avail, t_cap);
+		/* What is not the pipeline of the frame that carried the sample
+		 * out is framing and look-ahead (the codec's algorithmic delay). */
 		out_row = tx_by_ts(tx, s->audio.ts_base, out_rx->rtp_ts, fs, 1);
 		if (out_row)
-			row->algo_ms = cb_ns_diff_ms(out_row->st[CB_ST_CAPTURED], t_cap);
+			row->algo_ms = row->e2e_ms - cb_ns_diff_ms(out_rx->st[CB_ST_DEC_END],
+								   out_row->st[CB_ST_CAPTURED]);
 		/* Cross-check with RTP: the found position, in RTP time, must be
 		 * the mark's source position plus the encoder's look-ahead. */
 		got = (int64_t)(uint32_t)(out_rx->rtp_ts - s->audio.ts_base) +
@@ -214,62 +217,54 @@ static void merge_audio(struct cb_media_result *mr, struct cb_sender *s, struct 
 	memset(tx, 0, sizeof(*tx));
 }
 
-/* Join the two ends' packet logs (by media and sequence number) into one. */
+/* Join the two ends' packet logs into one.  The sender numbered its
+ * packets consecutively, so sent packet i carries sequence number seq0 + i;
+ * the receiver's sequence numbers are unwrapped against the last one seen,
+ * which pairs them with the right send over any number of wraps. */
 static int merge_packets(struct cb_run_result *res, struct cb_track_log *tx, struct cb_track_log *rx,
 			 struct cb_media_result *mr)
 {
-	/* Sequence numbers are unique within 65536 packets; longer runs are
-	 * matched by the nearest earlier send of that number. */
-	size_t *last_by_seq = malloc(65536 * sizeof(size_t));
 	size_t base = res->packets.n;
+	int64_t ext = 0;
+	uint16_t seq0;
 
-	if (!last_by_seq)
-		return -ENOMEM;
-	for (size_t i = 0; i < 65536; i++)
-		last_by_seq[i] = SIZE_MAX;
 	for (size_t i = 0; i < tx->packets.n; i++) {
 		struct cb_packet_rec *p = cb_packet_log_add(&res->packets);
-		if (!p) {
-			free(last_by_seq);
+		if (!p)
 			return -ENOMEM;
-		}
 		*p = tx->packets.v[i];
 		p->fate = CB_PKT_LOST;
 		mr->packets_sent++;
 		mr->bytes_sent += p->size;
 	}
-	/* Walk receptions in order; each matches the latest matching send
-	 * that is not already matched. */
-	{
-		size_t next_tx = 0;
-		for (size_t i = 0; i < rx->packets.n; i++) {
-			const struct cb_packet_rec *q = &rx->packets.v[i];
-			size_t j;
+	if (tx->packets.n == 0)
+		return 0;
+	seq0 = tx->packets.v[0].seq;
+	for (size_t i = 0; i < rx->packets.n; i++) {
+		const struct cb_packet_rec *q = &rx->packets.v[i];
+		struct cb_packet_rec *p;
 
-			while (next_tx < tx->packets.n && tx->packets.v[next_tx].sent <= q->received) {
-				last_by_seq[tx->packets.v[next_tx].seq] = base + next_tx;
-				next_tx++;
-			}
-			j = last_by_seq[q->seq];
-			if (q->fate == CB_PKT_AUTH_FAIL)
-				mr->rejected_auth++;
-			else if (q->fate == CB_PKT_REPLAY)
-				mr->rejected_replay++;
-			else if (q->fate == CB_PKT_MALFORMED)
-				mr->rejected_malformed++;
-			if (j == SIZE_MAX || res->packets.v[j].received != CB_NS_NONE)
-				continue;
-			res->packets.v[j].received = q->received;
-			res->packets.v[j].fate = q->fate;
-			if (q->fate == CB_PKT_DELIVERED || q->fate == CB_PKT_LATE)
-				mr->packets_received++;
-		}
+		ext += i == 0 ? cb_seq_diff(q->seq, seq0) : cb_seq_diff(q->seq, (uint16_t)(seq0 + ext));
+		if (q->fate == CB_PKT_AUTH_FAIL)
+			mr->rejected_auth++;
+		else if (q->fate == CB_PKT_REPLAY)
+			mr->rejected_replay++;
+		else if (q->fate == CB_PKT_MALFORMED)
+			mr->rejected_malformed++;
+		if (ext < 0 || (size_t)ext >= tx->packets.n)
+			continue;
+		p = &res->packets.v[base + (size_t)ext];
+		if (p->received != CB_NS_NONE && p->fate == CB_PKT_DELIVERED)
+			continue; /* a duplicate of a packet already delivered */
+		p->received = q->received;
+		p->fate = q->fate;
+		if (q->fate == CB_PKT_DELIVERED || q->fate == CB_PKT_LATE)
+			mr->packets_received++;
 	}
 	for (size_t i = base; i < res->packets.n; i++)
 		if (res->packets.v[i].received == CB_NS_NONE)
 			mr->packets_lost++;
 	mr->packets_rejected = mr->rejected_auth + mr->rejected_replay + mr->rejected_malformed;
-	free(last_by_seq);
 	return 0;
 }
 

@@ -25,7 +25,7 @@ struct cb_call_cfg {
 	int video_kbps;
 	int audio_kbps;
 	int keyint;		/**< frames between key frames */
-	int speed;		/**< VP8 cpu-used */
+	int speed;		/**< VP8 cpu-used: negative = fixed speed (default -6, as WebRTC) */
 	int opus_complexity;
 	int audio_frame_ms;	/**< 20 */
 	int mark_period_ms;	/**< audio mark spacing, 100 */

@@ -150,7 +150,13 @@ static int audio_decode(struct cb_receiver *r, const uint8_t *data, size_t len, 
 		j = audio_record_at(r, hits[i].out_sample);
 		x->hit = hits[i];
 		x->rx_index = j;
-		x->t_avail = r->audio.frames.v[j].st[CB_ST_DEC_END];
+		/* A decoded frame's samples leave the decoder at its sample
+		 * rate, as a sound card would take them: sample q of the frame
+		 * is available q / 48000 s after the frame was decoded.  Every
+		 * sample then has the same latency, framing plus look-ahead plus
+		 * the pipeline, wherever it sat in its frame. */
+		x->t_avail = r->audio.frames.v[j].st[CB_ST_DEC_END] +
+			     (cb_ns)((hits[i].out_sample - r->audio_stream_pos[j]) * CB_NS_PER_S / 48000);
 		x->t_identified = rec->st[CB_ST_IDENTIFIED];
 		/* Live figure: the capture instant of a sample is known from
 		 * the agreed start and the sample rate. */

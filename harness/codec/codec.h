@@ -25,7 +25,7 @@ struct cb_codec_cfg {
 	int width, height;
 	int fps_num, fps_den;
 	int keyint;		/**< max frames between key frames (0 = codec default) */
-	int speed;		/**< libvpx cpu-used (realtime: 4..16 for VP8) */
+	int speed;		/**< libvpx cpu-used: negative = fixed speed (-6 is WebRTC's desktop value); positive lets libvpx adapt it to measured timing */
 	int error_resilient;	/**< 1 = error resilient mode */
 	int threads;		/**< encoder threads (1 default) */
 	/* audio */

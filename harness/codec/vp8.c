@@ -34,11 +34,11 @@
 #define VP8_DEFAULT_SPEED (-6)
 
 #define RTP_CLOCK 90000
-#define MAX_DIM 16382
+#define MAX_DIM	  16382
 
 struct vp8_enc {
 	vpx_codec_ctx_t ctx;
-	int ctx_ready;		/* ctx was initialised and must be destroyed */
+	int ctx_ready; /* ctx was initialised and must be destroyed */
 	int width, height;
 	unsigned long duration; /* one nominal frame, in RTP clock units */
 	uint8_t *buf;		/* the last encoded frame, owned here */
@@ -67,10 +67,10 @@ static int vp8_enc_init(void *priv, const struct cb_codec_cfg *cfg)
 	int speed;
 	double fps;
 
-	if (!cfg || cfg->width <= 0 || cfg->height <= 0 || (cfg->width & 1) ||
-	    (cfg->height & 1) || cfg->width > MAX_DIM || cfg->height > MAX_DIM ||
-	    cfg->fps_num <= 0 || cfg->fps_den <= 0 || cfg->bitrate_kbps <= 0 || cfg->keyint < 0 ||
-	    cfg->speed < -16 || cfg->speed > 16 || cfg->threads < 0 || cfg->threads > 64)
+	if (!cfg || cfg->width <= 0 || cfg->height <= 0 || (cfg->width & 1) || (cfg->height & 1) ||
+	    cfg->width > MAX_DIM || cfg->height > MAX_DIM || cfg->fps_num <= 0 ||
+	    cfg->fps_den <= 0 || cfg->bitrate_kbps <= 0 || cfg->keyint < 0 || cfg->speed < -16 ||
+	    cfg->speed > 16 || cfg->threads < 0 || cfg->threads > 64)
 		return -EINVAL;
 	if (vpx_codec_enc_config_default(vpx_codec_vp8_cx(), &vc, 0) != VPX_CODEC_OK)
 		return CB_E_CODEC;
@@ -116,7 +116,7 @@ static int vp8_enc_init(void *priv, const struct cb_codec_cfg *cfg)
 	    vpx_codec_control(&e->ctx, VP8E_SET_STATIC_THRESHOLD, 1u) != VPX_CODEC_OK ||
 	    vpx_codec_control(&e->ctx, VP8E_SET_NOISE_SENSITIVITY, 0u) != VPX_CODEC_OK ||
 	    vpx_codec_control(&e->ctx, VP8E_SET_TOKEN_PARTITIONS, (int)VP8_ONE_TOKENPARTITION) !=
-		    VPX_CODEC_OK ||
+		VPX_CODEC_OK ||
 	    vpx_codec_control(&e->ctx, VP8E_SET_MAX_INTRA_BITRATE_PCT,
 			      max_intra_pct(vc.rc_buf_optimal_sz, fps)) != VPX_CODEC_OK)
 		return CB_E_CODEC; /* the framework calls enc_close, which destroys ctx */
@@ -286,17 +286,17 @@ static void vp8_dec_close(void *priv)
 }
 
 const struct cb_codec_ops cb_codec_vp8 = {
-	.name = "vp8",
-	.rtp_name = "VP8",
-	.media = CB_MEDIA_VIDEO,
-	.clock_rate = RTP_CLOCK,
-	.enc_priv_size = sizeof(struct vp8_enc),
-	.dec_priv_size = sizeof(struct vp8_dec),
-	.enc_init = vp8_enc_init,
-	.encode = vp8_encode,
-	.enc_close = vp8_enc_close,
-	.version = vp8_version,
-	.dec_init = vp8_dec_init,
-	.decode = vp8_decode,
-	.dec_close = vp8_dec_close,
+    .name = "vp8",
+    .rtp_name = "VP8",
+    .media = CB_MEDIA_VIDEO,
+    .clock_rate = RTP_CLOCK,
+    .enc_priv_size = sizeof(struct vp8_enc),
+    .dec_priv_size = sizeof(struct vp8_dec),
+    .enc_init = vp8_enc_init,
+    .encode = vp8_encode,
+    .enc_close = vp8_enc_close,
+    .version = vp8_version,
+    .dec_init = vp8_dec_init,
+    .decode = vp8_decode,
+    .dec_close = vp8_dec_close,
 };

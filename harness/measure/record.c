@@ -7,7 +7,7 @@
 
 static const char *const stamp_names[CB_ST_COUNT] = {
 #define XX(n, s) [CB_ST_##n] = s,
-	CB_STAMP_MAP(XX)
+    CB_STAMP_MAP(XX)
 #undef XX
 };
 
@@ -16,14 +16,14 @@ static const struct {
 	enum cb_stamp from, to;
 } stages[CB_SG_COUNT] = {
 #define XX(n, s, a, b) [CB_SG_##n] = {s, CB_ST_##a, CB_ST_##b},
-	CB_STAGE_MAP(XX)
+    CB_STAGE_MAP(XX)
 #undef XX
 };
 
 static const char *const fate_names[CB_PKT_FATE_COUNT] = {
-	[CB_PKT_DELIVERED] = "delivered", [CB_PKT_LOST] = "lost",
-	[CB_PKT_AUTH_FAIL] = "auth_fail", [CB_PKT_REPLAY] = "replay",
-	[CB_PKT_MALFORMED] = "malformed", [CB_PKT_LATE] = "late",
+    [CB_PKT_DELIVERED] = "delivered", [CB_PKT_LOST] = "lost",
+    [CB_PKT_AUTH_FAIL] = "auth_fail", [CB_PKT_REPLAY] = "replay",
+    [CB_PKT_MALFORMED] = "malformed", [CB_PKT_LATE] = "late",
 };
 
 const char *cb_stamp_name(enum cb_stamp s)

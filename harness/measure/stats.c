@@ -9,7 +9,7 @@ static const struct {
 	const char *feel;
 } bands[CB_BAND_COUNT] = {
 #define XX(n, s, lim, feel) [CB_BAND_##n] = {s, lim, feel},
-	CB_BAND_MAP(XX)
+    CB_BAND_MAP(XX)
 #undef XX
 };
 

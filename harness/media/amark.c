@@ -31,14 +31,17 @@
 #define MAX_PERIOD 60000
 
 /*
- * Detector tuning.  The sync is first searched on every DECIM-th lag using
- * every DECIM-th sample (a quarter of the full cost squared), and every
+ * Detector tuning.  The sync is first searched on every decim-th lag using
+ * every decim-th sample (1/decim^2 of the full cost), and every
  * coarse peak is then refined at full rate, so the final position is exact
  * to the sample.  The identity thresholds make a wrong identity vanishingly
  * unlikely: against an unrelated burst the score has a standard deviation of
  * about 1/sqrt(2 * 125) = 0.063, so ID_MIN is more than six of them.
  */
-#define DECIM	   4
+/* Coarse lags are one per DECIM_HZ of sample rate: 4 at 48 kHz.  Two coarse
+ * lags then straddle any peak within 2 samples, a fifth of a cycle of the
+ * chirp's centre frequency, so the coarse score keeps ~80% of the peak. */
+#define DECIM_HZ   12000
 #define COARSE_MIN 0.3f
 #define SYNC_MIN   0.5f
 #define ID_MIN	   0.4f
@@ -53,6 +56,7 @@ struct geom {
 	uint64_t period;
 	int b0, nb;
 	size_t id_taper;
+	size_t decim;
 	double sync_gain, id_gain;
 };
 
@@ -74,6 +78,7 @@ static int geom_init(struct geom *g, const struct cb_amark_cfg *cfg)
 	g->b0 = (int)ceil(F_LO * (double)g->id_len / g->sr);
 	g->nb = (int)floor(F_HI * (double)g->id_len / g->sr) - g->b0 + 1;
 	g->id_taper = (size_t)g->sr / 500;
+	g->decim = g->sr >= 2 * d->g.decim_HZ ? (size_t)g->sr / DECIM_HZ : 1;
 	level = pow(10.0, cfg->level_dbfs / 20.0);
 	/* A Tukey window of taper a keeps 1 - 5a/8 of the power of a sine. */
 	g->sync_gain = level * sqrt(2.0 / (1.0 - 5.0 * SYNC_TAPER / 8.0));
@@ -203,21 +208,21 @@ void cb_amark_render(const struct cb_amark_cfg *cfg, uint32_t k, size_t from, fl
 struct cb_amark_detector {
 	struct geom g;
 	uint32_t seed;
-	float *tmpl;		/* sync template, sync_len samples */
+	float *tmpl; /* sync template, sync_len samples */
 	float tmpl_norm;
-	float *coarse;		/* every DECIM-th template sample */
+	float *coarse; /* every decim-th template sample */
 	size_t ncoarse;
 	float coarse_norm;
-	float *ctab, *stab;	/* cos, sin of 2 pi j / id_len */
-	float *idc, *ids;	/* CB_AMARK_IDS rows of nb phase cosines, sines */
-	float *xr, *xi;		/* DFT of the window under test, nb bins */
-	float *buf;		/* fed samples; buf[0] is stream sample `base` */
+	float *ctab, *stab; /* cos, sin of 2 pi j / id_len */
+	float *idc, *ids;   /* CB_AMARK_IDS rows of nb phase cosines, sines */
+	float *xr, *xi;	    /* DFT of the window under test, nb bins */
+	float *buf;	    /* fed samples; buf[0] is stream sample `base` */
 	size_t cap, len;
 	uint64_t base;
-	uint64_t scan;		/* next coarse lag to score */
-	uint64_t quiet_until;	/* no new mark may start before this */
+	uint64_t scan;	      /* next coarse lag to score */
+	uint64_t quiet_until; /* no new mark may start before this */
 	int have_pend;
-	uint64_t pend;		/* best coarse lag of the peak being followed */
+	uint64_t pend; /* best coarse lag of the peak being followed */
 	float pend_score;
 	struct cb_amark_hit queue[QUEUE_LEN];
 	size_t qhead, qlen;
@@ -265,8 +270,8 @@ int cb_amark_detector_open(struct cb_amark_detector **out, const struct cb_amark
 	d->g = g;
 	d->seed = cfg->seed;
 	nb = (size_t)g.nb;
-	d->ncoarse = (g.sync_len + DECIM - 1) / DECIM;
-	d->cap = g.len + g.sync_len + 16 * DECIM + INGEST;
+	d->ncoarse = (g.sync_len + g.decim - 1) / g.decim;
+	d->cap = g.len + g.sync_len + 16 * g.decim + INGEST;
 	d->tmpl = malloc(g.sync_len * sizeof(float));
 	d->coarse = malloc(d->ncoarse * sizeof(float));
 	d->ctab = malloc(g.id_len * sizeof(float));
@@ -284,8 +289,8 @@ int cb_amark_detector_open(struct cb_amark_detector **out, const struct cb_amark
 	for (size_t i = 0; i < g.sync_len; i++) {
 		d->tmpl[i] = (float)sync_shape(&g, i);
 		e += (double)d->tmpl[i] * d->tmpl[i];
-		if (i % DECIM == 0) {
-			d->coarse[i / DECIM] = d->tmpl[i];
+		if (i % g.decim == 0) {
+			d->coarse[i / g.decim] = d->tmpl[i];
 			ec += (double)d->tmpl[i] * d->tmpl[i];
 		}
 	}
@@ -352,7 +357,7 @@ static float coarse_score(const struct cb_amark_detector *d, uint64_t lag)
 {
 	float xt, xx;
 
-	dot2(d->buf + (lag - d->base), DECIM, d->coarse, d->ncoarse, &xt, &xx);
+	dot2(d->buf + (lag - d->base), d->g.decim, d->coarse, d->ncoarse, &xt, &xx);
 	return ncc(xt, xx, d->coarse_norm, d->ncoarse);
 }
 
@@ -447,10 +452,10 @@ static void finalize(struct cb_amark_detector *d, struct sink *sk)
 	uint32_t id;
 
 	d->have_pend = 0;
-	lo = d->pend > 2 * DECIM ? d->pend - 2 * DECIM : 0;
+	lo = d->pend > 2 * d->g.decim ? d->pend - 2 * d->g.decim : 0;
 	if (lo < d->base)
 		lo = d->base;
-	hi = d->pend + 2 * DECIM;
+	hi = d->pend + 2 * d->g.decim;
 	for (uint64_t lag = lo; lag <= hi; lag++) {
 		float s = sync_score(d, lag);
 
@@ -492,7 +497,7 @@ static void scan(struct cb_amark_detector *d, struct sink *sk)
 {
 	uint64_t end = d->base + d->len;
 
-	while (d->scan + 2 * DECIM + d->g.len <= end) {
+	while (d->scan + 2 * d->g.decim + d->g.len <= end) {
 		uint64_t lag = d->scan;
 
 		if (d->have_pend && lag > d->pend + d->g.sync_len)
@@ -506,7 +511,7 @@ static void scan(struct cb_amark_detector *d, struct sink *sk)
 				d->pend_score = s;
 			}
 		}
-		d->scan += DECIM;
+		d->scan += d->g.decim;
 	}
 }
 
@@ -518,7 +523,7 @@ static void compact(struct cb_amark_detector *d)
 
 	if (d->have_pend && d->pend < keep)
 		keep = d->pend;
-	keep = keep > 2 * DECIM ? keep - 2 * DECIM : 0;
+	keep = keep > 2 * d->g.decim ? keep - 2 * d->g.decim : 0;
 	if (keep <= d->base)
 		return;
 	drop = (size_t)(keep - d->base);
@@ -535,7 +540,9 @@ static void ingest(struct cb_amark_detector *d, const int16_t *pcm, size_t n, st
 	while (n > 0) {
 		size_t take;
 
-		compact(d);
+		/* Compacting only when short of room keeps tiny feeds cheap. */
+		if (d->cap - d->len < n)
+			compact(d);
 		take = d->cap - d->len;
 		if (take > n)
 			take = n;
@@ -602,7 +609,7 @@ int cb_amark_detector_skip(struct cb_amark_detector *d, uint64_t n, struct cb_am
 	 * and to leave only zeros in the buffer; after that, more zeros change
 	 * nothing but the stream position, so the rest is a shift.
 	 */
-	lead = d->g.len + 2 * d->g.sync_len + 8 * DECIM;
+	lead = d->g.len + 2 * d->g.sync_len + 8 * d->g.decim;
 	z = n < lead ? n : lead;
 	ingest(d, NULL, (size_t)z, &sk);
 	if (n > z) {

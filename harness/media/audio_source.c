@@ -19,20 +19,21 @@
  * that neither the codec's smearing nor a click from the content lands in the
  * mark's correlation window.
  */
-#define GUARD_MS    5
-#define FADE_DIV    400
-#define PITCH_MEAN  150.0
-#define PITCH_SLOW  40.0
-#define PITCH_FAST  10.0
-#define RATE_SLOW   0.31
-#define RATE_FAST   1.7
-#define SYL_RATE    3.7
-#define SYL_FLOOR   0.2
-#define TOP_FREQ    3800.0
-#define MAX_HARM    40
+#define GUARD_MS   5
+#define FADE_DIV   400
+#define PITCH_MEAN 150.0
+#define PITCH_SLOW 40.0
+#define PITCH_FAST 10.0
+#define RATE_SLOW  0.31
+#define RATE_FAST  1.7
+#define SYL_RATE   3.7
+#define SYL_FLOOR  0.2
+#define TOP_FREQ   3800.0
+#define MAX_HARM   40
 /* Mean square of SYL_FLOOR + (1 - SYL_FLOOR) sin^2: f^2 + f(1-f) + 3(1-f)^2/8. */
-#define SYL_POWER   (SYL_FLOOR * SYL_FLOOR + SYL_FLOOR * (1 - SYL_FLOOR) + \
-		     3.0 * (1 - SYL_FLOOR) * (1 - SYL_FLOOR) / 8.0)
+#define SYL_POWER                                                                                  \
+	(SYL_FLOOR * SYL_FLOOR + SYL_FLOOR * (1 - SYL_FLOOR) +                                     \
+	 3.0 * (1 - SYL_FLOOR) * (1 - SYL_FLOOR) / 8.0)
 #define TMP_SAMPLES 1024
 
 struct cb_audio_source {
@@ -107,8 +108,8 @@ static double gate(const struct cb_audio_source *src, uint64_t off)
 	if (off - on < src->fade)
 		g = 0.5 * (1.0 - cos(M_PI * ((double)(off - on) + 0.5) / (double)src->fade));
 	if (off_at - off <= src->fade) {
-		double h = 0.5 * (1.0 - cos(M_PI * ((double)(off_at - off) - 0.5) /
-					    (double)src->fade));
+		double h =
+		    0.5 * (1.0 - cos(M_PI * ((double)(off_at - off) - 0.5) / (double)src->fade));
 		if (h < g)
 			g = h;
 	}
@@ -130,8 +131,8 @@ static double content(const struct cb_audio_source *src, uint64_t i, double g)
 	t_slow = cycles(i, RATE_SLOW, sr, src->ph_slow);
 	t_fast = cycles(i, RATE_FAST, sr, src->ph_fast);
 	f0 = PITCH_MEAN + PITCH_SLOW * sin(2 * M_PI * t_slow) + PITCH_FAST * sin(2 * M_PI * t_fast);
-	pitch = cycles(i, PITCH_MEAN, sr, 0.0) - PITCH_SLOW * cos(2 * M_PI * t_slow) /
-						      (2 * M_PI * RATE_SLOW) -
+	pitch = cycles(i, PITCH_MEAN, sr, 0.0) -
+		PITCH_SLOW * cos(2 * M_PI * t_slow) / (2 * M_PI * RATE_SLOW) -
 		PITCH_FAST * cos(2 * M_PI * t_fast) / (2 * M_PI * RATE_FAST);
 	s = sin(M_PI * cycles(i, SYL_RATE, sr, src->ph_syl));
 	env = SYL_FLOOR + (1.0 - SYL_FLOOR) * s * s;

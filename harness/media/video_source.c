@@ -34,20 +34,20 @@
 
 #define DISK_Y_LO 40
 #define DISK_Y_HI 216
-#define DISK_U 96
-#define DISK_V 200
+#define DISK_U	  96
+#define DISK_V	  200
 
 struct cb_video_source {
 	struct cb_video_source_cfg cfg;
-	int band;		/* rows at the top that belong to the mark */
-	int radius;		/* disk radius in luma pixels */
-	int check;		/* checkerboard square side in luma pixels */
+	int band;			    /* rows at the top that belong to the mark */
+	int radius;			    /* disk radius in luma pixels */
+	int check;			    /* checkerboard square side in luma pixels */
 	uint32_t phase_a, phase_b, phase_c; /* seed-derived offsets into the gradients */
 	uint32_t disk_phase_x, disk_phase_y;
-	uint8_t grad_a[512];	/* triangle waves, pre-weighted for the luma sum */
+	uint8_t grad_a[512]; /* triangle waves, pre-weighted for the luma sum */
 	uint8_t grad_b[512];
 	uint8_t grad_c[512];
-	uint8_t chroma[512];	/* triangle wave for the colour tints, 64..191 */
+	uint8_t chroma[512]; /* triangle wave for the colour tints, 64..191 */
 	int8_t texture[TEX_SIZE * TEX_SIZE];
 };
 

@@ -14,15 +14,15 @@
  * macroblock rows: the moving content below then never shares a macroblock
  * with the mark, and the encoder can code the static band almost for free.
  */
-#define NREF 2
-#define NCRC 8
+#define NREF	2
+#define NCRC	8
 #define NBLOCKS (NREF + CB_VMARK_BITS + NCRC)
 
 /* Levels well inside the video range, so that overshoot from the encoder's
  * ringing cannot clip and skew a block's mean. */
-#define Y_WHITE 224
-#define Y_BLACK 32
-#define Y_BACK 128
+#define Y_WHITE	  224
+#define Y_BLACK	  32
+#define Y_BACK	  128
 #define C_NEUTRAL 128
 
 /* Reference blocks closer together than this (in levels) are not a mark:

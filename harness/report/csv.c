@@ -38,23 +38,18 @@ static void put_double(FILE *f, double x)
 
 /*
  * The writers build the whole file in memory and hand it to
- * cb_write_file_atomic(), so a reader never sees half a table.
+ * cb_write_file_atomic(), so a reader never sees half a table.  The memory
+ * stream only fills in *buf and *len when it is closed, hence the pointers.
  */
-static int finish(FILE *f, char *buf, size_t len, const char *path)
+static int finish(FILE *f, char **buf, size_t *len, const char *path)
 {
-	int err;
+	int err = ferror(f) ? -ENOMEM : 0;
 
-	if (ferror(f)) {
-		fclose(f);
-		free(buf);
-		return -ENOMEM;
-	}
-	if (fclose(f)) {
-		free(buf);
-		return -ENOMEM;
-	}
-	err = cb_write_file_atomic(path, buf, len);
-	free(buf);
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	if (!err)
+		err = cb_write_file_atomic(path, *buf, *len);
+	free(*buf);
 	return err;
 }
 
@@ -63,10 +58,11 @@ static void frame_rows(FILE *f, const struct cb_frame_log *fl, cb_ns t0)
 	for (size_t i = 0; i < fl->n; i++) {
 		const struct cb_frame_rec *r = &fl->v[i];
 
-		fprintf(f, "%s,%" PRIu32 ",%" PRIu32 ",%u,%u,%" PRIu32 ",%u,%u,%u,%u,%u,%u,%u,%" PRId64,
-			cb_media_name(r->media), r->index, r->rtp_ts, r->first_seq, r->npackets,
-			r->bytes, !!r->keyframe, !!r->encoded, !!r->sent, !!r->received,
-			!!r->decoded, !!r->identified, !!r->mismatch, r->content_id);
+		fprintf(
+		    f, "%s,%" PRIu32 ",%" PRIu32 ",%u,%u,%" PRIu32 ",%u,%u,%u,%u,%u,%u,%u,%" PRId64,
+		    cb_media_name(r->media), r->index, r->rtp_ts, r->first_seq, r->npackets,
+		    r->bytes, !!r->keyframe, !!r->encoded, !!r->sent, !!r->received, !!r->decoded,
+		    !!r->identified, !!r->mismatch, r->content_id);
 		for (int s = 0; s < CB_ST_COUNT; s++) {
 			fputc(',', f);
 			put_ms(f, r->st[s], t0);
@@ -103,7 +99,7 @@ int cb_report_frames_csv(const struct cb_run_result *res, const char *path)
 	fputs(",e2e_ms,algo_ms,band\n", f);
 	frame_rows(f, &res->video.frames, t0);
 	frame_rows(f, &res->audio.frames, t0);
-	return finish(f, buf, len, path);
+	return finish(f, &buf, &len, path);
 }
 
 int cb_report_packets_csv(const struct cb_run_result *res, const char *path)
@@ -123,8 +119,9 @@ int cb_report_packets_csv(const struct cb_run_result *res, const char *path)
 	for (size_t i = 0; i < res->packets.n; i++) {
 		const struct cb_packet_rec *p = &res->packets.v[i];
 
-		fprintf(f, "%s,%u,%" PRIu32 ",%u,%u,%s,", cb_media_name(p->media), p->seq, p->rtp_ts,
-			p->size, !!p->marker, cb_pkt_fate_name((enum cb_pkt_fate)p->fate));
+		fprintf(f, "%s,%u,%" PRIu32 ",%u,%u,%s,", cb_media_name(p->media), p->seq,
+			p->rtp_ts, p->size, !!p->marker,
+			cb_pkt_fate_name((enum cb_pkt_fate)p->fate));
 		put_ms(f, p->sent, t0);
 		fputc(',', f);
 		put_ms(f, p->received, t0);
@@ -133,5 +130,5 @@ int cb_report_packets_csv(const struct cb_run_result *res, const char *path)
 			put_ms(f, p->received, p->sent);
 		fputc('\n', f);
 	}
-	return finish(f, buf, len, path);
+	return finish(f, &buf, &len, path);
 }

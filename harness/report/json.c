@@ -20,35 +20,45 @@ static json_t *num(double x)
 static json_t *dist_json(const struct cb_dist *d)
 {
 	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "n", (json_int_t)d->n, "min",
-			 num(d->min), "mean", num(d->mean), "p50", num(d->p50), "p90",
-			 num(d->p90), "p95", num(d->p95), "p99", num(d->p99), "max", num(d->max));
+			 num(d->min), "mean", num(d->mean), "p50", num(d->p50), "p90", num(d->p90),
+			 "p95", num(d->p95), "p99", num(d->p99), "max", num(d->max));
 }
 
 static json_t *settings_json(const struct cb_call_cfg *c)
 {
 	return json_pack("{s:f, s:b, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, "
 			 "s:s, s:s, s:s, s:i, s:f, s:I, s:s, s:s}",
-			 "duration_s", c->duration_s, "video", c->video, "audio", c->audio,
-			 "width", c->width, "height", c->height, "fps", c->fps, "video_kbps",
-			 c->video_kbps, "audio_kbps", c->audio_kbps, "keyint", c->keyint, "speed",
-			 c->speed, "opus_complexity", c->opus_complexity, "audio_frame_ms",
-			 c->audio_frame_ms, "mark_period_ms", c->mark_period_ms, "video_codec",
-			 c->video_codec, "audio_codec", c->audio_codec, "srtp",
-			 cb_srtp_profile_name(c->srtp), "transport", c->transport, "mtu", c->mtu,
-			 "verdict_pct", c->verdict_pct, "seed", (json_int_t)c->seed, "out_dir",
-			 c->out_dir, "run_id", c->run_id);
+			 "duration_s", c->duration_s, "video", c->video, "audio", c->audio, "width",
+			 c->width, "height", c->height, "fps", c->fps, "video_kbps", c->video_kbps,
+			 "audio_kbps", c->audio_kbps, "keyint", c->keyint, "speed", c->speed,
+			 "opus_complexity", c->opus_complexity, "audio_frame_ms", c->audio_frame_ms,
+			 "mark_period_ms", c->mark_period_ms, "video_codec", c->video_codec,
+			 "audio_codec", c->audio_codec, "srtp", cb_srtp_profile_name(c->srtp),
+			 "transport", c->transport, "mtu", c->mtu, "verdict_pct", c->verdict_pct,
+			 "seed", (json_int_t)c->seed, "out_dir", c->out_dir, "run_id", c->run_id);
+}
+
+/*
+ * Audio carries a mark only every mark_period_ms, so most audio frames have
+ * nothing to identify: for audio the share is of marks, for video of frames.
+ */
+static double identified_pct(const struct cb_media_result *m)
+{
+	if (m->media == CB_MEDIA_AUDIO && m->marks_sent)
+		return 100.0 * (double)m->marks_identified / (double)m->marks_sent;
+	return m->captured ? 100.0 * (double)m->identified / (double)m->captured : NAN;
 }
 
 static json_t *media_json(const struct cb_media_result *m, double pct)
 {
 	json_t *o, *counts, *stages, *ex;
-	double ident_pct = m->captured ? 100.0 * (double)m->identified / (double)m->captured : NAN;
+	double ident_pct = identified_pct(m);
 
-	counts = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "captured",
-			   (json_int_t)m->captured, "encoded", (json_int_t)m->encoded, "sent",
-			   (json_int_t)m->sent, "received", (json_int_t)m->received, "decoded",
-			   (json_int_t)m->decoded, "identified", (json_int_t)m->identified,
-			   "mismatches", (json_int_t)m->mismatches);
+	counts =
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "captured", (json_int_t)m->captured,
+		      "encoded", (json_int_t)m->encoded, "sent", (json_int_t)m->sent, "received",
+		      (json_int_t)m->received, "decoded", (json_int_t)m->decoded, "identified",
+		      (json_int_t)m->identified, "mismatches", (json_int_t)m->mismatches);
 	stages = json_object();
 	ex = json_array();
 	if (!counts || !stages || !ex)
@@ -59,27 +69,28 @@ static json_t *media_json(const struct cb_media_result *m, double pct)
 				    json_integer((json_int_t)m->marks_identified));
 	}
 	for (int s = 0; s < CB_SG_COUNT; s++)
-		json_object_set_new(stages, cb_stage_name((enum cb_stage)s), dist_json(&m->stage[s]));
+		json_object_set_new(stages, cb_stage_name((enum cb_stage)s),
+				    dist_json(&m->stage[s]));
 	for (size_t i = 0; i < m->n_mismatch_examples && i < 8; i++)
 		json_array_append_new(ex, json_pack("{s:I, s:I}", "expected",
 						    (json_int_t)m->mismatch_examples[i].expected,
 						    "found",
 						    (json_int_t)m->mismatch_examples[i].found));
 
-	o = json_pack("{s:b, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:I, "
-		      "s:{s:o, s:o}, s:o, s:o, s:{s:s, s:o, s:o, s:s}, s:o}",
-		      "enabled", m->enabled, "codec", m->codec, "counts", counts, "identified_pct",
-		      num(ident_pct), "packets", "sent", (json_int_t)m->packets_sent, "received",
-		      (json_int_t)m->packets_received, "lost", (json_int_t)m->packets_lost,
-		      "rejected", (json_int_t)m->packets_rejected, "rejected_auth",
-		      (json_int_t)m->rejected_auth, "rejected_replay",
-		      (json_int_t)m->rejected_replay, "rejected_malformed",
-		      (json_int_t)m->rejected_malformed, "bytes_sent", (json_int_t)m->bytes_sent,
-		      "payload_bytes", (json_int_t)m->payload_bytes, "bitrate", "target_kbps",
-		      num(m->target_kbps), "achieved_kbps", num(m->achieved_kbps), "latency_ms",
-		      dist_json(&m->e2e), "stages_ms", stages, "verdict", "band",
-		      cb_band_name(m->verdict), "percentile", num(pct), "value_ms", num(m->verdict_ms),
-		      "feel", cb_band_feel(m->verdict), "mismatch_examples", ex);
+	o = json_pack(
+	    "{s:b, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:I, "
+	    "s:{s:o, s:o}, s:o, s:o, s:{s:s, s:o, s:o, s:s}, s:o}",
+	    "enabled", m->enabled, "codec", m->codec, "counts", counts, "identified_pct",
+	    num(ident_pct), "packets", "sent", (json_int_t)m->packets_sent, "received",
+	    (json_int_t)m->packets_received, "lost", (json_int_t)m->packets_lost, "rejected",
+	    (json_int_t)m->packets_rejected, "rejected_auth", (json_int_t)m->rejected_auth,
+	    "rejected_replay", (json_int_t)m->rejected_replay, "rejected_malformed",
+	    (json_int_t)m->rejected_malformed, "bytes_sent", (json_int_t)m->bytes_sent,
+	    "payload_bytes", (json_int_t)m->payload_bytes, "bitrate", "target_kbps",
+	    num(m->target_kbps), "achieved_kbps", num(m->achieved_kbps), "latency_ms",
+	    dist_json(&m->e2e), "stages_ms", stages, "verdict", "band", cb_band_name(m->verdict),
+	    "percentile", num(pct), "value_ms", num(m->verdict_ms), "feel",
+	    cb_band_feel(m->verdict), "mismatch_examples", ex);
 	/* json_pack steals the "o" references even when it fails. */
 	if (o && m->media == CB_MEDIA_AUDIO)
 		json_object_set_new(o, "algorithmic_ms", num(m->algo_ms));
@@ -149,8 +160,8 @@ int cb_report_summary_json(const struct cb_run_result *res, const char *path)
 	verdict = json_pack("{s:s, s:s, s:o, s:o, s:o}", "band",
 			    cb_band_name(w ? w->verdict : CB_BAND_NONE), "feel",
 			    cb_band_feel(w ? w->verdict : CB_BAND_NONE), "percentile",
-			    num(res->cfg.verdict_pct), "value_ms", num(w ? w->verdict_ms : NAN), "media",
-			    w ? json_string(cb_media_name(w->media)) : json_null());
+			    num(res->cfg.verdict_pct), "value_ms", num(w ? w->verdict_ms : NAN),
+			    "media", w ? json_string(cb_media_name(w->media)) : json_null());
 	json_object_set_new(root, "verdict", verdict);
 
 	/*

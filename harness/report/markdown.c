@@ -54,14 +54,16 @@ static void status_section(FILE *f, const struct cb_run_result *res)
 	case CB_RUN_COMPLETE:
 		break;
 	case CB_RUN_INTERRUPTED:
-		fprintf(f, "> **INTERRUPTED** — the run was stopped before its planned %.1f s; "
-			   "every figure below covers only the %.1f s of media that were "
-			   "captured.\n\n",
+		fprintf(f,
+			"> **INTERRUPTED** — the run was stopped before its planned %.1f s; "
+			"every figure below covers only the %.1f s of media that were "
+			"captured.\n\n",
 			res->cfg.duration_s, res->media_s);
 		break;
 	case CB_RUN_FAILED:
-		fprintf(f, "> **FAILED** — %s. The figures below cover what was measured before "
-			   "the failure.\n\n",
+		fprintf(f,
+			"> **FAILED** — %s. The figures below cover what was measured before "
+			"the failure.\n\n",
 			res->error[0] ? res->error : "no reason recorded");
 		break;
 	}
@@ -78,9 +80,11 @@ static void verdict_section(FILE *f, const struct cb_run_result *res)
 
 	fputs("## Verdict\n\n", f);
 	if (w)
-		fprintf(f, "**Overall: %s** — %s. The worse of the enabled media, each graded by "
-			   "its p%g end-to-end latency (decided by %s).\n\n",
-			cb_band_name(w->verdict), cb_band_feel(w->verdict), pct, w->verdict == CB_BAND_NONE ? "no measurement" : cb_media_name(w->media));
+		fprintf(f,
+			"**Overall: %s** — %s. The worse of the enabled media, each graded by "
+			"its p%g end-to-end latency (decided by %s).\n\n",
+			cb_band_name(w->verdict), cb_band_feel(w->verdict), pct,
+			w->verdict == CB_BAND_NONE ? "no measurement" : cb_media_name(w->media));
 	else
 		fputs("**Overall: none** — no media was enabled.\n\n", f);
 	fprintf(f, "| media | band | p%g latency (ms) | what people feel |\n|---|---|---:|---|\n",
@@ -125,8 +129,7 @@ static void media_section(FILE *f, const struct cb_media_result *m)
 	int audio = m->media == CB_MEDIA_AUDIO;
 
 	fprintf(f, "## %s (%s)\n\n### Counts\n\n", title_case(m->media), m->codec);
-	fputs("| captured | encoded | sent | received | decoded | identified | identified % |",
-	      f);
+	fputs("| captured | encoded | sent | received | decoded | identified | identified % |", f);
 	fputs(audio ? " marks sent | marks identified |\n|---:|---:|---:|---:|---:|---:|---:|---:|"
 		      "---:|\n"
 		    : "\n|---:|---:|---:|---:|---:|---:|---:|\n",
@@ -138,7 +141,11 @@ static void media_section(FILE *f, const struct cb_media_result *m)
 	ucell(f, m->received);
 	ucell(f, m->decoded);
 	ucell(f, m->identified);
-	cell(f, m->captured ? 100.0 * (double)m->identified / (double)m->captured : NAN, 1);
+	/* The same rule as summary.json: audio is judged by its marks. */
+	if (audio && m->marks_sent)
+		cell(f, 100.0 * (double)m->marks_identified / (double)m->marks_sent, 1);
+	else
+		cell(f, m->captured ? 100.0 * (double)m->identified / (double)m->captured : NAN, 1);
 	if (audio) {
 		ucell(f, m->marks_sent);
 		ucell(f, m->marks_identified);
@@ -192,8 +199,9 @@ static void media_section(FILE *f, const struct cb_media_result *m)
 	ucell(f, m->rejected_auth);
 	ucell(f, m->rejected_replay);
 	ucell(f, m->rejected_malformed);
-	fprintf(f, "\n\n### Mismatches\n\n%" PRIu64 " %s whose content disagreed with the "
-		   "RTP timestamp.\n",
+	fprintf(f,
+		"\n\n### Mismatches\n\n%" PRIu64 " %s whose content disagreed with the "
+		"RTP timestamp.\n",
 		m->mismatches, audio ? "frames" : "frames");
 	if (m->n_mismatch_examples) {
 		fputs("\n| expected (from RTP) | found (in content) |\n|---:|---:|\n", f);
@@ -214,11 +222,12 @@ static void plots_section(FILE *f, int have_plots)
 		      f);
 		return;
 	}
-	fputs("![End-to-end latency over time, with the band limits](latency.svg)\n\n"
-	      "![Latency CDF](cdf.svg)\n\n"
-	      "![Mean time per stage](stages.svg)\n\n"
-	      "PNG versions: latency.png, cdf.png, stages.png; re-make with `gnuplot plots.gp`.\n\n",
-	      f);
+	fputs(
+	    "![End-to-end latency over time, with the band limits](latency.svg)\n\n"
+	    "![Latency CDF](cdf.svg)\n\n"
+	    "![Mean time per stage](stages.svg)\n\n"
+	    "PNG versions: latency.png, cdf.png, stages.png; re-make with `gnuplot plots.gp`.\n\n",
+	    f);
 }
 
 static void method_section(FILE *f)
@@ -267,7 +276,8 @@ static void settings_section(FILE *f, const struct cb_run_result *res)
 		fprintf(f, "| %s | %s |\n", res->versions[i].name, res->versions[i].version);
 	if (res->n_versions <= 0)
 		fputs("| – | not recorded |\n", f);
-	fputs("\n## Files\n\nsummary.json (schema " CB_SUMMARY_SCHEMA ", see SCHEMA.md), "
+	fputs("\n## Files\n\nsummary.json (schema " CB_SUMMARY_SCHEMA ", documented in "
+	      "harness/report/SCHEMA.md of the callbench sources), "
 	      "frames.csv (one row per frame, every stamp), packets.csv (one row per RTP "
 	      "packet), plots.gp and *.dat (the plot data).\n",
 	      f);
@@ -294,11 +304,12 @@ int cb_report_markdown(const struct cb_run_result *res, const char *path, int ha
 	plots_section(f, have_plots);
 	method_section(f);
 	settings_section(f, res);
-	if (ferror(f) | fclose(f)) {
-		free(buf);
-		return -ENOMEM;
-	}
-	err = cb_write_file_atomic(path, buf, len);
+	/* The memory stream only fills in buf and len when it is closed. */
+	err = ferror(f) ? -ENOMEM : 0;
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	if (!err)
+		err = cb_write_file_atomic(path, buf, len);
 	free(buf);
 	return err;
 }

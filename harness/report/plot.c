@@ -20,22 +20,22 @@ static const char *const plot_names[] = {"latency", "cdf", "stages"};
 static const struct {
 	const char *ext, *term;
 } formats[] = {
-	{"png", "pngcairo size 960,540 noenhanced font \",10\""},
-	{"svg", "svg size 960,540 noenhanced dynamic font \"sans,10\""},
+    {"png", "pngcairo size 960,540 noenhanced font \",10\""},
+    {"svg", "svg size 960,540 noenhanced dynamic font \"sans,10\""},
 };
 
 static const char *const band_colors[] = {"#2e7d32", "#9e9d24", "#ef6c00", "#c62828"};
 
-static int finish(FILE *f, char *buf, size_t len, const char *path)
+/* The memory stream only fills in *buf and *len when it is closed. */
+static int finish(FILE *f, char **buf, size_t *len, const char *path)
 {
-	int err;
+	int err = ferror(f) ? -ENOMEM : 0;
 
-	if (ferror(f) | fclose(f)) {
-		free(buf);
-		return -ENOMEM;
-	}
-	err = cb_write_file_atomic(path, buf, len);
-	free(buf);
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	if (!err)
+		err = cb_write_file_atomic(path, *buf, *len);
+	free(*buf);
 	return err;
 }
 
@@ -72,11 +72,12 @@ static int write_latency_dat(const struct cb_media_result *m, cb_ns t0, const ch
 
 		if (isnan(r->e2e_ms) || r->st[CB_ST_CAPTURED] == CB_NS_NONE)
 			continue;
-		fprintf(f, "%.6f %.3f\n", cb_ns_diff_ms(r->st[CB_ST_CAPTURED], t0) / 1e3, r->e2e_ms);
+		fprintf(f, "%.6f %.3f\n", cb_ns_diff_ms(r->st[CB_ST_CAPTURED], t0) / 1e3,
+			r->e2e_ms);
 		if (r->e2e_ms > *ymax)
 			*ymax = r->e2e_ms;
 	}
-	return finish(f, buf, len, path);
+	return finish(f, &buf, &len, path);
 }
 
 /* The empirical CDF: each sorted sample with the fraction of samples <= it. */
@@ -111,7 +112,7 @@ static int write_cdf_dat(const struct cb_media_result *m, const char *dir)
 	fprintf(f, "# %s: e2e_ms fraction_at_or_below\n", cb_media_name(m->media));
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%.3f %.6f\n", v[i], (double)(i + 1) / (double)n);
-	err = finish(f, buf, len, path);
+	err = finish(f, &buf, &len, path);
 out_free_v:
 	free(v);
 	return err;
@@ -138,7 +139,7 @@ static int write_stages_dat(const struct cb_run_result *res, const char *dir)
 		fprintf(f, isfinite(v) ? "%.6f " : "NaN ", v);
 		fprintf(f, isfinite(a) ? "%.6f\n" : "NaN\n", a);
 	}
-	return finish(f, buf, len, path);
+	return finish(f, &buf, &len, path);
 }
 
 static int has_stage_data(const struct cb_media_result *m)
@@ -164,16 +165,19 @@ static void script_plots(FILE *f, const struct cb_run_result *res, const int has
 	for (size_t fi = 0; fi < sizeof(formats) / sizeof(formats[0]); fi++) {
 		const char *sep;
 
-		fprintf(f, "\n# ---- %s ----\nset terminal %s\n", formats[fi].ext, formats[fi].term);
+		fprintf(f, "\n# ---- %s ----\nset terminal %s\n", formats[fi].ext,
+			formats[fi].term);
 
 		/* Latency over time, with the band limits as labelled lines. */
 		fprintf(f, "reset\nset output dir.\"/latency.%s\".suffix\n", formats[fi].ext);
-		fprintf(f, "set title \"End-to-end latency over time, run %s (measured from decoded "
-			   "content)\"\n",
+		fprintf(f,
+			"set title \"End-to-end latency over time, run %s (measured from decoded "
+			"content)\"\n",
 			res->run_id);
-		fprintf(f, "set xlabel \"capture time since first capture (s)\"\n"
-			   "set ylabel \"one-way latency (ms)\"\nset grid\nset key top left\n"
-			   "set yrange [0:%.1f]\n",
+		fprintf(f,
+			"set xlabel \"capture time since first capture (s)\"\n"
+			"set ylabel \"one-way latency (ms)\"\nset grid\nset key top left\n"
+			"set yrange [0:%.1f]\n",
 			ymax);
 		for (int b = 0; b < CB_BAND_UNUSABLE; b++) {
 			double lim = cb_band_limit_ms((enum cb_band)b);
@@ -209,9 +213,10 @@ static void script_plots(FILE *f, const struct cb_run_result *res, const int has
 
 		/* CDF, with the band limits as vertical lines. */
 		fprintf(f, "reset\nset output dir.\"/cdf.%s\".suffix\n", formats[fi].ext);
-		fprintf(f, "set title \"Latency CDF, run %s\"\nset xlabel \"one-way latency "
-			   "(ms)\"\nset ylabel \"fraction of samples at or below\"\nset grid\n"
-			   "set key bottom right\nset yrange [0:1.02]\nset xrange [0:%.1f]\n",
+		fprintf(f,
+			"set title \"Latency CDF, run %s\"\nset xlabel \"one-way latency "
+			"(ms)\"\nset ylabel \"fraction of samples at or below\"\nset grid\n"
+			"set key bottom right\nset yrange [0:1.02]\nset xrange [0:%.1f]\n",
 			res->run_id, ymax);
 		for (int b = 0; b < CB_BAND_UNUSABLE; b++) {
 			double lim = cb_band_limit_ms((enum cb_band)b);
@@ -246,22 +251,25 @@ static void script_plots(FILE *f, const struct cb_run_result *res, const int has
 
 		/* Stage breakdown: grouped bars of the mean per stage. */
 		fprintf(f, "reset\nset output dir.\"/stages.%s\".suffix\n", formats[fi].ext);
-		fprintf(f, "set title \"Mean time per stage, run %s\"\nset ylabel \"mean ms\"\n"
-			   "set style data histograms\nset style histogram clustered gap 1\n"
-			   "set style fill solid 0.8 border -1\nset boxwidth 0.9\n"
-			   "set xtics rotate by -30 nomirror\nset grid ytics\nset key top left\n"
-			   "set yrange [0:*]\n",
+		fprintf(f,
+			"set title \"Mean time per stage, run %s\"\nset ylabel \"mean ms\"\n"
+			"set style data histograms\nset style histogram clustered gap 1\n"
+			"set style fill solid 0.8 border -1\nset boxwidth 0.9\n"
+			"set xtics rotate by -30 nomirror\nset grid ytics\nset key top left\n"
+			"set yrange [0:*]\n",
 			res->run_id);
 		if (!has_stages[0] && !has_stages[1]) {
-			fprintf(f, "set label 20 \"no stage was measured\" at graph 0.5, graph 0.5 "
-				   "center\nset xrange [0:1]\nset yrange [0:1]\nplot 1/0 notitle\n");
+			fprintf(f,
+				"set label 20 \"no stage was measured\" at graph 0.5, graph 0.5 "
+				"center\nset xrange [0:1]\nset yrange [0:1]\nplot 1/0 notitle\n");
 		} else {
 			fputs("plot", f);
 			sep = " ";
 			for (int i = 0; i < 2; i++) {
 				if (!has_stages[i])
 					continue;
-				fprintf(f, "%sdir.\"/stages.dat\" using %d:xtic(1) lc rgb \"%s\" "
+				fprintf(f,
+					"%sdir.\"/stages.dat\" using %d:xtic(1) lc rgb \"%s\" "
 					"title \"%s\"",
 					sep, i + 2, color[i], cb_media_name(ms[i]->media));
 				sep = ", \\\n     ";
@@ -282,11 +290,12 @@ static int write_script(const struct cb_run_result *res, const char *path, const
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return -errno;
-	fprintf(f, "# callbench plots for run %s.\n# Re-run in this folder with: gnuplot plots.gp\n"
-		   "if (!exists(\"dir\")) dir = \".\"\nif (!exists(\"suffix\")) suffix = \"\"\n",
+	fprintf(f,
+		"# callbench plots for run %s.\n# Re-run in this folder with: gnuplot plots.gp\n"
+		"if (!exists(\"dir\")) dir = \".\"\nif (!exists(\"suffix\")) suffix = \"\"\n",
 		res->run_id);
 	script_plots(f, res, has_lat, has_stages, ymax);
-	return finish(f, buf, len, path);
+	return finish(f, &buf, &len, path);
 }
 
 /* Quote `s` as a gnuplot single-quoted string, where '' stands for one '. */

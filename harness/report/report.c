@@ -182,9 +182,9 @@ int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log
 		const char *file;
 		int (*fn)(const struct cb_run_result *res, const char *path);
 	} writers[] = {
-		{"summary.json", cb_report_summary_json},
-		{"frames.csv", cb_report_frames_csv},
-		{"packets.csv", cb_report_packets_csv},
+	    {"summary.json", cb_report_summary_json},
+	    {"frames.csv", cb_report_frames_csv},
+	    {"packets.csv", cb_report_packets_csv},
 	};
 	const char *out_dir;
 	/* Room for the longest file name after the folder, so no path is cut. */

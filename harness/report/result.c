@@ -90,7 +90,8 @@ int cb_media_result_compute(struct cb_media_result *m, const struct cb_packet_lo
 	m->verdict = cb_band_of(m->verdict_ms);
 
 	for (int s = 0; s < CB_SG_COUNT; s++) {
-		enum cb_stamp a = cb_stage_from((enum cb_stage)s), b = cb_stage_to((enum cb_stage)s);
+		enum cb_stamp a = cb_stage_from((enum cb_stage)s),
+			      b = cb_stage_to((enum cb_stage)s);
 
 		for (size_t i = 0; i < n; i++)
 			v[i] = cb_ns_diff_ms(fl->v[i].st[b], fl->v[i].st[a]);

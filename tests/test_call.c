@@ -1,0 +1,169 @@
+/*
+ * A real call end to end: synthetic video and audio through VP8/Opus, RTP,
+ * SRTP and kernel UDP on 127.0.0.1, measured from the decoded content, then
+ * written as a report and read back.
+ */
+#define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "call/call.h"
+#include "report/report.h"
+#include "report_check.h"
+#include "test_util.h"
+
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static void rm_rf(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void short_cfg(struct cb_call_cfg *c, const char *out)
+{
+	cb_call_cfg_default(c);
+	c->duration_s = 2.0;
+	c->width = 320;
+	c->height = 240;
+	c->video_kbps = 500;
+	snprintf(c->out_dir, sizeof(c->out_dir), "%s", out);
+	snprintf(c->run_id, sizeof(c->run_id), "call-test");
+}
+
+static void test_short_call_identifies_everything(void)
+{
+	char tmpl[] = "/tmp/cb-call-XXXXXX", dir[512], why[600] = "";
+	struct cb_call_cfg cfg;
+	struct cb_run_result res;
+	char *out = mkdtemp(tmpl);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	short_cfg(&cfg, out);
+	CU_ASSERT_EQUAL_FATAL(cb_call_run(&cfg, NULL, &res), 0);
+	CU_ASSERT_EQUAL(res.status, CB_RUN_COMPLETE);
+	if (res.status != CB_RUN_COMPLETE)
+		printf("\n      call error: %s\n", res.error);
+
+	/* Video: every captured frame went through and was read back as
+	 * itself from the decoded picture. */
+	CU_ASSERT_EQUAL(res.video.captured, 60);
+	CU_ASSERT_EQUAL(res.video.encoded, res.video.captured);
+	CU_ASSERT_EQUAL(res.video.decoded, res.video.captured);
+	CU_ASSERT_EQUAL(res.video.identified, res.video.captured);
+	CU_ASSERT_EQUAL(res.video.mismatches, 0);
+	CU_ASSERT_EQUAL(res.video.e2e.n, res.video.captured);
+	/* Latency is positive and below a generous bound (a loaded shared
+	 * machine must not fail this; speed is measured elsewhere). */
+	CU_ASSERT(res.video.e2e.min > 0);
+	CU_ASSERT(res.video.e2e.max < 1000);
+	/* Audio: every mark that could come out was found, none misplaced. */
+	CU_ASSERT_EQUAL(res.audio.captured, 100);
+	CU_ASSERT(res.audio.marks_sent >= 18);
+	CU_ASSERT_EQUAL(res.audio.marks_identified, res.audio.marks_sent);
+	CU_ASSERT_EQUAL(res.audio.mismatches, 0);
+	/* The 20 ms frame is part of audio latency: a mark starting a frame
+	 * waits the whole frame before it can be encoded. */
+	CU_ASSERT(res.audio.e2e.min > 20);
+	CU_ASSERT(res.audio.algo_ms >= 20);
+	/* Nothing lost or rejected on loopback; stage sums are consistent. */
+	CU_ASSERT_EQUAL(res.video.packets_lost + res.audio.packets_lost, 0);
+	CU_ASSERT_EQUAL(res.video.packets_rejected + res.audio.packets_rejected, 0);
+	CU_ASSERT_EQUAL(res.video.packets_received, res.video.packets_sent);
+	{
+		double sum = 0;
+		for (int s = 0; s < CB_SG_COUNT; s++)
+			sum += res.video.stage[s].mean;
+		CU_ASSERT_DOUBLE_EQUAL(sum, res.video.e2e.mean, 0.01);
+	}
+	CU_ASSERT(res.video.achieved_kbps > 0.3 * cfg.video_kbps);
+	CU_ASSERT(res.video.achieved_kbps < 2.0 * cfg.video_kbps);
+
+	/* The report folder reads back consistent with itself. */
+	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, dir, sizeof(dir)), 0);
+	CU_ASSERT_EQUAL(cb_check_run_folder(dir, why, sizeof(why)), 0);
+	if (why[0])
+		printf("\n      report check: %s\n", why);
+	cb_run_result_free(&res);
+	rm_rf(out);
+}
+
+static void stop_early(void *user, const struct cb_call_progress *p)
+{
+	atomic_int *stop = user;
+
+	if (p->media_s > 0.4)
+		atomic_store(stop, 1);
+}
+
+static void test_interrupted_call_still_reports(void)
+{
+	char tmpl[] = "/tmp/cb-call-XXXXXX", dir[512], why[600] = "";
+	struct cb_call_cfg cfg;
+	struct cb_run_result res;
+	atomic_int stop = 0;
+	struct cb_call_hooks hooks = {.progress = stop_early, .user = &stop, .stop = &stop};
+	char *out = mkdtemp(tmpl), *summary;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	short_cfg(&cfg, out);
+	cfg.duration_s = 30;
+	CU_ASSERT_EQUAL_FATAL(cb_call_run(&cfg, &hooks, &res), 0);
+	CU_ASSERT_EQUAL(res.status, CB_RUN_INTERRUPTED);
+	CU_ASSERT(res.media_s < 5);
+	CU_ASSERT(res.video.identified > 0);
+	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, dir, sizeof(dir)), 0);
+	CU_ASSERT_EQUAL(cb_check_run_folder(dir, why, sizeof(why)), 0);
+	if (why[0])
+		printf("\n      report check: %s\n", why);
+	snprintf(why, sizeof(why), "%s/summary.json", dir);
+	summary = cb_slurp(why, NULL);
+	CU_ASSERT(summary && strstr(summary, "\"interrupted\""));
+	free(summary);
+	cb_run_result_free(&res);
+	rm_rf(out);
+}
+
+static void test_bad_settings_rejected(void)
+{
+	struct cb_call_cfg cfg;
+	struct cb_run_result res;
+
+	cb_call_cfg_default(&cfg);
+	cfg.video = cfg.audio = 0;
+	CU_ASSERT_EQUAL(cb_call_run(&cfg, NULL, &res), -EINVAL);
+	CU_ASSERT(strstr(res.error, "video and audio") != NULL);
+	cb_run_result_free(&res);
+	cb_call_cfg_default(&cfg);
+	snprintf(cfg.video_codec, sizeof(cfg.video_codec), "h265");
+	CU_ASSERT_EQUAL(cb_call_run(&cfg, NULL, &res), CB_E_NOTFOUND);
+	CU_ASSERT(strstr(res.error, "h265") != NULL);
+	cb_run_result_free(&res);
+	cb_call_cfg_default(&cfg);
+	cfg.width = 641;
+	CU_ASSERT_EQUAL(cb_call_run(&cfg, NULL, &res), -EINVAL);
+	cb_run_result_free(&res);
+}
+
+int cb_suite_call(void)
+{
+	static const struct cb_test_case cases[] = {
+		{"bad settings are rejected with a reason", test_bad_settings_rejected},
+		{"a 2 s real call identifies every frame and mark", test_short_call_identifies_everything},
+		{"an interrupted call still writes a marked report", test_interrupted_call_still_reports},
+		{NULL, NULL},
+	};
+	return cb_add_suite("call", cases);
+}

@@ -1,0 +1,539 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "base/error.h"
+#include "report/report.h"
+#include "report_check.h"
+#include "test_util.h"
+
+#define NVIDEO 300
+#define NAUDIO 500
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void rm_rf(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int gnuplot_available(void)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	while (path && *path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/gnuplot", (int)n, path);
+		if (access(buf, X_OK) == 0)
+			return 1;
+		path += n + (path[n] == ':');
+	}
+	return 0;
+}
+
+/* Stage durations in µs for frame i: known, varied, and summing to e2e. */
+static void fill_frame(struct cb_frame_rec *r, cb_ns cap, int i, int audio)
+{
+	static const int base_us[CB_SG_COUNT] = {300, 4000, 200, 50,   100, 1000,
+						 40,  2000, 100, 1500, 800};
+	cb_ns t = cap;
+
+	r->st[CB_ST_CAPTURED] = cap;
+	r->rtp_ts = (uint32_t)(i * (audio ? 960 : 3000));
+	r->first_seq = (uint16_t)(audio ? i : 2 * i);
+	r->npackets = audio ? 1 : 2;
+	r->bytes = audio ? 80 : 2400 + (i % 7) * 10;
+	r->keyframe = !audio && i % 60 == 0;
+	r->encoded = r->sent = 1;
+	for (int s = 0; s < CB_SG_COUNT; s++) {
+		/* The network stage carries most of the spread, as on a real path. */
+		int us = base_us[s] + (s == CB_SG_NETWORK ? (i * 7919 % 50) * 1000 + 333 : 0);
+
+		if (audio && s == CB_SG_CAPTURE_WAIT)
+			us += 20000; /* Opus framing */
+		if (audio && s == CB_SG_JITTER_BUFFER)
+			us += 80000; /* an audio buffer deep enough to make the band "good" */
+		t += (cb_ns)us * 1000;
+		r->st[cb_stage_to((enum cb_stage)s)] = t;
+	}
+	r->st[CB_ST_FIRST_SENT] = r->st[CB_ST_PROTECTED] + 50000;
+	r->st[CB_ST_FIRST_RECV] = r->st[CB_ST_LAST_SENT] + 500000;
+	r->received = r->decoded = r->identified = 1;
+	r->content_id = audio ? i / 5 : i;
+	r->e2e_ms = cb_ns_diff_ms(r->st[CB_ST_IDENTIFIED], cap);
+	if (audio)
+		r->algo_ms = 26.5;
+}
+
+/* Drop a frame after it was sent: no stamp from first_received on. */
+static void lose_frame(struct cb_frame_rec *r)
+{
+	for (int s = CB_ST_FIRST_RECV; s < CB_ST_COUNT; s++)
+		r->st[s] = CB_NS_NONE;
+	r->received = r->decoded = r->identified = 0;
+	r->content_id = -1;
+	r->e2e_ms = NAN;
+	r->algo_ms = NAN;
+}
+
+static void add_packets(struct cb_packet_log *pl, const struct cb_frame_rec *r, int n)
+{
+	for (int k = 0; k < r->npackets; k++) {
+		struct cb_packet_rec *p = cb_packet_log_add(pl);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		p->media = r->media;
+		p->seq = (uint16_t)(r->first_seq + k);
+		p->rtp_ts = r->rtp_ts;
+		p->size = (uint16_t)(r->bytes / r->npackets + 22);
+		p->marker = k == r->npackets - 1;
+		p->sent = r->st[CB_ST_LAST_SENT];
+		if (r->received) {
+			p->received = r->st[CB_ST_LAST_RECV];
+			p->fate = CB_PKT_DELIVERED;
+		} else {
+			p->fate = n % 3 == 0 ? CB_PKT_AUTH_FAIL : CB_PKT_LOST;
+		}
+	}
+}
+
+static void make_result(struct cb_run_result *res, const char *out_dir, const char *run_id,
+			enum cb_run_status status, int audio_identified)
+{
+	const cb_ns t0 = 123456789000LL; /* an arbitrary monotonic origin */
+
+	memset(res, 0, sizeof(*res));
+	res->cfg.duration_s = 10;
+	res->cfg.video = res->cfg.audio = 1;
+	res->cfg.width = 640;
+	res->cfg.height = 480;
+	res->cfg.fps = 30;
+	res->cfg.video_kbps = 1000;
+	res->cfg.audio_kbps = 32;
+	res->cfg.keyint = 60;
+	res->cfg.speed = 8;
+	res->cfg.opus_complexity = 5;
+	res->cfg.audio_frame_ms = 20;
+	res->cfg.mark_period_ms = 100;
+	strcpy(res->cfg.video_codec, "vp8");
+	strcpy(res->cfg.audio_codec, "opus");
+	res->cfg.srtp = CB_SRTP_AES128_CM_SHA1_80;
+	strcpy(res->cfg.transport, "udp");
+	res->cfg.mtu = 1200;
+	res->cfg.verdict_pct = 95;
+	res->cfg.seed = 7;
+	snprintf(res->cfg.out_dir, sizeof(res->cfg.out_dir), "%s", out_dir);
+	snprintf(res->run_id, sizeof(res->run_id), "%s", run_id);
+	strcpy(res->started_utc, "2024-05-01T12:00:00Z");
+	res->status = status;
+	strcpy(res->clock, "real");
+	res->wall_s = 10.3;
+	res->media_s = 10;
+	res->n_versions = 2;
+	strcpy(res->versions[0].name, "libvpx");
+	strcpy(res->versions[0].version, "v1.12.0");
+	strcpy(res->versions[1].name, "libopus");
+	strcpy(res->versions[1].version, "libopus 1.3.1");
+
+	res->video.media = CB_MEDIA_VIDEO;
+	res->video.enabled = 1;
+	strcpy(res->video.codec, "vp8");
+	res->audio.media = CB_MEDIA_AUDIO;
+	res->audio.enabled = 1;
+	strcpy(res->audio.codec, "opus");
+
+	/* Audio starts 5 ms after video, so t0 is the first video capture. */
+	for (int i = 0; i < NVIDEO; i++) {
+		struct cb_frame_rec *r = cb_frame_log_add(&res->video.frames, CB_MEDIA_VIDEO, i);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+		fill_frame(r, t0 + (cb_ns)i * 1000000000 / 30, i, 0);
+		if (i % 37 == 5)
+			lose_frame(r);
+		if (i == 100 || i == 200) {
+			r->mismatch = 1;
+			res->video.mismatch_examples[res->video.n_mismatch_examples].expected = i;
+			res->video.mismatch_examples[res->video.n_mismatch_examples++].found =
+			    i - 1;
+		}
+		add_packets(&res->packets, r, i);
+	}
+	for (int i = 0; i < NAUDIO; i++) {
+		struct cb_frame_rec *r = cb_frame_log_add(&res->audio.frames, CB_MEDIA_AUDIO, i);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+		fill_frame(r, t0 + 5000000 + (cb_ns)i * 20000000, i, 1);
+		/* Marks every 100 ms: one audio frame in five carries one. */
+		if (i % 5) {
+			r->identified = 0;
+			r->content_id = -1;
+			r->e2e_ms = NAN;
+		}
+		if (!audio_identified)
+			lose_frame(r);
+		add_packets(&res->packets, r, i);
+	}
+	/* The stamp never reached is shown as an empty cell. */
+	res->video.frames.v[3].st[CB_ST_JB_OUT] = CB_NS_NONE;
+
+	CU_ASSERT_EQUAL(cb_media_result_compute(&res->video, &res->packets, 95), 0);
+	CU_ASSERT_EQUAL(cb_media_result_compute(&res->audio, &res->packets, 95), 0);
+	res->video.target_kbps = 1000;
+	res->video.achieved_kbps = res->video.payload_bytes * 8.0 / 1000 / 10;
+	res->audio.target_kbps = 32;
+	res->audio.achieved_kbps = res->audio.payload_bytes * 8.0 / 1000 / 10;
+	res->audio.marks_sent = NAUDIO / 5;
+	res->audio.marks_identified = audio_identified ? NAUDIO / 5 : 0;
+}
+
+static char *make_tmpdir(void)
+{
+	static const char tmpl[] = "/tmp/cb-report-XXXXXX";
+	char *d = malloc(sizeof(tmpl));
+
+	if (!d)
+		return NULL;
+	memcpy(d, tmpl, sizeof(tmpl));
+	if (!mkdtemp(d)) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+static int contains(const char *path, const char *needle)
+{
+	char *s = cb_slurp(path, NULL);
+	int yes = s && strstr(s, needle);
+
+	free(s);
+	return yes;
+}
+
+static void test_media_result_compute(void)
+{
+	struct cb_run_result res;
+
+	make_result(&res, "/nonexistent", "x", CB_RUN_COMPLETE, 1);
+	CU_ASSERT_EQUAL(res.video.captured, NVIDEO);
+	CU_ASSERT_EQUAL(res.video.identified, NVIDEO - 8); /* i % 37 == 5: 8 frames */
+	CU_ASSERT_EQUAL(res.video.mismatches, 2);
+	CU_ASSERT_EQUAL(res.video.e2e.n, NVIDEO - 8);
+	CU_ASSERT_EQUAL(res.audio.identified, NAUDIO / 5);
+	/* Every stage's mean adds up to the e2e mean (the stamps telescope). */
+	{
+		double sum = 0;
+
+		for (int s = 0; s < CB_SG_COUNT; s++)
+			sum += res.video.stage[s].mean;
+		CU_ASSERT_DOUBLE_EQUAL(sum, res.video.e2e.mean, 1e-6);
+	}
+	CU_ASSERT_DOUBLE_EQUAL(res.video.stage[CB_SG_ENCODE].p50, 4.0, 1e-9);
+	CU_ASSERT_EQUAL(res.video.verdict, CB_BAND_EXCELLENT);
+	CU_ASSERT_EQUAL(res.video.packets_sent, 2 * NVIDEO);
+	CU_ASSERT_EQUAL(res.video.packets_received + res.video.packets_lost +
+			    res.video.rejected_auth,
+			2 * NVIDEO);
+	CU_ASSERT(res.video.rejected_auth > 0);
+	CU_ASSERT_EQUAL(res.video.packets_rejected, res.video.rejected_auth);
+	CU_ASSERT_DOUBLE_EQUAL(res.audio.algo_ms, 26.5, 1e-12);
+	CU_ASSERT(isnan(res.video.algo_ms));
+	CU_ASSERT_EQUAL(cb_run_t0(&res), 123456789000LL);
+	CU_ASSERT_EQUAL(cb_media_result_compute(&res.video, NULL, 101), -EINVAL);
+	cb_run_result_free(&res);
+	CU_ASSERT_PTR_NULL(res.video.frames.v);
+	CU_ASSERT_PTR_NULL(res.packets.v);
+	cb_run_result_free(&res);
+}
+
+static void test_write_atomic(void)
+{
+	char *tmp = make_tmpdir(), path[PATH_MAX], *s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
+	snprintf(path, sizeof(path), "%s/a.txt", tmp);
+	CU_ASSERT_EQUAL(cb_write_file_atomic(path, "one", 3), 0);
+	CU_ASSERT_EQUAL(cb_write_file_atomic(path, "second", 6), 0);
+	s = cb_slurp(path, NULL);
+	CU_ASSERT_STRING_EQUAL(s, "second");
+	free(s);
+	CU_ASSERT_EQUAL(cb_write_file_atomic(path, NULL, 1), -EINVAL);
+	CU_ASSERT_EQUAL(cb_write_file_atomic(NULL, "x", 1), -EINVAL);
+	snprintf(path, sizeof(path), "%s/missing/a.txt", tmp);
+	CU_ASSERT_EQUAL(cb_write_file_atomic(path, "x", 1), -ENOENT);
+	/* The folder holds only a.txt: no temporary survived the failures. */
+	snprintf(path, sizeof(path), "%s/a.txt", tmp);
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	CU_ASSERT_EQUAL(rmdir(tmp), 0);
+	free(tmp);
+}
+
+static void test_complete_run(void)
+{
+	struct cb_run_result res;
+	char *tmp = make_tmpdir(), out[1024], dir[2048], path[PATH_MAX], why[512] = "";
+	char link[PATH_MAX];
+	json_t *root, *v;
+	json_error_t jerr;
+	ssize_t n;
+	static const char *const sections[] = {
+	    "## Verdict",
+	    "**Overall: good**",
+	    "| excellent | ≤ 100 ms | very good call |",
+	    "| unusable | > 1000 ms |",
+	    "## Video (vp8)",
+	    "## Audio (opus)",
+	    "### Counts",
+	    "### Latency (ms)",
+	    "### Stage breakdown",
+	    "| network |",
+	    "### Bitrate",
+	    "### Packets",
+	    "### Mismatches",
+	    "| 100 | 99 |",
+	    "## Settings",
+	    "| srtp | AES_CM_128_HMAC_SHA1_80 |",
+	    "## Library versions",
+	    "| libvpx | v1.12.0 |",
+	    "algorithmic_ms",
+	    "cross-correlation",
+	    "## How latency is measured",
+	};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
+	snprintf(out, sizeof(out), "%s/results/nested", tmp);
+	make_result(&res, out, "run-1", CB_RUN_COMPLETE, 1);
+	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, dir, sizeof(dir)), 0);
+	snprintf(path, sizeof(path), "%s/run-1", out);
+	CU_ASSERT_STRING_EQUAL(dir, path);
+
+	if (cb_check_run_folder(dir, why, sizeof(why)))
+		printf("\n      check: %s ", why);
+	CU_ASSERT_EQUAL(cb_check_run_folder(dir, why, sizeof(why)), 0);
+
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	root = json_load_file(path, 0, &jerr);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(root, "schema")),
+			       "callbench.summary/1");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(root, "status")), "complete");
+	CU_ASSERT_PTR_NULL(json_object_get(root, "error"));
+	v = json_object_get(root, "verdict");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(v, "band")), "good");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(v, "media")), "audio");
+	v = json_object_get(json_object_get(root, "media"), "video");
+	CU_ASSERT_STRING_EQUAL(
+	    json_string_value(json_object_get(json_object_get(v, "verdict"), "band")), "excellent");
+	CU_ASSERT_EQUAL(
+	    json_integer_value(json_object_get(json_object_get(v, "counts"), "identified")),
+	    NVIDEO - 8);
+	CU_ASSERT_DOUBLE_EQUAL(
+	    json_number_value(
+		json_object_get(json_object_get(json_object_get(v, "stages_ms"), "encode"), "p50")),
+	    4.0, 1e-9);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(v, "mismatch_examples")), 2);
+	CU_ASSERT_PTR_NULL(json_object_get(v, "algorithmic_ms"));
+	v = json_object_get(json_object_get(root, "media"), "audio");
+	CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(v, "algorithmic_ms")), 26.5, 1e-9);
+	CU_ASSERT_EQUAL(
+	    json_integer_value(json_object_get(json_object_get(v, "counts"), "marks_identified")),
+	    NAUDIO / 5);
+	CU_ASSERT_STRING_EQUAL(
+	    json_string_value(json_object_get(json_object_get(root, "settings"), "srtp")),
+	    "AES_CM_128_HMAC_SHA1_80");
+	CU_ASSERT_STRING_EQUAL(
+	    json_string_value(json_object_get(json_object_get(root, "versions"), "libopus")),
+	    "libopus 1.3.1");
+	json_decref(root);
+
+	/* Times are relative to the first capture, to the µs; unreached is empty. */
+	snprintf(path, sizeof(path), "%s/frames.csv", dir);
+	{
+		struct cb_csv csv;
+		int cap, jb, e2e;
+
+		CU_ASSERT_EQUAL_FATAL(cb_csv_read(path, &csv), 0);
+		CU_ASSERT_EQUAL(csv.nrows, NVIDEO + NAUDIO);
+		CU_ASSERT_STRING_EQUAL(csv.head[0], "media");
+		CU_ASSERT_STRING_EQUAL(csv.head[14], "captured_ms");
+		CU_ASSERT_STRING_EQUAL(csv.head[csv.ncols - 1], "band");
+		cap = cb_csv_col(&csv, "captured_ms");
+		jb = cb_csv_col(&csv, "jitter_buffer_out_ms");
+		e2e = cb_csv_col(&csv, "e2e_ms");
+		CU_ASSERT_STRING_EQUAL(cb_csv_at(&csv, 0, cap), "0.000");
+		CU_ASSERT_STRING_EQUAL(cb_csv_at(&csv, 1, cap), "33.333");
+		CU_ASSERT_STRING_EQUAL(cb_csv_at(&csv, NVIDEO, 0), "audio");
+		CU_ASSERT_STRING_EQUAL(cb_csv_at(&csv, NVIDEO, cap), "5.000");
+		CU_ASSERT_STRING_EQUAL(cb_csv_at(&csv, 3, jb), "");
+		CU_ASSERT_STRING_EQUAL(cb_csv_at(&csv, 5, e2e), "");
+		CU_ASSERT_STRING_EQUAL(cb_csv_at(&csv, 5, (int)csv.ncols - 1), "");
+		cb_csv_free(&csv);
+	}
+	snprintf(path, sizeof(path), "%s/packets.csv", dir);
+	CU_ASSERT(contains(path, "media,seq,rtp_ts,size,marker,fate,sent_ms,received_ms,"
+				 "transit_ms\n"));
+	CU_ASSERT(contains(path, ",auth_fail,"));
+
+	snprintf(path, sizeof(path), "%s/report.md", dir);
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		if (!contains(path, sections[i]))
+			printf("\n      report.md lacks: %s ", sections[i]);
+		CU_ASSERT(contains(path, sections[i]));
+	}
+	CU_ASSERT_FALSE(contains(path, "INTERRUPTED"));
+
+	snprintf(path, sizeof(path), "%s/latest", out);
+	n = readlink(path, link, sizeof(link) - 1);
+	CU_ASSERT_EQUAL_FATAL(n, 5);
+	link[n] = '\0';
+	CU_ASSERT_STRING_EQUAL(link, "run-1");
+
+	if (!gnuplot_available()) {
+		snprintf(path, sizeof(path), "%s/report.md", dir);
+		CU_ASSERT(contains(path, "No plots"));
+		cb_run_result_free(&res);
+		rm_rf(tmp);
+		free(tmp);
+		CB_SKIP("gnuplot is not installed: plots not checked");
+	}
+	{
+		static const char *const plots[] = {"latency.png", "latency.svg", "cdf.png",
+						    "cdf.svg",	   "stages.png",  "stages.svg",
+						    "plots.gp"};
+		struct stat st;
+
+		for (size_t i = 0; i < sizeof(plots) / sizeof(plots[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, plots[i]);
+			CU_ASSERT(stat(path, &st) == 0 && st.st_size > 100);
+		}
+		snprintf(path, sizeof(path), "%s/report.md", dir);
+		CU_ASSERT(contains(path, "](latency.svg)"));
+		CU_ASSERT(contains(path, "](stages.svg)"));
+		snprintf(path, sizeof(path), "%s/latency.svg", dir);
+		CU_ASSERT(contains(path, "excellent &lt;= 100 ms") ||
+			  contains(path, "excellent <= 100 ms"));
+	}
+	cb_run_result_free(&res);
+	rm_rf(tmp);
+	free(tmp);
+}
+
+static void test_interrupted_and_failed(void)
+{
+	struct cb_run_result res;
+	char *tmp = make_tmpdir(), dir[2048], path[PATH_MAX], why[512] = "", link[64];
+	json_t *root, *a;
+	json_error_t jerr;
+	ssize_t n;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
+	make_result(&res, tmp, "run-int", CB_RUN_INTERRUPTED, 1);
+	res.media_s = 4.2;
+	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, dir, sizeof(dir)), 0);
+	CU_ASSERT_EQUAL(cb_check_run_folder(dir, why, sizeof(why)), 0);
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	root = json_load_file(path, 0, &jerr);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(root, "status")), "interrupted");
+	json_decref(root);
+	snprintf(path, sizeof(path), "%s/report.md", dir);
+	CU_ASSERT(contains(path, "**INTERRUPTED**"));
+	CU_ASSERT(contains(path, "Status: **interrupted**"));
+	cb_run_result_free(&res);
+
+	/* A failed run whose audio was never identified: nulls and verdict "none". */
+	make_result(&res, tmp, "run-fail", CB_RUN_FAILED, 0);
+	strcpy(res.error, "receiver socket closed");
+	res.video.enabled = 1;
+	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, dir, sizeof(dir)), 0);
+	if (cb_check_run_folder(dir, why, sizeof(why)))
+		printf("\n      check: %s ", why);
+	CU_ASSERT_EQUAL(cb_check_run_folder(dir, why, sizeof(why)), 0);
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	root = json_load_file(path, 0, &jerr);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(root, "status")), "failed");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(root, "error")),
+			       "receiver socket closed");
+	a = json_object_get(json_object_get(root, "media"), "audio");
+	CU_ASSERT(json_is_null(json_object_get(json_object_get(a, "latency_ms"), "p50")));
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(a, "latency_ms"), "n")),
+			0);
+	CU_ASSERT_STRING_EQUAL(
+	    json_string_value(json_object_get(json_object_get(a, "verdict"), "band")), "none");
+	CU_ASSERT_STRING_EQUAL(
+	    json_string_value(json_object_get(json_object_get(root, "verdict"), "band")), "none");
+	json_decref(root);
+	snprintf(path, sizeof(path), "%s/report.md", dir);
+	CU_ASSERT(contains(path, "**FAILED** — receiver socket closed"));
+	CU_ASSERT(contains(path, "**Overall: none**"));
+	CU_ASSERT_FALSE(contains(path, "nan"));
+
+	/* latest follows the newest run. */
+	snprintf(path, sizeof(path), "%s/latest", tmp);
+	n = readlink(path, link, sizeof(link) - 1);
+	CU_ASSERT_EQUAL_FATAL(n, 8);
+	link[n] = '\0';
+	CU_ASSERT_STRING_EQUAL(link, "run-fail");
+
+	/* A run id that would leave the results folder is refused. */
+	strcpy(res.run_id, "../escape");
+	CU_ASSERT_EQUAL(cb_report_write(&res, NULL, NULL, 0), -EINVAL);
+	cb_run_result_free(&res);
+	rm_rf(tmp);
+	free(tmp);
+}
+
+static void test_check_catches_disagreement(void)
+{
+	struct cb_run_result res;
+	char *tmp = make_tmpdir(), dir[2048], path[PATH_MAX], why[512] = "";
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
+	make_result(&res, tmp, "run-bad", CB_RUN_COMPLETE, 1);
+	/* A summary that claims one frame more than the rows show must fail. */
+	res.video.identified++;
+	res.video.e2e.p95 += 1.0;
+	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, dir, sizeof(dir)), 0);
+	CU_ASSERT_EQUAL(cb_check_run_folder(dir, why, sizeof(why)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "identified"));
+	/* And a leftover temporary file is reported. */
+	res.video.identified--;
+	res.video.e2e.p95 -= 1.0;
+	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, dir, sizeof(dir)), 0);
+	CU_ASSERT_EQUAL(cb_check_run_folder(dir, why, sizeof(why)), 0);
+	snprintf(path, sizeof(path), "%s/x.tmp", dir);
+	CU_ASSERT_EQUAL(cb_write_file_atomic(path, "x", 1), 0);
+	CU_ASSERT_EQUAL(cb_check_run_folder(dir, why, sizeof(why)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "x.tmp"));
+	cb_run_result_free(&res);
+	rm_rf(tmp);
+	free(tmp);
+}
+
+int cb_suite_report(void)
+{
+	static const struct cb_test_case cases[] = {
+	    {"media figures follow from the frame log", test_media_result_compute},
+	    {"atomic file write", test_write_atomic},
+	    {"complete run: files agree, tables, latest, plots", test_complete_run},
+	    {"interrupted and failed runs are marked", test_interrupted_and_failed},
+	    {"the folder check catches a disagreement", test_check_catches_disagreement},
+	    {NULL, NULL},
+	};
+	return cb_add_suite("report", cases);
+}
