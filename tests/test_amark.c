@@ -385,6 +385,37 @@ static void test_no_false_hits(void)
 	free(pcm);
 }
 
+/* Other sample rates: every mark found exactly where it was put. */
+static void test_other_rates(void)
+{
+	static const int rates[] = {8000, 16000, 24000, 44100};
+
+	for (size_t r = 0; r < 4; r++) {
+		struct cb_audio_source_cfg c = src_cfg;
+		struct cb_audio_source *src;
+		struct cb_amark_detector *d;
+		struct cb_amark_hit h[64];
+		size_t n = (size_t)rates[r] * 3, nh = 64;
+		int16_t *pcm = calloc(n, sizeof(int16_t));
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(pcm);
+		c.sample_rate = c.marks.sample_rate = rates[r];
+		c.frame_samples = rates[r] / 50;
+		CU_ASSERT_EQUAL_FATAL(cb_audio_source_open(&src, &c), 0);
+		CU_ASSERT_EQUAL(cb_audio_source_render(src, 0, pcm, n), 0);
+		cb_audio_source_close(src);
+		CU_ASSERT_EQUAL_FATAL(cb_amark_detector_open(&d, &c.marks), 0);
+		CU_ASSERT_EQUAL(cb_amark_detector_feed(d, pcm, n, h, &nh), 0);
+		cb_amark_detector_close(d);
+		CU_ASSERT_EQUAL(nh, 30);
+		for (size_t i = 0; i < nh; i++) {
+			CU_ASSERT_EQUAL(h[i].mark, i);
+			CU_ASSERT_EQUAL(h[i].out_sample, h[i].src_sample);
+		}
+		free(pcm);
+	}
+}
+
 /* Hits that find no room wait in the detector and come out in order. */
 static void test_queue(void)
 {
@@ -437,6 +468,7 @@ int cb_suite_amark(void)
 	    {"hits independent of feed sizes", test_chunking},
 	    {"silence, noise, foreign marks: no hits", test_no_false_hits},
 	    {"hits without room are queued", test_queue},
+	    {"8, 16, 24, 44.1 kHz", test_other_rates},
 	    {NULL, NULL},
 	};
 

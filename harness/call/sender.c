@@ -111,9 +111,12 @@ static int send_frame(struct cb_sender *s, struct cb_sender_track *t, struct cb_
 		pk[i].len = out;
 	}
 	rec->st[CB_ST_PROTECTED] = cb_clock_now(&ss->clock);
-	rec->st[CB_ST_FIRST_SENT] = rec->st[CB_ST_PROTECTED];
+	/* "Sent" is when a packet is handed to the transport.  The batch is
+	 * handed over at once, so the first and last packet share the stamp;
+	 * the system call itself belongs to the network stage, since on the
+	 * kernel path the receiver can have a packet before the call returns. */
+	rec->st[CB_ST_FIRST_SENT] = rec->st[CB_ST_LAST_SENT] = cb_clock_now(&ss->clock);
 	rc = cb_transport_send(s->tp, pk, n);
-	rec->st[CB_ST_LAST_SENT] = cb_clock_now(&ss->clock);
 	pthread_mutex_unlock(&s->send_lock);
 	if (rc < 0)
 		goto out_free;

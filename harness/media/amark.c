@@ -38,9 +38,10 @@
  * unlikely: against an unrelated burst the score has a standard deviation of
  * about 1/sqrt(2 * 125) = 0.063, so ID_MIN is more than six of them.
  */
-/* Coarse lags are one per DECIM_HZ of sample rate: 4 at 48 kHz.  Two coarse
- * lags then straddle any peak within 2 samples, a fifth of a cycle of the
- * chirp's centre frequency, so the coarse score keeps ~80% of the peak. */
+/* One coarse lag per sample at 12 kHz: every 4th at 48 kHz.  Some coarse
+ * lag is then within 42 us of any peak, under a tenth of a cycle at the
+ * chirp's centre frequency, so the coarse score keeps ~90% of the peak.
+ * Below 24 kHz every lag is scored. */
 #define DECIM_HZ   12000
 #define COARSE_MIN 0.3f
 #define SYNC_MIN   0.5f
@@ -78,7 +79,7 @@ static int geom_init(struct geom *g, const struct cb_amark_cfg *cfg)
 	g->b0 = (int)ceil(F_LO * (double)g->id_len / g->sr);
 	g->nb = (int)floor(F_HI * (double)g->id_len / g->sr) - g->b0 + 1;
 	g->id_taper = (size_t)g->sr / 500;
-	g->decim = g->sr >= 2 * d->g.decim_HZ ? (size_t)g->sr / DECIM_HZ : 1;
+	g->decim = g->sr >= 2 * DECIM_HZ ? (size_t)g->sr / DECIM_HZ : 1;
 	level = pow(10.0, cfg->level_dbfs / 20.0);
 	/* A Tukey window of taper a keeps 1 - 5a/8 of the power of a sine. */
 	g->sync_gain = level * sqrt(2.0 / (1.0 - 5.0 * SYNC_TAPER / 8.0));
