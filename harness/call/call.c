@@ -18,6 +18,7 @@
 #include "call/call.h"
 #include "call/endpoint.h"
 #include "codec/opus_util.h"
+#include "report/report.h"
 #include "rtp/rtp.h"
 #include "srtp/srtp.h"
 
@@ -268,54 +269,21 @@ static int merge_packets(struct cb_run_result *res, struct cb_track_log *tx, str
 	return 0;
 }
 
-/* Counts, distributions and verdict of one media from its merged rows. */
-static void summarize(struct cb_media_result *mr, const struct cb_call_cfg *cfg, double media_s)
+/* Counts, distributions and verdict of one media from its merged rows
+ * (packet counts were made by merge_packets, which also sees rejected
+ * packets that match no send). */
+static int summarize(struct cb_media_result *mr, const struct cb_call_cfg *cfg, double media_s)
 {
-	size_t n = mr->frames.n;
-	double *v = malloc((n ? n : 1) * sizeof(double));
-	double *algo = malloc((n ? n : 1) * sizeof(double));
-	size_t k = 0, na = 0;
+	int rc = cb_media_result_compute(mr, NULL, cfg->verdict_pct);
 
-	if (!v || !algo) {
-		free(v);
-		free(algo);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct cb_frame_rec *f = &mr->frames.v[i];
-		mr->captured++;
-		mr->encoded += f->encoded;
-		mr->sent += f->sent;
-		mr->received += f->received;
-		mr->decoded += f->decoded;
-		mr->identified += f->identified;
-		mr->mismatches += f->mismatch;
-		mr->payload_bytes += f->bytes * f->encoded;
-		if (!isnan(f->e2e_ms))
-			v[k++] = f->e2e_ms;
-		if (!isnan(f->algo_ms))
-			algo[na++] = f->algo_ms;
-	}
+	if (rc < 0)
+		return rc;
 	if (mr->media == CB_MEDIA_AUDIO)
 		mr->marks_identified = mr->identified;
-	cb_dist_compute(v, k, &mr->e2e);
-	mr->verdict_ms = cb_percentile_sorted(v, k, cfg->verdict_pct);
-	mr->verdict = cb_band_of(mr->verdict_ms);
-	cb_dist_compute(algo, na, &(struct cb_dist){0});
-	mr->algo_ms = mr->media == CB_MEDIA_AUDIO ? cb_percentile_sorted(algo, na, 50) : NAN;
-	for (int s = 0; s < CB_SG_COUNT; s++) {
-		enum cb_stamp a = cb_stage_from((enum cb_stage)s), b = cb_stage_to((enum cb_stage)s);
-		k = 0;
-		for (size_t i = 0; i < n; i++) {
-			const struct cb_frame_rec *f = &mr->frames.v[i];
-			if (f->st[a] != CB_NS_NONE && f->st[b] != CB_NS_NONE)
-				v[k++] = cb_ns_diff_ms(f->st[b], f->st[a]);
-		}
-		cb_dist_compute(v, k, &mr->stage[s]);
-	}
+	else
+		mr->algo_ms = NAN;
 	mr->achieved_kbps = media_s > 0 ? (double)mr->payload_bytes * 8 / media_s / 1000 : NAN;
-	free(v);
-	free(algo);
+	return 0;
 }
 
 static void make_run_id(const struct cb_call_cfg *cfg, char *id, size_t len, char *iso, size_t isolen)
@@ -486,13 +454,14 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	if (cfg->video) {
 		merge_video(&res->video, snd, rcv, &ss);
 		rc = merge_packets(res, &snd->video.log, &rcv->video, &res->video);
-		res->video.rejected_malformed += 0;
-		summarize(&res->video, cfg, (double)res->video.frames.n / cfg->fps);
+		if (rc == 0)
+			rc = summarize(&res->video, cfg, (double)res->video.frames.n / cfg->fps);
 	}
 	if (cfg->audio && rc == 0) {
 		merge_audio(&res->audio, snd, rcv, &ss);
 		rc = merge_packets(res, &snd->audio.log, &rcv->audio, &res->audio);
-		summarize(&res->audio, cfg, (double)res->audio.frames.n * cfg->audio_frame_ms / 1000.0);
+		if (rc == 0)
+			rc = summarize(&res->audio, cfg, (double)res->audio.frames.n * cfg->audio_frame_ms / 1000.0);
 	}
 	if (rc < 0 && res->status == CB_RUN_COMPLETE) {
 		res->status = CB_RUN_FAILED;

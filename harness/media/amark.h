@@ -11,6 +11,11 @@
  * identity repeats only every 102.4 s; the detector also refuses a mark whose
  * identity does not beat the runner-up clearly.
  *
+ * Sizes: 20 ms of chirp (300 Hz -> 3.4 kHz) and 40 ms of identity (random
+ * phases on the 25 Hz bins from 300 Hz to 3.4 kHz), 60 ms in all.  A config
+ * is valid with sample_rate 8000..48000, period_ms 80..60000 and level_dbfs
+ * -60..0; the functions below return 0 (or -EINVAL) for any other.
+ *
  * Latency of a mark = when the decoded sample at its found position became
  * available, minus when the source sample k * period was captured.
  */
