@@ -20,7 +20,7 @@
 #include "report/report.h"
 #include "srtp/srtp.h"
 
-#define EXIT_USAGE 2
+#define EXIT_USAGE	 2
 #define EXIT_INTERRUPTED 130
 
 /* The only process-wide state: set by SIGINT/SIGTERM, read by the call. */
@@ -40,11 +40,14 @@ static int choose_srtp(void *base, const char *val, char *why, size_t len)
 
 	if (cb_srtp_profile_from_name(val, &c->srtp) == 0)
 		return 0;
-	snprintf(why, len, "unknown SRTP profile '%s' (allowed: AES_CM_128_HMAC_SHA1_80, AEAD_AES_128_GCM)", val);
+	snprintf(why, len,
+		 "unknown SRTP profile '%s' (allowed: AES_CM_128_HMAC_SHA1_80, AEAD_AES_128_GCM)",
+		 val);
 	return -1;
 }
 
-static int choose_codec(const char *val, enum cb_media m, char *dst, size_t dlen, char *why, size_t len)
+static int choose_codec(const char *val, enum cb_media m, char *dst, size_t dlen, char *why,
+			size_t len)
 {
 	const struct cb_codec_ops *ops = cb_codec_find(val);
 	size_t it = 0;
@@ -54,7 +57,9 @@ static int choose_codec(const char *val, enum cb_media m, char *dst, size_t dlen
 		snprintf(dst, dlen, "%s", val);
 		return 0;
 	}
-	n = snprintf(why, len, "unknown %s codec '%s' (allowed:", m == CB_MEDIA_VIDEO ? "video" : "audio", val);
+	n = snprintf(why, len,
+		     "unknown %s codec '%s' (allowed:", m == CB_MEDIA_VIDEO ? "video" : "audio",
+		     val);
 	while ((ops = cb_codec_iterate(&it)))
 		if (ops->media == m && n > 0 && (size_t)n < len)
 			n += snprintf(why + n, len - (size_t)n, " %s", ops->name);
@@ -101,30 +106,43 @@ struct run_opts {
 
 #define CO(f) offsetof(struct run_opts, call.f)
 static const struct opt run_options[] = {
-	{"duration", "SECONDS", "media time to capture", OPT_DOUBLE, CO(duration_s), 0, 0.1, 86400, NULL, NULL},
-	{"size", "WxH", "video resolution", OPT_SIZE, CO(width), CO(height), 64, 4096, NULL, NULL},
-	{"fps", "N", "video frame rate", OPT_INT, CO(fps), 0, 1, 240, NULL, NULL},
-	{"video-bitrate", "KBPS", "video target bitrate", OPT_INT, CO(video_kbps), 0, 30, 50000, NULL, NULL},
-	{"audio-bitrate", "KBPS", "audio target bitrate", OPT_INT, CO(audio_kbps), 0, 6, 510, NULL, NULL},
-	{"keyint", "FRAMES", "at most this many frames between key frames", OPT_INT, CO(keyint), 0, 1, 100000, NULL, NULL},
-	{"speed", "N", "VP8 cpu-used: -16..-1 fixed speed (faster as it grows in size), 1..16 adaptive", OPT_INT, CO(speed), 0, -16, 16, NULL, NULL},
-	{"opus-complexity", "N", "Opus encoder complexity", OPT_INT, CO(opus_complexity), 0, 0, 10, NULL, NULL},
-	{"audio-frame", "MS", "Opus frame duration (10, 20, 40, 60)", OPT_INT, CO(audio_frame_ms), 0, 10, 60, NULL, NULL},
-	{"mark-period", "MS", "spacing of audio marks", OPT_INT, CO(mark_period_ms), 0, 100, 10000, NULL, NULL},
-	{"video-codec", "NAME", "video codec", OPT_CHOICE, 0, 0, 0, 0, choose_vcodec, "vp8"},
-	{"audio-codec", "NAME", "audio codec", OPT_CHOICE, 0, 0, 0, 0, choose_acodec, "opus"},
-	{"no-video", NULL, "send no video track", OPT_FLAG_OFF, CO(video), 0, 0, 0, NULL, NULL},
-	{"no-audio", NULL, "send no audio track", OPT_FLAG_OFF, CO(audio), 0, 0, 0, NULL, NULL},
-	{"srtp", "PROFILE", "SRTP protection profile", OPT_CHOICE, 0, 0, 0, 0, choose_srtp,
-	 "AES_CM_128_HMAC_SHA1_80 | AEAD_AES_128_GCM"},
-	{"transport", "NAME", "how packets travel", OPT_CHOICE, 0, 0, 0, 0, choose_transport, "udp"},
-	{"mtu", "BYTES", "largest SRTP packet", OPT_INT, CO(mtu), 0, 200, 1500, NULL, NULL},
-	{"percentile", "P", "latency percentile whose band is the verdict", OPT_DOUBLE, CO(verdict_pct), 0, 1, 100, NULL, NULL},
-	{"seed", "N", "seed for everything random but the SRTP keys", OPT_U64, CO(seed), 0, 0, 0, NULL, NULL},
-	{"out", "DIR", "folder that receives the run folder", OPT_STR, CO(out_dir), 0, 0, sizeof(((struct cb_call_cfg *)0)->out_dir), NULL, NULL},
-	{"run-id", "ID", "name of the run folder", OPT_STR, CO(run_id), 0, 0, sizeof(((struct cb_call_cfg *)0)->run_id), NULL, NULL},
-	{"quiet", NULL, "no live progress", OPT_FLAG_ON, offsetof(struct run_opts, quiet), 0, 0, 0, NULL, NULL},
-	{NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL},
+    {"duration", "SECONDS", "media time to capture", OPT_DOUBLE, CO(duration_s), 0, 0.1, 86400,
+     NULL, NULL},
+    {"size", "WxH", "video resolution", OPT_SIZE, CO(width), CO(height), 64, 4096, NULL, NULL},
+    {"fps", "N", "video frame rate", OPT_INT, CO(fps), 0, 1, 240, NULL, NULL},
+    {"video-bitrate", "KBPS", "video target bitrate", OPT_INT, CO(video_kbps), 0, 30, 50000, NULL,
+     NULL},
+    {"audio-bitrate", "KBPS", "audio target bitrate", OPT_INT, CO(audio_kbps), 0, 6, 510, NULL,
+     NULL},
+    {"keyint", "FRAMES", "at most this many frames between key frames", OPT_INT, CO(keyint), 0, 1,
+     100000, NULL, NULL},
+    {"speed", "N", "VP8 cpu-used: -16..-1 fixed speed (faster as it grows in size), 1..16 adaptive",
+     OPT_INT, CO(speed), 0, -16, 16, NULL, NULL},
+    {"opus-complexity", "N", "Opus encoder complexity", OPT_INT, CO(opus_complexity), 0, 0, 10,
+     NULL, NULL},
+    {"audio-frame", "MS", "Opus frame duration (10, 20, 40, 60)", OPT_INT, CO(audio_frame_ms), 0,
+     10, 60, NULL, NULL},
+    {"mark-period", "MS", "spacing of audio marks", OPT_INT, CO(mark_period_ms), 0, 100, 10000,
+     NULL, NULL},
+    {"video-codec", "NAME", "video codec", OPT_CHOICE, 0, 0, 0, 0, choose_vcodec, "vp8"},
+    {"audio-codec", "NAME", "audio codec", OPT_CHOICE, 0, 0, 0, 0, choose_acodec, "opus"},
+    {"no-video", NULL, "send no video track", OPT_FLAG_OFF, CO(video), 0, 0, 0, NULL, NULL},
+    {"no-audio", NULL, "send no audio track", OPT_FLAG_OFF, CO(audio), 0, 0, 0, NULL, NULL},
+    {"srtp", "PROFILE", "SRTP protection profile", OPT_CHOICE, 0, 0, 0, 0, choose_srtp,
+     "AES_CM_128_HMAC_SHA1_80 | AEAD_AES_128_GCM"},
+    {"transport", "NAME", "how packets travel", OPT_CHOICE, 0, 0, 0, 0, choose_transport, "udp"},
+    {"mtu", "BYTES", "largest SRTP packet", OPT_INT, CO(mtu), 0, 200, 1500, NULL, NULL},
+    {"percentile", "P", "latency percentile whose band is the verdict", OPT_DOUBLE, CO(verdict_pct),
+     0, 1, 100, NULL, NULL},
+    {"seed", "N", "seed for everything random but the SRTP keys", OPT_U64, CO(seed), 0, 0, 0, NULL,
+     NULL},
+    {"out", "DIR", "folder that receives the run folder", OPT_STR, CO(out_dir), 0, 0,
+     sizeof(((struct cb_call_cfg *)0)->out_dir), NULL, NULL},
+    {"run-id", "ID", "name of the run folder", OPT_STR, CO(run_id), 0, 0,
+     sizeof(((struct cb_call_cfg *)0)->run_id), NULL, NULL},
+    {"quiet", NULL, "no live progress", OPT_FLAG_ON, offsetof(struct run_opts, quiet), 0, 0, 0,
+     NULL, NULL},
+    {NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL},
 };
 
 static void log_stderr(void *user, enum cb_log_level level, const char *module, const char *msg)
@@ -168,10 +186,11 @@ static void print_media(const struct cb_media_result *m, const struct cb_call_cf
 	if (!m->enabled)
 		return;
 	printf("%s (%s)\n", m->media == CB_MEDIA_VIDEO ? "video" : "audio", m->codec);
-	printf("  frames    captured %llu  encoded %llu  sent %llu  received %llu  decoded %llu  identified %llu",
-	       (unsigned long long)m->captured, (unsigned long long)m->encoded, (unsigned long long)m->sent,
-	       (unsigned long long)m->received, (unsigned long long)m->decoded,
-	       (unsigned long long)m->identified);
+	printf("  frames    captured %llu  encoded %llu  sent %llu  received %llu  decoded %llu  "
+	       "identified %llu",
+	       (unsigned long long)m->captured, (unsigned long long)m->encoded,
+	       (unsigned long long)m->sent, (unsigned long long)m->received,
+	       (unsigned long long)m->decoded, (unsigned long long)m->identified);
 	if (m->media == CB_MEDIA_AUDIO)
 		printf(" (marks %llu of %llu)", (unsigned long long)m->marks_identified,
 		       (unsigned long long)m->marks_sent);
@@ -179,9 +198,10 @@ static void print_media(const struct cb_media_result *m, const struct cb_call_cf
 	printf("  packets   sent %llu  received %llu  lost %llu  rejected %llu\n",
 	       (unsigned long long)m->packets_sent, (unsigned long long)m->packets_received,
 	       (unsigned long long)m->packets_lost, (unsigned long long)m->packets_rejected);
-	printf("  bitrate   target %.0f kbps  achieved %.1f kbps\n", m->target_kbps, m->achieved_kbps);
-	printf("  latency   min %.1f  p50 %.1f  p95 %.1f  p99 %.1f  max %.1f ms  (n=%zu)\n", d->min, d->p50,
-	       d->p95, d->p99, d->max, d->n);
+	printf("  bitrate   target %.0f kbps  achieved %.1f kbps\n", m->target_kbps,
+	       m->achieved_kbps);
+	printf("  latency   min %.1f  p50 %.1f  p95 %.1f  p99 %.1f  max %.1f ms  (n=%zu)\n", d->min,
+	       d->p50, d->p95, d->p99, d->max, d->n);
 	printf("  stages    (mean ms)");
 	for (int s = 0; s < CB_SG_COUNT; s++) {
 		if (m->stage[s].n == 0)
@@ -191,8 +211,8 @@ static void print_media(const struct cb_media_result *m, const struct cb_call_cf
 	}
 	if (m->media == CB_MEDIA_AUDIO && !isnan(m->algo_ms))
 		printf(" (+ framing/look-ahead %.1f)", m->algo_ms);
-	printf("\n  verdict   %s  (p%g = %.1f ms: %s)\n", cb_band_name(m->verdict), cfg->verdict_pct,
-	       m->verdict_ms, cb_band_feel(m->verdict));
+	printf("\n  verdict   %s  (p%g = %.1f ms: %s)\n", cb_band_name(m->verdict),
+	       cfg->verdict_pct, m->verdict_ms, cb_band_feel(m->verdict));
 }
 
 static void run_help(FILE *out)
@@ -200,15 +220,15 @@ static void run_help(FILE *out)
 	struct run_opts d = {0};
 
 	cb_call_cfg_default(&d.call);
-	fprintf(out,
-		"usage: callbench run [options]\n\n"
-		"Run one loopback call (synthetic video and audio through encode, RTP, SRTP,\n"
-		"the transport and decode), measure latency from the decoded content and\n"
-		"write a report folder under --out (results/latest points at it).\n\n"
-		"options [default; range]:\n");
+	fprintf(out, "usage: callbench run [options]\n\n"
+		     "Run one loopback call (synthetic video and audio through encode, RTP, SRTP,\n"
+		     "the transport and decode), measure latency from the decoded content and\n"
+		     "write a report folder under --out (results/latest points at it).\n\n"
+		     "options [default; range]:\n");
 	opts_help(run_options, &d, out);
-	fprintf(out, "\nExit status: 0 complete, 1 failed, 2 bad usage, 130 interrupted (a partial\n"
-		     "report is still written and marked as interrupted).\n");
+	fprintf(out,
+		"\nExit status: 0 complete, 1 failed, 2 bad usage, 130 interrupted (a partial\n"
+		"report is still written and marked as interrupted).\n");
 }
 
 static int cmd_run(int argc, char **argv)
@@ -228,7 +248,8 @@ static int cmd_run(int argc, char **argv)
 		return 0;
 	}
 	if (pos < argc) {
-		fprintf(stderr, "callbench run: unexpected argument '%s' (see --help)\n", argv[pos]);
+		fprintf(stderr, "callbench run: unexpected argument '%s' (see --help)\n",
+			argv[pos]);
 		return EXIT_USAGE;
 	}
 	sa.sa_handler = on_signal;
@@ -236,7 +257,8 @@ static int cmd_run(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	hooks.log = (struct cb_logger){.fn = log_stderr, .user = &progress_line, .max_level = CB_LOG_WARN};
+	hooks.log =
+	    (struct cb_logger){.fn = log_stderr, .user = &progress_line, .max_level = CB_LOG_WARN};
 	hooks.stop = &stop_requested;
 	hooks.user = &progress_line;
 	if (!o.quiet && isatty(STDERR_FILENO))
@@ -250,8 +272,8 @@ static int cmd_run(int argc, char **argv)
 		return rc == -EINVAL || rc == CB_E_NOTFOUND ? EXIT_USAGE : 1;
 	}
 	rc = cb_report_write(&res, &hooks.log, dir, sizeof(dir));
-	printf("callbench run %s: %s, %.1f s of media in %.1f s\n", res.run_id, cb_run_status_name(res.status),
-	       res.media_s, res.wall_s);
+	printf("callbench run %s: %s, %.1f s of media in %.1f s\n", res.run_id,
+	       cb_run_status_name(res.status), res.media_s, res.wall_s);
 	if (res.status != CB_RUN_COMPLETE && res.error[0])
 		printf("  error: %s\n", res.error);
 	print_media(&res.video, &res.cfg);
@@ -260,7 +282,10 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "callbench run: writing the report failed: %s\n", cb_strerror(rc));
 	else
 		printf("report: %s/report.md\n", dir);
-	rc = rc < 0 ? 1 : res.status == CB_RUN_COMPLETE ? 0 : res.status == CB_RUN_INTERRUPTED ? EXIT_INTERRUPTED : 1;
+	rc = rc < 0				? 1
+	     : res.status == CB_RUN_COMPLETE	? 0
+	     : res.status == CB_RUN_INTERRUPTED ? EXIT_INTERRUPTED
+						: 1;
 	cb_run_result_free(&res);
 	return rc;
 }
@@ -274,8 +299,8 @@ static int cmd_codecs(int argc, char **argv)
 	(void)argv;
 	printf("%-8s %-6s %-8s %s\n", "name", "media", "rtp", "library");
 	while ((c = cb_codec_iterate(&it)))
-		printf("%-8s %-6s %-8s %s\n", c->name, c->media == CB_MEDIA_VIDEO ? "video" : "audio",
-		       c->rtp_name, c->version());
+		printf("%-8s %-6s %-8s %s\n", c->name,
+		       c->media == CB_MEDIA_VIDEO ? "video" : "audio", c->rtp_name, c->version());
 	return 0;
 }
 
@@ -288,10 +313,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"run", cmd_run, "run one loopback call and write a report (callbench run --help)"},
-	{"codecs", cmd_codecs, "list the codecs this build has"},
-	{"help", cmd_help, "show this help"},
-	{NULL, NULL, NULL},
+    {"run", cmd_run, "run one loopback call and write a report (callbench run --help)"},
+    {"codecs", cmd_codecs, "list the codecs this build has"},
+    {"help", cmd_help, "show this help"},
+    {NULL, NULL, NULL},
 };
 
 static int cmd_help(int argc, char **argv)

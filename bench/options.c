@@ -39,7 +39,8 @@ static int set_value(const char *prog, const struct opt *o, void *base, const ch
 			return -1;
 		}
 		if (o->type == OPT_INT && v != floor(v)) {
-			fprintf(stderr, "%s: --%s: '%s' is not a whole number\n", prog, o->name, val);
+			fprintf(stderr, "%s: --%s: '%s' is not a whole number\n", prog, o->name,
+				val);
 			return -1;
 		}
 		if (v < o->min || v > o->max) {
@@ -67,18 +68,19 @@ static int set_value(const char *prog, const struct opt *o, void *base, const ch
 	}
 	case OPT_STR:
 		if (strlen(val) == 0 || strlen(val) >= (size_t)o->max) {
-			fprintf(stderr, "%s: --%s: value must be 1 to %d characters\n", prog, o->name,
-				(int)o->max - 1);
+			fprintf(stderr, "%s: --%s: value must be 1 to %d characters\n", prog,
+				o->name, (int)o->max - 1);
 			return -1;
 		}
 		memcpy(p, val, strlen(val) + 1);
 		return 0;
 	case OPT_SIZE: {
 		int w, h, n = -1;
-		if (sscanf(val, "%dx%d%n", &w, &h, &n) != 2 || n != (int)strlen(val) || w < o->min ||
-		    h < o->min || w > o->max || h > o->max || (w & 1) || (h & 1)) {
+		if (sscanf(val, "%dx%d%n", &w, &h, &n) != 2 || n != (int)strlen(val) ||
+		    w < o->min || h < o->min || w > o->max || h > o->max || (w & 1) || (h & 1)) {
 			fprintf(stderr,
-				"%s: --%s: '%s' is not a size WxH with even sides from %g to %g (e.g. 640x480)\n",
+				"%s: --%s: '%s' is not a size WxH with even sides from %g to %g "
+				"(e.g. 640x480)\n",
 				prog, o->name, val, o->min, o->max);
 			return -1;
 		}
@@ -130,7 +132,8 @@ int opts_parse(const char *prog, const struct opt *opts, void *base, int argc, c
 		len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
 		o = find(opts, a + 2, len);
 		if (!o) {
-			fprintf(stderr, "%s: unknown option '%.*s' (see --help)\n", prog, (int)len + 2, a);
+			fprintf(stderr, "%s: unknown option '%.*s' (see --help)\n", prog,
+				(int)len + 2, a);
 			free(pos);
 			return -1;
 		}
@@ -175,7 +178,8 @@ void opts_help(const struct opt *opts, const void *defaults, FILE *out)
 			 opts->arg ? opts->arg : "");
 		switch (opts->type) {
 		case OPT_INT:
-			snprintf(def, sizeof(def), " [%d; %g..%g]", *(const int *)p, opts->min, opts->max);
+			snprintf(def, sizeof(def), " [%d; %g..%g]", *(const int *)p, opts->min,
+				 opts->max);
 			break;
 		case OPT_DOUBLE:
 			snprintf(def, sizeof(def), " [%g; %g..%g]", *(const double *)p, opts->min,

@@ -10,26 +10,26 @@
 #include <stddef.h>
 
 enum opt_type {
-	OPT_INT,	/* int, min..max */
-	OPT_DOUBLE,	/* double, min..max */
-	OPT_U64,	/* uint64_t */
-	OPT_STR,	/* char[max], max = size of the array */
-	OPT_FLAG_ON,	/* int set to 1, no argument */
-	OPT_FLAG_OFF,	/* int set to 0, no argument */
-	OPT_SIZE,	/* WxH into two ints at offset and offset2 */
-	OPT_CHOICE,	/* string checked by a callback, stored by it */
+	OPT_INT,      /* int, min..max */
+	OPT_DOUBLE,   /* double, min..max */
+	OPT_U64,      /* uint64_t */
+	OPT_STR,      /* char[max], max = size of the array */
+	OPT_FLAG_ON,  /* int set to 1, no argument */
+	OPT_FLAG_OFF, /* int set to 0, no argument */
+	OPT_SIZE,     /* WxH into two ints at offset and offset2 */
+	OPT_CHOICE,   /* string checked by a callback, stored by it */
 };
 
 struct opt {
-	const char *name;	/* without the leading "--" */
-	const char *arg;	/* argument name in help, NULL for flags */
+	const char *name; /* without the leading "--" */
+	const char *arg;  /* argument name in help, NULL for flags */
 	const char *help;
 	enum opt_type type;
 	size_t offset, offset2;
 	double min, max;
 	/* OPT_CHOICE: parse `val` into the struct at base; 0 or -1 with `why`. */
 	int (*choice)(void *base, const char *val, char *why, size_t len);
-	const char *choices;	/* for help */
+	const char *choices; /* for help */
 };
 
 /*

@@ -23,7 +23,7 @@ static const struct suite_entry suites[] = {
 #define SUITE(name) {#name, cb_suite_##name},
 #include "suites.inc"
 #undef SUITE
-	{NULL, NULL},
+    {NULL, NULL},
 };
 
 int main(void)

@@ -45,7 +45,8 @@ static void make_stream(struct stream *s, int nframes, uint16_t seq0, size_t bud
 		while (!last) {
 			struct pkt *p = &s->p[s->n];
 			size_t len = sizeof(p->payload);
-			CU_ASSERT_FATAL(cb_pay_vp8.next(priv, budget, p->payload, &len, &last) == 1);
+			CU_ASSERT_FATAL(cb_pay_vp8.next(priv, budget, p->payload, &len, &last) ==
+					1);
 			memset(&p->h, 0, sizeof(p->h));
 			p->h.seq = seq++;
 			p->h.ts = 1000u + (uint32_t)f * 3000u;
@@ -187,11 +188,11 @@ static void test_bad_input(void)
 int cb_suite_assembler(void)
 {
 	static const struct cb_test_case cases[] = {
-		{"frames in order across the seq wrap", test_in_order},
-		{"reordered and duplicated packets", test_reordered_and_duplicated},
-		{"a gap waits max_wait, then is skipped", test_gap_waits_then_skips},
-		{"bad input", test_bad_input},
-		{NULL, NULL},
+	    {"frames in order across the seq wrap", test_in_order},
+	    {"reordered and duplicated packets", test_reordered_and_duplicated},
+	    {"a gap waits max_wait, then is skipped", test_gap_waits_then_skips},
+	    {"bad input", test_bad_input},
+	    {NULL, NULL},
 	};
 	return cb_add_suite("assembler", cases);
 }

@@ -73,11 +73,11 @@ static void test_image(void)
 int cb_suite_base(void)
 {
 	static const struct cb_test_case cases[] = {
-		{"error codes have names and messages", test_error_names},
-		{"rng is reproducible and normal", test_rng_reproducible},
-		{"real clock is monotonic and sleeps", test_clock_monotonic},
-		{"I420 image alloc and copy", test_image},
-		{NULL, NULL},
+	    {"error codes have names and messages", test_error_names},
+	    {"rng is reproducible and normal", test_rng_reproducible},
+	    {"real clock is monotonic and sleeps", test_clock_monotonic},
+	    {"I420 image alloc and copy", test_image},
+	    {NULL, NULL},
 	};
 	return cb_add_suite("base", cases);
 }

@@ -160,10 +160,12 @@ static void test_bad_settings_rejected(void)
 int cb_suite_call(void)
 {
 	static const struct cb_test_case cases[] = {
-		{"bad settings are rejected with a reason", test_bad_settings_rejected},
-		{"a 2 s real call identifies every frame and mark", test_short_call_identifies_everything},
-		{"an interrupted call still writes a marked report", test_interrupted_call_still_reports},
-		{NULL, NULL},
+	    {"bad settings are rejected with a reason", test_bad_settings_rejected},
+	    {"a 2 s real call identifies every frame and mark",
+	     test_short_call_identifies_everything},
+	    {"an interrupted call still writes a marked report",
+	     test_interrupted_call_still_reports},
+	    {NULL, NULL},
 	};
 	return cb_add_suite("call", cases);
 }

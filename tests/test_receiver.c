@@ -47,7 +47,11 @@ static void test_tamper_and_replay_counted(void)
 	struct cb_receiver r;
 	struct cb_srtp *tx = NULL;
 	struct cb_codec enc;
-	struct cb_codec_cfg cc = {.bitrate_kbps = 32, .sample_rate = 48000, .channels = 1, .frame_ms = 20, .complexity = 5};
+	struct cb_codec_cfg cc = {.bitrate_kbps = 32,
+				  .sample_rate = 48000,
+				  .channels = 1,
+				  .frame_ms = 20,
+				  .complexity = 5};
 	uint8_t p0[1500], p1[1500], p2[1500];
 	size_t l0, l1, l2;
 
@@ -59,7 +63,8 @@ static void test_tamper_and_replay_counted(void)
 	ss.key_len = cb_srtp_key_len(cfg.srtp);
 	CU_ASSERT_FATAL(cb_random_bytes(ss.key, ss.key_len) == 0);
 	ss.audio_frame_samples = 960;
-	ss.marks = (struct cb_amark_cfg){.sample_rate = 48000, .period_ms = 100, .level_dbfs = -16, .seed = 1};
+	ss.marks = (struct cb_amark_cfg){
+	    .sample_rate = 48000, .period_ms = 100, .level_dbfs = -16, .seed = 1};
 	tcfg = (struct cb_transport_cfg){.clock = &ss.clock};
 	CU_ASSERT_FATAL(cb_transport_open_pair(&cb_transport_udp, &tcfg, &a, &b) == 0);
 	CU_ASSERT_FATAL(cb_receiver_open(&r, &ss, &b) == 0);
@@ -74,10 +79,10 @@ static void test_tamper_and_replay_counted(void)
 	CU_ASSERT_FATAL(cb_receiver_start(&r) == 0);
 	{
 		struct cb_net_pkt pk[4] = {
-			{.data = p0, .len = l0},
-			{.data = p0, .len = l0}, /* replayed */
-			{.data = p1, .len = l1},
-			{.data = p2, .len = l2},
+		    {.data = p0, .len = l0},
+		    {.data = p0, .len = l0}, /* replayed */
+		    {.data = p1, .len = l1},
+		    {.data = p2, .len = l2},
 		};
 		CU_ASSERT_EQUAL(cb_transport_send(&a, pk, 4), 4);
 	}
@@ -104,8 +109,9 @@ static void test_tamper_and_replay_counted(void)
 int cb_suite_receiver(void)
 {
 	static const struct cb_test_case cases[] = {
-		{"tampered and replayed packets are rejected and counted", test_tamper_and_replay_counted},
-		{NULL, NULL},
+	    {"tampered and replayed packets are rejected and counted",
+	     test_tamper_and_replay_counted},
+	    {NULL, NULL},
 	};
 	return cb_add_suite("receiver", cases);
 }

@@ -91,9 +91,9 @@ static void test_registry(void)
 int cb_suite_transport(void)
 {
 	static const struct cb_test_case cases[] = {
-		{"registry", test_registry},
-		{"udp carries every size up to the MTU", test_udp_roundtrip},
-		{NULL, NULL},
+	    {"registry", test_registry},
+	    {"udp carries every size up to the MTU", test_udp_roundtrip},
+	    {NULL, NULL},
 	};
 	return cb_add_suite("transport", cases);
 }

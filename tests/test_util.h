@@ -23,10 +23,10 @@ static inline int cb_add_suite(const char *name, const struct cb_test_case *case
 }
 
 /* Report a test skipped for a reason, visibly. */
-#define CB_SKIP(why)                                                                              \
-	do {                                                                                      \
-		printf("\n      skipped: %s ", (why));                                            \
-		return;                                                                           \
+#define CB_SKIP(why)                                                                               \
+	do {                                                                                       \
+		printf("\n      skipped: %s ", (why));                                             \
+		return;                                                                            \
 	} while (0)
 
 #endif

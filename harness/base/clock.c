@@ -26,9 +26,9 @@ static int real_sleep_until(void *self, cb_ns t)
 }
 
 static const struct cb_clock_ops real_ops = {
-	.name = "real",
-	.now = real_now,
-	.sleep_until = real_sleep_until,
+    .name = "real",
+    .now = real_now,
+    .sleep_until = real_sleep_until,
 };
 
 void cb_clock_real_init(struct cb_clock *c)

@@ -13,9 +13,9 @@
 
 typedef int64_t cb_ns;
 
-#define CB_NS_NONE INT64_MIN
+#define CB_NS_NONE   INT64_MIN
 #define CB_NS_PER_MS 1000000LL
-#define CB_NS_PER_S 1000000000LL
+#define CB_NS_PER_S  1000000000LL
 
 struct cb_clock_ops {
 	const char *name; /**< "real" or "sim" */

@@ -7,8 +7,8 @@
 const char *cb_strerror(int err)
 {
 	switch (err) {
-#define XX(name, code, msg)                                                                       \
-	case code:                                                                                \
+#define XX(name, code, msg)                                                                        \
+	case code:                                                                                 \
 		return msg;
 		CB_ERR_MAP(XX)
 #undef XX
@@ -23,8 +23,8 @@ const char *cb_strerror(int err)
 const char *cb_err_name(int err)
 {
 	switch (err) {
-#define XX(name, code, msg)                                                                       \
-	case code:                                                                                \
+#define XX(name, code, msg)                                                                        \
+	case code:                                                                                 \
 		return "CB_E_" #name;
 		CB_ERR_MAP(XX)
 #undef XX

@@ -10,22 +10,22 @@
 #ifndef CB_BASE_ERROR_H
 #define CB_BASE_ERROR_H
 
-#define CB_ERR_MAP(XX)                                                                            \
-	XX(BADPKT, -10001, "malformed packet")                                                    \
-	XX(AUTH, -10002, "authentication failed")                                                 \
-	XX(REPLAY, -10003, "replayed packet")                                                     \
-	XX(NOSPACE, -10004, "buffer too small")                                                   \
-	XX(LATE, -10005, "arrived too late")                                                      \
-	XX(CODEC, -10006, "codec error")                                                          \
-	XX(CRYPTO, -10007, "crypto library error")                                                \
-	XX(NOTFOUND, -10008, "no such name")                                                      \
-	XX(UNSUPPORTED, -10009, "not supported")                                                  \
-	XX(NOMARK, -10010, "no readable mark in content")                                         \
-	XX(FORMAT, -10011, "malformed input")                                                     \
-	XX(TIMEOUT, -10012, "timed out")                                                          \
-	XX(AGAIN, -10013, "nothing ready yet")                                                    \
-	XX(STOPPED, -10014, "stopped by request")                                                 \
-	XX(RANGE, -10015, "value out of range")                                                   \
+#define CB_ERR_MAP(XX)                                                                             \
+	XX(BADPKT, -10001, "malformed packet")                                                     \
+	XX(AUTH, -10002, "authentication failed")                                                  \
+	XX(REPLAY, -10003, "replayed packet")                                                      \
+	XX(NOSPACE, -10004, "buffer too small")                                                    \
+	XX(LATE, -10005, "arrived too late")                                                       \
+	XX(CODEC, -10006, "codec error")                                                           \
+	XX(CRYPTO, -10007, "crypto library error")                                                 \
+	XX(NOTFOUND, -10008, "no such name")                                                       \
+	XX(UNSUPPORTED, -10009, "not supported")                                                   \
+	XX(NOMARK, -10010, "no readable mark in content")                                          \
+	XX(FORMAT, -10011, "malformed input")                                                      \
+	XX(TIMEOUT, -10012, "timed out")                                                           \
+	XX(AGAIN, -10013, "nothing ready yet")                                                     \
+	XX(STOPPED, -10014, "stopped by request")                                                  \
+	XX(RANGE, -10015, "value out of range")                                                    \
 	XX(EXTERNAL, -10016, "external program failed")
 
 enum cb_err {

@@ -22,7 +22,7 @@
 #include "rtp/rtp.h"
 #include "srtp/srtp.h"
 
-#define DRAIN_MAX_NS (1500 * CB_NS_PER_MS)
+#define DRAIN_MAX_NS   (1500 * CB_NS_PER_MS)
 #define START_DELAY_NS (100 * CB_NS_PER_MS)
 
 void cb_call_cfg_default(struct cb_call_cfg *c)
@@ -61,7 +61,8 @@ static int cfg_check(const struct cb_call_cfg *c, char *why, size_t len)
 	if (c->video) {
 		ops = cb_codec_find(c->video_codec);
 		if (!ops || ops->media != CB_MEDIA_VIDEO)
-			return snprintf(why, len, "unknown video codec '%s'", c->video_codec), CB_E_NOTFOUND;
+			return snprintf(why, len, "unknown video codec '%s'", c->video_codec),
+			       CB_E_NOTFOUND;
 		if (c->width < 64 || c->height < 64 || c->width > 4096 || c->height > 4096 ||
 		    (c->width & 1) || (c->height & 1))
 			return snprintf(why, len, "video size must be even, 64..4096"), -EINVAL;
@@ -71,12 +72,17 @@ static int cfg_check(const struct cb_call_cfg *c, char *why, size_t len)
 	if (c->audio) {
 		ops = cb_codec_find(c->audio_codec);
 		if (!ops || ops->media != CB_MEDIA_AUDIO)
-			return snprintf(why, len, "unknown audio codec '%s'", c->audio_codec), CB_E_NOTFOUND;
+			return snprintf(why, len, "unknown audio codec '%s'", c->audio_codec),
+			       CB_E_NOTFOUND;
 		if (c->audio_frame_ms != 10 && c->audio_frame_ms != 20 && c->audio_frame_ms != 40 &&
 		    c->audio_frame_ms != 60)
-			return snprintf(why, len, "audio frame must be 10, 20, 40 or 60 ms"), -EINVAL;
+			return snprintf(why, len, "audio frame must be 10, 20, 40 or 60 ms"),
+			       -EINVAL;
 		if (c->mark_period_ms < 100 || c->mark_period_ms % c->audio_frame_ms)
-			return snprintf(why, len, "mark period must be >= 100 ms and a multiple of the audio frame"), -EINVAL;
+			return snprintf(why, len,
+					"mark period must be >= 100 ms and a multiple of the audio "
+					"frame"),
+			       -EINVAL;
 	}
 	if (c->mtu < 200 || c->mtu > 1500)
 		return snprintf(why, len, "mtu must be 200..1500"), -EINVAL;
@@ -127,7 +133,8 @@ static void merge_video(struct cb_media_result *mr, struct cb_sender *s, struct 
 
 	for (size_t i = 0; i < r->video.frames.n; i++) {
 		const struct cb_frame_rec *rx = &r->video.frames.v[i];
-		struct cb_frame_rec *row = tx_by_ts(tx, s->video.ts_base, rx->rtp_ts, step_num, step_den);
+		struct cb_frame_rec *row =
+		    tx_by_ts(tx, s->video.ts_base, rx->rtp_ts, step_num, step_den);
 
 		if (!row)
 			continue;
@@ -139,8 +146,10 @@ static void merge_video(struct cb_media_result *mr, struct cb_sender *s, struct 
 		if ((uint64_t)rx->content_id != row->index) {
 			row->mismatch = 1;
 			if (mr->n_mismatch_examples < 8) {
-				mr->mismatch_examples[mr->n_mismatch_examples].expected = row->index;
-				mr->mismatch_examples[mr->n_mismatch_examples].found = (uint32_t)rx->content_id;
+				mr->mismatch_examples[mr->n_mismatch_examples].expected =
+				    row->index;
+				mr->mismatch_examples[mr->n_mismatch_examples].found =
+				    (uint32_t)rx->content_id;
 				mr->n_mismatch_examples++;
 			}
 		}
@@ -190,7 +199,8 @@ static void merge_audio(struct cb_media_result *mr, struct cb_sender *s, struct 
 			continue; /* a mark is counted once */
 		/* Sample i of frame f was captured (frame_ms - i/fs) before the
 		 * frame was handed over. */
-		t_cap = row->st[CB_ST_CAPTURED] - (cb_ns)((fs - h->hit.src_sample % fs) * CB_NS_PER_S / 48000);
+		t_cap = row->st[CB_ST_CAPTURED] -
+			(cb_ns)((fs - h->hit.src_sample % fs) * CB_NS_PER_S / 48000);
 		row->identified = 1;
 		row->content_id = h->hit.mark;
 		row->e2e_ms = cb_ns_diff_ms(h->t_avail, t_cap);
@@ -208,8 +218,10 @@ static void merge_audio(struct cb_media_result *mr, struct cb_sender *s, struct 
 		if (llabs(got - expect) > 48) {
 			row->mismatch = 1;
 			if (mr->n_mismatch_examples < 8) {
-				mr->mismatch_examples[mr->n_mismatch_examples].expected = (uint32_t)expect;
-				mr->mismatch_examples[mr->n_mismatch_examples].found = (uint32_t)got;
+				mr->mismatch_examples[mr->n_mismatch_examples].expected =
+				    (uint32_t)expect;
+				mr->mismatch_examples[mr->n_mismatch_examples].found =
+				    (uint32_t)got;
 				mr->n_mismatch_examples++;
 			}
 		}
@@ -222,8 +234,8 @@ static void merge_audio(struct cb_media_result *mr, struct cb_sender *s, struct 
  * packets consecutively, so sent packet i carries sequence number seq0 + i;
  * the receiver's sequence numbers are unwrapped against the last one seen,
  * which pairs them with the right send over any number of wraps. */
-static int merge_packets(struct cb_run_result *res, struct cb_track_log *tx, struct cb_track_log *rx,
-			 struct cb_media_result *mr)
+static int merge_packets(struct cb_run_result *res, struct cb_track_log *tx,
+			 struct cb_track_log *rx, struct cb_media_result *mr)
 {
 	size_t base = res->packets.n;
 	int64_t ext = 0;
@@ -245,7 +257,8 @@ static int merge_packets(struct cb_run_result *res, struct cb_track_log *tx, str
 		const struct cb_packet_rec *q = &rx->packets.v[i];
 		struct cb_packet_rec *p;
 
-		ext += i == 0 ? cb_seq_diff(q->seq, seq0) : cb_seq_diff(q->seq, (uint16_t)(seq0 + ext));
+		ext += i == 0 ? cb_seq_diff(q->seq, seq0)
+			      : cb_seq_diff(q->seq, (uint16_t)(seq0 + ext));
 		if (q->fate == CB_PKT_AUTH_FAIL)
 			mr->rejected_auth++;
 		else if (q->fate == CB_PKT_REPLAY)
@@ -286,7 +299,8 @@ static int summarize(struct cb_media_result *mr, const struct cb_call_cfg *cfg, 
 	return 0;
 }
 
-static void make_run_id(const struct cb_call_cfg *cfg, char *id, size_t len, char *iso, size_t isolen)
+static void make_run_id(const struct cb_call_cfg *cfg, char *id, size_t len, char *iso,
+			size_t isolen)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -299,7 +313,8 @@ static void make_run_id(const struct cb_call_cfg *cfg, char *id, size_t len, cha
 	} else {
 		char d[32];
 		strftime(d, sizeof(d), "%Y%m%d-%H%M%S", &tm);
-		snprintf(id, len, "%s-%03ld-s%llu", d, ts.tv_nsec / 1000000, (unsigned long long)cfg->seed);
+		snprintf(id, len, "%s-%03ld-s%llu", d, ts.tv_nsec / 1000000,
+			 (unsigned long long)cfg->seed);
 	}
 }
 
@@ -321,12 +336,12 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 		return -EINVAL;
 	rc = cfg_check(cfg, why, sizeof(why));
 	if (rc < 0) {
-		cb_log(log, CB_LOG_ERROR, "call", "%s", why);
 		snprintf(res->error, sizeof(res->error), "%s", why);
 		return rc;
 	}
 	res->cfg = *cfg;
-	make_run_id(cfg, res->run_id, sizeof(res->run_id), res->started_utc, sizeof(res->started_utc));
+	make_run_id(cfg, res->run_id, sizeof(res->run_id), res->started_utc,
+		    sizeof(res->started_utc));
 	res->video.media = CB_MEDIA_VIDEO;
 	res->audio.media = CB_MEDIA_AUDIO;
 	res->video.enabled = cfg->video;
@@ -348,10 +363,10 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	snprintf(res->clock, sizeof(res->clock), "%s", ss.clock.ops->name);
 	ss.audio_frame_samples = 48000 / 1000 * cfg->audio_frame_ms;
 	ss.marks = (struct cb_amark_cfg){
-		.sample_rate = 48000,
-		.period_ms = cfg->mark_period_ms,
-		.level_dbfs = -16.0,
-		.seed = (uint32_t)cfg->seed,
+	    .sample_rate = 48000,
+	    .period_ms = cfg->mark_period_ms,
+	    .level_dbfs = -16.0,
+	    .seed = (uint32_t)cfg->seed,
 	};
 	ss.key_len = cb_srtp_key_len(cfg->srtp);
 	ss.max_payload = (size_t)cfg->mtu - 12 - cb_srtp_overhead(cfg->srtp);
@@ -369,7 +384,8 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	tcfg = (struct cb_transport_cfg){.clock = &ss.clock};
 	rc = cb_transport_open_pair(cb_transport_find(cfg->transport), &tcfg, &ta, &tb);
 	if (rc < 0) {
-		snprintf(res->error, sizeof(res->error), "transport %s: %s", cfg->transport, cb_strerror(rc));
+		snprintf(res->error, sizeof(res->error), "transport %s: %s", cfg->transport,
+			 cb_strerror(rc));
 		goto out_free;
 	}
 	rc = cb_sender_open(snd, &ss, &ta, hooks ? hooks->stop : NULL);
@@ -409,14 +425,15 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 		if (rcv->err)
 			atomic_store(&snd->abort, 1);
 		if (hooks && hooks->progress && now - last_progress >= 250 * CB_NS_PER_MS) {
-			int64_t lv = atomic_load(&rcv->last_video_ns), la = atomic_load(&rcv->last_audio_ns);
+			int64_t lv = atomic_load(&rcv->last_video_ns),
+				la = atomic_load(&rcv->last_audio_ns);
 			struct cb_call_progress p = {
-				.media_s = now > ss.t0 ? (double)(now - ss.t0) / 1e9 : 0,
-				.duration_s = cfg->duration_s,
-				.video_frames_identified = atomic_load(&rcv->video_identified),
-				.audio_marks_identified = atomic_load(&rcv->audio_identified),
-				.last_video_ms = lv == INT64_MIN ? NAN : (double)lv / 1e6,
-				.last_audio_ms = la == INT64_MIN ? NAN : (double)la / 1e6,
+			    .media_s = now > ss.t0 ? (double)(now - ss.t0) / 1e9 : 0,
+			    .duration_s = cfg->duration_s,
+			    .video_frames_identified = atomic_load(&rcv->video_identified),
+			    .audio_marks_identified = atomic_load(&rcv->audio_identified),
+			    .last_video_ms = lv == INT64_MIN ? NAN : (double)lv / 1e6,
+			    .last_audio_ms = la == INT64_MIN ? NAN : (double)la / 1e6,
 			};
 			if (p.media_s > cfg->duration_s)
 				p.media_s = cfg->duration_s;
@@ -437,7 +454,8 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 
 	if (snd->err || rcv->err) {
 		res->status = CB_RUN_FAILED;
-		snprintf(res->error, sizeof(res->error), "%s", snd->err ? snd->errmsg : rcv->errmsg);
+		snprintf(res->error, sizeof(res->error), "%s",
+			 snd->err ? snd->errmsg : rcv->errmsg);
 		cb_log(log, CB_LOG_ERROR, "call", "call failed part-way: %s", res->error);
 	} else if (hooks && hooks->stop && atomic_load(hooks->stop)) {
 		res->status = CB_RUN_INTERRUPTED;
@@ -461,7 +479,8 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 		merge_audio(&res->audio, snd, rcv, &ss);
 		rc = merge_packets(res, &snd->audio.log, &rcv->audio, &res->audio);
 		if (rc == 0)
-			rc = summarize(&res->audio, cfg, (double)res->audio.frames.n * cfg->audio_frame_ms / 1000.0);
+			rc = summarize(&res->audio, cfg,
+				       (double)res->audio.frames.n * cfg->audio_frame_ms / 1000.0);
 	}
 	if (rc < 0 && res->status == CB_RUN_COMPLETE) {
 		res->status = CB_RUN_FAILED;

@@ -18,26 +18,26 @@
 #include "srtp/srtp.h"
 
 struct cb_call_cfg {
-	double duration_s;	/**< media time to capture */
-	int video, audio;	/**< 1 = the track is on */
+	double duration_s; /**< media time to capture */
+	int video, audio;  /**< 1 = the track is on */
 	int width, height;
 	int fps;
 	int video_kbps;
 	int audio_kbps;
-	int keyint;		/**< frames between key frames */
-	int speed;		/**< VP8 cpu-used: negative = fixed speed (default -6, as WebRTC) */
+	int keyint; /**< frames between key frames */
+	int speed;  /**< VP8 cpu-used: negative = fixed speed (default -6, as WebRTC) */
 	int opus_complexity;
-	int audio_frame_ms;	/**< 20 */
-	int mark_period_ms;	/**< audio mark spacing, 100 */
-	char video_codec[16];	/**< "vp8" */
-	char audio_codec[16];	/**< "opus" */
+	int audio_frame_ms;   /**< 20 */
+	int mark_period_ms;   /**< audio mark spacing, 100 */
+	char video_codec[16]; /**< "vp8" */
+	char audio_codec[16]; /**< "opus" */
 	enum cb_srtp_profile srtp;
-	char transport[16];	/**< "udp" */
-	int mtu;		/**< bytes of SRTP packet, max; 1200 */
-	double verdict_pct;	/**< percentile whose band is the verdict: 95 */
+	char transport[16]; /**< "udp" */
+	int mtu;	    /**< bytes of SRTP packet, max; 1200 */
+	double verdict_pct; /**< percentile whose band is the verdict: 95 */
 	uint64_t seed;
-	char out_dir[256];	/**< parent folder of run folders: "results" */
-	char run_id[64];	/**< "" = made from the date and seed */
+	char out_dir[256]; /**< parent folder of run folders: "results" */
+	char run_id[64];   /**< "" = made from the date and seed */
 };
 
 /** Fill `cfg` with the defaults (640x480@30 VP8 1000 kbps, Opus 32 kbps, 10 s). */
@@ -58,14 +58,14 @@ struct cb_media_result {
 	/* packets */
 	uint64_t packets_sent, packets_received, packets_rejected, packets_lost;
 	uint64_t rejected_auth, rejected_replay, rejected_malformed;
-	uint64_t bytes_sent;		/**< SRTP bytes on the wire */
-	uint64_t payload_bytes;		/**< encoded media bytes */
+	uint64_t bytes_sent;		   /**< SRTP bytes on the wire */
+	uint64_t payload_bytes;		   /**< encoded media bytes */
 	double target_kbps, achieved_kbps; /**< achieved: encoded media bits / media seconds */
-	double algo_ms;			/**< audio: median framing + look-ahead share; NaN video */
-	struct cb_dist e2e;		/**< content-measured end-to-end, ms */
+	double algo_ms;	    /**< audio: median framing + look-ahead share; NaN video */
+	struct cb_dist e2e; /**< content-measured end-to-end, ms */
 	struct cb_dist stage[CB_SG_COUNT];
-	enum cb_band verdict;		/**< band of the e2e percentile cfg.verdict_pct */
-	double verdict_ms;		/**< that percentile's value */
+	enum cb_band verdict; /**< band of the e2e percentile cfg.verdict_pct */
+	double verdict_ms;    /**< that percentile's value */
 	struct cb_frame_log frames;
 	/** Mismatches to show: content read vs frame from the RTP timestamp (first few). */
 	struct {
@@ -79,12 +79,12 @@ struct cb_media_result {
 struct cb_run_result {
 	struct cb_call_cfg cfg;
 	char run_id[64];
-	char started_utc[32];		/**< ISO 8601 wall time the run began */
+	char started_utc[32]; /**< ISO 8601 wall time the run began */
 	enum cb_run_status status;
-	char error[256];		/**< why a failed run failed */
-	char clock[16];			/**< "real" */
-	double wall_s;			/**< how long the run took */
-	double media_s;			/**< media time actually captured */
+	char error[256]; /**< why a failed run failed */
+	char clock[16];	 /**< "real" */
+	double wall_s;	 /**< how long the run took */
+	double media_s;	 /**< media time actually captured */
 	struct {
 		char name[24];
 		char version[64];

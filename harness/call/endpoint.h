@@ -25,13 +25,13 @@
 struct cb_session {
 	const struct cb_call_cfg *cfg;
 	struct cb_clock clock;
-	cb_ns t0;			/**< capture start: frame 0 / sample 0 (NTP-like) */
+	cb_ns t0; /**< capture start: frame 0 / sample 0 (NTP-like) */
 	uint8_t key[CB_SRTP_MAX_KEY_LEN];
 	size_t key_len;
 	struct cb_amark_cfg marks;
 	int audio_frame_samples;
-	int opus_lookahead;		/**< samples; filled by the sender at set-up */
-	size_t max_payload;		/**< RTP payload budget under the MTU after SRTP */
+	int opus_lookahead; /**< samples; filled by the sender at set-up */
+	size_t max_payload; /**< RTP payload budget under the MTU after SRTP */
 	const struct cb_logger *log;
 };
 
@@ -62,14 +62,14 @@ struct cb_sender {
 	const struct cb_session *ss;
 	struct cb_transport *tp;
 	struct cb_srtp *srtp;
-	pthread_mutex_t send_lock;	/* one SRTP session and one transport end, two tracks */
-	const atomic_int *stop;		/* the user's stop */
-	atomic_int abort;		/* an error in either track stops both */
+	pthread_mutex_t send_lock; /* one SRTP session and one transport end, two tracks */
+	const atomic_int *stop;	   /* the user's stop */
+	atomic_int abort;	   /* an error in either track stops both */
 	atomic_uint_fast64_t packets_sent;
 	int err;
 	char errmsg[160];
 	struct cb_sender_track video, audio;
-	struct video_src_state *vsrc;	/* opaque media state (sender.c) */
+	struct video_src_state *vsrc; /* opaque media state (sender.c) */
 	struct audio_src_state *asrc;
 };
 
@@ -85,8 +85,8 @@ void cb_sender_close(struct cb_sender *s);
 
 struct cb_rx_hit {
 	struct cb_amark_hit hit;
-	size_t rx_index;	/**< receiver audio record whose decode released out_sample */
-	cb_ns t_avail;		/**< when out_sample became available decoded */
+	size_t rx_index; /**< receiver audio record whose decode released out_sample */
+	cb_ns t_avail;	 /**< when out_sample became available decoded */
 	cb_ns t_identified;
 };
 
@@ -99,8 +99,8 @@ struct cb_receiver {
 	int started;
 	int err;
 	char errmsg[160];
-	struct cb_track_log video, audio;	/* frames: one per decoded/handled frame */
-	uint64_t *audio_stream_pos;		/* start sample of each audio record */
+	struct cb_track_log video, audio; /* frames: one per decoded/handled frame */
+	uint64_t *audio_stream_pos;	  /* start sample of each audio record */
 	size_t audio_stream_cap;
 	struct cb_rx_hit *hits;
 	size_t n_hits, hits_cap;
@@ -110,7 +110,7 @@ struct cb_receiver {
 	/* live figures for progress, written by the receiver thread only */
 	atomic_uint_fast64_t video_identified, audio_identified;
 	atomic_int_fast64_t last_video_ns, last_audio_ns;
-	struct rx_state *st;		/* codecs, assembler, detector (receiver.c) */
+	struct rx_state *st; /* codecs, assembler, detector (receiver.c) */
 };
 
 int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct cb_transport *tp);

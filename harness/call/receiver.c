@@ -22,7 +22,7 @@
 #include "rx/assembler.h"
 #include "srtp/srtp.h"
 
-#define RX_BATCH 32
+#define RX_BATCH    32
 #define MAX_CONCEAL 50 /* frames of audio concealed for one gap, at most */
 
 struct rx_state {
@@ -34,7 +34,7 @@ struct rx_state {
 	int have_audio_seq;
 	uint16_t audio_next_seq;
 	uint32_t audio_next_ts;
-	uint64_t stream_pos;	/* decoded audio samples so far */
+	uint64_t stream_pos; /* decoded audio samples so far */
 	uint8_t bufs[RX_BATCH][CB_NET_MAX_PKT];
 };
 
@@ -155,8 +155,9 @@ static int audio_decode(struct cb_receiver *r, const uint8_t *data, size_t len, 
 		 * is available q / 48000 s after the frame was decoded.  Every
 		 * sample then has the same latency, framing plus look-ahead plus
 		 * the pipeline, wherever it sat in its frame. */
-		x->t_avail = r->audio.frames.v[j].st[CB_ST_DEC_END] +
-			     (cb_ns)((hits[i].out_sample - r->audio_stream_pos[j]) * CB_NS_PER_S / 48000);
+		x->t_avail =
+		    r->audio.frames.v[j].st[CB_ST_DEC_END] +
+		    (cb_ns)((hits[i].out_sample - r->audio_stream_pos[j]) * CB_NS_PER_S / 48000);
 		x->t_identified = rec->st[CB_ST_IDENTIFIED];
 		/* Live figure: the capture instant of a sample is known from
 		 * the agreed start and the sample rate. */
@@ -213,7 +214,8 @@ static int video_drain(struct cb_receiver *r)
 		struct cb_image img;
 		uint32_t num;
 
-		rec = cb_frame_log_add(&r->video.frames, CB_MEDIA_VIDEO, (uint32_t)r->video.frames.n);
+		rec =
+		    cb_frame_log_add(&r->video.frames, CB_MEDIA_VIDEO, (uint32_t)r->video.frames.n);
 		if (!rec)
 			return -ENOMEM;
 		rec->rtp_ts = f.ts;
@@ -380,7 +382,8 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 	}
 	if (c->audio) {
 		const struct cb_codec_ops *ops = cb_codec_find(c->audio_codec);
-		struct cb_codec_cfg cc = {.sample_rate = 48000, .channels = 1, .frame_ms = c->audio_frame_ms};
+		struct cb_codec_cfg cc = {
+		    .sample_rate = 48000, .channels = 1, .frame_ms = c->audio_frame_ms};
 
 		if (!ops)
 			return CB_E_NOTFOUND;

@@ -224,7 +224,8 @@ static void *audio_thread(void *arg)
 		struct cb_frame_rec *rec;
 		uint32_t ts = t->ts_base + m * (uint32_t)fs;
 
-		rc = cb_audio_source_render(s->asrc->src, (uint64_t)m * fs, s->asrc->pcm, (size_t)fs);
+		rc = cb_audio_source_render(s->asrc->src, (uint64_t)m * fs, s->asrc->pcm,
+					    (size_t)fs);
 		if (rc < 0) {
 			sender_fail(s, rc, "audio source");
 			break;
@@ -307,22 +308,22 @@ int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_t
 		return rc;
 	if (c->video) {
 		struct cb_codec_cfg cc = {
-			.bitrate_kbps = c->video_kbps,
-			.width = c->width,
-			.height = c->height,
-			.fps_num = c->fps,
-			.fps_den = 1,
-			.keyint = c->keyint,
-			.speed = c->speed,
-			.error_resilient = 1,
-			.threads = 1,
+		    .bitrate_kbps = c->video_kbps,
+		    .width = c->width,
+		    .height = c->height,
+		    .fps_num = c->fps,
+		    .fps_den = 1,
+		    .keyint = c->keyint,
+		    .speed = c->speed,
+		    .error_resilient = 1,
+		    .threads = 1,
 		};
 		struct cb_video_source_cfg vc = {
-			.width = c->width,
-			.height = c->height,
-			.fps_num = c->fps,
-			.fps_den = 1,
-			.seed = (uint32_t)c->seed,
+		    .width = c->width,
+		    .height = c->height,
+		    .fps_num = c->fps,
+		    .fps_den = 1,
+		    .seed = (uint32_t)c->seed,
 		};
 		s->vsrc = calloc(1, sizeof(*s->vsrc));
 		if (!s->vsrc)
@@ -339,18 +340,18 @@ int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_t
 	}
 	if (c->audio) {
 		struct cb_codec_cfg cc = {
-			.bitrate_kbps = c->audio_kbps,
-			.sample_rate = 48000,
-			.channels = 1,
-			.frame_ms = c->audio_frame_ms,
-			.complexity = c->opus_complexity,
+		    .bitrate_kbps = c->audio_kbps,
+		    .sample_rate = 48000,
+		    .channels = 1,
+		    .frame_ms = c->audio_frame_ms,
+		    .complexity = c->opus_complexity,
 		};
 		struct cb_audio_source_cfg ac = {
-			.sample_rate = 48000,
-			.frame_samples = ss->audio_frame_samples,
-			.marks = ss->marks,
-			.level_dbfs = -20.0,
-			.seed = (uint32_t)c->seed,
+		    .sample_rate = 48000,
+		    .frame_samples = ss->audio_frame_samples,
+		    .marks = ss->marks,
+		    .level_dbfs = -20.0,
+		    .seed = (uint32_t)c->seed,
 		};
 		s->asrc = calloc(1, sizeof(*s->asrc));
 		if (!s->asrc)

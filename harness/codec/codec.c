@@ -8,9 +8,9 @@
 /* The registry: a hand-written NULL-terminated list.  Adding a codec is one
  * new file and one line here. */
 static const struct cb_codec_ops *const codecs[] = {
-	&cb_codec_vp8,
-	&cb_codec_opus,
-	NULL,
+    &cb_codec_vp8,
+    &cb_codec_opus,
+    NULL,
 };
 
 const struct cb_codec_ops *cb_codec_find(const char *name)
@@ -48,12 +48,14 @@ static int codec_open(struct cb_codec *c, const struct cb_codec_ops *ops,
 	return rc;
 }
 
-int cb_encoder_open(struct cb_codec *c, const struct cb_codec_ops *ops, const struct cb_codec_cfg *cfg)
+int cb_encoder_open(struct cb_codec *c, const struct cb_codec_ops *ops,
+		    const struct cb_codec_cfg *cfg)
 {
 	return codec_open(c, ops, cfg, 1);
 }
 
-int cb_decoder_open(struct cb_codec *c, const struct cb_codec_ops *ops, const struct cb_codec_cfg *cfg)
+int cb_decoder_open(struct cb_codec *c, const struct cb_codec_ops *ops,
+		    const struct cb_codec_cfg *cfg)
 {
 	return codec_open(c, ops, cfg, 0);
 }

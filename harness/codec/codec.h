@@ -20,22 +20,23 @@ enum cb_media { CB_MEDIA_VIDEO = 0, CB_MEDIA_AUDIO = 1 };
 
 struct cb_codec_cfg {
 	/* both */
-	int bitrate_kbps;	/**< target bitrate */
+	int bitrate_kbps; /**< target bitrate */
 	/* video */
 	int width, height;
 	int fps_num, fps_den;
-	int keyint;		/**< max frames between key frames (0 = codec default) */
-	int speed;		/**< libvpx cpu-used: negative = fixed speed (-6 is WebRTC's desktop value); positive lets libvpx adapt it to measured timing */
-	int error_resilient;	/**< 1 = error resilient mode */
-	int threads;		/**< encoder threads (1 default) */
+	int keyint; /**< max frames between key frames (0 = codec default) */
+	int speed;  /**< libvpx cpu-used: negative = fixed speed (-6 is WebRTC's desktop value);
+		       positive lets libvpx adapt it to measured timing */
+	int error_resilient; /**< 1 = error resilient mode */
+	int threads;	     /**< encoder threads (1 default) */
 	/* audio */
-	int sample_rate;	/**< 48000 */
-	int channels;		/**< 1 */
-	int frame_ms;		/**< 20 */
-	int complexity;		/**< Opus 0..10 */
-	int fec;		/**< Opus in-band FEC */
-	int dtx;		/**< Opus DTX */
-	int expected_loss_pct;	/**< Opus packet loss hint */
+	int sample_rate;       /**< 48000 */
+	int channels;	       /**< 1 */
+	int frame_ms;	       /**< 20 */
+	int complexity;	       /**< Opus 0..10 */
+	int fec;	       /**< Opus in-band FEC */
+	int dtx;	       /**< Opus DTX */
+	int expected_loss_pct; /**< Opus packet loss hint */
 };
 
 /** One encoded frame.  `data` stays valid until the next encode call. */
@@ -46,10 +47,10 @@ struct cb_packet_out {
 };
 
 struct cb_codec_ops {
-	const char *name;	/**< registry name: "vp8", "opus" */
-	const char *rtp_name;	/**< RTP encoding name: "VP8", "opus" */
+	const char *name;     /**< registry name: "vp8", "opus" */
+	const char *rtp_name; /**< RTP encoding name: "VP8", "opus" */
 	enum cb_media media;
-	uint32_t clock_rate;	/**< RTP clock: 90000 video, 48000 Opus */
+	uint32_t clock_rate; /**< RTP clock: 90000 video, 48000 Opus */
 	size_t enc_priv_size, dec_priv_size;
 
 	int (*enc_init)(void *priv, const struct cb_codec_cfg *cfg);
@@ -59,7 +60,8 @@ struct cb_codec_ops {
 	 * clock_rate units).  On return *out holds the encoded frame, or
 	 * out->len == 0 when the encoder dropped the frame (rate control).
 	 */
-	int (*encode)(void *priv, const void *in, int64_t pts, int force_key, struct cb_packet_out *out);
+	int (*encode)(void *priv, const void *in, int64_t pts, int force_key,
+		      struct cb_packet_out *out);
 	void (*enc_close)(void *priv);
 	/** Library version string for reports. */
 	const char *(*version)(void);
@@ -88,8 +90,10 @@ struct cb_codec {
 	int is_encoder;
 };
 
-int cb_encoder_open(struct cb_codec *c, const struct cb_codec_ops *ops, const struct cb_codec_cfg *cfg);
-int cb_decoder_open(struct cb_codec *c, const struct cb_codec_ops *ops, const struct cb_codec_cfg *cfg);
+int cb_encoder_open(struct cb_codec *c, const struct cb_codec_ops *ops,
+		    const struct cb_codec_cfg *cfg);
+int cb_decoder_open(struct cb_codec *c, const struct cb_codec_ops *ops,
+		    const struct cb_codec_cfg *cfg);
 void cb_codec_close(struct cb_codec *c);
 
 extern const struct cb_codec_ops cb_codec_vp8;

@@ -17,48 +17,48 @@
 #include "codec/codec.h"
 
 /* name in enum, column name in frames.csv / summary.json */
-#define CB_STAMP_MAP(XX)                                                                          \
-	XX(CAPTURED, "captured")                                                                  \
-	XX(ENC_START, "encode_start")                                                             \
-	XX(ENC_END, "encode_end")                                                                 \
-	XX(PACKETIZED, "packetized")                                                              \
-	XX(PROTECTED, "protected")                                                                \
-	XX(FIRST_SENT, "first_sent")                                                              \
-	XX(LAST_SENT, "last_sent")                                                                \
-	XX(FIRST_RECV, "first_received")                                                          \
-	XX(LAST_RECV, "last_received")                                                            \
-	XX(UNPROTECTED, "unprotected")                                                            \
-	XX(JB_OUT, "jitter_buffer_out")                                                           \
-	XX(DEC_START, "decode_start")                                                             \
-	XX(DEC_END, "decode_end")                                                                 \
+#define CB_STAMP_MAP(XX)                                                                           \
+	XX(CAPTURED, "captured")                                                                   \
+	XX(ENC_START, "encode_start")                                                              \
+	XX(ENC_END, "encode_end")                                                                  \
+	XX(PACKETIZED, "packetized")                                                               \
+	XX(PROTECTED, "protected")                                                                 \
+	XX(FIRST_SENT, "first_sent")                                                               \
+	XX(LAST_SENT, "last_sent")                                                                 \
+	XX(FIRST_RECV, "first_received")                                                           \
+	XX(LAST_RECV, "last_received")                                                             \
+	XX(UNPROTECTED, "unprotected")                                                             \
+	XX(JB_OUT, "jitter_buffer_out")                                                            \
+	XX(DEC_START, "decode_start")                                                              \
+	XX(DEC_END, "decode_end")                                                                  \
 	XX(IDENTIFIED, "identified")
 
 enum cb_stamp {
 #define XX(n, s) CB_ST_##n,
 	CB_STAMP_MAP(XX)
 #undef XX
-		CB_ST_COUNT
+	    CB_ST_COUNT
 };
 
 /* stage: name, from stamp, to stamp.  The chain, in order. */
-#define CB_STAGE_MAP(XX)                                                                          \
-	XX(CAPTURE_WAIT, "capture_wait", CAPTURED, ENC_START)                                     \
-	XX(ENCODE, "encode", ENC_START, ENC_END)                                                  \
-	XX(PACKETIZE, "packetize", ENC_END, PACKETIZED)                                           \
-	XX(PROTECT, "protect", PACKETIZED, PROTECTED)                                             \
-	XX(SEND, "send", PROTECTED, LAST_SENT)                                                    \
-	XX(NETWORK, "network", LAST_SENT, LAST_RECV)                                              \
-	XX(UNPROTECT, "unprotect", LAST_RECV, UNPROTECTED)                                        \
-	XX(JITTER_BUFFER, "jitter_buffer", UNPROTECTED, JB_OUT)                                   \
-	XX(DECODE_WAIT, "decode_wait", JB_OUT, DEC_START)                                         \
-	XX(DECODE, "decode", DEC_START, DEC_END)                                                  \
+#define CB_STAGE_MAP(XX)                                                                           \
+	XX(CAPTURE_WAIT, "capture_wait", CAPTURED, ENC_START)                                      \
+	XX(ENCODE, "encode", ENC_START, ENC_END)                                                   \
+	XX(PACKETIZE, "packetize", ENC_END, PACKETIZED)                                            \
+	XX(PROTECT, "protect", PACKETIZED, PROTECTED)                                              \
+	XX(SEND, "send", PROTECTED, LAST_SENT)                                                     \
+	XX(NETWORK, "network", LAST_SENT, LAST_RECV)                                               \
+	XX(UNPROTECT, "unprotect", LAST_RECV, UNPROTECTED)                                         \
+	XX(JITTER_BUFFER, "jitter_buffer", UNPROTECTED, JB_OUT)                                    \
+	XX(DECODE_WAIT, "decode_wait", JB_OUT, DEC_START)                                          \
+	XX(DECODE, "decode", DEC_START, DEC_END)                                                   \
 	XX(ANALYZE, "analyze", DEC_END, IDENTIFIED)
 
 enum cb_stage {
 #define XX(n, s, a, b) CB_SG_##n,
 	CB_STAGE_MAP(XX)
 #undef XX
-		CB_SG_COUNT
+	    CB_SG_COUNT
 };
 
 const char *cb_stamp_name(enum cb_stamp s);
@@ -70,19 +70,19 @@ const char *cb_media_name(enum cb_media m); /* "video" / "audio" */
 /** One frame of one media, as the merged (sender + receiver) record. */
 struct cb_frame_rec {
 	enum cb_media media;
-	uint32_t index;		/**< video: frame number; audio: 20 ms frame index */
+	uint32_t index; /**< video: frame number; audio: 20 ms frame index */
 	uint32_t rtp_ts;
 	uint16_t first_seq;
 	uint16_t npackets;
-	uint32_t bytes;		/**< encoded frame size */
+	uint32_t bytes; /**< encoded frame size */
 	uint8_t keyframe;
 	uint8_t encoded, sent, received, decoded; /**< received = complete */
-	uint8_t identified;	/**< content read back (video mark / audio mark) */
-	uint8_t mismatch;	/**< content disagrees with the RTP timestamp */
-	int64_t content_id;	/**< video: number read; audio: mark k in this frame; -1 none */
-	cb_ns st[CB_ST_COUNT];	/**< CB_NS_NONE where not reached */
-	double e2e_ms;		/**< from the content; NaN where not identified */
-	double algo_ms;		/**< audio: framing + codec look-ahead share of e2e_ms; else NaN */
+	uint8_t identified;    /**< content read back (video mark / audio mark) */
+	uint8_t mismatch;      /**< content disagrees with the RTP timestamp */
+	int64_t content_id;    /**< video: number read; audio: mark k in this frame; -1 none */
+	cb_ns st[CB_ST_COUNT]; /**< CB_NS_NONE where not reached */
+	double e2e_ms;	       /**< from the content; NaN where not identified */
+	double algo_ms;	       /**< audio: framing + codec look-ahead share of e2e_ms; else NaN */
 };
 
 /** A growable array of frame records. */
@@ -92,17 +92,18 @@ struct cb_frame_log {
 };
 
 /** Append a record initialised to "nothing reached"; NULL on ENOMEM. */
-struct cb_frame_rec *cb_frame_log_add(struct cb_frame_log *log, enum cb_media media, uint32_t index);
+struct cb_frame_rec *cb_frame_log_add(struct cb_frame_log *log, enum cb_media media,
+				      uint32_t index);
 void cb_frame_rec_init(struct cb_frame_rec *r, enum cb_media media, uint32_t index);
 void cb_frame_log_free(struct cb_frame_log *log);
 
 enum cb_pkt_fate {
-	CB_PKT_DELIVERED = 0,	/**< received and accepted */
-	CB_PKT_LOST,		/**< never arrived */
-	CB_PKT_AUTH_FAIL,	/**< rejected by SRTP authentication */
-	CB_PKT_REPLAY,		/**< rejected as a replay */
-	CB_PKT_MALFORMED,	/**< not parseable */
-	CB_PKT_LATE,		/**< arrived after its frame was given up */
+	CB_PKT_DELIVERED = 0, /**< received and accepted */
+	CB_PKT_LOST,	      /**< never arrived */
+	CB_PKT_AUTH_FAIL,     /**< rejected by SRTP authentication */
+	CB_PKT_REPLAY,	      /**< rejected as a replay */
+	CB_PKT_MALFORMED,     /**< not parseable */
+	CB_PKT_LATE,	      /**< arrived after its frame was given up */
 	CB_PKT_FATE_COUNT
 };
 const char *cb_pkt_fate_name(enum cb_pkt_fate f);
@@ -112,10 +113,10 @@ struct cb_packet_rec {
 	enum cb_media media;
 	uint16_t seq;
 	uint32_t rtp_ts;
-	uint16_t size;		/**< bytes on the wire (SRTP) */
+	uint16_t size; /**< bytes on the wire (SRTP) */
 	uint8_t marker;
-	uint8_t fate;		/**< enum cb_pkt_fate */
-	cb_ns sent, received;	/**< received: CB_NS_NONE if never */
+	uint8_t fate;	      /**< enum cb_pkt_fate */
+	cb_ns sent, received; /**< received: CB_NS_NONE if never */
 };
 
 struct cb_packet_log {

@@ -23,25 +23,25 @@ void cb_dist_compute(double *v, size_t n, struct cb_dist *d);
 /** Nearest-rank percentile of sorted s[0..n); NaN if n == 0. */
 double cb_percentile_sorted(const double *s, size_t n, double p);
 
-#define CB_BAND_MAP(XX)                                                                           \
-	XX(EXCELLENT, "excellent", 100.0, "very good call")                                       \
-	XX(GOOD, "good", 200.0, "good call")                                                      \
-	XX(ACCEPTABLE, "acceptable", 500.0, "usable")                                             \
-	XX(POOR, "poor", 1000.0, "noticeable lag")                                                \
+#define CB_BAND_MAP(XX)                                                                            \
+	XX(EXCELLENT, "excellent", 100.0, "very good call")                                        \
+	XX(GOOD, "good", 200.0, "good call")                                                       \
+	XX(ACCEPTABLE, "acceptable", 500.0, "usable")                                              \
+	XX(POOR, "poor", 1000.0, "noticeable lag")                                                 \
 	XX(UNUSABLE, "unusable", 1.0e300, "obvious lag; conversation breaks")
 
 enum cb_band {
 #define XX(n, s, lim, feel) CB_BAND_##n,
 	CB_BAND_MAP(XX)
 #undef XX
-		CB_BAND_COUNT,
+	    CB_BAND_COUNT,
 	CB_BAND_NONE = -1 /**< no measurement */
 };
 
 /** The band of a one-way latency in ms (<= limit is inside); NONE for NaN. */
 enum cb_band cb_band_of(double ms);
-const char *cb_band_name(enum cb_band b);	/* "excellent"..., "none" */
+const char *cb_band_name(enum cb_band b); /* "excellent"..., "none" */
 const char *cb_band_feel(enum cb_band b);
-double cb_band_limit_ms(enum cb_band b);	/* 100, 200, 500, 1000, inf */
+double cb_band_limit_ms(enum cb_band b); /* 100, 200, 500, 1000, inf */
 
 #endif

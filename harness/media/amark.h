@@ -28,9 +28,9 @@
 #define CB_AMARK_IDS 1024
 
 struct cb_amark_cfg {
-	int sample_rate;	/**< of the stream the marks live in */
-	int period_ms;		/**< spacing of mark starts, e.g. 100 */
-	double level_dbfs;	/**< RMS level of the mark, e.g. -16 */
+	int sample_rate;   /**< of the stream the marks live in */
+	int period_ms;	   /**< spacing of mark starts, e.g. 100 */
+	double level_dbfs; /**< RMS level of the mark, e.g. -16 */
 	uint32_t seed;
 };
 
@@ -46,11 +46,11 @@ uint64_t cb_amark_period(const struct cb_amark_cfg *cfg);
 void cb_amark_render(const struct cb_amark_cfg *cfg, uint32_t k, size_t from, float *out, size_t n);
 
 struct cb_amark_hit {
-	uint32_t mark;		/**< k: the identity resolved to an absolute index */
-	uint64_t src_sample;	/**< k * period: where the mark starts in the source */
-	uint64_t out_sample;	/**< where its start was found in the fed stream */
-	float sync_score;	/**< normalized correlation of the sync, 0..1 */
-	float id_score;		/**< normalized correlation of the identity, 0..1 */
+	uint32_t mark;	     /**< k: the identity resolved to an absolute index */
+	uint64_t src_sample; /**< k * period: where the mark starts in the source */
+	uint64_t out_sample; /**< where its start was found in the fed stream */
+	float sync_score;    /**< normalized correlation of the sync, 0..1 */
+	float id_score;	     /**< normalized correlation of the identity, 0..1 */
 };
 
 struct cb_amark_detector;

@@ -16,10 +16,10 @@
 #include "media/amark.h"
 
 struct cb_audio_source_cfg {
-	int sample_rate;	/**< 48000 (8000..48000 accepted) */
-	int frame_samples;	/**< samples per capture frame, e.g. 960 = 20 ms */
+	int sample_rate;   /**< 48000 (8000..48000 accepted) */
+	int frame_samples; /**< samples per capture frame, e.g. 960 = 20 ms */
 	struct cb_amark_cfg marks;
-	double level_dbfs;	/**< RMS level of the speech content, e.g. -20 */
+	double level_dbfs; /**< RMS level of the speech content, e.g. -20 */
 	uint32_t seed;
 };
 

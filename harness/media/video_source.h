@@ -15,9 +15,9 @@
 #include "base/image.h"
 
 struct cb_video_source_cfg {
-	int width, height;	/**< even, 64..4096 */
-	int fps_num, fps_den;	/**< nominal frame rate, e.g. 30/1 */
-	uint32_t seed;		/**< varies the pattern */
+	int width, height;    /**< even, 64..4096 */
+	int fps_num, fps_den; /**< nominal frame rate, e.g. 30/1 */
+	uint32_t seed;	      /**< varies the pattern */
 };
 
 struct cb_video_source;

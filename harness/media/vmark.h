@@ -18,7 +18,7 @@
 #include "base/image.h"
 
 #define CB_VMARK_BITS 24
-#define CB_VMARK_MAX ((1u << CB_VMARK_BITS) - 1)
+#define CB_VMARK_MAX  ((1u << CB_VMARK_BITS) - 1)
 
 /** Rows at the top of a width x height picture that the mark occupies. */
 int cb_vmark_band_height(int width, int height);

@@ -6,8 +6,8 @@
 #include "net/transport.h"
 
 static const struct cb_transport_ops *const transports[] = {
-	&cb_transport_udp,
-	NULL,
+    &cb_transport_udp,
+    NULL,
 };
 
 const struct cb_transport_ops *cb_transport_find(const char *name)

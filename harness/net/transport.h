@@ -21,20 +21,20 @@
 #define CB_NET_MAX_PKT 2048
 
 struct cb_net_pkt {
-	uint8_t *data;		/**< caller's buffer */
-	size_t len;		/**< send: bytes to send; recv: bytes received */
-	size_t cap;		/**< recv: room in data */
-	cb_ns t_recv;		/**< recv: when the application got it (run clock) */
-	cb_ns t_kernel;		/**< recv: kernel receive time (run clock), or CB_NS_NONE */
+	uint8_t *data;	/**< caller's buffer */
+	size_t len;	/**< send: bytes to send; recv: bytes received */
+	size_t cap;	/**< recv: room in data */
+	cb_ns t_recv;	/**< recv: when the application got it (run clock) */
+	cb_ns t_kernel; /**< recv: kernel receive time (run clock), or CB_NS_NONE */
 };
 
 struct cb_transport_cfg {
-	const struct cb_clock *clock;	/**< stamps received packets */
-	int rcvbuf, sndbuf;		/**< socket buffer sizes; 0 = implementation default */
+	const struct cb_clock *clock; /**< stamps received packets */
+	int rcvbuf, sndbuf;	      /**< socket buffer sizes; 0 = implementation default */
 };
 
 enum cb_transport_caps {
-	CB_NET_CAP_KERNEL_TS = 1 << 0,	/**< fills t_kernel */
+	CB_NET_CAP_KERNEL_TS = 1 << 0,	  /**< fills t_kernel */
 	CB_NET_CAP_ZERO_SYSCALL = 1 << 1, /**< no system call on the data path */
 	CB_NET_CAP_NEEDS_ROOT = 1 << 2,
 };

@@ -182,13 +182,13 @@ static void udp_close(void *self)
 }
 
 const struct cb_transport_ops cb_transport_udp = {
-	.name = "udp",
-	.description = "kernel UDP sockets on 127.0.0.1 (sendmmsg/recvmmsg)",
-	.priv_size = sizeof(struct udp_end),
-	.caps = 0,
-	.open_pair = udp_open_pair,
-	.send = udp_send,
-	.recv = udp_recv,
-	.describe = udp_describe,
-	.close = udp_close,
+    .name = "udp",
+    .description = "kernel UDP sockets on 127.0.0.1 (sendmmsg/recvmmsg)",
+    .priv_size = sizeof(struct udp_end),
+    .caps = 0,
+    .open_pair = udp_open_pair,
+    .send = udp_send,
+    .recv = udp_recv,
+    .describe = udp_describe,
+    .close = udp_close,
 };

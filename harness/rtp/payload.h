@@ -16,14 +16,14 @@
 
 /** What the receive side learns from one payload. */
 struct cb_pay_info {
-	size_t hdr_len;		/**< payload descriptor bytes to strip */
-	int frame_start;	/**< first packet of a frame (VP8: S=1 and PID=0) */
-	int keyframe;		/**< known only on a frame start: 1 key, 0 delta */
-	int32_t picture_id;	/**< -1 when the format has none */
+	size_t hdr_len;	    /**< payload descriptor bytes to strip */
+	int frame_start;    /**< first packet of a frame (VP8: S=1 and PID=0) */
+	int keyframe;	    /**< known only on a frame start: 1 key, 0 delta */
+	int32_t picture_id; /**< -1 when the format has none */
 };
 
 struct cb_pay_ops {
-	const char *name;	/**< "vp8", "opus" (matches the codec name) */
+	const char *name; /**< "vp8", "opus" (matches the codec name) */
 	size_t priv_size;
 	int (*init)(void *priv);
 	/**

@@ -7,19 +7,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CB_RTP_HDR_MIN 12
+#define CB_RTP_HDR_MIN	12
 #define CB_RTP_MAX_CSRC 15
 
 struct cb_rtp_hdr {
-	uint8_t padding;	/**< P bit (on parse: set when padding was present and removed) */
-	uint8_t marker;		/**< M bit */
-	uint8_t pt;		/**< payload type, 0..127 */
+	uint8_t padding; /**< P bit (on parse: set when padding was present and removed) */
+	uint8_t marker;	 /**< M bit */
+	uint8_t pt;	 /**< payload type, 0..127 */
 	uint16_t seq;
 	uint32_t ts;
 	uint32_t ssrc;
 	uint8_t csrc_count;
 	uint32_t csrc[CB_RTP_MAX_CSRC];
-	uint8_t has_ext;	/**< X bit; extension is skipped on parse, not written */
+	uint8_t has_ext; /**< X bit; extension is skipped on parse, not written */
 	uint16_t ext_profile;
 	size_t hdr_len;		/**< on parse: bytes up to the payload */
 	const uint8_t *payload; /**< on parse: points into the packet */

@@ -24,9 +24,9 @@ struct cb_assembler {
 	struct cb_assembler_cfg cfg;
 	struct slot *slots;
 	size_t mask;
-	int have_last;		/* a frame was handed out (or a gap given up on) */
-	uint16_t last_seq;	/* last sequence number of that frame */
-	uint8_t *frame;		/* the frame being handed out */
+	int have_last;	   /* a frame was handed out (or a gap given up on) */
+	uint16_t last_seq; /* last sequence number of that frame */
+	uint8_t *frame;	   /* the frame being handed out */
 	size_t frame_cap;
 	struct cb_assembler_stats st;
 };

@@ -21,9 +21,9 @@
 #include "rtp/rtp.h"
 
 struct cb_assembler_cfg {
-	const struct cb_pay_ops *pay;	/**< payload format of the stream */
-	size_t slots;			/**< packet slots, a power of two (default 1024) */
-	cb_ns max_wait;			/**< wait for missing packets (default 100 ms) */
+	const struct cb_pay_ops *pay; /**< payload format of the stream */
+	size_t slots;		      /**< packet slots, a power of two (default 1024) */
+	cb_ns max_wait;		      /**< wait for missing packets (default 100 ms) */
 };
 
 /** A frame ready to decode; `data` is valid until the next pop. */
@@ -35,7 +35,7 @@ struct cb_asm_frame {
 	int keyframe;
 	int32_t picture_id;
 	cb_ns first_recv, last_recv, unprotected; /**< over the frame's packets */
-	uint32_t frames_skipped;	/**< given up on just before this one */
+	uint32_t frames_skipped;		  /**< given up on just before this one */
 };
 
 struct cb_assembler_stats {

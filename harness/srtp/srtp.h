@@ -15,12 +15,12 @@
 #include <stdint.h>
 
 enum cb_srtp_profile {
-	CB_SRTP_AES128_CM_SHA1_80 = 0,	/**< RFC 3711 default, 10-byte tag */
-	CB_SRTP_AEAD_AES_128_GCM = 1,	/**< RFC 7714, 16-byte tag */
+	CB_SRTP_AES128_CM_SHA1_80 = 0, /**< RFC 3711 default, 10-byte tag */
+	CB_SRTP_AEAD_AES_128_GCM = 1,  /**< RFC 7714, 16-byte tag */
 	CB_SRTP_PROFILE_COUNT
 };
 
-#define CB_SRTP_MAX_KEY_LEN 46 /* largest master key + salt */
+#define CB_SRTP_MAX_KEY_LEN  46 /* largest master key + salt */
 #define CB_SRTP_MAX_OVERHEAD 16 /* largest RTP auth tag */
 
 /** "AES_CM_128_HMAC_SHA1_80" / "AEAD_AES_128_GCM" (RFC names) <-> enum. */
