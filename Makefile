@@ -3,7 +3,7 @@
 # the Debian packages that provide them.
 
 CC      ?= cc
-PKGS    := vpx opus libsrtp2 jansson
+PKGS    := vpx opus libsrtp2 jansson libxdp libbpf
 TPKGS   := cunit
 CSTD    := -std=gnu11
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter

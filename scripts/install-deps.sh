@@ -7,7 +7,8 @@ set -eu
 PKGS="build-essential pkg-config
 libvpx-dev libopus-dev libsrtp2-dev
 libcunit1-dev libpcap-dev libjansson-dev
-gnuplot-nox"
+gnuplot-nox
+libxdp-dev libbpf-dev iproute2 sockperf"
 
 missing=""
 for p in $PKGS; do
