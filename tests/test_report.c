@@ -384,8 +384,8 @@ static void test_complete_run(void)
 		cb_csv_free(&csv);
 	}
 	snprintf(path, sizeof(path), "%s/packets.csv", dir);
-	CU_ASSERT(contains(path, "media,seq,rtp_ts,size,marker,fate,sent_ms,received_ms,"
-				 "transit_ms\n"));
+	CU_ASSERT(contains(path, "media,seq,rtp_ts,size,marker,fate,duplicated,sent_ms,received_ms,"
+				 "transit_ms,net_delay_ms,queue_delay_ms\n"));
 	CU_ASSERT(contains(path, ",auth_fail,"));
 
 	snprintf(path, sizeof(path), "%s/report.md", dir);

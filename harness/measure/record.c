@@ -21,9 +21,10 @@ static const struct {
 };
 
 static const char *const fate_names[CB_PKT_FATE_COUNT] = {
-    [CB_PKT_DELIVERED] = "delivered", [CB_PKT_LOST] = "lost",
-    [CB_PKT_AUTH_FAIL] = "auth_fail", [CB_PKT_REPLAY] = "replay",
-    [CB_PKT_MALFORMED] = "malformed", [CB_PKT_LATE] = "late",
+    [CB_PKT_DELIVERED] = "delivered",	[CB_PKT_LOST] = "lost",
+    [CB_PKT_AUTH_FAIL] = "auth_fail",	[CB_PKT_REPLAY] = "replay",
+    [CB_PKT_MALFORMED] = "malformed",	[CB_PKT_LATE] = "late",
+    [CB_PKT_NET_LOSS] = "dropped_loss", [CB_PKT_NET_QUEUE] = "dropped_queue",
 };
 
 const char *cb_stamp_name(enum cb_stamp s)
@@ -131,6 +132,8 @@ struct cb_packet_rec *cb_packet_log_add(struct cb_packet_log *log)
 	memset(p, 0, sizeof(*p));
 	p->sent = CB_NS_NONE;
 	p->received = CB_NS_NONE;
+	p->net_delay = CB_NS_NONE;
+	p->queue_delay = CB_NS_NONE;
 	return p;
 }
 

@@ -99,11 +99,13 @@ void cb_frame_log_free(struct cb_frame_log *log);
 
 enum cb_pkt_fate {
 	CB_PKT_DELIVERED = 0, /**< received and accepted */
-	CB_PKT_LOST,	      /**< never arrived */
+	CB_PKT_LOST,	      /**< never arrived, and the emulator did not drop it */
 	CB_PKT_AUTH_FAIL,     /**< rejected by SRTP authentication */
 	CB_PKT_REPLAY,	      /**< rejected as a replay */
 	CB_PKT_MALFORMED,     /**< not parseable */
 	CB_PKT_LATE,	      /**< arrived after its frame was given up */
+	CB_PKT_NET_LOSS,      /**< dropped by the impairment emulator's loss model */
+	CB_PKT_NET_QUEUE,     /**< dropped by the emulated link's full queue */
 	CB_PKT_FATE_COUNT
 };
 const char *cb_pkt_fate_name(enum cb_pkt_fate f);
@@ -116,7 +118,10 @@ struct cb_packet_rec {
 	uint16_t size; /**< bytes on the wire (SRTP) */
 	uint8_t marker;
 	uint8_t fate;	      /**< enum cb_pkt_fate */
+	uint8_t duplicated;   /**< the emulator sent a second copy */
 	cb_ns sent, received; /**< received: CB_NS_NONE if never */
+	cb_ns net_delay;   /**< delay the emulator gave it (queue, serialization, delay, jitter) */
+	cb_ns queue_delay; /**< its share of net_delay spent waiting in the link queue */
 };
 
 struct cb_packet_log {

@@ -115,19 +115,27 @@ int cb_report_packets_csv(const struct cb_run_result *res, const char *path)
 	if (!f)
 		return -errno;
 	t0 = cb_run_t0(res);
-	fputs("media,seq,rtp_ts,size,marker,fate,sent_ms,received_ms,transit_ms\n", f);
+	fputs("media,seq,rtp_ts,size,marker,fate,duplicated,sent_ms,received_ms,transit_ms,"
+	      "net_delay_ms,queue_delay_ms\n",
+	      f);
 	for (size_t i = 0; i < res->packets.n; i++) {
 		const struct cb_packet_rec *p = &res->packets.v[i];
 
-		fprintf(f, "%s,%u,%" PRIu32 ",%u,%u,%s,", cb_media_name(p->media), p->seq,
+		fprintf(f, "%s,%u,%" PRIu32 ",%u,%u,%s,%u,", cb_media_name(p->media), p->seq,
 			p->rtp_ts, p->size, !!p->marker,
-			cb_pkt_fate_name((enum cb_pkt_fate)p->fate));
+			cb_pkt_fate_name((enum cb_pkt_fate)p->fate), !!p->duplicated);
 		put_ms(f, p->sent, t0);
 		fputc(',', f);
 		put_ms(f, p->received, t0);
 		fputc(',', f);
 		if (p->sent != CB_NS_NONE && p->received != CB_NS_NONE)
 			put_ms(f, p->received, p->sent);
+		fputc(',', f);
+		if (p->net_delay != CB_NS_NONE)
+			put_ms(f, p->net_delay, 0);
+		fputc(',', f);
+		if (p->queue_delay != CB_NS_NONE)
+			put_ms(f, p->queue_delay, 0);
 		fputc('\n', f);
 	}
 	return finish(f, &buf, &len, path);
