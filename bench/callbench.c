@@ -15,6 +15,8 @@
 #include "base/error.h"
 #include "call/call.h"
 #include "codec/codec.h"
+#include "commands.h"
+#include "net/impair.h"
 #include "net/transport.h"
 #include "options.h"
 #include "report/report.h"
@@ -99,6 +101,92 @@ static int choose_transport(void *base, const char *val, char *why, size_t len)
 	return -1;
 }
 
+/* --clock real|sim */
+static int choose_clock(void *base, const char *val, char *why, size_t len)
+{
+	struct cb_call_cfg *c = base;
+
+	if (strcmp(val, "real") == 0 || strcmp(val, "sim") == 0) {
+		c->sim = strcmp(val, "sim") == 0;
+		return 0;
+	}
+	snprintf(why, len, "unknown clock '%s' (allowed: real, sim)", val);
+	return -1;
+}
+
+/* --codec-time measured | fixed:VENC,VDEC[,AENC,ADEC] (milliseconds) */
+static int choose_codec_time(void *base, const char *val, char *why, size_t len)
+{
+	struct cb_call_cfg *c = base;
+	double v[4] = {0, 0, c->codec_ms[2], c->codec_ms[3]};
+	int n = 0, used = 0;
+
+	if (strcmp(val, "measured") == 0) {
+		c->codec_time_fixed = 0;
+		return 0;
+	}
+	if (strncmp(val, "fixed:", 6) == 0) {
+		n = sscanf(val + 6, "%lf,%lf%n,%lf,%lf%n", &v[0], &v[1], &used, &v[2], &v[3], &used);
+		if ((n == 2 || n == 4) && val[6 + used] == 0) {
+			for (int i = 0; i < 4; i++)
+				if (!(v[i] >= 0 && v[i] < 10000))
+					n = 0;
+			if (n) {
+				memcpy(c->codec_ms, v, sizeof(v));
+				c->codec_time_fixed = 1;
+				return 0;
+			}
+		}
+	}
+	snprintf(why, len,
+		 "'%s' is not 'measured' or 'fixed:VENC_MS,VDEC_MS[,AENC_MS,ADEC_MS]' (each 0..10000)",
+		 val);
+	return -1;
+}
+
+/* Named network profiles live in fixtures/net/, found from the current
+ * folder or beside the program (build/../fixtures/net). */
+static void profile_dir(char *dir, size_t len)
+{
+	char exe[512];
+	ssize_t n;
+
+	if (access("fixtures/net", R_OK) == 0) {
+		snprintf(dir, len, "fixtures/net");
+		return;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+		exe[n] = 0;
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = 0;
+		snprintf(dir, len, "%.400s/../fixtures/net", exe);
+		return;
+	}
+	snprintf(dir, len, "fixtures/net");
+}
+
+/* --net-profile NAME|FILE.json: the profile replaces the network settings;
+ * --net after it changes single values. */
+static int choose_net_profile(void *base, const char *val, char *why, size_t len)
+{
+	struct cb_call_cfg *c = base;
+	char dir[600];
+
+	profile_dir(dir, sizeof(dir));
+	return cb_impair_profile_load(dir, val, &c->net, why, len) < 0 ? -1 : 0;
+}
+
+/* --net key=value,...: see fixtures/net/README.md */
+static int choose_net(void *base, const char *val, char *why, size_t len)
+{
+	struct cb_call_cfg *c = base;
+
+	return cb_impair_parse(val, &c->net, why, len) < 0 ? -1 : 0;
+}
+
 struct run_opts {
 	struct cb_call_cfg call;
 	int quiet;
@@ -140,6 +228,10 @@ static const struct opt run_options[] = {
      sizeof(((struct cb_call_cfg *)0)->out_dir), NULL, NULL},
     {"run-id", "ID", "name of the run folder", OPT_STR, CO(run_id), 0, 0,
      sizeof(((struct cb_call_cfg *)0)->run_id), NULL, NULL},
+    {"clock", "real|sim", "real time, or a discrete-event simulation in virtual time", OPT_CHOICE, 0, 0, 0, 0, choose_clock, "real"},
+    {"codec-time", "MODEL", "sim clock: charge codec work as 'measured' or 'fixed:VENC,VDEC[,AENC,ADEC]' ms", OPT_CHOICE, 0, 0, 0, 0, choose_codec_time, "measured"},
+    {"net-profile", "NAME", "network profile from fixtures/net/ (or a .json path)", OPT_CHOICE, 0, 0, 0, 0, choose_net_profile, "perfect"},
+    {"net", "SPEC", "network impairment, e.g. delay=50,jitter=10,loss=5,burst=3,rate=500,queue=30", OPT_CHOICE, 0, 0, 0, 0, choose_net, "none"},
     {"quiet", NULL, "no live progress", OPT_FLAG_ON, offsetof(struct run_opts, quiet), 0, 0, 0,
      NULL, NULL},
     {NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL},
@@ -315,6 +407,7 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run, "run one loopback call and write a report (callbench run --help)"},
     {"codecs", cmd_codecs, "list the codecs this build has"},
+    {"bench", cb_cmd_bench, "microbenchmarks: callbench bench transport --help"},
     {"help", cmd_help, "show this help"},
     {NULL, NULL, NULL},
 };

@@ -87,7 +87,7 @@ static void test_in_order(void)
 
 	make_stream(&s, 20, 65530, 100); /* crosses the sequence wrap */
 	for (size_t i = 0; i < s.n; i++) {
-		CU_ASSERT_EQUAL(cb_assembler_insert(a, &s.p[i].h, (cb_ns)i, (cb_ns)i + 1), 0);
+		CU_ASSERT_EQUAL(cb_assembler_insert(a, &s.p[i].h, (cb_ns)i, (cb_ns)i, (cb_ns)i + 1), 0);
 		while (cb_assembler_pop(a, (cb_ns)i, &out) == 1) {
 			check_frame(&s, f, &out);
 			CU_ASSERT_EQUAL(out.frames_skipped, 0);
@@ -96,6 +96,7 @@ static void test_in_order(void)
 			CU_ASSERT_EQUAL(out.first_recv, (cb_ns)s.first_pkt[f]);
 			CU_ASSERT_EQUAL(out.last_recv, (cb_ns)i);
 			CU_ASSERT_EQUAL(out.unprotected, (cb_ns)i + 1);
+			CU_ASSERT_EQUAL(out.arrived, (cb_ns)i);
 			f++;
 		}
 	}
@@ -121,8 +122,8 @@ static void test_reordered_and_duplicated(void)
 		order[i + 1] = t;
 	}
 	for (size_t i = 0; i < s.n; i++) {
-		CU_ASSERT_EQUAL(cb_assembler_insert(a, &s.p[order[i]].h, 0, 0), 0);
-		CU_ASSERT_EQUAL(cb_assembler_insert(a, &s.p[order[i]].h, 0, 0), 0);
+		CU_ASSERT_EQUAL(cb_assembler_insert(a, &s.p[order[i]].h, 0, 0, 0), 0);
+		CU_ASSERT_EQUAL(cb_assembler_insert(a, &s.p[order[i]].h, 0, 0, 0), 0);
 		while (cb_assembler_pop(a, 0, &out) == 1)
 			check_frame(&s, f++, &out);
 	}
@@ -134,7 +135,7 @@ static void test_reordered_and_duplicated(void)
 		CU_ASSERT_EQUAL(st.frames_out, 30);
 	}
 	/* A packet of a frame already handed out is late. */
-	CU_ASSERT_EQUAL(cb_assembler_insert(a, &s.p[0].h, 0, 0), CB_E_LATE);
+	CU_ASSERT_EQUAL(cb_assembler_insert(a, &s.p[0].h, 0, 0, 0), CB_E_LATE);
 	cb_assembler_close(a);
 }
 
@@ -151,7 +152,7 @@ static void test_gap_waits_then_skips(void)
 	lost = s.first_pkt[1]; /* the first packet of frame 1 never arrives */
 	for (size_t i = 0; i < s.n; i++)
 		if (i != lost)
-			CU_ASSERT_EQUAL(cb_assembler_insert(a, &s.p[i].h, 10 * ms, 10 * ms), 0);
+			CU_ASSERT_EQUAL(cb_assembler_insert(a, &s.p[i].h, 10 * ms, 10 * ms, 10 * ms), 0);
 	CU_ASSERT_EQUAL(cb_assembler_pop(a, 10 * ms, &out), 1);
 	check_frame(&s, 0, &out);
 	/* Frame 2 is complete but must wait for frame 1 ... */
@@ -164,7 +165,7 @@ static void test_gap_waits_then_skips(void)
 	check_frame(&s, 3, &out);
 	CU_ASSERT_EQUAL(cb_assembler_pop(a, 111 * ms, &out), 0);
 	/* The missing packet, arriving now, is late. */
-	CU_ASSERT_EQUAL(cb_assembler_insert(a, &s.p[lost].h, 0, 0), CB_E_LATE);
+	CU_ASSERT_EQUAL(cb_assembler_insert(a, &s.p[lost].h, 0, 0, 0), CB_E_LATE);
 	cb_assembler_close(a);
 }
 
@@ -180,7 +181,7 @@ static void test_bad_input(void)
 	a = open_asm();
 	h.payload = empty;
 	h.payload_len = 0;
-	CU_ASSERT_EQUAL(cb_assembler_insert(a, &h, 0, 0), CB_E_BADPKT);
+	CU_ASSERT_EQUAL(cb_assembler_insert(a, &h, 0, 0, 0), CB_E_BADPKT);
 	cb_assembler_close(a);
 	cb_assembler_close(NULL);
 }

@@ -67,7 +67,7 @@ static void test_tamper_and_replay_counted(void)
 	    .sample_rate = 48000, .period_ms = 100, .level_dbfs = -16, .seed = 1};
 	tcfg = (struct cb_transport_cfg){.clock = &ss.clock};
 	CU_ASSERT_FATAL(cb_transport_open_pair(&cb_transport_udp, &tcfg, &a, &b) == 0);
-	CU_ASSERT_FATAL(cb_receiver_open(&r, &ss, &b) == 0);
+	CU_ASSERT_FATAL(cb_receiver_open(&r, &ss, &b, &ss.clock) == 0);
 	CU_ASSERT_FATAL(cb_srtp_open(&tx, cfg.srtp, ss.key, ss.key_len, CB_SRTP_OUTBOUND) == 0);
 	CU_ASSERT_FATAL(cb_encoder_open(&enc, &cb_codec_opus, &cc) == 0);
 

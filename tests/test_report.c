@@ -48,8 +48,8 @@ static int gnuplot_available(void)
 /* Stage durations in µs for frame i: known, varied, and summing to e2e. */
 static void fill_frame(struct cb_frame_rec *r, cb_ns cap, int i, int audio)
 {
-	static const int base_us[CB_SG_COUNT] = {300, 4000, 200, 50,   100, 1000,
-						 40,  2000, 100, 1500, 800};
+	static const int base_us[CB_SG_COUNT] = {300, 4000, 200, 50,	100, 1000,
+						 150, 40,   2000, 100, 1500, 800};
 	cb_ns t = cap;
 
 	r->st[CB_ST_CAPTURED] = cap;
@@ -79,10 +79,10 @@ static void fill_frame(struct cb_frame_rec *r, cb_ns cap, int i, int audio)
 		r->algo_ms = 26.5;
 }
 
-/* Drop a frame after it was sent: no stamp from first_received on. */
+/* Drop a frame after it was sent: no stamp from arrived on. */
 static void lose_frame(struct cb_frame_rec *r)
 {
-	for (int s = CB_ST_FIRST_RECV; s < CB_ST_COUNT; s++)
+	for (int s = CB_ST_ARRIVED; s < CB_ST_COUNT; s++)
 		r->st[s] = CB_NS_NONE;
 	r->received = r->decoded = r->identified = 0;
 	r->content_id = -1;

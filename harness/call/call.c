@@ -18,6 +18,7 @@
 #include "call/call.h"
 #include "call/endpoint.h"
 #include "codec/opus_util.h"
+#include "net/path.h"
 #include "report/report.h"
 #include "rtp/rtp.h"
 #include "srtp/srtp.h"
@@ -48,6 +49,11 @@ void cb_call_cfg_default(struct cb_call_cfg *c)
 	c->verdict_pct = 95;
 	c->seed = 1;
 	snprintf(c->out_dir, sizeof(c->out_dir), "results");
+	cb_impair_cfg_default(&c->net);
+	c->codec_ms[0] = 5.0; /* used only with codec_time_fixed */
+	c->codec_ms[1] = 1.0;
+	c->codec_ms[2] = 0.5;
+	c->codec_ms[3] = 0.1;
 }
 
 static int cfg_check(const struct cb_call_cfg *c, char *why, size_t len)
@@ -86,7 +92,14 @@ static int cfg_check(const struct cb_call_cfg *c, char *why, size_t len)
 	}
 	if (c->mtu < 200 || c->mtu > 1500)
 		return snprintf(why, len, "mtu must be 200..1500"), -EINVAL;
-	if (!cb_transport_find(c->transport))
+	if (c->sim && c->transport[0] && strcmp(c->transport, "udp") && strcmp(c->transport, "sim"))
+		return snprintf(why, len, "a simulated-clock run uses a virtual network, not transport '%s'",
+				c->transport),
+		       -EINVAL;
+	for (int i = 0; i < 4; i++)
+		if (!(c->codec_ms[i] >= 0 && c->codec_ms[i] < 10000))
+			return snprintf(why, len, "codec time must be 0..10000 ms"), -EINVAL;
+	if (!c->sim && !cb_transport_find(c->transport))
 		return snprintf(why, len, "unknown transport '%s'", c->transport), CB_E_NOTFOUND;
 	if (!(c->verdict_pct > 0 && c->verdict_pct <= 100))
 		return snprintf(why, len, "verdict percentile must be in (0, 100]"), -EINVAL;
@@ -117,7 +130,7 @@ static struct cb_frame_rec *tx_by_ts(struct cb_frame_log *tx, uint32_t ts_base, 
 
 static void copy_rx_stamps(struct cb_frame_rec *dst, const struct cb_frame_rec *rx)
 {
-	for (int s = CB_ST_FIRST_RECV; s < CB_ST_COUNT; s++)
+	for (int s = CB_ST_ARRIVED; s < CB_ST_COUNT; s++)
 		dst->st[s] = rx->st[s];
 	dst->received = rx->received;
 	dst->decoded = rx->decoded;
@@ -246,7 +259,16 @@ static int merge_packets(struct cb_run_result *res, struct cb_track_log *tx,
 		if (!p)
 			return -ENOMEM;
 		*p = tx->packets.v[i];
-		p->fate = CB_PKT_LOST;
+		/* The sender knows what the emulated network did; anything
+		 * else that never arrives is lost for a reason the harness
+		 * did not create. */
+		if (p->fate == CB_PKT_NET_LOSS)
+			mr->net_dropped_loss++;
+		else if (p->fate == CB_PKT_NET_QUEUE)
+			mr->net_dropped_queue++;
+		else
+			p->fate = CB_PKT_LOST;
+		mr->net_duplicated += p->duplicated;
 		mr->packets_sent++;
 		mr->bytes_sent += p->size;
 	}
@@ -259,17 +281,22 @@ static int merge_packets(struct cb_run_result *res, struct cb_track_log *tx,
 
 		ext += i == 0 ? cb_seq_diff(q->seq, seq0)
 			      : cb_seq_diff(q->seq, (uint16_t)(seq0 + ext));
+		p = ext >= 0 && (size_t)ext < tx->packets.n ? &res->packets.v[base + (size_t)ext]
+							       : NULL;
+		/* The network's second copy of a packet is refused by SRTP's
+		 * replay check, as it should be; that is not an attack. */
+		if (q->fate == CB_PKT_REPLAY && p && p->duplicated && p->received != CB_NS_NONE)
+			continue;
 		if (q->fate == CB_PKT_AUTH_FAIL)
 			mr->rejected_auth++;
 		else if (q->fate == CB_PKT_REPLAY)
 			mr->rejected_replay++;
 		else if (q->fate == CB_PKT_MALFORMED)
 			mr->rejected_malformed++;
-		if (ext < 0 || (size_t)ext >= tx->packets.n)
+		if (!p)
 			continue;
-		p = &res->packets.v[base + (size_t)ext];
 		if (p->received != CB_NS_NONE && p->fate == CB_PKT_DELIVERED)
-			continue; /* a duplicate of a packet already delivered */
+			continue; /* a second copy of a packet already delivered */
 		p->received = q->received;
 		p->fate = q->fate;
 		if (q->fate == CB_PKT_DELIVERED || q->fate == CB_PKT_LATE)
@@ -318,6 +345,256 @@ static void make_run_id(const struct cb_call_cfg *cfg, char *id, size_t len, cha
 	}
 }
 
+static void progress(const struct cb_call_hooks *hooks, const struct cb_call_cfg *cfg,
+		     struct cb_receiver *rcv, cb_ns now, cb_ns t0)
+{
+	int64_t lv = atomic_load(&rcv->last_video_ns), la = atomic_load(&rcv->last_audio_ns);
+	struct cb_call_progress p = {
+		.media_s = now > t0 ? (double)(now - t0) / 1e9 : 0,
+		.duration_s = cfg->duration_s,
+		.video_frames_identified = atomic_load(&rcv->video_identified),
+		.audio_marks_identified = atomic_load(&rcv->audio_identified),
+		.last_video_ms = lv == INT64_MIN ? NAN : (double)lv / 1e6,
+		.last_audio_ms = la == INT64_MIN ? NAN : (double)la / 1e6,
+	};
+
+	if (!hooks || !hooks->progress)
+		return;
+	if (p.media_s > cfg->duration_s)
+		p.media_s = cfg->duration_s;
+	hooks->progress(hooks->user, &p);
+}
+
+static int stop_requested(const struct cb_call_hooks *hooks)
+{
+	return hooks && hooks->stop && atomic_load(hooks->stop);
+}
+
+/* ---- real time: threads on the real clock ---- */
+
+static int run_real(struct cb_session *ss, struct cb_sender *snd, struct cb_receiver *rcv,
+		    struct cb_path *path, const struct cb_call_hooks *hooks)
+{
+	const struct cb_call_cfg *cfg = ss->cfg;
+	cb_ns last_progress = 0, drain_start;
+	int rc;
+
+	rc = cb_receiver_start(rcv);
+	if (rc == 0)
+		rc = cb_sender_start(snd);
+	if (rc < 0) {
+		atomic_store(&snd->abort, 1);
+		return rc;
+	}
+	/* Supervise: progress while the sender captures, then let what is in
+	 * flight arrive (every copy the network will deliver, or a deadline). */
+	while (!cb_sender_done(snd)) {
+		cb_ns now = cb_clock_now(&ss->clock);
+		if (rcv->err)
+			atomic_store(&snd->abort, 1);
+		if (now - last_progress >= 250 * CB_NS_PER_MS) {
+			progress(hooks, cfg, rcv, now, ss->t0);
+			last_progress = now;
+		}
+		cb_clock_sleep_until(&ss->clock, now + 20 * CB_NS_PER_MS);
+	}
+	cb_sender_join(snd);
+	drain_start = cb_clock_now(&ss->clock);
+	while ((atomic_load(&rcv->packets_seen) < atomic_load(&snd->packets_expected) ||
+		cb_path_pending(path)) &&
+	       cb_clock_now(&ss->clock) - drain_start < DRAIN_MAX_NS && !rcv->err)
+		cb_clock_sleep_until(&ss->clock, cb_clock_now(&ss->clock) + 5 * CB_NS_PER_MS);
+	/* The last video frame may still be in the assembler or decoder. */
+	cb_clock_sleep_until(&ss->clock, cb_clock_now(&ss->clock) + 50 * CB_NS_PER_MS);
+	cb_receiver_stop_join(rcv);
+	return 0;
+}
+
+/* ---- simulated time: a discrete-event loop ---- */
+
+enum sim_ev_type { EV_VIDEO, EV_AUDIO, EV_VSEND, EV_ASEND, EV_ARRIVAL, EV_POLL };
+
+struct sim_ev {
+	cb_ns t;
+	uint64_t order;	/* ties run in the order they were scheduled: determinism */
+	enum sim_ev_type type;
+	uint32_t idx;
+	uint8_t *pkt;
+	size_t len;
+};
+
+struct sim {
+	struct sim_ev *heap;
+	size_t n, cap;
+	uint64_t order;
+	int err;
+};
+
+static int ev_before(const struct sim_ev *a, const struct sim_ev *b)
+{
+	return a->t < b->t || (a->t == b->t && a->order < b->order);
+}
+
+static void sim_push(struct sim *q, struct sim_ev e)
+{
+	size_t i;
+
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 1024;
+		struct sim_ev *v = realloc(q->heap, cap * sizeof(*v));
+		if (!v) {
+			q->err = -ENOMEM;
+			free(e.pkt);
+			return;
+		}
+		q->heap = v;
+		q->cap = cap;
+	}
+	e.order = q->order++;
+	i = q->n++;
+	while (i > 0 && ev_before(&e, &q->heap[(i - 1) / 2])) {
+		q->heap[i] = q->heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	q->heap[i] = e;
+}
+
+static struct sim_ev sim_pop(struct sim *q)
+{
+	struct sim_ev top = q->heap[0], last = q->heap[--q->n];
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= q->n)
+			break;
+		if (c + 1 < q->n && ev_before(&q->heap[c + 1], &q->heap[c]))
+			c++;
+		if (!ev_before(&q->heap[c], &last))
+			break;
+		q->heap[i] = q->heap[c];
+		i = c;
+	}
+	if (q->n)
+		q->heap[i] = last;
+	return top;
+}
+
+/* The path hands each packet that survives the network to the loop. */
+static void sim_deliver(void *user, const uint8_t *data, size_t len, cb_ns t_arrive)
+{
+	struct sim *q = user;
+	struct sim_ev e = {.t = t_arrive, .type = EV_ARRIVAL, .len = len};
+
+	e.pkt = malloc(len ? len : 1);
+	if (!e.pkt) {
+		q->err = -ENOMEM;
+		return;
+	}
+	memcpy(e.pkt, data, len);
+	sim_push(q, e);
+}
+
+#define SIM_POLL_NS (2 * CB_NS_PER_MS)
+
+static int run_sim(struct cb_session *ss, struct cb_sender *snd, struct cb_receiver *rcv,
+		   struct sim *q, struct cb_sim_clock *vs, struct cb_sim_clock *as,
+		   struct cb_sim_clock *rs, const struct cb_call_hooks *hooks)
+{
+	const struct cb_call_cfg *cfg = ss->cfg;
+	const uint32_t nv = cb_sender_video_frames(snd), na = cb_sender_audio_frames(snd);
+	const cb_ns end = ss->t0 + (cb_ns)(cfg->duration_s * CB_NS_PER_S) + DRAIN_MAX_NS;
+	cb_ns next_progress = ss->t0;
+	uint8_t buf[CB_NET_MAX_PKT];
+	int rc;
+
+	rc = cb_sender_prepare(snd);
+	if (rc < 0)
+		return rc;
+	if (nv)
+		sim_push(q, (struct sim_ev){.t = cb_sender_video_due(snd, 0), .type = EV_VIDEO});
+	if (na)
+		sim_push(q, (struct sim_ev){.t = cb_sender_audio_due(snd, 0), .type = EV_AUDIO});
+	sim_push(q, (struct sim_ev){.t = ss->t0, .type = EV_POLL});
+	while (q->n && !q->err && !snd->err && !rcv->err) {
+		struct sim_ev e = sim_pop(q);
+
+		if (e.t > end || stop_requested(hooks)) {
+			free(e.pkt);
+			break;
+		}
+		switch (e.type) {
+		case EV_VIDEO:
+		case EV_AUDIO: {
+			/* A track starts a frame at its instant, or when it is
+			 * done with the previous one if that ran late; the frame
+			 * leaves when encoding is done (a separate event, so the
+			 * network takes both tracks' packets in time order). */
+			enum cb_media m = e.type == EV_VIDEO ? CB_MEDIA_VIDEO : CB_MEDIA_AUDIO;
+			struct cb_sim_clock *c = m == CB_MEDIA_VIDEO ? vs : as;
+
+			if (c->t < e.t)
+				c->t = e.t;
+			if (cb_sender_encode(snd, m, e.idx) == 0)
+				sim_push(q, (struct sim_ev){.t = c->t,
+							    .type = m == CB_MEDIA_VIDEO ? EV_VSEND : EV_ASEND,
+							    .idx = e.idx});
+			break;
+		}
+		case EV_VSEND:
+		case EV_ASEND: {
+			enum cb_media m = e.type == EV_VSEND ? CB_MEDIA_VIDEO : CB_MEDIA_AUDIO;
+			struct cb_sim_clock *c = m == CB_MEDIA_VIDEO ? vs : as;
+			uint32_t next = e.idx + 1, total = m == CB_MEDIA_VIDEO ? nv : na;
+			cb_ns due;
+
+			if (c->t < e.t)
+				c->t = e.t;
+			if (cb_sender_send(snd, m) < 0 || next >= total)
+				break;
+			due = m == CB_MEDIA_VIDEO ? cb_sender_video_due(snd, next)
+						  : cb_sender_audio_due(snd, next);
+			sim_push(q, (struct sim_ev){.t = due,
+						    .type = m == CB_MEDIA_VIDEO ? EV_VIDEO : EV_AUDIO,
+						    .idx = next});
+			break;
+		}
+		case EV_ARRIVAL: {
+			/* The packet is in the receiver's socket at e.t; the
+			 * receiver takes it when it is free. */
+			struct cb_net_pkt p = {.data = buf, .len = e.len, .cap = sizeof(buf), .t_kernel = e.t};
+
+			if (rs->t < e.t)
+				rs->t = e.t;
+			memcpy(buf, e.pkt, e.len < sizeof(buf) ? e.len : sizeof(buf));
+			free(e.pkt);
+			p.t_recv = rs->t;
+			cb_receiver_handle(rcv, &p);
+			atomic_fetch_add(&rcv->packets_seen, 1);
+			rc = cb_receiver_poll(rcv);
+			if (rc < 0)
+				return rc;
+			break;
+		}
+		case EV_POLL:
+			if (rs->t < e.t)
+				rs->t = e.t;
+			rc = cb_receiver_poll(rcv);
+			if (rc < 0)
+				return rc;
+			sim_push(q, (struct sim_ev){.t = e.t + SIM_POLL_NS, .type = EV_POLL});
+			break;
+		}
+		if (e.t >= next_progress) {
+			progress(hooks, cfg, rcv, e.t, ss->t0);
+			next_progress = e.t + CB_NS_PER_S;
+		}
+	}
+	while (q->n)
+		free(sim_pop(q).pkt);
+	return q->err;
+}
+
 int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks,
 		struct cb_run_result *res)
 {
@@ -325,9 +602,14 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	struct cb_session ss;
 	struct cb_transport ta = {0}, tb = {0};
 	struct cb_transport_cfg tcfg;
+	struct cb_path_cfg pcfg = {0};
+	struct cb_path *path = NULL;
 	struct cb_sender *snd;
 	struct cb_receiver *rcv;
-	cb_ns wall0, last_progress = 0, drain_start;
+	struct cb_clock vclock, aclock, rclock;
+	struct cb_sim_clock vs = {0}, as = {0}, rs = {0};
+	struct sim q = {0};
+	cb_ns wall0;
 	int rc;
 	char why[160] = "";
 
@@ -340,8 +622,7 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 		return rc;
 	}
 	res->cfg = *cfg;
-	make_run_id(cfg, res->run_id, sizeof(res->run_id), res->started_utc,
-		    sizeof(res->started_utc));
+	make_run_id(cfg, res->run_id, sizeof(res->run_id), res->started_utc, sizeof(res->started_utc));
 	res->video.media = CB_MEDIA_VIDEO;
 	res->audio.media = CB_MEDIA_AUDIO;
 	res->video.enabled = cfg->video;
@@ -360,13 +641,12 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	ss.cfg = &res->cfg;
 	ss.log = log;
 	cb_clock_real_init(&ss.clock);
-	snprintf(res->clock, sizeof(res->clock), "%s", ss.clock.ops->name);
 	ss.audio_frame_samples = 48000 / 1000 * cfg->audio_frame_ms;
 	ss.marks = (struct cb_amark_cfg){
-	    .sample_rate = 48000,
-	    .period_ms = cfg->mark_period_ms,
-	    .level_dbfs = -16.0,
-	    .seed = (uint32_t)cfg->seed,
+		.sample_rate = 48000,
+		.period_ms = cfg->mark_period_ms,
+		.level_dbfs = -16.0,
+		.seed = (uint32_t)cfg->seed,
 	};
 	ss.key_len = cb_srtp_key_len(cfg->srtp);
 	ss.max_payload = (size_t)cfg->mtu - 12 - cb_srtp_overhead(cfg->srtp);
@@ -375,93 +655,94 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	if (rc < 0)
 		return rc;
 
+	if (cfg->sim) {
+		/* Every timeline starts at the same virtual instant; the fixed
+		 * model charges the same cost on every run. */
+		struct cb_sim_clock *all[3] = {&vs, &as, &rs};
+		for (int i = 0; i < 3; i++) {
+			all[i]->t = CB_NS_PER_S;
+			all[i]->fixed = cfg->codec_time_fixed;
+			all[i]->cost[CB_WORK_VIDEO_ENCODE] = (cb_ns)(cfg->codec_ms[0] * CB_NS_PER_MS);
+			all[i]->cost[CB_WORK_VIDEO_DECODE] = (cb_ns)(cfg->codec_ms[1] * CB_NS_PER_MS);
+			all[i]->cost[CB_WORK_AUDIO_ENCODE] = (cb_ns)(cfg->codec_ms[2] * CB_NS_PER_MS);
+			all[i]->cost[CB_WORK_AUDIO_DECODE] = (cb_ns)(cfg->codec_ms[3] * CB_NS_PER_MS);
+		}
+		cb_clock_sim_init(&vclock, &vs);
+		cb_clock_sim_init(&aclock, &as);
+		cb_clock_sim_init(&rclock, &rs);
+		snprintf(res->clock, sizeof(res->clock), "sim");
+	} else {
+		vclock = aclock = rclock = ss.clock;
+		snprintf(res->clock, sizeof(res->clock), "real");
+	}
+
 	snd = calloc(1, sizeof(*snd));
 	rcv = calloc(1, sizeof(*rcv));
 	if (!snd || !rcv) {
 		rc = -ENOMEM;
 		goto out_free;
 	}
-	tcfg = (struct cb_transport_cfg){.clock = &ss.clock};
-	rc = cb_transport_open_pair(cb_transport_find(cfg->transport), &tcfg, &ta, &tb);
-	if (rc < 0) {
-		snprintf(res->error, sizeof(res->error), "transport %s: %s", cfg->transport,
-			 cb_strerror(rc));
-		goto out_free;
+	pcfg.impair = &cfg->net;
+	if (cfg->sim) {
+		/* Virtual time has a virtual network: the path delivers
+		 * straight into the event loop; no transport is opened. */
+		pcfg.deliver = sim_deliver;
+		pcfg.user = &q;
+		snprintf(res->cfg.transport, sizeof(res->cfg.transport), "sim");
+	} else {
+		tcfg = (struct cb_transport_cfg){.clock = &ss.clock};
+		rc = cb_transport_open_pair(cb_transport_find(cfg->transport), &tcfg, &ta, &tb);
+		if (rc < 0) {
+			snprintf(res->error, sizeof(res->error), "transport %s: %s", cfg->transport,
+				 cb_strerror(rc));
+			goto out_free;
+		}
+		pcfg.tp = &ta;
+		pcfg.clock = &ss.clock;
 	}
-	rc = cb_sender_open(snd, &ss, &ta, hooks ? hooks->stop : NULL);
+	rc = cb_path_open(&path, &pcfg);
+	if (rc < 0) {
+		snprintf(res->error, sizeof(res->error), "network emulator: %s", cb_strerror(rc));
+		goto out_close;
+	}
+	rc = cb_sender_open(snd, &ss, path, hooks ? hooks->stop : NULL, &vclock, &aclock);
 	if (rc < 0) {
 		snprintf(res->error, sizeof(res->error), "sender set-up: %s", cb_strerror(rc));
 		goto out_close;
 	}
 	if (cfg->audio)
 		ss.opus_lookahead = cb_opus_lookahead(&snd->audio.enc);
-	rc = cb_receiver_open(rcv, &ss, &tb);
+	rc = cb_receiver_open(rcv, &ss, cfg->sim ? NULL : &tb, &rclock);
 	if (rc < 0) {
 		snprintf(res->error, sizeof(res->error), "receiver set-up: %s", cb_strerror(rc));
 		goto out_close;
 	}
-	{
+	if (!cfg->sim) {
 		char a[96], b[96];
 		ta.ops->describe(ta.priv, a, sizeof(a));
 		tb.ops->describe(tb.priv, b, sizeof(b));
 		cb_log(log, CB_LOG_INFO, "call", "sender %s; receiver %s", a, b);
 	}
 
-	wall0 = cb_clock_now(&ss.clock);
-	ss.t0 = wall0 + START_DELAY_NS;
-	rc = cb_receiver_start(rcv);
-	if (rc == 0)
-		rc = cb_sender_start(snd);
-	if (rc < 0) {
-		snprintf(res->error, sizeof(res->error), "thread start: %s", cb_strerror(rc));
-		atomic_store(&snd->abort, 1);
-		goto out_close;
-	}
+	wall0 = cb_real_now();
+	ss.t0 = cfg->sim ? 2 * CB_NS_PER_S : wall0 + START_DELAY_NS;
+	rc = cfg->sim ? run_sim(&ss, snd, rcv, &q, &vs, &as, &rs, hooks)
+		      : run_real(&ss, snd, rcv, path, hooks);
+	res->wall_s = (double)(cb_real_now() - wall0) / 1e9;
+	if (rc < 0 && !snd->err && !rcv->err)
+		snprintf(res->error, sizeof(res->error), "running the call: %s", cb_strerror(rc));
 
-	/* Supervise: progress while the sender captures, then let what is in
-	 * flight arrive (until every sent packet was seen, or a deadline). */
-	while (!cb_sender_done(snd)) {
-		cb_ns now = cb_clock_now(&ss.clock);
-		if (rcv->err)
-			atomic_store(&snd->abort, 1);
-		if (hooks && hooks->progress && now - last_progress >= 250 * CB_NS_PER_MS) {
-			int64_t lv = atomic_load(&rcv->last_video_ns),
-				la = atomic_load(&rcv->last_audio_ns);
-			struct cb_call_progress p = {
-			    .media_s = now > ss.t0 ? (double)(now - ss.t0) / 1e9 : 0,
-			    .duration_s = cfg->duration_s,
-			    .video_frames_identified = atomic_load(&rcv->video_identified),
-			    .audio_marks_identified = atomic_load(&rcv->audio_identified),
-			    .last_video_ms = lv == INT64_MIN ? NAN : (double)lv / 1e6,
-			    .last_audio_ms = la == INT64_MIN ? NAN : (double)la / 1e6,
-			};
-			if (p.media_s > cfg->duration_s)
-				p.media_s = cfg->duration_s;
-			hooks->progress(hooks->user, &p);
-			last_progress = now;
-		}
-		cb_clock_sleep_until(&ss.clock, now + 20 * CB_NS_PER_MS);
-	}
-	cb_sender_join(snd);
-	drain_start = cb_clock_now(&ss.clock);
-	while (atomic_load(&rcv->packets_seen) < atomic_load(&snd->packets_sent) &&
-	       cb_clock_now(&ss.clock) - drain_start < DRAIN_MAX_NS && !rcv->err)
-		cb_clock_sleep_until(&ss.clock, cb_clock_now(&ss.clock) + 5 * CB_NS_PER_MS);
-	/* The last video frame may still be in the assembler or decoder. */
-	cb_clock_sleep_until(&ss.clock, cb_clock_now(&ss.clock) + 50 * CB_NS_PER_MS);
-	cb_receiver_stop_join(rcv);
-	res->wall_s = (double)(cb_clock_now(&ss.clock) - wall0) / 1e9;
-
-	if (snd->err || rcv->err) {
+	if (snd->err || rcv->err || rc < 0) {
 		res->status = CB_RUN_FAILED;
-		snprintf(res->error, sizeof(res->error), "%s",
-			 snd->err ? snd->errmsg : rcv->errmsg);
+		if (snd->err || rcv->err)
+			snprintf(res->error, sizeof(res->error), "%s", snd->err ? snd->errmsg : rcv->errmsg);
 		cb_log(log, CB_LOG_ERROR, "call", "call failed part-way: %s", res->error);
-	} else if (hooks && hooks->stop && atomic_load(hooks->stop)) {
+	} else if (stop_requested(hooks)) {
 		res->status = CB_RUN_INTERRUPTED;
 	} else {
 		res->status = CB_RUN_COMPLETE;
 	}
+	rc = 0;
 	if (cfg->video)
 		res->media_s = (double)snd->video.log.frames.n / cfg->fps;
 	if (cfg->audio) {
@@ -491,8 +772,12 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 out_close:
 	cb_sender_close(snd);
 	cb_receiver_close(rcv);
+	cb_path_close(path);
 	cb_transport_close(&ta);
 	cb_transport_close(&tb);
+	while (q.n)
+		free(sim_pop(&q).pkt);
+	free(q.heap);
 out_free:
 	free(snd);
 	free(rcv);

@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "measure/record.h"
 #include "measure/stats.h"
+#include "net/impair.h"
 #include "srtp/srtp.h"
 
 struct cb_call_cfg {
@@ -38,6 +39,11 @@ struct cb_call_cfg {
 	uint64_t seed;
 	char out_dir[256]; /**< parent folder of run folders: "results" */
 	char run_id[64];   /**< "" = made from the date and seed */
+	/* the network and the clock */
+	struct cb_impair_cfg net; /**< impairment emulator; all zero = a perfect network */
+	int sim;		  /**< 1: simulated clock (discrete events, virtual network) */
+	int codec_time_fixed;	  /**< sim: charge codec work as codec_ms, not as measured */
+	double codec_ms[4];	  /**< video encode, video decode, audio encode, audio decode */
 };
 
 /** Fill `cfg` with the defaults (640x480@30 VP8 1000 kbps, Opus 32 kbps, 10 s). */
@@ -58,6 +64,9 @@ struct cb_media_result {
 	/* packets */
 	uint64_t packets_sent, packets_received, packets_rejected, packets_lost;
 	uint64_t rejected_auth, rejected_replay, rejected_malformed;
+	/* what the emulated network did: dropped by loss, dropped by the full
+	 * queue, sent twice (the second copy is not counted as rejected) */
+	uint64_t net_dropped_loss, net_dropped_queue, net_duplicated;
 	uint64_t bytes_sent;		   /**< SRTP bytes on the wire */
 	uint64_t payload_bytes;		   /**< encoded media bytes */
 	double target_kbps, achieved_kbps; /**< achieved: encoded media bits / media seconds */

@@ -16,6 +16,7 @@
 #include "codec/codec.h"
 #include "media/amark.h"
 #include "rtp/payload.h"
+#include "net/path.h"
 #include "net/transport.h"
 
 #define CB_PT_VIDEO 96
@@ -53,6 +54,10 @@ struct cb_sender_track {
 	uint16_t seq;
 	uint32_t ts_base;
 	struct cb_track_log log;
+	const struct cb_clock *clock;	/* this track's timeline */
+	struct cb_packet_out pending;	/* encoded, not yet sent */
+	size_t pending_rec;
+	int has_pending;
 	pthread_t thread;
 	int started;
 	atomic_int done;
@@ -60,12 +65,13 @@ struct cb_sender_track {
 
 struct cb_sender {
 	const struct cb_session *ss;
-	struct cb_transport *tp;
+	struct cb_path *path;
 	struct cb_srtp *srtp;
 	pthread_mutex_t send_lock; /* one SRTP session and one transport end, two tracks */
 	const atomic_int *stop;	   /* the user's stop */
 	atomic_int abort;	   /* an error in either track stops both */
 	atomic_uint_fast64_t packets_sent;
+	atomic_uint_fast64_t packets_expected;	/* copies the network will deliver */
 	int err;
 	char errmsg[160];
 	struct cb_sender_track video, audio;
@@ -73,9 +79,19 @@ struct cb_sender {
 	struct audio_src_state *asrc;
 };
 
-int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_transport *tp,
-		   const atomic_int *stop);
+int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_path *path,
+		   const atomic_int *stop, const struct cb_clock *vclock, const struct cb_clock *aclock);
+/* Real time: start one thread per track. */
 int cb_sender_start(struct cb_sender *s);
+/* Stepping (the simulator): render the first frames, then capture, encode and
+ * send frame n at its instant; the caller sets the track's clock first. */
+int cb_sender_prepare(struct cb_sender *s);
+int cb_sender_encode(struct cb_sender *s, enum cb_media m, uint32_t idx);
+int cb_sender_send(struct cb_sender *s, enum cb_media m);
+cb_ns cb_sender_video_due(const struct cb_sender *s, uint32_t n);
+cb_ns cb_sender_audio_due(const struct cb_sender *s, uint32_t m);
+uint32_t cb_sender_video_frames(const struct cb_sender *s);
+uint32_t cb_sender_audio_frames(const struct cb_sender *s);
 /** 1 when both tracks have finished capturing (or failed). */
 int cb_sender_done(struct cb_sender *s);
 void cb_sender_join(struct cb_sender *s);
@@ -93,6 +109,7 @@ struct cb_rx_hit {
 struct cb_receiver {
 	const struct cb_session *ss;
 	struct cb_transport *tp;
+	const struct cb_clock *clock;
 	struct cb_srtp *srtp;
 	atomic_int stop;
 	pthread_t thread;
@@ -113,8 +130,14 @@ struct cb_receiver {
 	struct rx_state *st; /* codecs, assembler, detector (receiver.c) */
 };
 
-int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct cb_transport *tp);
+int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct cb_transport *tp,
+		     const struct cb_clock *clock);
+/* Real time: a thread that receives from the transport. */
 int cb_receiver_start(struct cb_receiver *r);
+/* Stepping (the simulator): one packet arrives (p->t_recv set); then let
+ * frames that are ready out of the jitter buffer. */
+void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p);
+int cb_receiver_poll(struct cb_receiver *r);
 void cb_receiver_stop_join(struct cb_receiver *r);
 void cb_receiver_close(struct cb_receiver *r);
 

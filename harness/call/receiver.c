@@ -83,13 +83,14 @@ static size_t audio_record_at(const struct cb_receiver *r, uint64_t pos)
 
 /* Decode one audio frame (data NULL = conceal) and read marks in it. */
 static int audio_decode(struct cb_receiver *r, const uint8_t *data, size_t len, uint32_t ts,
-			const struct cb_rtp_hdr *h, cb_ns t_recv, cb_ns t_unprot)
+			const struct cb_rtp_hdr *h, cb_ns t_arrived, cb_ns t_recv, cb_ns t_unprot)
 {
 	struct rx_state *st = r->st;
 	const struct cb_session *ss = r->ss;
 	struct cb_frame_rec *rec;
 	struct cb_amark_hit hits[8];
 	size_t nsamp = st->pcm_room, nh = 8;
+	cb_ns work;
 	int rc;
 
 	rec = cb_frame_log_add(&r->audio.frames, CB_MEDIA_AUDIO, (uint32_t)r->audio.frames.n);
@@ -110,13 +111,16 @@ static int audio_decode(struct cb_receiver *r, const uint8_t *data, size_t len, 
 		rec->npackets = 1;
 		rec->bytes = (uint32_t)len;
 		rec->received = 1;
+		rec->st[CB_ST_ARRIVED] = t_arrived;
 		rec->st[CB_ST_FIRST_RECV] = rec->st[CB_ST_LAST_RECV] = t_recv;
 		rec->st[CB_ST_UNPROTECTED] = t_unprot;
-		rec->st[CB_ST_JB_OUT] = cb_clock_now(&ss->clock);
+		rec->st[CB_ST_JB_OUT] = cb_clock_now(r->clock);
 	}
-	rec->st[CB_ST_DEC_START] = cb_clock_now(&ss->clock);
+	rec->st[CB_ST_DEC_START] = cb_clock_now(r->clock);
+	work = cb_clock_work_begin(r->clock);
 	rc = st->adec.ops->decode(st->adec.priv, data, len, st->pcm, &nsamp);
-	rec->st[CB_ST_DEC_END] = cb_clock_now(&ss->clock);
+	cb_clock_work_end(r->clock, CB_WORK_AUDIO_DECODE, work);
+	rec->st[CB_ST_DEC_END] = cb_clock_now(r->clock);
 	if (rc < 0) {
 		/* A frame the decoder refuses is concealed instead, so the
 		 * stream stays aligned. */
@@ -132,7 +136,7 @@ static int audio_decode(struct cb_receiver *r, const uint8_t *data, size_t len, 
 	if (rc < 0)
 		return rc;
 	st->stream_pos += nsamp;
-	rec->st[CB_ST_IDENTIFIED] = cb_clock_now(&ss->clock);
+	rec->st[CB_ST_IDENTIFIED] = cb_clock_now(r->clock);
 	for (size_t i = 0; i < nh; i++) {
 		struct cb_rx_hit *x;
 		size_t j;
@@ -168,8 +172,8 @@ static int audio_decode(struct cb_receiver *r, const uint8_t *data, size_t len, 
 	return 0;
 }
 
-static int audio_packet(struct cb_receiver *r, const struct cb_rtp_hdr *h, cb_ns t_recv,
-			cb_ns t_unprot, enum cb_pkt_fate *fate)
+static int audio_packet(struct cb_receiver *r, const struct cb_rtp_hdr *h, cb_ns t_arrived,
+			cb_ns t_recv, cb_ns t_unprot, enum cb_pkt_fate *fate)
 {
 	struct rx_state *st = r->st;
 	const uint32_t fs = (uint32_t)r->ss->audio_frame_samples;
@@ -192,27 +196,28 @@ static int audio_packet(struct cb_receiver *r, const struct cb_rtp_hdr *h, cb_ns
 	/* Packets missing before this one: conceal them (bounded), so the
 	 * decoded stream keeps the capture timeline. */
 	for (int i = 0; i < d && i < MAX_CONCEAL; i++) {
-		rc = audio_decode(r, NULL, 0, st->audio_next_ts + (uint32_t)i * fs, NULL, 0, 0);
+		rc = audio_decode(r, NULL, 0, st->audio_next_ts + (uint32_t)i * fs, NULL, 0, 0, 0);
 		if (rc < 0)
 			return rc;
 	}
-	rc = audio_decode(r, h->payload, h->payload_len, h->ts, h, t_recv, t_unprot);
+	rc = audio_decode(r, h->payload, h->payload_len, h->ts, h, t_arrived, t_recv, t_unprot);
 	st->audio_next_seq = (uint16_t)(h->seq + 1);
 	st->audio_next_ts = h->ts + fs;
 	return rc;
 }
 
-static int video_drain(struct cb_receiver *r)
+int cb_receiver_poll(struct cb_receiver *r)
 {
 	struct rx_state *st = r->st;
 	const struct cb_session *ss = r->ss;
 	struct cb_asm_frame f;
 	int rc;
 
-	while ((rc = cb_assembler_pop(st->asmb, cb_clock_now(&ss->clock), &f)) == 1) {
+	while ((rc = cb_assembler_pop(st->asmb, cb_clock_now(r->clock), &f)) == 1) {
 		struct cb_frame_rec *rec;
 		struct cb_image img;
 		uint32_t num;
+		cb_ns work;
 
 		rec =
 		    cb_frame_log_add(&r->video.frames, CB_MEDIA_VIDEO, (uint32_t)r->video.frames.n);
@@ -224,13 +229,16 @@ static int video_drain(struct cb_receiver *r)
 		rec->bytes = (uint32_t)f.len;
 		rec->keyframe = (uint8_t)f.keyframe;
 		rec->received = 1;
+		rec->st[CB_ST_ARRIVED] = f.arrived;
 		rec->st[CB_ST_FIRST_RECV] = f.first_recv;
 		rec->st[CB_ST_LAST_RECV] = f.last_recv;
 		rec->st[CB_ST_UNPROTECTED] = f.unprotected;
-		rec->st[CB_ST_JB_OUT] = cb_clock_now(&ss->clock);
+		rec->st[CB_ST_JB_OUT] = cb_clock_now(r->clock);
 		rec->st[CB_ST_DEC_START] = rec->st[CB_ST_JB_OUT];
+		work = cb_clock_work_begin(r->clock);
 		rc = st->vdec.ops->decode(st->vdec.priv, f.data, f.len, &img, NULL);
-		rec->st[CB_ST_DEC_END] = cb_clock_now(&ss->clock);
+		cb_clock_work_end(r->clock, CB_WORK_VIDEO_DECODE, work);
+		rec->st[CB_ST_DEC_END] = cb_clock_now(r->clock);
 		if (rc < 0) {
 			r->decode_errors[CB_MEDIA_VIDEO]++;
 			continue;
@@ -242,7 +250,7 @@ static int video_drain(struct cb_receiver *r)
 			cb_ns t_cap = ss->t0 + (cb_ns)num * CB_NS_PER_S / ss->cfg->fps;
 			rec->content_id = num;
 			rec->identified = 1;
-			rec->st[CB_ST_IDENTIFIED] = cb_clock_now(&ss->clock);
+			rec->st[CB_ST_IDENTIFIED] = cb_clock_now(r->clock);
 			atomic_store(&r->last_video_ns, rec->st[CB_ST_IDENTIFIED] - t_cap);
 			atomic_fetch_add(&r->video_identified, 1);
 		}
@@ -250,7 +258,7 @@ static int video_drain(struct cb_receiver *r)
 	return rc;
 }
 
-static void handle_packet(struct cb_receiver *r, struct cb_net_pkt *p)
+void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 {
 	struct rx_state *st = r->st;
 	const struct cb_session *ss = r->ss;
@@ -286,7 +294,7 @@ static void handle_packet(struct cb_receiver *r, struct cb_net_pkt *p)
 		return;
 	}
 	rc = cb_srtp_unprotect(r->srtp, p->data, p->len, &plain);
-	t_unprot = cb_clock_now(&ss->clock);
+	t_unprot = cb_clock_now(r->clock);
 	if (rc == CB_E_AUTH) {
 		r->rejected_auth++;
 		log_packet(r, m, seq, ts, wire, 0, CB_PKT_AUTH_FAIL, p->t_recv);
@@ -303,7 +311,8 @@ static void handle_packet(struct cb_receiver *r, struct cb_net_pkt *p)
 		return;
 	}
 	if (m == CB_MEDIA_VIDEO) {
-		rc = cb_assembler_insert(st->asmb, &h, p->t_recv, t_unprot);
+		rc = cb_assembler_insert(st->asmb, &h, p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv,
+					 p->t_recv, t_unprot);
 		if (rc == CB_E_LATE)
 			fate = CB_PKT_LATE;
 		else if (rc < 0) {
@@ -311,7 +320,8 @@ static void handle_packet(struct cb_receiver *r, struct cb_net_pkt *p)
 			r->rejected_malformed++;
 		}
 	} else {
-		rc = audio_packet(r, &h, p->t_recv, t_unprot, &fate);
+		rc = audio_packet(r, &h, p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv, p->t_recv,
+				  t_unprot, &fate);
 		if (rc < 0)
 			rx_fail(r, rc, "audio receive");
 		if (fate == CB_PKT_MALFORMED)
@@ -337,10 +347,10 @@ static void *rx_thread(void *arg)
 			break;
 		}
 		for (int i = 0; i < n; i++)
-			handle_packet(r, &pk[i]);
+			cb_receiver_handle(r, &pk[i]);
 		atomic_fetch_add(&r->packets_seen, (uint64_t)n);
 		if (r->ss->cfg->video) {
-			rc = video_drain(r);
+			rc = cb_receiver_poll(r);
 			if (rc < 0)
 				rx_fail(r, rc, "video receive");
 		}
@@ -348,7 +358,8 @@ static void *rx_thread(void *arg)
 	return NULL;
 }
 
-int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct cb_transport *tp)
+int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct cb_transport *tp,
+		     const struct cb_clock *clock)
 {
 	const struct cb_call_cfg *c = ss->cfg;
 	struct rx_state *st;
@@ -357,6 +368,7 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 	memset(r, 0, sizeof(*r));
 	r->ss = ss;
 	r->tp = tp;
+	r->clock = clock;
 	st = r->st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;

@@ -10,6 +10,7 @@
  * call; if the thread wakes late, the lateness shows as capture_wait.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,8 @@ static int send_frame(struct cb_sender *s, struct cb_sender_track *t, struct cb_
 		      const struct cb_packet_out *enc, uint32_t ts)
 {
 	const struct cb_session *ss = s->ss;
+	const struct cb_clock *clk = t->clock;
+	struct cb_path_verdict *verdict;
 	static const size_t room = CB_NET_MAX_PKT;
 	uint8_t(*bufs)[CB_NET_MAX_PKT];
 	struct cb_net_pkt pk[MAX_PKTS_PER_FRAME];
@@ -65,8 +68,12 @@ static int send_frame(struct cb_sender *s, struct cb_sender_track *t, struct cb_
 	int rc, last = 0;
 
 	bufs = malloc(sizeof(*bufs) * MAX_PKTS_PER_FRAME);
-	if (!bufs)
+	verdict = malloc(sizeof(*verdict) * MAX_PKTS_PER_FRAME);
+	if (!bufs || !verdict) {
+		free(bufs);
+		free(verdict);
 		return -ENOMEM;
+	}
 	rc = t->pay->begin(t->pay_priv, enc->data, enc->len, enc->keyframe);
 	if (rc < 0)
 		goto out_free;
@@ -96,7 +103,7 @@ static int send_frame(struct cb_sender *s, struct cb_sender_track *t, struct cb_
 		pk[n] = (struct cb_net_pkt){.data = bufs[n], .len = hl + pl};
 		n++;
 	}
-	rec->st[CB_ST_PACKETIZED] = cb_clock_now(&ss->clock);
+	rec->st[CB_ST_PACKETIZED] = cb_clock_now(clk);
 	rec->first_seq = t->seq;
 	rec->npackets = (uint16_t)n;
 
@@ -110,13 +117,13 @@ static int send_frame(struct cb_sender *s, struct cb_sender_track *t, struct cb_
 		}
 		pk[i].len = out;
 	}
-	rec->st[CB_ST_PROTECTED] = cb_clock_now(&ss->clock);
+	rec->st[CB_ST_PROTECTED] = cb_clock_now(clk);
 	/* "Sent" is when a packet is handed to the transport.  The batch is
 	 * handed over at once, so the first and last packet share the stamp;
 	 * the system call itself belongs to the network stage, since on the
 	 * kernel path the receiver can have a packet before the call returns. */
-	rec->st[CB_ST_FIRST_SENT] = rec->st[CB_ST_LAST_SENT] = cb_clock_now(&ss->clock);
-	rc = cb_transport_send(s->tp, pk, n);
+	rec->st[CB_ST_FIRST_SENT] = rec->st[CB_ST_LAST_SENT] = cb_clock_now(clk);
+	rc = cb_path_send(s->path, pk, n, rec->st[CB_ST_LAST_SENT], verdict);
 	pthread_mutex_unlock(&s->send_lock);
 	if (rc < 0)
 		goto out_free;
@@ -132,9 +139,20 @@ static int send_frame(struct cb_sender *s, struct cb_sender_track *t, struct cb_
 		p->rtp_ts = ts;
 		p->size = (uint16_t)pk[i].len;
 		p->marker = i + 1 == n;
-		p->fate = i < (size_t)rc ? CB_PKT_DELIVERED : CB_PKT_LOST;
-		p->sent = i < (size_t)rc ? rec->st[CB_ST_LAST_SENT] : CB_NS_NONE;
+		p->sent = rec->st[CB_ST_LAST_SENT];
 		p->received = CB_NS_NONE;
+		if (i < (size_t)rc) {
+			p->fate = verdict[i].fate;
+			p->duplicated = verdict[i].duplicated;
+			p->net_delay = verdict[i].net_delay;
+			p->queue_delay = verdict[i].queue_delay;
+		} else {
+			p->fate = CB_PKT_LOST;
+		}
+		if (p->duplicated)
+			atomic_fetch_add(&s->packets_expected, 1);
+		if (p->fate == CB_PKT_DELIVERED)
+			atomic_fetch_add(&s->packets_expected, 1);
 	}
 	atomic_fetch_add(&s->packets_sent, (uint64_t)rc);
 	t->seq = (uint16_t)(t->seq + n);
@@ -142,122 +160,154 @@ static int send_frame(struct cb_sender *s, struct cb_sender_track *t, struct cb_
 	rc = 0;
 out_free:
 	free(bufs);
+	free(verdict);
 	return rc;
 }
 
-static cb_ns video_due(const struct cb_session *ss, uint32_t n)
+cb_ns cb_sender_video_due(const struct cb_sender *s, uint32_t n)
 {
-	const struct cb_call_cfg *c = ss->cfg;
-	return ss->t0 + (cb_ns)n * CB_NS_PER_S / c->fps;
+	return s->ss->t0 + (cb_ns)n * CB_NS_PER_S / s->ss->cfg->fps;
 }
 
+cb_ns cb_sender_audio_due(const struct cb_sender *s, uint32_t m)
+{
+	/* Frame m holds samples [m*fs, (m+1)*fs): it is complete, and handed
+	 * over, when its last sample has been captured. */
+	return s->ss->t0 + (cb_ns)(m + 1) * s->ss->cfg->audio_frame_ms * CB_NS_PER_MS;
+}
+
+uint32_t cb_sender_video_frames(const struct cb_sender *s)
+{
+	const struct cb_call_cfg *c = s->ss->cfg;
+	return c->video ? (uint32_t)ceil(c->duration_s * c->fps - 1e-9) : 0;
+}
+
+uint32_t cb_sender_audio_frames(const struct cb_sender *s)
+{
+	const struct cb_call_cfg *c = s->ss->cfg;
+	return c->audio ? (uint32_t)(c->duration_s * 1000.0 / c->audio_frame_ms + 1e-9) : 0;
+}
+
+int cb_sender_prepare(struct cb_sender *s)
+{
+	int rc = 0;
+
+	if (s->video.enabled)
+		rc = cb_video_source_render(s->vsrc->src, 0, &s->vsrc->img);
+	if (rc == 0 && s->audio.enabled)
+		rc = cb_audio_source_render(s->asrc->src, 0, s->asrc->pcm,
+					    (size_t)s->ss->audio_frame_samples);
+	return rc;
+}
+
+/*
+ * Capture and encode frame `idx` of a track at its instant.  The encoded
+ * frame waits in the track until cb_sender_send(): the simulator sends it
+ * as a separate event at the time encoding ended, so that the network sees
+ * the packets of both tracks in the order of their send times.
+ */
+int cb_sender_encode(struct cb_sender *s, enum cb_media m, uint32_t idx)
+{
+	const int video = m == CB_MEDIA_VIDEO;
+	struct cb_sender_track *t = video ? &s->video : &s->audio;
+	const struct cb_clock *clk = t->clock;
+	struct cb_frame_rec *rec;
+	const void *in;
+	cb_ns work;
+	int rc;
+
+	rec = cb_frame_log_add(&t->log.frames, m, idx);
+	if (!rec) {
+		sender_fail(s, -ENOMEM, "frame log");
+		return -ENOMEM;
+	}
+	if (video) {
+		rec->rtp_ts = t->ts_base + (uint32_t)((uint64_t)idx * 90000 / (uint64_t)s->ss->cfg->fps);
+		rec->st[CB_ST_CAPTURED] = cb_sender_video_due(s, idx);
+		in = &s->vsrc->img;
+	} else {
+		rec->rtp_ts = t->ts_base + idx * (uint32_t)s->ss->audio_frame_samples;
+		rec->st[CB_ST_CAPTURED] = cb_sender_audio_due(s, idx);
+		in = s->asrc->pcm;
+	}
+	rec->st[CB_ST_ENC_START] = cb_clock_now(clk);
+	work = cb_clock_work_begin(clk);
+	rc = t->enc.ops->encode(t->enc.priv, in, (int64_t)rec->rtp_ts, video && idx == 0, &t->pending);
+	cb_clock_work_end(clk, video ? CB_WORK_VIDEO_ENCODE : CB_WORK_AUDIO_ENCODE, work);
+	rec->st[CB_ST_ENC_END] = cb_clock_now(clk);
+	if (rc < 0) {
+		sender_fail(s, rc, video ? "video encoder" : "audio encoder");
+		return rc;
+	}
+	rec->encoded = t->pending.len > 0;
+	rec->keyframe = (uint8_t)(t->pending.len && t->pending.keyframe);
+	rec->bytes = (uint32_t)t->pending.len;
+	t->pending_rec = t->log.frames.n - 1;
+	t->has_pending = 1;
+	return 0;
+}
+
+/* Send the track's encoded frame, then prepare the next capture: the
+ * synthetic camera and microphone render ahead of their instants so that
+ * their cost is the harness's, not the call's. */
+int cb_sender_send(struct cb_sender *s, enum cb_media m)
+{
+	const int video = m == CB_MEDIA_VIDEO;
+	struct cb_sender_track *t = video ? &s->video : &s->audio;
+	struct cb_frame_rec *rec;
+	uint32_t next;
+	int rc = 0;
+
+	if (!t->has_pending)
+		return 0;
+	t->has_pending = 0;
+	rec = &t->log.frames.v[t->pending_rec];
+	if (t->pending.len) {
+		rc = send_frame(s, t, rec, &t->pending, rec->rtp_ts);
+		if (rc < 0) {
+			sender_fail(s, rc, video ? "video send" : "audio send");
+			return rc;
+		}
+	}
+	next = rec->index + 1;
+	if (video)
+		rc = cb_video_source_render(s->vsrc->src, next, &s->vsrc->img);
+	else
+		rc = cb_audio_source_render(s->asrc->src, (uint64_t)next * (uint64_t)s->ss->audio_frame_samples,
+					    s->asrc->pcm, (size_t)s->ss->audio_frame_samples);
+	if (rc < 0)
+		sender_fail(s, rc, video ? "video source" : "audio source");
+	return rc;
+}
+
+/* Real time: each track on its own thread, capturing at its instants. */
 static void *video_thread(void *arg)
 {
 	struct cb_sender *s = arg;
-	struct cb_sender_track *t = &s->video;
-	const struct cb_session *ss = s->ss;
-	const struct cb_call_cfg *c = ss->cfg;
-	cb_ns end = ss->t0 + (cb_ns)(c->duration_s * CB_NS_PER_S);
-	int rc;
+	uint32_t frames = cb_sender_video_frames(s);
 
-	rc = cb_video_source_render(s->vsrc->src, 0, &s->vsrc->img);
-	for (uint32_t n = 0; rc >= 0 && !should_stop(s); n++) {
-		cb_ns due = video_due(ss, n);
-		struct cb_packet_out out = {0};
-		struct cb_frame_rec *rec;
-		uint32_t ts;
-
-		if (due >= end)
+	for (uint32_t n = 0; n < frames && !should_stop(s); n++) {
+		cb_clock_sleep_until(s->video.clock, cb_sender_video_due(s, n));
+		if (should_stop(s) || cb_sender_encode(s, CB_MEDIA_VIDEO, n) < 0 ||
+		    cb_sender_send(s, CB_MEDIA_VIDEO) < 0)
 			break;
-		cb_clock_sleep_until(&ss->clock, due);
-		if (should_stop(s))
-			break;
-		rec = cb_frame_log_add(&t->log.frames, CB_MEDIA_VIDEO, n);
-		if (!rec) {
-			rc = -ENOMEM;
-			break;
-		}
-		ts = t->ts_base + (uint32_t)((uint64_t)n * 90000 / (uint64_t)c->fps);
-		rec->rtp_ts = ts;
-		rec->st[CB_ST_CAPTURED] = due;
-		rec->st[CB_ST_ENC_START] = cb_clock_now(&ss->clock);
-		rc = t->enc.ops->encode(t->enc.priv, &s->vsrc->img, (int64_t)ts, n == 0, &out);
-		rec->st[CB_ST_ENC_END] = cb_clock_now(&ss->clock);
-		if (rc < 0) {
-			sender_fail(s, rc, "video encoder");
-			break;
-		}
-		if (out.len) {
-			rec->encoded = 1;
-			rec->keyframe = (uint8_t)out.keyframe;
-			rec->bytes = (uint32_t)out.len;
-			rc = send_frame(s, t, rec, &out, ts);
-			if (rc < 0) {
-				sender_fail(s, rc, "video send");
-				break;
-			}
-		}
-		/* Render the next picture now, so it is ready at its instant. */
-		rc = cb_video_source_render(s->vsrc->src, n + 1, &s->vsrc->img);
 	}
-	if (rc < 0 && !s->err)
-		sender_fail(s, rc, "video source");
-	atomic_store(&t->done, 1);
+	atomic_store(&s->video.done, 1);
 	return NULL;
 }
 
 static void *audio_thread(void *arg)
 {
 	struct cb_sender *s = arg;
-	struct cb_sender_track *t = &s->audio;
-	const struct cb_session *ss = s->ss;
-	const struct cb_call_cfg *c = ss->cfg;
-	const int fs = ss->audio_frame_samples;
-	uint64_t frames = (uint64_t)(c->duration_s * 1000.0 / c->audio_frame_ms + 1e-9);
-	int rc = 0;
+	uint32_t frames = cb_sender_audio_frames(s);
 
 	for (uint32_t m = 0; m < frames && !should_stop(s); m++) {
-		/* Frame m holds samples [m*fs, (m+1)*fs): it is complete, and
-		 * handed over, when its last sample has been captured. */
-		cb_ns due = ss->t0 + (cb_ns)(m + 1) * c->audio_frame_ms * CB_NS_PER_MS;
-		struct cb_packet_out out = {0};
-		struct cb_frame_rec *rec;
-		uint32_t ts = t->ts_base + m * (uint32_t)fs;
-
-		rc = cb_audio_source_render(s->asrc->src, (uint64_t)m * fs, s->asrc->pcm,
-					    (size_t)fs);
-		if (rc < 0) {
-			sender_fail(s, rc, "audio source");
+		cb_clock_sleep_until(s->audio.clock, cb_sender_audio_due(s, m));
+		if (should_stop(s) || cb_sender_encode(s, CB_MEDIA_AUDIO, m) < 0 ||
+		    cb_sender_send(s, CB_MEDIA_AUDIO) < 0)
 			break;
-		}
-		cb_clock_sleep_until(&ss->clock, due);
-		if (should_stop(s))
-			break;
-		rec = cb_frame_log_add(&t->log.frames, CB_MEDIA_AUDIO, m);
-		if (!rec) {
-			sender_fail(s, -ENOMEM, "audio log");
-			break;
-		}
-		rec->rtp_ts = ts;
-		rec->st[CB_ST_CAPTURED] = due;
-		rec->st[CB_ST_ENC_START] = cb_clock_now(&ss->clock);
-		rc = t->enc.ops->encode(t->enc.priv, s->asrc->pcm, (int64_t)ts, 0, &out);
-		rec->st[CB_ST_ENC_END] = cb_clock_now(&ss->clock);
-		if (rc < 0) {
-			sender_fail(s, rc, "audio encoder");
-			break;
-		}
-		if (!out.len)
-			continue;
-		rec->encoded = 1;
-		rec->bytes = (uint32_t)out.len;
-		rc = send_frame(s, t, rec, &out, ts);
-		if (rc < 0) {
-			sender_fail(s, rc, "audio send");
-			break;
-		}
 	}
-	atomic_store(&t->done, 1);
+	atomic_store(&s->audio.done, 1);
 	return NULL;
 }
 
@@ -290,8 +340,8 @@ static int track_open(struct cb_sender_track *t, enum cb_media media, const char
 	return 0;
 }
 
-int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_transport *tp,
-		   const atomic_int *stop)
+int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_path *path,
+		   const atomic_int *stop, const struct cb_clock *vclock, const struct cb_clock *aclock)
 {
 	const struct cb_call_cfg *c = ss->cfg;
 	struct cb_rng rng;
@@ -299,8 +349,10 @@ int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_t
 
 	memset(s, 0, sizeof(*s));
 	s->ss = ss;
-	s->tp = tp;
+	s->path = path;
 	s->stop = stop;
+	s->video.clock = vclock;
+	s->audio.clock = aclock;
 	pthread_mutex_init(&s->send_lock, NULL);
 	cb_rng_seed(&rng, c->seed ^ 0x53454e44ULL);
 	rc = cb_srtp_open(&s->srtp, c->srtp, ss->key, ss->key_len, CB_SRTP_OUTBOUND);
@@ -371,8 +423,10 @@ int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_t
 
 int cb_sender_start(struct cb_sender *s)
 {
-	int rc;
+	int rc = cb_sender_prepare(s);
 
+	if (rc < 0)
+		return rc;
 	if (s->video.enabled) {
 		rc = pthread_create(&s->video.thread, NULL, video_thread, s);
 		if (rc)

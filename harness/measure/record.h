@@ -2,7 +2,9 @@
  * record.h — what is measured per frame and per packet.
  *
  * Every frame carries one stamp per stage boundary, all on the run's one
- * clock.  The stamps that form the chain below telescope: the stage times
+ * clock.  "arrived" is when the frame's last packet reached the receiving
+ * host (the kernel's receive timestamp on udp, the ring on mem, the virtual
+ * arrival in a simulation); "last_received" is when the application took it.  The stamps that form the chain below telescope: the stage times
  * (differences of neighbours in the chain) add up exactly to end-to-end.
  * first_sent and first_received are kept beside the chain (the spread of a
  * frame's packets on the wire) but are not stages of it.
@@ -25,6 +27,7 @@
 	XX(PROTECTED, "protected")                                                                 \
 	XX(FIRST_SENT, "first_sent")                                                               \
 	XX(LAST_SENT, "last_sent")                                                                 \
+	XX(ARRIVED, "arrived")                                                                    \
 	XX(FIRST_RECV, "first_received")                                                           \
 	XX(LAST_RECV, "last_received")                                                             \
 	XX(UNPROTECTED, "unprotected")                                                             \
@@ -47,7 +50,8 @@ enum cb_stamp {
 	XX(PACKETIZE, "packetize", ENC_END, PACKETIZED)                                            \
 	XX(PROTECT, "protect", PACKETIZED, PROTECTED)                                              \
 	XX(SEND, "send", PROTECTED, LAST_SENT)                                                     \
-	XX(NETWORK, "network", LAST_SENT, LAST_RECV)                                               \
+	XX(NETWORK, "network", LAST_SENT, ARRIVED)                                               \
+	XX(RECEIVE, "receive", ARRIVED, LAST_RECV)                                               \
 	XX(UNPROTECT, "unprotect", LAST_RECV, UNPROTECTED)                                         \
 	XX(JITTER_BUFFER, "jitter_buffer", UNPROTECTED, JB_OUT)                                    \
 	XX(DECODE_WAIT, "decode_wait", JB_OUT, DEC_START)                                          \

@@ -24,9 +24,28 @@ static json_t *dist_json(const struct cb_dist *d)
 			 "p95", num(d->p95), "p99", num(d->p99), "max", num(d->max));
 }
 
+/* The network as set: every model parameter and a line for people. */
+static json_t *network_json(const struct cb_impair_cfg *n)
+{
+	static const char *const dist[] = {"normal", "uniform", "pareto"};
+	char desc[256];
+
+	cb_impair_describe(n, desc, sizeof(desc));
+	return json_pack("{s:s, s:s, s:f, s:f, s:s, s:b, s:f, s:f, s:b, s:[f,f,f,f], s:f, s:f, s:i, "
+			 "s:i, s:I}",
+			 "profile", n->name, "description", desc, "delay_ms", n->delay_ms,
+			 "jitter_ms", n->jitter_ms, "jitter_dist",
+			 (unsigned)n->jitter_dist < 3 ? dist[n->jitter_dist] : "?", "reordering",
+			 n->allow_reordering, "loss_pct", n->loss_pct, "burst_len", n->burst_len,
+			 "gemodel", n->gemodel, "gemodel_p_r_1h_1k", n->ge_p, n->ge_r, n->ge_1h, n->ge_1k,
+			 "dup_pct", n->dup_pct, "rate_kbps", n->rate_kbps, "queue_packets",
+			 n->queue_packets, "overhead_bytes", n->overhead_bytes, "seed",
+			 (json_int_t)n->seed);
+}
+
 static json_t *settings_json(const struct cb_call_cfg *c)
 {
-	return json_pack("{s:f, s:b, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, "
+	json_t *s = json_pack("{s:f, s:b, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, "
 			 "s:s, s:s, s:s, s:i, s:f, s:I, s:s, s:s}",
 			 "duration_s", c->duration_s, "video", c->video, "audio", c->audio, "width",
 			 c->width, "height", c->height, "fps", c->fps, "video_kbps", c->video_kbps,
@@ -36,6 +55,19 @@ static json_t *settings_json(const struct cb_call_cfg *c)
 			 "audio_codec", c->audio_codec, "srtp", cb_srtp_profile_name(c->srtp),
 			 "transport", c->transport, "mtu", c->mtu, "verdict_pct", c->verdict_pct,
 			 "seed", (json_int_t)c->seed, "out_dir", c->out_dir, "run_id", c->run_id);
+
+	if (!s)
+		return NULL;
+	json_object_set_new(s, "clock", json_string(c->sim ? "sim" : "real"));
+	json_object_set_new(s, "codec_time",
+			    c->codec_time_fixed
+				? json_pack("{s:s, s:f, s:f, s:f, s:f}", "model", "fixed",
+					    "video_encode_ms", c->codec_ms[0], "video_decode_ms",
+					    c->codec_ms[1], "audio_encode_ms", c->codec_ms[2],
+					    "audio_decode_ms", c->codec_ms[3])
+				: json_pack("{s:s}", "model", "measured"));
+	json_object_set_new(s, "network", network_json(&c->net));
+	return s;
 }
 
 /*
@@ -94,6 +126,12 @@ static json_t *media_json(const struct cb_media_result *m, double pct)
 	/* json_pack steals the "o" references even when it fails. */
 	if (o && m->media == CB_MEDIA_AUDIO)
 		json_object_set_new(o, "algorithmic_ms", num(m->algo_ms));
+	if (o) {
+		json_t *pk = json_object_get(o, "packets");
+		json_object_set_new(pk, "net_dropped_loss", json_integer((json_int_t)m->net_dropped_loss));
+		json_object_set_new(pk, "net_dropped_queue", json_integer((json_int_t)m->net_dropped_queue));
+		json_object_set_new(pk, "net_duplicated", json_integer((json_int_t)m->net_duplicated));
+	}
 	return o;
 
 out_free_parts:

@@ -189,12 +189,16 @@ static void media_section(FILE *f, const struct cb_media_result *m)
 	cell(f, m->achieved_kbps, 1);
 	ucell(f, m->payload_bytes);
 	ucell(f, m->bytes_sent);
-	fputs("\n\n### Packets\n\n| sent | received | lost | rejected | auth failed | replayed | "
-	      "malformed |\n|---:|---:|---:|---:|---:|---:|---:|\n|",
+	fputs("\n\n### Packets\n\n| sent | received | lost | of which network loss | of which "
+	      "queue drops | duplicated by network | rejected | auth failed | replayed | "
+	      "malformed |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n|",
 	      f);
 	ucell(f, m->packets_sent);
 	ucell(f, m->packets_received);
 	ucell(f, m->packets_lost);
+	ucell(f, m->net_dropped_loss);
+	ucell(f, m->net_dropped_queue);
+	ucell(f, m->net_duplicated);
 	ucell(f, m->packets_rejected);
 	ucell(f, m->rejected_auth);
 	ucell(f, m->rejected_replay);
@@ -268,6 +272,18 @@ static void settings_section(FILE *f, const struct cb_run_result *res)
 		c->mark_period_ms);
 	fprintf(f, "| srtp | %s |\n| transport | %s |\n| mtu | %d |\n",
 		cb_srtp_profile_name(c->srtp), c->transport, c->mtu);
+	{
+		char net[256];
+		cb_impair_describe(&c->net, net, sizeof(net));
+		fprintf(f, "| network | %s: %s |\n| clock | %s |\n", c->net.name[0] ? c->net.name : "custom",
+			net, c->sim ? "sim (discrete events, virtual network)" : "real");
+		if (c->sim)
+			fprintf(f, "| codec time | %s |\n",
+				c->codec_time_fixed ? "fixed model" : "charged as measured");
+		if (c->sim && c->codec_time_fixed)
+			fprintf(f, "| codec time model (ms) | video enc %g, dec %g; audio enc %g, dec %g |\n",
+				c->codec_ms[0], c->codec_ms[1], c->codec_ms[2], c->codec_ms[3]);
+	}
 	fprintf(f, "| verdict_pct | %g |\n| seed | %" PRIu64 " |\n| out_dir | %s |\n\n",
 		c->verdict_pct, c->seed, c->out_dir);
 

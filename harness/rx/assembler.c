@@ -15,7 +15,7 @@ struct slot {
 	uint32_t ts;
 	uint8_t marker;
 	struct cb_pay_info info;
-	cb_ns t_recv, t_unprot;
+	cb_ns t_arrived, t_recv, t_unprot;
 	uint16_t len;
 	uint8_t data[SLOT_BYTES];
 };
@@ -72,8 +72,8 @@ void cb_assembler_get_stats(const struct cb_assembler *a, struct cb_assembler_st
 	*st = a->st;
 }
 
-int cb_assembler_insert(struct cb_assembler *a, const struct cb_rtp_hdr *h, cb_ns t_recv,
-			cb_ns t_unprotected)
+int cb_assembler_insert(struct cb_assembler *a, const struct cb_rtp_hdr *h, cb_ns t_arrived,
+			cb_ns t_recv, cb_ns t_unprotected)
 {
 	struct cb_pay_info info;
 	struct slot *s;
@@ -104,6 +104,7 @@ int cb_assembler_insert(struct cb_assembler *a, const struct cb_rtp_hdr *h, cb_n
 	s->ts = h->ts;
 	s->marker = h->marker;
 	s->info = info;
+	s->t_arrived = t_arrived;
 	s->t_recv = t_recv;
 	s->t_unprot = t_unprotected;
 	s->len = (uint16_t)(h->payload_len - info.hdr_len);
@@ -234,7 +235,7 @@ int cb_assembler_pop(struct cb_assembler *a, cb_ns now, struct cb_asm_frame *f)
 		a->frame_cap = len;
 	}
 	memset(f, 0, sizeof(*f));
-	f->first_recv = f->last_recv = f->unprotected = CB_NS_NONE;
+	f->first_recv = f->last_recv = f->unprotected = f->arrived = CB_NS_NONE;
 	len = 0;
 	for (int i = 0; i < npk; i++) {
 		struct slot *s = slot_at(a, (uint16_t)(start + i));
@@ -252,6 +253,8 @@ int cb_assembler_pop(struct cb_assembler *a, cb_ns now, struct cb_asm_frame *f)
 			f->last_recv = s->t_recv;
 		if (s->t_unprot > f->unprotected)
 			f->unprotected = s->t_unprot;
+		if (s->t_arrived > f->arrived)
+			f->arrived = s->t_arrived;
 		s->used = 0;
 	}
 	f->data = a->frame;

@@ -34,6 +34,7 @@ struct cb_asm_frame {
 	uint16_t first_seq, npackets;
 	int keyframe;
 	int32_t picture_id;
+	cb_ns arrived;	/**< latest arrival at the host (kernel/ring/virtual) of its packets */
 	cb_ns first_recv, last_recv, unprotected; /**< over the frame's packets */
 	uint32_t frames_skipped;		  /**< given up on just before this one */
 };
@@ -46,13 +47,14 @@ struct cb_assembler;
 
 int cb_assembler_open(struct cb_assembler **out, const struct cb_assembler_cfg *cfg);
 /**
- * Insert one unprotected, parsed RTP packet (its payload is copied).
+ * Insert one unprotected, parsed RTP packet (its payload is copied) that
+ * arrived at the host at `t_arrived` and was taken by the receiver at `t_recv`.
  * CB_E_BADPKT if its payload descriptor is malformed, CB_E_LATE if its frame
  * was already handed out or given up, 0 otherwise (duplicates are counted
  * and ignored).
  */
-int cb_assembler_insert(struct cb_assembler *a, const struct cb_rtp_hdr *h, cb_ns t_recv,
-			cb_ns t_unprotected);
+int cb_assembler_insert(struct cb_assembler *a, const struct cb_rtp_hdr *h, cb_ns t_arrived,
+			cb_ns t_recv, cb_ns t_unprotected);
 /** Hand out the next frame if one is ready at `now`: 1 and *f, or 0. */
 int cb_assembler_pop(struct cb_assembler *a, cb_ns now, struct cb_asm_frame *f);
 void cb_assembler_get_stats(const struct cb_assembler *a, struct cb_assembler_stats *st);

@@ -1,0 +1,175 @@
+/*
+ * The simulated clock: the same call stages as a discrete-event simulation
+ * in virtual time.  With fixed codec time a run is reproducible bit for bit
+ * from its seed, and network delay shows up in the latency exactly.
+ */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "call/call.h"
+#include "report/report.h"
+#include "report_check.h"
+#include "test_util.h"
+
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static void sim_cfg(struct cb_call_cfg *c, const char *out, const char *id, uint64_t seed)
+{
+	cb_call_cfg_default(c);
+	c->duration_s = 3.0;
+	c->width = 320;
+	c->height = 240;
+	c->video_kbps = 500;
+	c->sim = 1;
+	c->codec_time_fixed = 1;
+	c->codec_ms[0] = 4.0;
+	c->codec_ms[1] = 1.5;
+	c->codec_ms[2] = 0.4;
+	c->codec_ms[3] = 0.1;
+	c->seed = seed;
+	snprintf(c->out_dir, sizeof(c->out_dir), "%s", out);
+	snprintf(c->run_id, sizeof(c->run_id), "%s", id);
+}
+
+/* Run, write the report, return frames.csv's bytes (free them). */
+static char *run_frames_csv(const struct cb_call_cfg *cfg, struct cb_run_result *keep)
+{
+	struct cb_run_result res;
+	char dir[600], path[700], why[300] = "";
+	char *csv;
+
+	CU_ASSERT_EQUAL_FATAL(cb_call_run(cfg, NULL, &res), 0);
+	CU_ASSERT_EQUAL(res.status, CB_RUN_COMPLETE);
+	CU_ASSERT_STRING_EQUAL(res.clock, "sim");
+	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, dir, sizeof(dir)), 0);
+	CU_ASSERT_EQUAL(cb_check_run_folder(dir, why, sizeof(why)), 0);
+	if (why[0])
+		printf("\n      report check: %s\n", why);
+	snprintf(path, sizeof(path), "%s/frames.csv", dir);
+	csv = cb_slurp(path, NULL);
+	CU_ASSERT_PTR_NOT_NULL(csv);
+	if (keep)
+		*keep = res;
+	else
+		cb_run_result_free(&res);
+	return csv;
+}
+
+static void test_reproducible_from_seed(void)
+{
+	char tmpl[] = "/tmp/cb-sim-XXXXXX";
+	char *out = mkdtemp(tmpl), *a, *b, *c;
+	struct cb_call_cfg cfg;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	sim_cfg(&cfg, out, "a", 7);
+	/* Jitter and loss draw from the seed too. */
+	cfg.net.delay_ms = 30;
+	cfg.net.jitter_ms = 5;
+	cfg.net.loss_pct = 2;
+	a = run_frames_csv(&cfg, NULL);
+	snprintf(cfg.run_id, sizeof(cfg.run_id), "b");
+	b = run_frames_csv(&cfg, NULL);
+	snprintf(cfg.run_id, sizeof(cfg.run_id), "c");
+	cfg.seed = 8;
+	c = run_frames_csv(&cfg, NULL);
+	CU_ASSERT_FATAL(a && b && c);
+	CU_ASSERT(strlen(a) > 1000);
+	CU_ASSERT_STRING_EQUAL(a, b);
+	CU_ASSERT(strcmp(a, c) != 0);
+	free(a);
+	free(b);
+	free(c);
+	nftw(out, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void test_added_delay_is_measured(void)
+{
+	char tmpl[] = "/tmp/cb-sim-XXXXXX";
+	char *out = mkdtemp(tmpl), *a, *b;
+	struct cb_call_cfg cfg;
+	struct cb_run_result r0, r1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	sim_cfg(&cfg, out, "clean", 3);
+	a = run_frames_csv(&cfg, &r0);
+	cfg.net.delay_ms = 100;
+	snprintf(cfg.run_id, sizeof(cfg.run_id), "delayed");
+	b = run_frames_csv(&cfg, &r1);
+	/* Everything still arrives and is identified ... */
+	CU_ASSERT_EQUAL(r1.video.identified, r1.video.captured);
+	CU_ASSERT_EQUAL(r1.audio.marks_identified, r1.audio.marks_sent);
+	CU_ASSERT(r1.audio.marks_sent > 20);
+	/* ... 100 ms later, to within 1 ms, for both media. */
+	CU_ASSERT_DOUBLE_EQUAL(r1.video.e2e.p50 - r0.video.e2e.p50, 100.0, 1.0);
+	CU_ASSERT_DOUBLE_EQUAL(r1.video.e2e.mean - r0.video.e2e.mean, 100.0, 1.0);
+	CU_ASSERT_DOUBLE_EQUAL(r1.audio.e2e.p50 - r0.audio.e2e.p50, 100.0, 1.0);
+	CU_ASSERT_DOUBLE_EQUAL(r1.video.stage[CB_SG_NETWORK].mean, 100.0, 0.001);
+	/* With a fixed codec model the codec stages are exactly the model. */
+	CU_ASSERT_DOUBLE_EQUAL(r0.video.stage[CB_SG_ENCODE].mean, 4.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(r0.video.stage[CB_SG_DECODE].mean, 1.5, 1e-9);
+	cb_run_result_free(&r0);
+	cb_run_result_free(&r1);
+	free(a);
+	free(b);
+	nftw(out, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void test_network_fates_reported(void)
+{
+	char tmpl[] = "/tmp/cb-sim-XXXXXX";
+	char *out = mkdtemp(tmpl), *csv;
+	struct cb_call_cfg cfg;
+	struct cb_run_result r;
+	uint64_t lost = 0, dup = 0, q = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	sim_cfg(&cfg, out, "fates", 5);
+	cfg.net.delay_ms = 20;
+	cfg.net.loss_pct = 5;
+	cfg.net.dup_pct = 2;
+	cfg.net.rate_kbps = 400; /* below the video's 500 kbps: the queue fills */
+	cfg.net.queue_packets = 20;
+	csv = run_frames_csv(&cfg, &r);
+	for (size_t i = 0; i < r.packets.n; i++) {
+		lost += r.packets.v[i].fate == CB_PKT_NET_LOSS;
+		q += r.packets.v[i].fate == CB_PKT_NET_QUEUE;
+		dup += r.packets.v[i].duplicated;
+	}
+	CU_ASSERT(lost > 0);
+	CU_ASSERT(q > 0);
+	CU_ASSERT(dup > 0);
+	CU_ASSERT_EQUAL(r.video.net_dropped_loss + r.audio.net_dropped_loss, lost);
+	CU_ASSERT_EQUAL(r.video.net_dropped_queue + r.audio.net_dropped_queue, q);
+	/* A network duplicate is refused by SRTP's replay check but is not
+	 * counted as a rejected (attacking) packet. */
+	CU_ASSERT_EQUAL(r.video.rejected_replay + r.audio.rejected_replay, 0);
+	/* Nothing the network delivered went missing. */
+	CU_ASSERT_EQUAL(r.video.packets_lost, r.video.net_dropped_loss + r.video.net_dropped_queue);
+	CU_ASSERT_EQUAL(r.audio.packets_lost, r.audio.net_dropped_loss + r.audio.net_dropped_queue);
+	cb_run_result_free(&r);
+	free(csv);
+	nftw(out, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int cb_suite_sim(void)
+{
+	static const struct cb_test_case cases[] = {
+		{"same seed: identical frames.csv; other seed: different", test_reproducible_from_seed},
+		{"100 ms of added delay measures 100 ms more", test_added_delay_is_measured},
+		{"network drops, queue drops and duplicates are reported", test_network_fates_reported},
+		{NULL, NULL},
+	};
+	return cb_add_suite("sim", cases);
+}
