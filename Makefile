@@ -79,7 +79,7 @@ test: all
 check: test
 
 bench: all
-	$(BIN) bench $(ARGS)
+	$(BIN) bench transport $(ARGS)
 
 format:
 	clang-format -i harness/*/*.[ch] bench/*.[ch] tests/*.[ch]

@@ -7,6 +7,8 @@
 
 static const struct cb_transport_ops *const transports[] = {
     &cb_transport_udp,
+    &cb_transport_mem,
+    &cb_transport_xdp,
     NULL,
 };
 

@@ -18,6 +18,8 @@
 
 #include "base/clock.h"
 
+struct cb_logger;
+
 #define CB_NET_MAX_PKT 2048
 
 struct cb_net_pkt {
@@ -31,6 +33,9 @@ struct cb_net_pkt {
 struct cb_transport_cfg {
 	const struct cb_clock *clock; /**< stamps received packets */
 	int rcvbuf, sndbuf;	      /**< socket buffer sizes; 0 = implementation default */
+	const struct cb_logger *log;  /**< where open/close report; NULL = silent */
+	char *why;		      /**< if not NULL, open_pair says here why it failed */
+	size_t why_len;		      /**< room in why */
 };
 
 enum cb_transport_caps {
@@ -84,6 +89,22 @@ static inline int cb_transport_recv(struct cb_transport *t, struct cb_net_pkt *p
 /** Close one end; safe on a zeroed or already closed end. */
 void cb_transport_close(struct cb_transport *t);
 
+/** Kernel UDP sockets on 127.0.0.1: sendmmsg/recvmmsg, kernel receive stamps (SO_TIMESTAMPNS). */
 extern const struct cb_transport_ops cb_transport_udp;
+/**
+ * Two lock-free single-producer/single-consumer rings (1024 slots of
+ * CB_NET_MAX_PKT bytes each way) in one shared anonymous mapping; no system
+ * call while packets flow.  send waits (bounded) for room rather than drop;
+ * recv busy-polls, yielding the CPU only after 50 us without data.
+ */
+extern const struct cb_transport_ops cb_transport_mem;
+/**
+ * AF_XDP sockets (libxdp, copy mode) on a veth between two network
+ * namespaces it creates (cbx<pid>a/b, 198.18.0.1/30 and .2/30) and deletes
+ * on close; builds its own Ethernet/IPv4/UDP frames.  Needs root: otherwise
+ * open_pair fails with -EPERM (or CB_E_UNSUPPORTED without AF_XDP) and says
+ * why in cfg->why.  recv busy-polls the RX ring.  Counters: net/xdp.h.
+ */
+extern const struct cb_transport_ops cb_transport_xdp;
 
 #endif

@@ -1,12 +1,19 @@
 /*
  * udp.c — kernel UDP sockets on 127.0.0.1, each bound to port 0 and
  * connected to the other, with batched sendmmsg/recvmmsg.
+ *
+ * Each received packet also carries the kernel's receive time
+ * (SO_TIMESTAMPNS: when the packet entered the receive stack, on
+ * CLOCK_REALTIME), moved onto the run clock's timeline, so a report can
+ * split time in the kernel stack (sent -> t_kernel) from time waiting for
+ * and inside the application (t_kernel -> t_recv).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -21,7 +28,12 @@ struct udp_end {
 	int fd;
 	const struct cb_clock *clock;
 	struct sockaddr_in local, peer;
+	/* Kernel stamps are only moved onto a clock that runs in real time. */
+	int kernel_ts;
 };
+
+/* Room for one SCM_TIMESTAMPNS control message per datagram. */
+#define UDP_CMSG_ROOM CMSG_SPACE(sizeof(struct timespec))
 
 static int udp_socket(struct udp_end *e, const struct cb_transport_cfg *cfg)
 {
@@ -37,6 +49,15 @@ static int udp_socket(struct udp_end *e, const struct cb_transport_cfg *cfg)
 	setsockopt(e->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	sz = cfg->sndbuf ? cfg->sndbuf : 4 << 20;
 	setsockopt(e->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	e->clock = cfg->clock;
+	e->kernel_ts = strcmp(cfg->clock->ops->name, "real") == 0;
+	sz = 1;
+	if (e->kernel_ts && setsockopt(e->fd, SOL_SOCKET, SO_TIMESTAMPNS, &sz, sizeof(sz)) < 0) {
+		int err = -errno;
+		close(e->fd);
+		e->fd = -1;
+		return err;
+	}
 	memset(&e->local, 0, sizeof(e->local));
 	e->local.sin_family = AF_INET;
 	e->local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -48,7 +69,6 @@ static int udp_socket(struct udp_end *e, const struct cb_transport_cfg *cfg)
 		e->fd = -1;
 		return err;
 	}
-	e->clock = cfg->clock;
 	return 0;
 }
 
@@ -119,13 +139,59 @@ static int udp_send(void *self, const struct cb_net_pkt *pkts, size_t n)
 	return (int)done;
 }
 
+/*
+ * The offset from CLOCK_REALTIME to the run clock, read now.  The realtime
+ * reading is sandwiched between two run-clock readings and matched with
+ * their midpoint, so the offset is off by at most half the sandwich (tens of
+ * nanoseconds).  A kernel stamp converted with it carries one more error:
+ * whatever CLOCK_REALTIME was slewed or stepped between the stamp and this
+ * reading.  NTP slews at most 500 ppm, i.e. 0.5 us per millisecond that the
+ * packet waited in the socket; a step (settimeofday) would show up as a
+ * stamp out of range, which udp_recv clamps.
+ */
+static cb_ns realtime_offset(const struct cb_clock *clock)
+{
+	struct timespec rt;
+	cb_ns r1, r2;
+
+	r1 = cb_clock_now(clock);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	r2 = cb_clock_now(clock);
+	return r1 + (r2 - r1) / 2 - ((cb_ns)rt.tv_sec * CB_NS_PER_S + rt.tv_nsec);
+}
+
+/* The kernel's receive stamp of one datagram on the run clock, or CB_NS_NONE. */
+static cb_ns kernel_stamp(struct msghdr *mh, cb_ns offset, cb_ns t_recv)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		struct timespec ts;
+		cb_ns t;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+			continue;
+		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+		if (ts.tv_sec == 0 && ts.tv_nsec == 0)
+			return CB_NS_NONE;
+		t = (cb_ns)ts.tv_sec * CB_NS_PER_S + ts.tv_nsec + offset;
+		/* The kernel stamped the packet before recvmmsg returned, so a
+		 * later stamp can only come from the conversion's error bound
+		 * (or a step of the wall clock): keep the order that is known
+		 * to be true. */
+		return t > t_recv ? t_recv : t;
+	}
+	return CB_NS_NONE;
+}
+
 static int udp_recv(void *self, struct cb_net_pkt *pkts, size_t n, int timeout_ms)
 {
 	struct udp_end *e = self;
 	struct mmsghdr msgs[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
+	/* Aligned for struct cmsghdr, as CMSG_FIRSTHDR requires; CMSG_SPACE
+	 * is a multiple of that alignment, so every row stays aligned. */
+	_Alignas(struct cmsghdr) char ctl[UDP_BATCH][UDP_CMSG_ROOM];
 	struct pollfd pfd = {.fd = e->fd, .events = POLLIN};
-	cb_ns t;
+	cb_ns t, offset = 0;
 	int rc;
 
 	if (n > UDP_BATCH)
@@ -143,15 +209,24 @@ static int udp_recv(void *self, struct cb_net_pkt *pkts, size_t n, int timeout_m
 		iov[i].iov_len = pkts[i].cap;
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
+		if (e->kernel_ts) {
+			msgs[i].msg_hdr.msg_control = ctl[i];
+			msgs[i].msg_hdr.msg_controllen = sizeof(ctl[i]);
+		}
 	}
 	rc = recvmmsg(e->fd, msgs, (unsigned)n, MSG_DONTWAIT, NULL);
 	if (rc < 0)
 		return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -errno;
 	t = cb_clock_now(e->clock);
+	/* One offset per batch: the clocks cannot drift apart measurably
+	 * within one call. */
+	if (e->kernel_ts)
+		offset = realtime_offset(e->clock);
 	for (int i = 0; i < rc; i++) {
 		pkts[i].len = msgs[i].msg_len;
 		pkts[i].t_recv = t;
-		pkts[i].t_kernel = CB_NS_NONE;
+		pkts[i].t_kernel =
+		    e->kernel_ts ? kernel_stamp(&msgs[i].msg_hdr, offset, t) : CB_NS_NONE;
 		/* A datagram larger than the buffer was cut: report it as empty
 		 * so the receiver counts it as malformed. */
 		if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
@@ -183,9 +258,9 @@ static void udp_close(void *self)
 
 const struct cb_transport_ops cb_transport_udp = {
     .name = "udp",
-    .description = "kernel UDP sockets on 127.0.0.1 (sendmmsg/recvmmsg)",
+    .description = "kernel UDP sockets on 127.0.0.1 (sendmmsg/recvmmsg, SO_TIMESTAMPNS)",
     .priv_size = sizeof(struct udp_end),
-    .caps = 0,
+    .caps = CB_NET_CAP_KERNEL_TS,
     .open_pair = udp_open_pair,
     .send = udp_send,
     .recv = udp_recv,
