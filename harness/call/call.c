@@ -690,11 +690,14 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 		pcfg.user = &q;
 		snprintf(res->cfg.transport, sizeof(res->cfg.transport), "sim");
 	} else {
-		tcfg = (struct cb_transport_cfg){.clock = &ss.clock};
+		char twhy[200] = "";
+
+		tcfg = (struct cb_transport_cfg){
+		    .clock = &ss.clock, .log = log, .why = twhy, .why_len = sizeof(twhy)};
 		rc = cb_transport_open_pair(cb_transport_find(cfg->transport), &tcfg, &ta, &tb);
 		if (rc < 0) {
 			snprintf(res->error, sizeof(res->error), "transport %s: %s", cfg->transport,
-				 cb_strerror(rc));
+				 twhy[0] ? twhy : cb_strerror(rc));
 			goto out_free;
 		}
 		pcfg.tp = &ta;
