@@ -690,7 +690,7 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 		pcfg.user = &q;
 		snprintf(res->cfg.transport, sizeof(res->cfg.transport), "sim");
 	} else {
-		char twhy[200] = "";
+		char twhy[400] = "";
 
 		tcfg = (struct cb_transport_cfg){
 		    .clock = &ss.clock, .log = log, .why = twhy, .why_len = sizeof(twhy)};

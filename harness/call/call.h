@@ -90,7 +90,7 @@ struct cb_run_result {
 	char run_id[64];
 	char started_utc[32]; /**< ISO 8601 wall time the run began */
 	enum cb_run_status status;
-	char error[256]; /**< why a failed run failed */
+	char error[512]; /**< why a failed run failed */
 	char clock[16];	 /**< "real" */
 	double wall_s;	 /**< how long the run took */
 	double media_s;	 /**< media time actually captured */
