@@ -303,8 +303,24 @@ static void print_media(const struct cb_media_result *m, const struct cb_call_cf
 	}
 	if (m->media == CB_MEDIA_AUDIO && !isnan(m->algo_ms))
 		printf(" (+ framing/look-ahead %.1f)", m->algo_ms);
-	printf("\n  verdict   %s  (p%g = %.1f ms: %s)\n", cb_band_name(m->verdict),
-	       cfg->verdict_pct, m->verdict_ms, cb_band_feel(m->verdict));
+	printf("\n  dropped   encoder %llu  network %llu  jitter buffer %llu  decoder %llu   jitter buffer "
+	       "delay %.1f ms mean\n",
+	       (unsigned long long)m->dropped_encoder, (unsigned long long)m->dropped_network,
+	       (unsigned long long)m->dropped_jitter_buffer, (unsigned long long)m->dropped_decoder,
+	       m->jb_delay_mean_ms);
+	if (m->media == CB_MEDIA_VIDEO)
+		printf("  quality   PSNR %.2f dB mean (min %.2f)  SSIM %.4f mean  freezes %u (%.0f ms)  "
+		       "harmonic %.1f fps\n",
+		       m->psnr.mean, m->psnr.min, m->ssim.mean, m->freeze_count, m->freeze_total_ms,
+		       m->harmonic_fps);
+	else
+		printf("  quality   concealed %llu frames in %llu events  seg. SNR %.1f dB  correlation "
+		       "%.3f  E-model R %.1f MOS %.2f (%s)\n",
+		       (unsigned long long)m->concealed_frames, (unsigned long long)m->concealment_events,
+		       m->audio_seg_snr_db, m->audio_correlation, m->emodel_r, m->emodel_mos,
+		       m->emodel_band);
+	printf("  verdict   %s  (p%g = %.1f ms: %s)\n", cb_band_name(m->verdict), cfg->verdict_pct,
+	       m->verdict_ms, cb_band_feel(m->verdict));
 }
 
 static void run_help(FILE *out)

@@ -18,6 +18,8 @@
 #include "call/call.h"
 #include "call/endpoint.h"
 #include "codec/opus_util.h"
+#include "measure/quality.h"
+#include "media/audio_source.h"
 #include "net/path.h"
 #include "report/report.h"
 #include "rtp/rtp.h"
@@ -152,6 +154,8 @@ static void merge_video(struct cb_media_result *mr, struct cb_sender *s, struct 
 		if (!row)
 			continue;
 		copy_rx_stamps(row, rx);
+		row->psnr = rx->psnr;
+		row->ssim = rx->ssim;
 		if (!rx->identified)
 			continue;
 		row->identified = 1;
@@ -191,6 +195,8 @@ static void merge_audio(struct cb_media_result *mr, struct cb_sender *s, struct 
 
 		if (row && rx->received)
 			copy_rx_stamps(row, rx);
+		if (row && rx->concealed)
+			row->concealed = 1;
 	}
 	/* Marks that were wholly captured and pushed through the encoder's
 	 * look-ahead before capture stopped are the ones that could come out. */
@@ -309,6 +315,148 @@ static int merge_packets(struct cb_run_result *res, struct cb_track_log *tx,
 	return 0;
 }
 
+static int cmp_ns(const void *a, const void *b)
+{
+	cb_ns x = *(const cb_ns *)a, y = *(const cb_ns *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * What a person would see and hear beyond latency: frames lost by phase,
+ * time in the jitter buffer, picture quality, smoothness, concealment and,
+ * for audio, the E-model's R and MOS.
+ */
+static int summarize_quality(struct cb_media_result *mr, const struct cb_call_cfg *cfg)
+{
+	size_t n = mr->frames.n, k = 0, kp = 0, ks = 0, kr = 0;
+	double *psnr = malloc((n ? n : 1) * sizeof(double));
+	double *ssim = malloc((n ? n : 1) * sizeof(double));
+	cb_ns *render = malloc((n ? n : 1) * sizeof(cb_ns));
+	double jb_sum = 0;
+	int in_run = 0;
+
+	if (!psnr || !ssim || !render) {
+		free(psnr);
+		free(ssim);
+		free(render);
+		return -ENOMEM;
+	}
+	mr->dropped_encoder = mr->dropped_network = mr->dropped_jitter_buffer = 0;
+	mr->dropped_decoder = mr->concealed_frames = mr->concealment_events = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct cb_frame_rec *f = &mr->frames.v[i];
+		int out_of_jb = f->st[CB_ST_JB_OUT] != CB_NS_NONE;
+
+		/* Each frame is charged to the first phase that lost it. */
+		if (!f->encoded)
+			mr->dropped_encoder++;
+		else if (!f->received)
+			mr->dropped_network++;
+		else if (!out_of_jb)
+			mr->dropped_jitter_buffer++;
+		else if (!f->decoded)
+			mr->dropped_decoder++;
+		if (out_of_jb && f->st[CB_ST_FIRST_RECV] != CB_NS_NONE) {
+			jb_sum += cb_ns_diff_ms(f->st[CB_ST_JB_OUT], f->st[CB_ST_FIRST_RECV]);
+			k++;
+		}
+		if (!isnan(f->psnr))
+			psnr[kp++] = f->psnr;
+		if (!isnan(f->ssim))
+			ssim[ks++] = f->ssim;
+		if (f->decoded && f->identified && f->st[CB_ST_DEC_END] != CB_NS_NONE)
+			render[kr++] = f->st[CB_ST_DEC_END];
+		if (f->concealed) {
+			mr->concealed_frames++;
+			mr->concealment_events += !in_run;
+		}
+		in_run = f->concealed;
+	}
+	mr->jb_delay_mean_ms = k ? jb_sum / (double)k : NAN;
+	cb_dist_compute(psnr, kp, &mr->psnr);
+	cb_dist_compute(ssim, ks, &mr->ssim);
+	if (mr->media == CB_MEDIA_VIDEO) {
+		struct cb_freeze fz;
+
+		/* Rendered = decoded and shown, in the order they were shown. */
+		qsort(render, kr, sizeof(*render), cmp_ns);
+		cb_freeze_init(&fz);
+		for (size_t i = 0; i < kr; i++)
+			cb_freeze_frame(&fz, render[i]);
+		mr->freeze_count = fz.freeze_count;
+		mr->pause_count = fz.pause_count;
+		mr->freeze_total_ms = (double)fz.total_freezes / 1e6;
+		mr->pause_total_ms = (double)fz.total_pauses / 1e6;
+		mr->harmonic_fps = cb_freeze_harmonic_fps(&fz);
+	} else {
+		struct cb_emodel_in in;
+		struct cb_emodel_out out;
+		double loss = n ? 100.0 * (double)mr->concealed_frames / (double)n : 0;
+		double mean_burst = mr->concealment_events
+					? (double)mr->concealed_frames / (double)mr->concealment_events
+					: 1.0;
+
+		mr->concealed_samples = mr->concealed_frames * (uint64_t)(48 * cfg->audio_frame_ms);
+		/* The listener hears the measured mouth-to-ear delay and the loss
+		 * that recovery did not hide (frames played as concealment). */
+		cb_emodel_defaults_opus(&in);
+		in.delay_ms = isnan(mr->e2e.p50) ? 0 : mr->e2e.p50;
+		in.loss_pct = loss;
+		in.burst_r = loss > 0 ? cb_emodel_burst_r(loss, mean_burst) : 1.0;
+		mr->emodel_loss_pct = loss;
+		mr->emodel_r = mr->emodel_mos = NAN;
+		mr->emodel_band[0] = 0;
+		if (cb_emodel(&in, &out) == 0) {
+			mr->emodel_r = out.r;
+			mr->emodel_mos = out.mos;
+			snprintf(mr->emodel_band, sizeof(mr->emodel_band), "%s", out.band_name);
+		}
+		mr->freeze_total_ms = mr->pause_total_ms = mr->harmonic_fps = NAN;
+	}
+	free(psnr);
+	free(ssim);
+	free(render);
+	return 0;
+}
+
+/* Decoded audio against the source it came from, aligned by where the marks
+ * were found (the median offset, i.e. the codec's look-ahead). */
+static void audio_quality(struct cb_media_result *mr, struct cb_sender *s, struct cb_receiver *r)
+{
+	double *off;
+	int64_t offset;
+	size_t n;
+	int16_t *ref;
+	struct cb_audio_quality q;
+
+	mr->audio_seg_snr_db = mr->audio_snr_db = mr->audio_correlation = NAN;
+	if (!r->n_hits || !r->audio_pcm_n)
+		return;
+	off = malloc(r->n_hits * sizeof(*off));
+	if (!off)
+		return;
+	for (size_t i = 0; i < r->n_hits; i++)
+		off[i] = (double)((int64_t)r->hits[i].hit.out_sample - (int64_t)r->hits[i].hit.src_sample);
+	offset = (int64_t)cb_percentile_sorted((cb_dist_compute(off, r->n_hits, &(struct cb_dist){0}), off),
+					       r->n_hits, 50);
+	free(off);
+	if (offset < 0 || (size_t)offset >= r->audio_pcm_n)
+		return;
+	n = r->audio_pcm_n - (size_t)offset;
+	if (n > (size_t)mr->frames.n * 48 * (size_t)s->ss->cfg->audio_frame_ms)
+		n = (size_t)mr->frames.n * 48 * (size_t)s->ss->cfg->audio_frame_ms;
+	ref = malloc(n * sizeof(*ref));
+	if (!ref)
+		return;
+	if (cb_sender_source_audio(s, 0, ref, n) == 0 &&
+	    cb_audio_quality(ref, r->audio_pcm + offset, n, 48000, &q) == 0) {
+		mr->audio_seg_snr_db = q.seg_snr_db;
+		mr->audio_snr_db = q.snr_db;
+		mr->audio_correlation = q.correlation;
+	}
+	free(ref);
+}
+
 /* Counts, distributions and verdict of one media from its merged rows
  * (packet counts were made by merge_packets, which also sees rejected
  * packets that match no send). */
@@ -323,7 +471,7 @@ static int summarize(struct cb_media_result *mr, const struct cb_call_cfg *cfg, 
 	else
 		mr->algo_ms = NAN;
 	mr->achieved_kbps = media_s > 0 ? (double)mr->payload_bytes * 8 / media_s / 1000 : NAN;
-	return 0;
+	return summarize_quality(mr, cfg);
 }
 
 static void make_run_id(const struct cb_call_cfg *cfg, char *id, size_t len, char *iso,
@@ -731,6 +879,8 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	ss.t0 = cfg->sim ? 2 * CB_NS_PER_S : wall0 + START_DELAY_NS;
 	rc = cfg->sim ? run_sim(&ss, snd, rcv, &q, &vs, &as, &rs, hooks)
 		      : run_real(&ss, snd, rcv, path, hooks);
+	/* Finish the receiver's side work (quality) in both modes. */
+	cb_receiver_stop_join(rcv);
 	res->wall_s = (double)(cb_real_now() - wall0) / 1e9;
 	if (rc < 0 && !snd->err && !rcv->err)
 		snprintf(res->error, sizeof(res->error), "running the call: %s", cb_strerror(rc));
@@ -765,6 +915,8 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 		if (rc == 0)
 			rc = summarize(&res->audio, cfg,
 				       (double)res->audio.frames.n * cfg->audio_frame_ms / 1000.0);
+		if (rc == 0)
+			audio_quality(&res->audio, snd, rcv);
 	}
 	if (rc < 0 && res->status == CB_RUN_COMPLETE) {
 		res->status = CB_RUN_FAILED;

@@ -81,6 +81,24 @@ struct cb_media_result {
 		uint32_t expected, found;
 	} mismatch_examples[8];
 	size_t n_mismatch_examples;
+	/* frames lost on the way, by the phase that lost them (the source never
+	 * drops: it is synthetic) */
+	uint64_t dropped_encoder, dropped_network, dropped_jitter_buffer, dropped_decoder;
+	/* webrtc-stats: jitterBufferDelay / jitterBufferEmittedCount, ms */
+	double jb_delay_mean_ms;
+	/* video quality (libyuv I420PSNR / I420SSIM definitions) over identified frames */
+	struct cb_dist psnr, ssim;
+	/* video smoothness (webrtc-stats freeze rule), over rendered frames */
+	uint32_t freeze_count, pause_count;
+	double freeze_total_ms, pause_total_ms, harmonic_fps;
+	/* audio: frames and samples played as concealment, and the events (runs) */
+	uint64_t concealed_frames, concealed_samples, concealment_events;
+	/* audio objective quality against the aligned source (not PESQ/POLQA) */
+	double audio_seg_snr_db, audio_snr_db, audio_correlation;
+	/* E-model (ITU-T G.107) from the measured mouth-to-ear delay and the
+	 * loss left after recovery; Opus values assumed: Ie 0, Bpl 25.1 */
+	double emodel_r, emodel_mos, emodel_loss_pct;
+	char emodel_band[24];
 };
 
 #define CB_MAX_VERSIONS 8

@@ -22,6 +22,9 @@
 #define CB_PT_VIDEO 96
 #define CB_PT_AUDIO 111
 
+/* Decoded audio kept for the quality figure: 5 minutes at 48 kHz. */
+#define CB_RX_AUDIO_KEEP ((size_t)48000 * 300)
+
 /** What both ends agreed before the call (the "SDP"). */
 struct cb_session {
 	const struct cb_call_cfg *cfg;
@@ -92,6 +95,8 @@ cb_ns cb_sender_video_due(const struct cb_sender *s, uint32_t n);
 cb_ns cb_sender_audio_due(const struct cb_sender *s, uint32_t m);
 uint32_t cb_sender_video_frames(const struct cb_sender *s);
 uint32_t cb_sender_audio_frames(const struct cb_sender *s);
+/* The captured audio, re-rendered (it is a pure function of the sample index). */
+int cb_sender_source_audio(struct cb_sender *s, uint64_t first, int16_t *out, size_t n);
 /** 1 when both tracks have finished capturing (or failed). */
 int cb_sender_done(struct cb_sender *s);
 void cb_sender_join(struct cb_sender *s);
@@ -127,6 +132,9 @@ struct cb_receiver {
 	/* live figures for progress, written by the receiver thread only */
 	atomic_uint_fast64_t video_identified, audio_identified;
 	atomic_int_fast64_t last_video_ns, last_audio_ns;
+	int16_t *audio_pcm; /* decoded audio as played, up to CB_RX_AUDIO_KEEP samples */
+	size_t audio_pcm_n, audio_pcm_cap;
+	uint64_t quality_skipped; /* pictures the quality worker could not take */
 	struct rx_state *st; /* codecs, assembler, detector (receiver.c) */
 };
 

@@ -20,6 +20,7 @@
 #include "media/vmark.h"
 #include "rtp/rtp.h"
 #include "rx/assembler.h"
+#include "rx/qworker.h"
 #include "srtp/srtp.h"
 
 #define RX_BATCH    32
@@ -35,6 +36,7 @@ struct rx_state {
 	uint16_t audio_next_seq;
 	uint32_t audio_next_ts;
 	uint64_t stream_pos; /* decoded audio samples so far */
+	struct cb_qworker *qw; /* PSNR/SSIM of identified pictures, off the receive path */
 	uint8_t bufs[RX_BATCH][CB_NET_MAX_PKT];
 };
 
@@ -131,6 +133,21 @@ static int audio_decode(struct cb_receiver *r, const uint8_t *data, size_t len, 
 			return rc;
 	} else if (data) {
 		rec->decoded = 1;
+	}
+	rec->concealed = !rec->decoded;
+	/* Keep the decoded waveform (up to a bound) for the objective audio
+	 * quality figure computed after the call. */
+	if (r->audio_pcm_n + nsamp <= CB_RX_AUDIO_KEEP) {
+		if (r->audio_pcm_n + nsamp > r->audio_pcm_cap) {
+			size_t cap = r->audio_pcm_cap ? r->audio_pcm_cap * 2 : 48000 * 16;
+			int16_t *p = realloc(r->audio_pcm, cap * sizeof(*p));
+			if (!p)
+				return -ENOMEM;
+			r->audio_pcm = p;
+			r->audio_pcm_cap = cap;
+		}
+		memcpy(r->audio_pcm + r->audio_pcm_n, st->pcm, nsamp * sizeof(int16_t));
+		r->audio_pcm_n += nsamp;
 	}
 	rc = cb_amark_detector_feed(st->det, st->pcm, nsamp, hits, &nh);
 	if (rc < 0)
@@ -253,6 +270,11 @@ int cb_receiver_poll(struct cb_receiver *r)
 			rec->st[CB_ST_IDENTIFIED] = cb_clock_now(r->clock);
 			atomic_store(&r->last_video_ns, rec->st[CB_ST_IDENTIFIED] - t_cap);
 			atomic_fetch_add(&r->video_identified, 1);
+			if (st->qw) {
+				rc = cb_qworker_submit(st->qw, r->video.frames.n - 1, num, &img);
+				if (rc < 0)
+					return rc;
+			}
 		}
 	}
 	return rc;
@@ -391,6 +413,14 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 		rc = cb_decoder_open(&st->vdec, ops, &cc);
 		if (rc < 0)
 			return rc;
+		{
+			struct cb_video_source_cfg vc = {
+			    .width = c->width, .height = c->height, .fps_num = c->fps, .fps_den = 1,
+			    .seed = (uint32_t)c->seed};
+			rc = cb_qworker_open(&st->qw, &vc, c->sim);
+			if (rc < 0)
+				return rc;
+		}
 	}
 	if (c->audio) {
 		const struct cb_codec_ops *ops = cb_codec_find(c->audio_codec);
@@ -427,10 +457,25 @@ int cb_receiver_start(struct cb_receiver *r)
 
 void cb_receiver_stop_join(struct cb_receiver *r)
 {
+	const struct cb_qresult *q;
+	size_t n;
+
 	atomic_store(&r->stop, 1);
 	if (r->started)
 		pthread_join(r->thread, NULL);
 	r->started = 0;
+	if (!r->st || !r->st->qw)
+		return;
+	/* Let the quality worker finish what it was given, then put its
+	 * figures on the records they belong to. */
+	cb_qworker_finish(r->st->qw);
+	q = cb_qworker_results(r->st->qw, &n, &r->quality_skipped);
+	for (size_t i = 0; i < n; i++) {
+		if (q[i].rec < r->video.frames.n) {
+			r->video.frames.v[q[i].rec].psnr = q[i].psnr;
+			r->video.frames.v[q[i].rec].ssim = q[i].ssim;
+		}
+	}
 }
 
 void cb_receiver_close(struct cb_receiver *r)
@@ -445,6 +490,7 @@ void cb_receiver_close(struct cb_receiver *r)
 		cb_codec_close(&st->adec);
 		cb_assembler_close(st->asmb);
 		cb_amark_detector_close(st->det);
+		cb_qworker_close(st->qw);
 		free(st->pcm);
 		free(st);
 	}
@@ -455,5 +501,6 @@ void cb_receiver_close(struct cb_receiver *r)
 	cb_packet_log_free(&r->audio.packets);
 	free(r->audio_stream_pos);
 	free(r->hits);
+	free(r->audio_pcm);
 	r->ss = NULL;
 }

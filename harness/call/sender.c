@@ -280,6 +280,13 @@ int cb_sender_send(struct cb_sender *s, enum cb_media m)
 	return rc;
 }
 
+int cb_sender_source_audio(struct cb_sender *s, uint64_t first, int16_t *out, size_t n)
+{
+	if (!s->asrc)
+		return -EINVAL;
+	return cb_audio_source_render(s->asrc->src, first, out, n);
+}
+
 /* Real time: each track on its own thread, capturing at its instants. */
 static void *video_thread(void *arg)
 {

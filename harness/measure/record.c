@@ -78,6 +78,8 @@ void cb_frame_rec_init(struct cb_frame_rec *r, enum cb_media media, uint32_t ind
 		r->st[i] = CB_NS_NONE;
 	r->e2e_ms = NAN;
 	r->algo_ms = NAN;
+	r->psnr = NAN;
+	r->ssim = NAN;
 }
 
 /*

@@ -87,6 +87,8 @@ struct cb_frame_rec {
 	cb_ns st[CB_ST_COUNT]; /**< CB_NS_NONE where not reached */
 	double e2e_ms;	       /**< from the content; NaN where not identified */
 	double algo_ms;	       /**< audio: framing + codec look-ahead share of e2e_ms; else NaN */
+	double psnr, ssim;     /**< video: decoded picture against the source frame it shows; NaN if none */
+	uint8_t concealed;     /**< audio: played as loss concealment (PLC) instead of decoded data */
 };
 
 /** A growable array of frame records. */
