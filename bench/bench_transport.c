@@ -953,27 +953,6 @@ static json_t *bench_json(const struct bench_opts *o, const struct tp_result *tr
 	return root;
 }
 
-static int join_path(char *out, size_t room, const char *dir, const char *name)
-{
-	int n = snprintf(out, room, "%s/%s", dir, name);
-
-	return n < 0 || (size_t)n >= room ? -ENAMETOOLONG : 0;
-}
-
-/* Write a memory stream's contents to `path` atomically and free them. */
-static int finish_stream(FILE *f, char **buf, size_t *len, const char *path)
-{
-	int err = ferror(f) ? -ENOMEM : 0;
-
-	if (fclose(f) && !err)
-		err = -ENOMEM;
-	if (!err)
-		err = cb_write_file_atomic(path, *buf, *len);
-	free(*buf);
-	*buf = NULL;
-	return err;
-}
-
 /*
  * latency.dat holds one block per transport and rate (then sockperf's
  * RTT/2), rows "x label latency_us"; plots.gp draws each block as a line
@@ -992,7 +971,7 @@ static int write_plot(const char *dir, const struct bench_opts *o, const struct 
 	pid_t pid;
 
 	*plotted = 0;
-	err = join_path(path, sizeof(path), dir, "latency.dat");
+	err = cb_path_join(path, sizeof(path), dir, "latency.dat");
 	if (err)
 		return err;
 	f = open_memstream(&buf, &len);
@@ -1053,19 +1032,15 @@ static int write_plot(const char *dir, const struct bench_opts *o, const struct 
 		blocks++;
 	}
 	fprintf(g, "\n  unset output\n}\n");
-	err = finish_stream(f, &buf, &len, path);
+	err = cb_memstream_commit(f, &buf, &len, path);
+	if (!err)
+		err = cb_path_join(path, sizeof(path), dir, "plots.gp");
 	if (err) {
 		fclose(g);
 		free(gbuf);
 		return err;
 	}
-	err = join_path(path, sizeof(path), dir, "plots.gp");
-	if (err) {
-		fclose(g);
-		free(gbuf);
-		return err;
-	}
-	err = finish_stream(g, &gbuf, &glen, path);
+	err = cb_memstream_commit(g, &gbuf, &glen, path);
 	if (err || blocks == 0)
 		return err;
 
@@ -1102,30 +1077,6 @@ static int write_plot(const char *dir, const struct bench_opts *o, const struct 
 			return -errno;
 	}
 	*plotted = 1;
-	return 0;
-}
-
-/* Point <out>/bench-transport-latest at `name` by renaming a fresh symlink over it. */
-static int point_latest(const char *out, const char *name)
-{
-	char link[PATH_MAX], tmp[PATH_MAX];
-	int n;
-
-	n = snprintf(link, sizeof(link), "%s/bench-transport-latest", out);
-	if (n < 0 || n >= (int)sizeof(link))
-		return -ENAMETOOLONG;
-	n = snprintf(tmp, sizeof(tmp), "%s/.bench-transport-latest.%ld.tmp", out, (long)getpid());
-	if (n < 0 || n >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	unlink(tmp);
-	if (symlink(name, tmp) < 0)
-		return -errno;
-	if (rename(tmp, link) < 0) {
-		int err = -errno;
-
-		unlink(tmp);
-		return err;
-	}
 	return 0;
 }
 
@@ -1190,7 +1141,7 @@ static int bench_transport(int argc, char **argv)
 	gmtime_r(&now, &tm);
 	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	strftime(name, sizeof(name), "bench-transport-%Y%m%d-%H%M%S", &tm);
-	if (join_path(dir, sizeof(dir), o.out, name) < 0) {
+	if (cb_path_join(dir, sizeof(dir), o.out, name) < 0) {
 		fprintf(stderr, "callbench bench transport: --out: path too long\n");
 		return EXIT_USAGE;
 	}
@@ -1258,7 +1209,7 @@ static int bench_transport(int argc, char **argv)
 	if (o.sockperf) {
 		int secs = (int)ceil(o.duration);
 
-		if (join_path(path, sizeof(path), dir, "sockperf.log") < 0)
+		if (cb_path_join(path, sizeof(path), dir, "sockperf.log") < 0)
 			path[0] = 0;
 		run_sockperf(o.size, secs < 2 ? 2 : secs, path, &sp);
 		printf("\nsockperf UDP ping-pong on 127.0.0.1, %d-byte messages: ", o.size);
@@ -1281,7 +1232,7 @@ static int bench_transport(int argc, char **argv)
 
 	root = bench_json(&o, tr, ntr, o.sockperf ? &sp : NULL, created);
 	text = root ? json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) : NULL;
-	err = text ? join_path(path, sizeof(path), dir, "bench.json") : -ENOMEM;
+	err = text ? cb_path_join(path, sizeof(path), dir, "bench.json") : -ENOMEM;
 	if (!err)
 		err = cb_write_file_atomic(path, text, strlen(text));
 	free(text);
@@ -1295,7 +1246,7 @@ static int bench_transport(int argc, char **argv)
 	if (err < 0)
 		fprintf(stderr, "callbench bench transport: plots: %s (is gnuplot installed?)\n",
 			cb_strerror(err));
-	err = point_latest(o.out, name);
+	err = cb_symlink_replace(o.out, "bench-transport-latest", name);
 	if (err < 0)
 		fprintf(stderr,
 			"callbench bench transport: cannot point %s/bench-transport-latest: %s\n",

@@ -5,7 +5,6 @@
  */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,19 +19,6 @@
 #include "report_check.h"
 #include "test_util.h"
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-static void rm_rf(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void short_cfg(struct cb_call_cfg *c, const char *out)
 {
 	cb_call_cfg_default(c);
@@ -46,7 +32,7 @@ static void short_cfg(struct cb_call_cfg *c, const char *out)
 
 static void test_short_call_identifies_everything(void)
 {
-	char tmpl[] = "/tmp/cb-call-XXXXXX", dir[512], why[600] = "";
+	char tmpl[] = "/tmp/cb-call-XXXXXX", dir[512];
 	struct cb_call_cfg cfg;
 	struct cb_run_result res;
 	char *out = mkdtemp(tmpl);
@@ -93,12 +79,9 @@ static void test_short_call_identifies_everything(void)
 	CU_ASSERT(res.video.achieved_kbps < 2.0 * cfg.video_kbps);
 
 	/* The report folder reads back consistent with itself. */
-	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, dir, sizeof(dir)), 0);
-	CU_ASSERT_EQUAL(cb_check_run_folder(dir, why, sizeof(why)), 0);
-	if (why[0])
-		printf("\n      report check: %s\n", why);
+	cb_test_write_checked(&res, dir, sizeof(dir));
 	cb_run_result_free(&res);
-	rm_rf(out);
+	cb_test_rm_rf(out);
 }
 
 static void stop_early(void *user, const struct cb_call_progress *p)
@@ -111,7 +94,7 @@ static void stop_early(void *user, const struct cb_call_progress *p)
 
 static void test_interrupted_call_still_reports(void)
 {
-	char tmpl[] = "/tmp/cb-call-XXXXXX", dir[512], why[600] = "";
+	char tmpl[] = "/tmp/cb-call-XXXXXX", dir[512], path[600];
 	struct cb_call_cfg cfg;
 	struct cb_run_result res;
 	atomic_int stop = 0;
@@ -125,16 +108,13 @@ static void test_interrupted_call_still_reports(void)
 	CU_ASSERT_EQUAL(res.status, CB_RUN_INTERRUPTED);
 	CU_ASSERT(res.media_s < 5);
 	CU_ASSERT(res.video.identified > 0);
-	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, dir, sizeof(dir)), 0);
-	CU_ASSERT_EQUAL(cb_check_run_folder(dir, why, sizeof(why)), 0);
-	if (why[0])
-		printf("\n      report check: %s\n", why);
-	snprintf(why, sizeof(why), "%s/summary.json", dir);
-	summary = cb_slurp(why, NULL);
+	cb_test_write_checked(&res, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	summary = cb_slurp(path, NULL);
 	CU_ASSERT(summary && strstr(summary, "\"interrupted\""));
 	free(summary);
 	cb_run_result_free(&res);
-	rm_rf(out);
+	cb_test_rm_rf(out);
 }
 
 static void test_bad_settings_rejected(void)
@@ -193,7 +173,7 @@ static void test_every_transport_carries_a_call(void)
 			CU_ASSERT_STRING_EQUAL(res.cfg.transport, t->name);
 		}
 		cb_run_result_free(&res);
-		rm_rf(out);
+		cb_test_rm_rf(out);
 	}
 }
 

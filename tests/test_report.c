@@ -1,6 +1,5 @@
 #define _GNU_SOURCE
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,16 +17,6 @@
 
 #define NVIDEO 300
 #define NAUDIO 500
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void rm_rf(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static int gnuplot_available(void)
 {
@@ -48,7 +37,7 @@ static int gnuplot_available(void)
 /* Stage durations in µs for frame i: known, varied, and summing to e2e. */
 static void fill_frame(struct cb_frame_rec *r, cb_ns cap, int i, int audio)
 {
-	static const int base_us[CB_SG_COUNT] = {300, 4000, 200, 50,	100, 1000,
+	static const int base_us[CB_SG_COUNT] = {300, 4000, 200,  50,  100,  1000,
 						 150, 40,   2000, 100, 1500, 800};
 	cb_ns t = cap;
 
@@ -224,6 +213,32 @@ static int contains(const char *path, const char *needle)
 	return yes;
 }
 
+/* summary.json of the run folder `dir`, parsed; the caller json_decref()s it. */
+static json_t *load_summary(const char *dir)
+{
+	char path[PATH_MAX];
+	json_error_t jerr;
+	json_t *root;
+
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	root = json_load_file(path, 0, &jerr);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	return root;
+}
+
+/* <out>/latest must be a link to just `run_id` (relative, so the folder can move). */
+static void assert_latest(const char *out, const char *run_id)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/latest", out);
+	n = readlink(path, link, sizeof(link) - 1);
+	CU_ASSERT_EQUAL_FATAL(n, (ssize_t)strlen(run_id));
+	link[n] = '\0';
+	CU_ASSERT_STRING_EQUAL(link, run_id);
+}
+
 static void test_media_result_compute(void)
 {
 	struct cb_run_result res;
@@ -285,11 +300,8 @@ static void test_write_atomic(void)
 static void test_complete_run(void)
 {
 	struct cb_run_result res;
-	char *tmp = make_tmpdir(), out[1024], dir[2048], path[PATH_MAX], why[512] = "";
-	char link[PATH_MAX];
+	char *tmp = make_tmpdir(), out[1024], dir[2048], path[PATH_MAX];
 	json_t *root, *v;
-	json_error_t jerr;
-	ssize_t n;
 	static const char *const sections[] = {
 	    "## Verdict",
 	    "**Overall: good**",
@@ -317,17 +329,11 @@ static void test_complete_run(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
 	snprintf(out, sizeof(out), "%s/results/nested", tmp);
 	make_result(&res, out, "run-1", CB_RUN_COMPLETE, 1);
-	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, dir, sizeof(dir)), 0);
+	cb_test_write_checked(&res, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/run-1", out);
 	CU_ASSERT_STRING_EQUAL(dir, path);
 
-	if (cb_check_run_folder(dir, why, sizeof(why)))
-		printf("\n      check: %s ", why);
-	CU_ASSERT_EQUAL(cb_check_run_folder(dir, why, sizeof(why)), 0);
-
-	snprintf(path, sizeof(path), "%s/summary.json", dir);
-	root = json_load_file(path, 0, &jerr);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	root = load_summary(dir);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(root, "schema")),
 			       "callbench.summary/1");
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(root, "status")), "complete");
@@ -396,17 +402,13 @@ static void test_complete_run(void)
 	}
 	CU_ASSERT_FALSE(contains(path, "INTERRUPTED"));
 
-	snprintf(path, sizeof(path), "%s/latest", out);
-	n = readlink(path, link, sizeof(link) - 1);
-	CU_ASSERT_EQUAL_FATAL(n, 5);
-	link[n] = '\0';
-	CU_ASSERT_STRING_EQUAL(link, "run-1");
+	assert_latest(out, "run-1");
 
 	if (!gnuplot_available()) {
 		snprintf(path, sizeof(path), "%s/report.md", dir);
 		CU_ASSERT(contains(path, "No plots"));
 		cb_run_result_free(&res);
-		rm_rf(tmp);
+		cb_test_rm_rf(tmp);
 		free(tmp);
 		CB_SKIP("gnuplot is not installed: plots not checked");
 	}
@@ -428,26 +430,21 @@ static void test_complete_run(void)
 			  contains(path, "excellent <= 100 ms"));
 	}
 	cb_run_result_free(&res);
-	rm_rf(tmp);
+	cb_test_rm_rf(tmp);
 	free(tmp);
 }
 
 static void test_interrupted_and_failed(void)
 {
 	struct cb_run_result res;
-	char *tmp = make_tmpdir(), dir[2048], path[PATH_MAX], why[512] = "", link[64];
+	char *tmp = make_tmpdir(), dir[2048], path[PATH_MAX];
 	json_t *root, *a;
-	json_error_t jerr;
-	ssize_t n;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
 	make_result(&res, tmp, "run-int", CB_RUN_INTERRUPTED, 1);
 	res.media_s = 4.2;
-	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, dir, sizeof(dir)), 0);
-	CU_ASSERT_EQUAL(cb_check_run_folder(dir, why, sizeof(why)), 0);
-	snprintf(path, sizeof(path), "%s/summary.json", dir);
-	root = json_load_file(path, 0, &jerr);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	cb_test_write_checked(&res, dir, sizeof(dir));
+	root = load_summary(dir);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(root, "status")), "interrupted");
 	json_decref(root);
 	snprintf(path, sizeof(path), "%s/report.md", dir);
@@ -459,13 +456,8 @@ static void test_interrupted_and_failed(void)
 	make_result(&res, tmp, "run-fail", CB_RUN_FAILED, 0);
 	strcpy(res.error, "receiver socket closed");
 	res.video.enabled = 1;
-	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, dir, sizeof(dir)), 0);
-	if (cb_check_run_folder(dir, why, sizeof(why)))
-		printf("\n      check: %s ", why);
-	CU_ASSERT_EQUAL(cb_check_run_folder(dir, why, sizeof(why)), 0);
-	snprintf(path, sizeof(path), "%s/summary.json", dir);
-	root = json_load_file(path, 0, &jerr);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	cb_test_write_checked(&res, dir, sizeof(dir));
+	root = load_summary(dir);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(root, "status")), "failed");
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(root, "error")),
 			       "receiver socket closed");
@@ -484,17 +476,13 @@ static void test_interrupted_and_failed(void)
 	CU_ASSERT_FALSE(contains(path, "nan"));
 
 	/* latest follows the newest run. */
-	snprintf(path, sizeof(path), "%s/latest", tmp);
-	n = readlink(path, link, sizeof(link) - 1);
-	CU_ASSERT_EQUAL_FATAL(n, 8);
-	link[n] = '\0';
-	CU_ASSERT_STRING_EQUAL(link, "run-fail");
+	assert_latest(tmp, "run-fail");
 
 	/* A run id that would leave the results folder is refused. */
 	strcpy(res.run_id, "../escape");
 	CU_ASSERT_EQUAL(cb_report_write(&res, NULL, NULL, 0), -EINVAL);
 	cb_run_result_free(&res);
-	rm_rf(tmp);
+	cb_test_rm_rf(tmp);
 	free(tmp);
 }
 
@@ -521,7 +509,7 @@ static void test_check_catches_disagreement(void)
 	CU_ASSERT_EQUAL(cb_check_run_folder(dir, why, sizeof(why)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(why, "x.tmp"));
 	cb_run_result_free(&res);
-	rm_rf(tmp);
+	cb_test_rm_rf(tmp);
 	free(tmp);
 }
 

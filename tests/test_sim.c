@@ -4,7 +4,6 @@
  * from its seed, and network delay shows up in the latency exactly.
  */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,14 +14,6 @@
 #include "report/report.h"
 #include "report_check.h"
 #include "test_util.h"
-
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
 
 static void sim_cfg(struct cb_call_cfg *c, const char *out, const char *id, uint64_t seed)
 {
@@ -46,16 +37,13 @@ static void sim_cfg(struct cb_call_cfg *c, const char *out, const char *id, uint
 static char *run_frames_csv(const struct cb_call_cfg *cfg, struct cb_run_result *keep)
 {
 	struct cb_run_result res;
-	char dir[600], path[700], why[300] = "";
+	char dir[600], path[700];
 	char *csv;
 
 	CU_ASSERT_EQUAL_FATAL(cb_call_run(cfg, NULL, &res), 0);
 	CU_ASSERT_EQUAL(res.status, CB_RUN_COMPLETE);
 	CU_ASSERT_STRING_EQUAL(res.clock, "sim");
-	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, dir, sizeof(dir)), 0);
-	CU_ASSERT_EQUAL(cb_check_run_folder(dir, why, sizeof(why)), 0);
-	if (why[0])
-		printf("\n      report check: %s\n", why);
+	cb_test_write_checked(&res, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/frames.csv", dir);
 	csv = cb_slurp(path, NULL);
 	CU_ASSERT_PTR_NOT_NULL(csv);
@@ -91,7 +79,7 @@ static void test_reproducible_from_seed(void)
 	free(a);
 	free(b);
 	free(c);
-	nftw(out, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	cb_test_rm_rf(out);
 }
 
 static void test_added_delay_is_measured(void)
@@ -123,7 +111,7 @@ static void test_added_delay_is_measured(void)
 	cb_run_result_free(&r1);
 	free(a);
 	free(b);
-	nftw(out, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	cb_test_rm_rf(out);
 }
 
 static void test_network_fates_reported(void)
@@ -160,16 +148,46 @@ static void test_network_fates_reported(void)
 	CU_ASSERT_EQUAL(r.audio.packets_lost, r.audio.net_dropped_loss + r.audio.net_dropped_queue);
 	cb_run_result_free(&r);
 	free(csv);
-	nftw(out, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	cb_test_rm_rf(out);
+}
+
+/* A call with one track only (audio-only or video-only), in both clocks. */
+static void test_single_track_calls(void)
+{
+	char tmpl[] = "/tmp/cb-sim-XXXXXX";
+	char *out = mkdtemp(tmpl);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	for (int sim = 0; sim < 2; sim++) {
+		for (int video = 0; video < 2; video++) {
+			struct cb_call_cfg cfg;
+			struct cb_run_result r;
+
+			sim_cfg(&cfg, out, "single", 4);
+			cfg.duration_s = 1.0;
+			cfg.sim = sim;
+			cfg.video = video;
+			cfg.audio = !video;
+			CU_ASSERT_EQUAL_FATAL(cb_call_run(&cfg, NULL, &r), 0);
+			CU_ASSERT_EQUAL(r.status, CB_RUN_COMPLETE);
+			CU_ASSERT_EQUAL(r.video.captured, video ? 30u : 0u);
+			CU_ASSERT_EQUAL(r.video.identified, r.video.captured);
+			CU_ASSERT_EQUAL(r.audio.captured, video ? 0u : 50u);
+			CU_ASSERT_EQUAL(r.audio.marks_identified, r.audio.marks_sent);
+			cb_run_result_free(&r);
+		}
+	}
+	cb_test_rm_rf(out);
 }
 
 int cb_suite_sim(void)
 {
 	static const struct cb_test_case cases[] = {
-		{"same seed: identical frames.csv; other seed: different", test_reproducible_from_seed},
-		{"100 ms of added delay measures 100 ms more", test_added_delay_is_measured},
-		{"network drops, queue drops and duplicates are reported", test_network_fates_reported},
-		{NULL, NULL},
+	    {"same seed: identical frames.csv; other seed: different", test_reproducible_from_seed},
+	    {"100 ms of added delay measures 100 ms more", test_added_delay_is_measured},
+	    {"network drops, queue drops and duplicates are reported", test_network_fates_reported},
+	    {"audio-only and video-only calls, real and simulated", test_single_track_calls},
+	    {NULL, NULL},
 	};
 	return cb_add_suite("sim", cases);
 }

@@ -11,19 +11,6 @@
 /* The largest UDP payload in a 1500-byte MTU: what every transport must carry. */
 #define MTU_PAYLOAD (1500 - 20 - 8)
 
-/* Receive until `want` packets arrived or a generous deadline passed. */
-static size_t recv_all(struct cb_transport *t, struct cb_net_pkt *p, size_t want)
-{
-	size_t got = 0;
-
-	for (int tries = 0; got < want && tries < 200; tries++) {
-		int rc = cb_transport_recv(t, p + got, want - got, 20);
-		CU_ASSERT_FATAL(rc >= 0);
-		got += (size_t)rc;
-	}
-	return got;
-}
-
 /*
  * Open a pair of the named transport, or say why it cannot run here: a
  * transport that needs privileges or kernel features this machine lacks is
@@ -52,7 +39,7 @@ static void one_packet(struct cb_transport *from, struct cb_transport *to, size_
 	for (size_t i = 0; i < len; i++)
 		tx[i] = (uint8_t)(i * 7 + len + (size_t)salt);
 	CU_ASSERT_EQUAL(cb_transport_send(from, &sp, 1), 1);
-	CU_ASSERT_EQUAL_FATAL(recv_all(to, &rp, 1), 1);
+	CU_ASSERT_EQUAL_FATAL(cb_test_recv_all(to, &rp, 1), 1);
 	CU_ASSERT_EQUAL(rp.len, len);
 	CU_ASSERT(memcmp(rx, tx, len) == 0);
 	CU_ASSERT(rp.t_recv != CB_NS_NONE);
@@ -92,7 +79,7 @@ static void roundtrip(const struct cb_transport_ops *ops)
 			rp[i] = (struct cb_net_pkt){.data = rx[i], .cap = sizeof(rx[i])};
 		}
 		CU_ASSERT_EQUAL(cb_transport_send(from, sp, 64), 64);
-		CU_ASSERT_EQUAL_FATAL(recv_all(to, rp, 64), 64);
+		CU_ASSERT_EQUAL_FATAL(cb_test_recv_all(to, rp, 64), 64);
 		for (int i = 0; i < 64; i++) {
 			CU_ASSERT_EQUAL(rp[i].len, sp[i].len);
 			CU_ASSERT_EQUAL(rp[i].data[0], (uint8_t)(i + dir));
@@ -345,7 +332,7 @@ static void test_udp_kernel_ts(void)
 		rp[i] = (struct cb_net_pkt){.data = rx[i], .cap = sizeof(rx[i])};
 	}
 	CU_ASSERT_EQUAL(cb_transport_send(&a, sp, 8), 8);
-	CU_ASSERT_EQUAL_FATAL(recv_all(&b, rp, 8), 8);
+	CU_ASSERT_EQUAL_FATAL(cb_test_recv_all(&b, rp, 8), 8);
 	for (int i = 0; i < 8; i++) {
 		CU_ASSERT_NOT_EQUAL_FATAL(rp[i].t_kernel, CB_NS_NONE);
 		CU_ASSERT(rp[i].t_kernel <= rp[i].t_recv);

@@ -2,7 +2,13 @@
 #ifndef CB_TEST_UTIL_H
 #define CB_TEST_UTIL_H
 
+#include <stddef.h>
+
 #include <CUnit/CUnit.h>
+
+struct cb_transport;
+struct cb_net_pkt;
+struct cb_run_result;
 
 /* Add a suite with tests given as {"name", fn} pairs, NULL-terminated. */
 struct cb_test_case {
@@ -28,5 +34,24 @@ static inline int cb_add_suite(const char *name, const struct cb_test_case *case
 		printf("\n      skipped: %s ", (why));                                             \
 		return;                                                                            \
 	} while (0)
+
+/* Remove `dir` and everything below it (rm -rf); errors are ignored. */
+void cb_test_rm_rf(const char *dir);
+
+/*
+ * Receive into `p` until `want` packets arrived or a generous deadline
+ * (200 polls of 20 ms) passed; a receive error fails the test.  Returns how
+ * many arrived.
+ */
+size_t cb_test_recv_all(struct cb_transport *t, struct cb_net_pkt *p, size_t want);
+
+/* The run folder `dir` must pass cb_check_run_folder(); say why when it does not. */
+void cb_test_check_folder(const char *dir);
+
+/*
+ * Write the report folder of `res` (its path into `dir`) and check that its
+ * files agree with each other; a failed write stops the test.
+ */
+void cb_test_write_checked(const struct cb_run_result *res, char *dir, size_t dir_len);
 
 #endif

@@ -249,18 +249,6 @@ static int open_xdp(struct cb_transport *a, struct cb_transport *b, struct cb_cl
 	return cb_transport_open_pair(cb_transport_find("xdp"), &cfg, a, b);
 }
 
-static size_t recv_all(struct cb_transport *t, struct cb_net_pkt *p, size_t want)
-{
-	size_t got = 0;
-
-	for (int tries = 0; got < want && tries < 200; tries++) {
-		int rc = cb_transport_recv(t, p + got, want - got, 20);
-		CU_ASSERT_FATAL(rc >= 0);
-		got += (size_t)rc;
-	}
-	return got;
-}
-
 static void test_xdp_roundtrip(void)
 {
 	struct cb_transport a, b;
@@ -284,7 +272,7 @@ static void test_xdp_roundtrip(void)
 			for (size_t i = 0; i < len; i++)
 				tx[i] = (uint8_t)(i * 7 + len + dir);
 			CU_ASSERT_EQUAL(cb_transport_send(from, &sp, 1), 1);
-			CU_ASSERT_EQUAL_FATAL(recv_all(to, &rp, 1), 1);
+			CU_ASSERT_EQUAL_FATAL(cb_test_recv_all(to, &rp, 1), 1);
 			CU_ASSERT_EQUAL(rp.len, len);
 			CU_ASSERT(memcmp(rx[0], tx, len) == 0);
 			CU_ASSERT(rp.t_recv != CB_NS_NONE);
@@ -333,7 +321,7 @@ static void test_xdp_roundtrip(void)
 		struct cb_net_pkt rp = {.data = rx[0], .cap = 10};
 
 		CU_ASSERT_EQUAL(cb_transport_send(&a, &sp, 1), 1);
-		CU_ASSERT_EQUAL_FATAL(recv_all(&b, &rp, 1), 1);
+		CU_ASSERT_EQUAL_FATAL(cb_test_recv_all(&b, &rp, 1), 1);
 		CU_ASSERT_EQUAL(rp.len, 0);
 	}
 	CU_ASSERT_EQUAL(cb_xdp_get_stats(&b, &st), 0);
@@ -400,7 +388,7 @@ static void test_xdp_failed_open_leaves_nothing(void)
 		CU_ASSERT(why[0] != '\0');
 		CU_ASSERT_EQUAL(leftovers(), 2);
 		CU_ASSERT_EQUAL(cb_transport_send(&a, &sp, 1), 1);
-		CU_ASSERT_EQUAL(recv_all(&b, &rp, 1), 1);
+		CU_ASSERT_EQUAL(cb_test_recv_all(&b, &rp, 1), 1);
 		CU_ASSERT_EQUAL(rp.len, 10);
 	}
 	cb_transport_close(&a);

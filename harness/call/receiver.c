@@ -230,6 +230,9 @@ int cb_receiver_poll(struct cb_receiver *r)
 	struct cb_asm_frame f;
 	int rc;
 
+	if (!st->asmb)
+		return 0; /* no video track */
+
 	while ((rc = cb_assembler_pop(st->asmb, cb_clock_now(r->clock), &f)) == 1) {
 		struct cb_frame_rec *rec;
 		struct cb_image img;

@@ -36,23 +36,6 @@ static void put_double(FILE *f, double x)
 		fprintf(f, "%.3f", x);
 }
 
-/*
- * The writers build the whole file in memory and hand it to
- * cb_write_file_atomic(), so a reader never sees half a table.  The memory
- * stream only fills in *buf and *len when it is closed, hence the pointers.
- */
-static int finish(FILE *f, char **buf, size_t *len, const char *path)
-{
-	int err = ferror(f) ? -ENOMEM : 0;
-
-	if (fclose(f) && !err)
-		err = -ENOMEM;
-	if (!err)
-		err = cb_write_file_atomic(path, *buf, *len);
-	free(*buf);
-	return err;
-}
-
 static void frame_rows(FILE *f, const struct cb_frame_log *fl, cb_ns t0)
 {
 	for (size_t i = 0; i < fl->n; i++) {
@@ -78,19 +61,8 @@ static void frame_rows(FILE *f, const struct cb_frame_log *fl, cb_ns t0)
 	}
 }
 
-int cb_report_frames_csv(const struct cb_run_result *res, const char *path)
+static void frames_table(FILE *f, const struct cb_run_result *res, cb_ns t0)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	cb_ns t0;
-	FILE *f;
-
-	if (!res || !path)
-		return -EINVAL;
-	f = open_memstream(&buf, &len);
-	if (!f)
-		return -errno;
-	t0 = cb_run_t0(res);
 	fputs("media,index,rtp_ts,first_seq,packets,bytes,keyframe,encoded,sent,received,decoded,"
 	      "identified,mismatch,content_id",
 	      f);
@@ -99,22 +71,10 @@ int cb_report_frames_csv(const struct cb_run_result *res, const char *path)
 	fputs(",e2e_ms,algo_ms,band\n", f);
 	frame_rows(f, &res->video.frames, t0);
 	frame_rows(f, &res->audio.frames, t0);
-	return finish(f, &buf, &len, path);
 }
 
-int cb_report_packets_csv(const struct cb_run_result *res, const char *path)
+static void packets_table(FILE *f, const struct cb_run_result *res, cb_ns t0)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	cb_ns t0;
-	FILE *f;
-
-	if (!res || !path)
-		return -EINVAL;
-	f = open_memstream(&buf, &len);
-	if (!f)
-		return -errno;
-	t0 = cb_run_t0(res);
 	fputs("media,seq,rtp_ts,size,marker,fate,duplicated,sent_ms,received_ms,transit_ms,"
 	      "net_delay_ms,queue_delay_ms\n",
 	      f);
@@ -138,5 +98,35 @@ int cb_report_packets_csv(const struct cb_run_result *res, const char *path)
 			put_ms(f, p->queue_delay, 0);
 		fputc('\n', f);
 	}
-	return finish(f, &buf, &len, path);
+}
+
+/*
+ * Both tables are built whole in memory and committed atomically, so a
+ * reader never sees half a table; every time in them is relative to the
+ * run's origin.
+ */
+static int write_csv(const struct cb_run_result *res, const char *path,
+		     void (*table)(FILE *f, const struct cb_run_result *res, cb_ns t0))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!res || !path)
+		return -EINVAL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -errno;
+	table(f, res, cb_run_t0(res));
+	return cb_memstream_commit(f, &buf, &len, path);
+}
+
+int cb_report_frames_csv(const struct cb_run_result *res, const char *path)
+{
+	return write_csv(res, path, frames_table);
+}
+
+int cb_report_packets_csv(const struct cb_run_result *res, const char *path)
+{
+	return write_csv(res, path, packets_table);
 }

@@ -275,13 +275,16 @@ static void settings_section(FILE *f, const struct cb_run_result *res)
 	{
 		char net[256];
 		cb_impair_describe(&c->net, net, sizeof(net));
-		fprintf(f, "| network | %s: %s |\n| clock | %s |\n", c->net.name[0] ? c->net.name : "custom",
-			net, c->sim ? "sim (discrete events, virtual network)" : "real");
+		fprintf(f, "| network | %s: %s |\n| clock | %s |\n",
+			c->net.name[0] ? c->net.name : "custom", net,
+			c->sim ? "sim (discrete events, virtual network)" : "real");
 		if (c->sim)
 			fprintf(f, "| codec time | %s |\n",
 				c->codec_time_fixed ? "fixed model" : "charged as measured");
 		if (c->sim && c->codec_time_fixed)
-			fprintf(f, "| codec time model (ms) | video enc %g, dec %g; audio enc %g, dec %g |\n",
+			fprintf(f,
+				"| codec time model (ms) | video enc %g, dec %g; audio enc %g, dec "
+				"%g |\n",
 				c->codec_ms[0], c->codec_ms[1], c->codec_ms[2], c->codec_ms[3]);
 	}
 	fprintf(f, "| verdict_pct | %g |\n| seed | %" PRIu64 " |\n| out_dir | %s |\n\n",
@@ -304,7 +307,6 @@ int cb_report_markdown(const struct cb_run_result *res, const char *path, int ha
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
-	int err;
 
 	if (!res || !path)
 		return -EINVAL;
@@ -320,12 +322,5 @@ int cb_report_markdown(const struct cb_run_result *res, const char *path, int ha
 	plots_section(f, have_plots);
 	method_section(f);
 	settings_section(f, res);
-	/* The memory stream only fills in buf and len when it is closed. */
-	err = ferror(f) ? -ENOMEM : 0;
-	if (fclose(f) && !err)
-		err = -ENOMEM;
-	if (!err)
-		err = cb_write_file_atomic(path, buf, len);
-	free(buf);
-	return err;
+	return cb_memstream_commit(f, &buf, &len, path);
 }

@@ -26,26 +26,6 @@ static const struct {
 
 static const char *const band_colors[] = {"#2e7d32", "#9e9d24", "#ef6c00", "#c62828"};
 
-/* The memory stream only fills in *buf and *len when it is closed. */
-static int finish(FILE *f, char **buf, size_t *len, const char *path)
-{
-	int err = ferror(f) ? -ENOMEM : 0;
-
-	if (fclose(f) && !err)
-		err = -ENOMEM;
-	if (!err)
-		err = cb_write_file_atomic(path, *buf, *len);
-	free(*buf);
-	return err;
-}
-
-static int join(char *out, size_t room, const char *dir, const char *name)
-{
-	int n = snprintf(out, room, "%s/%s", dir, name);
-
-	return n < 0 || (size_t)n >= room ? -ENAMETOOLONG : 0;
-}
-
 /*
  * Data files are plain whitespace-separated columns so that a user can plot
  * them with anything; the script reads them by name.
@@ -59,7 +39,7 @@ static int write_latency_dat(const struct cb_media_result *m, cb_ns t0, const ch
 	int err;
 
 	snprintf(name, sizeof(name), "latency_%s.dat", cb_media_name(m->media));
-	err = join(path, sizeof(path), dir, name);
+	err = cb_path_join(path, sizeof(path), dir, name);
 	if (err)
 		return err;
 	f = open_memstream(&buf, &len);
@@ -77,7 +57,7 @@ static int write_latency_dat(const struct cb_media_result *m, cb_ns t0, const ch
 		if (r->e2e_ms > *ymax)
 			*ymax = r->e2e_ms;
 	}
-	return finish(f, &buf, &len, path);
+	return cb_memstream_commit(f, &buf, &len, path);
 }
 
 /* The empirical CDF: each sorted sample with the fraction of samples <= it. */
@@ -90,7 +70,7 @@ static int write_cdf_dat(const struct cb_media_result *m, const char *dir)
 	int err;
 
 	snprintf(name, sizeof(name), "cdf_%s.dat", cb_media_name(m->media));
-	err = join(path, sizeof(path), dir, name);
+	err = cb_path_join(path, sizeof(path), dir, name);
 	if (err)
 		return err;
 	v = malloc((m->frames.n ? m->frames.n : 1) * sizeof(*v));
@@ -112,7 +92,7 @@ static int write_cdf_dat(const struct cb_media_result *m, const char *dir)
 	fprintf(f, "# %s: e2e_ms fraction_at_or_below\n", cb_media_name(m->media));
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%.3f %.6f\n", v[i], (double)(i + 1) / (double)n);
-	err = finish(f, &buf, &len, path);
+	err = cb_memstream_commit(f, &buf, &len, path);
 out_free_v:
 	free(v);
 	return err;
@@ -125,7 +105,7 @@ static int write_stages_dat(const struct cb_run_result *res, const char *dir)
 	FILE *f;
 	int err;
 
-	err = join(path, sizeof(path), dir, "stages.dat");
+	err = cb_path_join(path, sizeof(path), dir, "stages.dat");
 	if (err)
 		return err;
 	f = open_memstream(&buf, &len);
@@ -139,7 +119,7 @@ static int write_stages_dat(const struct cb_run_result *res, const char *dir)
 		fprintf(f, isfinite(v) ? "%.6f " : "NaN ", v);
 		fprintf(f, isfinite(a) ? "%.6f\n" : "NaN\n", a);
 	}
-	return finish(f, &buf, &len, path);
+	return cb_memstream_commit(f, &buf, &len, path);
 }
 
 static int has_stage_data(const struct cb_media_result *m)
@@ -148,6 +128,85 @@ static int has_stage_data(const struct cb_media_result *m)
 		if (isfinite(m->stage[s].mean))
 			return 1;
 	return 0;
+}
+
+enum plot_kind { PLOT_LATENCY, PLOT_CDF, PLOT_STAGES };
+
+/* Start the next plot afresh, into <plot>.<ext> plus the script's suffix. */
+static void begin_plot(FILE *f, const char *plot, const char *ext)
+{
+	fprintf(f, "reset\nset output dir.\"/%s.%s\".suffix\n", plot, ext);
+}
+
+/*
+ * The band limits below `ymax`, as dashed lines in each band's colour with
+ * its name: across the chart where latency is the y axis, up the chart
+ * where it is the x axis (the CDF).
+ */
+static void band_lines(FILE *f, double ymax, int vertical)
+{
+	for (int b = 0; b < CB_BAND_UNUSABLE; b++) {
+		double lim = cb_band_limit_ms((enum cb_band)b);
+		const char *name = cb_band_name((enum cb_band)b);
+
+		if (lim >= ymax)
+			break;
+		if (vertical)
+			fprintf(f,
+				"set arrow %d from first %g, graph 0 to first %g, graph 1 nohead "
+				"dt 2 lc rgb \"%s\"\nset label %d \"%s\" at first %g, graph 0.05 "
+				"rotate by 90 offset -0.7,0 tc rgb \"%s\"\n",
+				b + 1, lim, lim, band_colors[b], b + 1, name, lim, band_colors[b]);
+		else
+			fprintf(f,
+				"set arrow %d from graph 0, first %g to graph 1, first %g nohead "
+				"dt 2 lc rgb \"%s\"\n"
+				"set label %d \"%s <= %g ms\" at graph 0.99, first %g right "
+				"offset 0,0.7 tc rgb \"%s\"\n",
+				b + 1, lim, lim, band_colors[b], b + 1, name, lim, lim,
+				band_colors[b]);
+	}
+}
+
+/*
+ * The plot command: one curve per media that has data (`has`), in the
+ * media's colour; when neither has any, `empty` instead, which labels the
+ * empty chart and plots nothing, so the image still exists and says why.
+ */
+static void plot_media(FILE *f, const struct cb_run_result *res, enum plot_kind kind,
+		       const int has[2], const char *empty)
+{
+	const struct cb_media_result *ms[2] = {&res->video, &res->audio};
+	static const char *const color[2] = {"#1565c0", "#ad1457"};
+	const char *sep = " ";
+
+	if (!has[0] && !has[1]) {
+		fputs(empty, f);
+		return;
+	}
+	fputs("plot", f);
+	for (int i = 0; i < 2; i++) {
+		const char *name = cb_media_name(ms[i]->media);
+
+		if (!has[i])
+			continue;
+		fputs(sep, f);
+		switch (kind) {
+		case PLOT_LATENCY:
+			fprintf(f, "dir.\"/latency_%s.dat\" using 1:2 with points pt 7 ps 0.5",
+				name);
+			break;
+		case PLOT_CDF:
+			fprintf(f, "dir.\"/cdf_%s.dat\" using 1:2 with steps lw 2", name);
+			break;
+		case PLOT_STAGES:
+			fprintf(f, "dir.\"/stages.dat\" using %d:xtic(1)", i + 2);
+			break;
+		}
+		fprintf(f, " lc rgb \"%s\" title \"%s\"", color[i], name);
+		sep = ", \\\n     ";
+	}
+	fputc('\n', f);
 }
 
 /*
@@ -159,17 +218,13 @@ static int has_stage_data(const struct cb_media_result *m)
 static void script_plots(FILE *f, const struct cb_run_result *res, const int has_lat[2],
 			 const int has_stages[2], double ymax)
 {
-	const struct cb_media_result *ms[2] = {&res->video, &res->audio};
-	static const char *const color[2] = {"#1565c0", "#ad1457"};
-
 	for (size_t fi = 0; fi < sizeof(formats) / sizeof(formats[0]); fi++) {
-		const char *sep;
+		const char *ext = formats[fi].ext;
 
-		fprintf(f, "\n# ---- %s ----\nset terminal %s\n", formats[fi].ext,
-			formats[fi].term);
+		fprintf(f, "\n# ---- %s ----\nset terminal %s\n", ext, formats[fi].term);
 
 		/* Latency over time, with the band limits as labelled lines. */
-		fprintf(f, "reset\nset output dir.\"/latency.%s\".suffix\n", formats[fi].ext);
+		begin_plot(f, "latency", ext);
 		fprintf(f,
 			"set title \"End-to-end latency over time, run %s (measured from decoded "
 			"content)\"\n",
@@ -179,78 +234,25 @@ static void script_plots(FILE *f, const struct cb_run_result *res, const int has
 			"set ylabel \"one-way latency (ms)\"\nset grid\nset key top left\n"
 			"set yrange [0:%.1f]\n",
 			ymax);
-		for (int b = 0; b < CB_BAND_UNUSABLE; b++) {
-			double lim = cb_band_limit_ms((enum cb_band)b);
-
-			if (lim >= ymax)
-				break;
-			fprintf(f,
-				"set arrow %d from graph 0, first %g to graph 1, first %g nohead "
-				"dt 2 lc rgb \"%s\"\n"
-				"set label %d \"%s <= %g ms\" at graph 0.99, first %g right "
-				"offset 0,0.7 tc rgb \"%s\"\n",
-				b + 1, lim, lim, band_colors[b], b + 1,
-				cb_band_name((enum cb_band)b), lim, lim, band_colors[b]);
-		}
-		if (!has_lat[0] && !has_lat[1]) {
-			fprintf(f, "set label 20 \"no latency was measured\" at graph 0.5, graph "
-				   "0.5 center\nset xrange [0:1]\nplot 1/0 notitle\n");
-		} else {
-			fputs("plot", f);
-			sep = " ";
-			for (int i = 0; i < 2; i++) {
-				if (!has_lat[i])
-					continue;
-				fprintf(f,
-					"%sdir.\"/latency_%s.dat\" using 1:2 with points pt 7 ps "
-					"0.5 lc rgb \"%s\" title \"%s\"",
-					sep, cb_media_name(ms[i]->media), color[i],
-					cb_media_name(ms[i]->media));
-				sep = ", \\\n     ";
-			}
-			fputc('\n', f);
-		}
+		band_lines(f, ymax, 0);
+		plot_media(f, res, PLOT_LATENCY, has_lat,
+			   "set label 20 \"no latency was measured\" at graph 0.5, graph 0.5 "
+			   "center\nset xrange [0:1]\nplot 1/0 notitle\n");
 
 		/* CDF, with the band limits as vertical lines. */
-		fprintf(f, "reset\nset output dir.\"/cdf.%s\".suffix\n", formats[fi].ext);
+		begin_plot(f, "cdf", ext);
 		fprintf(f,
 			"set title \"Latency CDF, run %s\"\nset xlabel \"one-way latency "
 			"(ms)\"\nset ylabel \"fraction of samples at or below\"\nset grid\n"
 			"set key bottom right\nset yrange [0:1.02]\nset xrange [0:%.1f]\n",
 			res->run_id, ymax);
-		for (int b = 0; b < CB_BAND_UNUSABLE; b++) {
-			double lim = cb_band_limit_ms((enum cb_band)b);
-
-			if (lim >= ymax)
-				break;
-			fprintf(f,
-				"set arrow %d from first %g, graph 0 to first %g, graph 1 nohead "
-				"dt 2 lc rgb \"%s\"\nset label %d \"%s\" at first %g, graph 0.05 "
-				"rotate by 90 offset -0.7,0 tc rgb \"%s\"\n",
-				b + 1, lim, lim, band_colors[b], b + 1,
-				cb_band_name((enum cb_band)b), lim, band_colors[b]);
-		}
-		if (!has_lat[0] && !has_lat[1]) {
-			fprintf(f, "set label 20 \"no latency was measured\" at graph 0.5, graph "
-				   "0.5 center\nplot 1/0 notitle\n");
-		} else {
-			fputs("plot", f);
-			sep = " ";
-			for (int i = 0; i < 2; i++) {
-				if (!has_lat[i])
-					continue;
-				fprintf(f,
-					"%sdir.\"/cdf_%s.dat\" using 1:2 with steps lw 2 lc rgb "
-					"\"%s\" title \"%s\"",
-					sep, cb_media_name(ms[i]->media), color[i],
-					cb_media_name(ms[i]->media));
-				sep = ", \\\n     ";
-			}
-			fputc('\n', f);
-		}
+		band_lines(f, ymax, 1);
+		plot_media(f, res, PLOT_CDF, has_lat,
+			   "set label 20 \"no latency was measured\" at graph 0.5, graph 0.5 "
+			   "center\nplot 1/0 notitle\n");
 
 		/* Stage breakdown: grouped bars of the mean per stage. */
-		fprintf(f, "reset\nset output dir.\"/stages.%s\".suffix\n", formats[fi].ext);
+		begin_plot(f, "stages", ext);
 		fprintf(f,
 			"set title \"Mean time per stage, run %s\"\nset ylabel \"mean ms\"\n"
 			"set style data histograms\nset style histogram clustered gap 1\n"
@@ -258,24 +260,9 @@ static void script_plots(FILE *f, const struct cb_run_result *res, const int has
 			"set xtics rotate by -30 nomirror\nset grid ytics\nset key top left\n"
 			"set yrange [0:*]\n",
 			res->run_id);
-		if (!has_stages[0] && !has_stages[1]) {
-			fprintf(f,
-				"set label 20 \"no stage was measured\" at graph 0.5, graph 0.5 "
-				"center\nset xrange [0:1]\nset yrange [0:1]\nplot 1/0 notitle\n");
-		} else {
-			fputs("plot", f);
-			sep = " ";
-			for (int i = 0; i < 2; i++) {
-				if (!has_stages[i])
-					continue;
-				fprintf(f,
-					"%sdir.\"/stages.dat\" using %d:xtic(1) lc rgb \"%s\" "
-					"title \"%s\"",
-					sep, i + 2, color[i], cb_media_name(ms[i]->media));
-				sep = ", \\\n     ";
-			}
-			fputc('\n', f);
-		}
+		plot_media(f, res, PLOT_STAGES, has_stages,
+			   "set label 20 \"no stage was measured\" at graph 0.5, graph 0.5 "
+			   "center\nset xrange [0:1]\nset yrange [0:1]\nplot 1/0 notitle\n");
 	}
 	fputs("set output\n", f);
 }
@@ -295,7 +282,7 @@ static int write_script(const struct cb_run_result *res, const char *path, const
 		"if (!exists(\"dir\")) dir = \".\"\nif (!exists(\"suffix\")) suffix = \"\"\n",
 		res->run_id);
 	script_plots(f, res, has_lat, has_stages, ymax);
-	return finish(f, &buf, &len, path);
+	return cb_memstream_commit(f, &buf, &len, path);
 }
 
 /* Quote `s` as a gnuplot single-quoted string, where '' stands for one '. */
@@ -335,7 +322,7 @@ static int run_gnuplot(const char *dir, const char *script, const struct cb_logg
 	if (err)
 		return err;
 	snprintf(expr, sizeof(expr), "dir=%s; suffix='.tmp'", qdir);
-	err = join(logpath, sizeof(logpath), dir, "plots.log");
+	err = cb_path_join(logpath, sizeof(logpath), dir, "plots.log");
 	if (err)
 		return err;
 	argv[0] = "gnuplot";
@@ -415,7 +402,7 @@ int cb_report_plots(const struct cb_run_result *res, const char *dir, const stru
 	 */
 	ymax = ymax * 1.1 > 120 ? ymax * 1.1 : 120;
 
-	err = join(script, sizeof(script), dir, "plots.gp");
+	err = cb_path_join(script, sizeof(script), dir, "plots.gp");
 	if (err)
 		return err;
 	err = write_script(res, script, has_lat, has_stages, ymax);
@@ -429,7 +416,7 @@ int cb_report_plots(const struct cb_run_result *res, const char *dir, const stru
 	for (size_t p = 0; p < sizeof(plot_names) / sizeof(plot_names[0]); p++) {
 		for (size_t fi = 0; fi < sizeof(formats) / sizeof(formats[0]); fi++) {
 			snprintf(name, sizeof(name), "%s.%s", plot_names[p], formats[fi].ext);
-			if (join(to, sizeof(to), dir, name) ||
+			if (cb_path_join(to, sizeof(to), dir, name) ||
 			    snprintf(from, sizeof(from), "%s.tmp", to) >= (int)sizeof(from))
 				return -ENAMETOOLONG;
 			if (err) {

@@ -109,17 +109,41 @@ out_unlink:
 	return err;
 }
 
-/* mkdir -p: make every missing folder of `path`, accepting ones that exist. */
-static int mkdir_p(const char *path)
+/*
+ * Every file of a report is built in a memory stream and written in one
+ * piece.  The stream only fills in *buf and *len when it is closed, hence
+ * the pointers.
+ */
+int cb_memstream_commit(FILE *f, char **buf, size_t *len, const char *path)
+{
+	int err = ferror(f) ? -ENOMEM : 0;
+
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	if (!err)
+		err = cb_write_file_atomic(path, *buf, *len);
+	free(*buf);
+	*buf = NULL;
+	return err;
+}
+
+int cb_path_join(char *out, size_t room, const char *dir, const char *name)
+{
+	int n = snprintf(out, room, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= room ? -ENAMETOOLONG : 0;
+}
+
+int cb_mkdir_p(const char *dir)
 {
 	char buf[PATH_MAX];
 	size_t len;
 	struct stat st;
 
-	len = strlen(path);
+	len = strlen(dir);
 	if (len == 0 || len >= sizeof(buf))
 		return len ? -ENAMETOOLONG : -EINVAL;
-	memcpy(buf, path, len + 1);
+	memcpy(buf, dir, len + 1);
 	for (char *p = buf + 1; *p; p++) {
 		if (*p != '/')
 			continue;
@@ -136,26 +160,26 @@ static int mkdir_p(const char *path)
 }
 
 /*
- * Point <out_dir>/latest at the run: make a symlink under a temporary name and
- * rename it over the old one, so that `latest` always exists and always names
- * a whole run.  The link is relative (just the run id) so the results folder
- * can be moved or copied as a whole.
+ * A "latest" link must always exist and always name a whole result, so it
+ * is never removed and re-made: the new link is made beside it and renamed
+ * over it.  The temporary name starts with a dot and carries the pid so two
+ * writers in one folder do not collide.
  */
-static int point_latest(const char *out_dir, const char *run_id)
+int cb_symlink_replace(const char *dir, const char *link, const char *target)
 {
-	char link[PATH_MAX], tmp[PATH_MAX];
+	char path[PATH_MAX], tmp[PATH_MAX];
 	int n;
 
-	n = snprintf(link, sizeof(link), "%s/latest", out_dir);
-	if (n < 0 || n >= (int)sizeof(link))
+	n = snprintf(path, sizeof(path), "%s/%s", dir, link);
+	if (n < 0 || n >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	n = snprintf(tmp, sizeof(tmp), "%s/.latest.%ld.tmp", out_dir, (long)getpid());
+	n = snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.tmp", dir, link, (long)getpid());
 	if (n < 0 || n >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	unlink(tmp);
-	if (symlink(run_id, tmp) < 0)
+	if (symlink(target, tmp) < 0)
 		return -errno;
-	if (rename(tmp, link) < 0) {
+	if (rename(tmp, path) < 0) {
 		int err = -errno;
 
 		unlink(tmp);
@@ -205,7 +229,7 @@ int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log
 	if (dir_out && (size_t)n >= dir_len)
 		return -ENAMETOOLONG;
 
-	err = mkdir_p(dir);
+	err = cb_mkdir_p(dir);
 	if (err) {
 		cb_log(log, CB_LOG_ERROR, "report", "cannot make %s: %s", dir, cb_strerror(err));
 		return err;
@@ -234,7 +258,11 @@ int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log
 		cb_log(log, CB_LOG_ERROR, "report", "cannot write %s: %s", path, cb_strerror(err));
 		return err;
 	}
-	err = point_latest(out_dir, res->run_id);
+	/*
+	 * The link is relative (just the run id) so the results folder can be
+	 * moved or copied as a whole.
+	 */
+	err = cb_symlink_replace(out_dir, "latest", res->run_id);
 	if (err) {
 		cb_log(log, CB_LOG_ERROR, "report", "cannot point %s/latest at %s: %s", out_dir,
 		       res->run_id, cb_strerror(err));

@@ -17,6 +17,7 @@
 #define CB_REPORT_REPORT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "base/log.h"
 #include "call/call.h"
@@ -58,5 +59,26 @@ int cb_media_result_compute(struct cb_media_result *m, const struct cb_packet_lo
 
 /** Write `len` bytes to `path` atomically (temporary name, fsync, rename). */
 int cb_write_file_atomic(const char *path, const void *data, size_t len);
+
+/**
+ * Finish a file built in memory: close `f` (from open_memstream(buf, len)),
+ * write what it holds to `path` with cb_write_file_atomic(), and free `*buf`
+ * (set to NULL) whatever happened.  0, -ENOMEM if the stream failed, or the
+ * write's error.
+ */
+int cb_memstream_commit(FILE *f, char **buf, size_t *len, const char *path);
+
+/** Make `dir` and every missing parent (mkdir -p); 0 if it is a folder already. */
+int cb_mkdir_p(const char *dir);
+
+/**
+ * Make `dir`/`link` a symlink to `target`, replacing any old one atomically
+ * (a fresh link under a temporary name is renamed over it), so readers always
+ * find a link to a whole result.  0, or a negative errno.
+ */
+int cb_symlink_replace(const char *dir, const char *link, const char *target);
+
+/** "`dir`/`name`" into `out` (`room` bytes); -ENAMETOOLONG if it does not fit. */
+int cb_path_join(char *out, size_t room, const char *dir, const char *name);
 
 #endif

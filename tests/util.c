@@ -1,0 +1,55 @@
+/*
+ * Helpers shared by several suites (declared in test_util.h): they live in
+ * one object rather than as static inlines because they pull in headers
+ * (ftw.h, the transport API) that most suites do not need.
+ */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <stdio.h>
+
+#include "net/transport.h"
+#include "report/report.h"
+#include "report_check.h"
+#include "test_util.h"
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void cb_test_rm_rf(const char *dir)
+{
+	/* Depth first, so each folder is empty when it is removed; links are not followed. */
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+size_t cb_test_recv_all(struct cb_transport *t, struct cb_net_pkt *p, size_t want)
+{
+	size_t got = 0;
+
+	for (int tries = 0; got < want && tries < 200; tries++) {
+		int rc = cb_transport_recv(t, p + got, want - got, 20);
+		CU_ASSERT_FATAL(rc >= 0);
+		got += (size_t)rc;
+	}
+	return got;
+}
+
+void cb_test_check_folder(const char *dir)
+{
+	char why[512] = "";
+	int rc = cb_check_run_folder(dir, why, sizeof(why));
+
+	if (rc)
+		printf("\n      report check: %s ", why);
+	CU_ASSERT_EQUAL(rc, 0);
+}
+
+void cb_test_write_checked(const struct cb_run_result *res, char *dir, size_t dir_len)
+{
+	CU_ASSERT_EQUAL_FATAL(cb_report_write(res, NULL, dir, dir_len), 0);
+	cb_test_check_folder(dir);
+}
