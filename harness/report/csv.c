@@ -57,7 +57,12 @@ static void frame_rows(FILE *f, const struct cb_frame_log *fl, cb_ns t0)
 		fputc(',', f);
 		if (!isnan(r->e2e_ms))
 			fputs(cb_band_name(cb_band_of(r->e2e_ms)), f);
-		fputc('\n', f);
+		fputc(',', f);
+		put_double(f, r->psnr);
+		fputc(',', f);
+		if (!isnan(r->ssim))
+			fprintf(f, "%.5f", r->ssim);
+		fprintf(f, ",%u\n", !!r->concealed);
 	}
 }
 
@@ -68,7 +73,7 @@ static void frames_table(FILE *f, const struct cb_run_result *res, cb_ns t0)
 	      f);
 	for (int s = 0; s < CB_ST_COUNT; s++)
 		fprintf(f, ",%s_ms", cb_stamp_name((enum cb_stamp)s));
-	fputs(",e2e_ms,algo_ms,band\n", f);
+	fputs(",e2e_ms,algo_ms,band,psnr_db,ssim,concealed\n", f);
 	frame_rows(f, &res->video.frames, t0);
 	frame_rows(f, &res->audio.frames, t0);
 }

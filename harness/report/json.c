@@ -127,6 +127,35 @@ static json_t *media_json(const struct cb_media_result *m, double pct)
 	if (o && m->media == CB_MEDIA_AUDIO)
 		json_object_set_new(o, "algorithmic_ms", num(m->algo_ms));
 	if (o) {
+		json_object_set_new(o, "dropped",
+				    json_pack("{s:I, s:I, s:I, s:I}", "encoder",
+					      (json_int_t)m->dropped_encoder, "network",
+					      (json_int_t)m->dropped_network, "jitter_buffer",
+					      (json_int_t)m->dropped_jitter_buffer, "decoder",
+					      (json_int_t)m->dropped_decoder));
+		json_object_set_new(o, "jitter_buffer_delay_ms", num(m->jb_delay_mean_ms));
+	}
+	if (o && m->media == CB_MEDIA_VIDEO)
+		json_object_set_new(
+		    o, "quality",
+		    json_pack("{s:o, s:o, s:i, s:o, s:i, s:o, s:o}", "psnr_db", dist_json(&m->psnr),
+			      "ssim", dist_json(&m->ssim), "freeze_count", (int)m->freeze_count,
+			      "freeze_total_ms", num(m->freeze_total_ms), "pause_count",
+			      (int)m->pause_count, "pause_total_ms", num(m->pause_total_ms),
+			      "harmonic_fps", num(m->harmonic_fps)));
+	if (o && m->media == CB_MEDIA_AUDIO)
+		json_object_set_new(
+		    o, "quality",
+		    json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:{s:o, s:o, s:s, s:o, s:f, s:f}}",
+			      "concealed_frames", (json_int_t)m->concealed_frames,
+			      "concealed_samples", (json_int_t)m->concealed_samples,
+			      "concealment_events", (json_int_t)m->concealment_events,
+			      "segmental_snr_db", num(m->audio_seg_snr_db), "snr_db",
+			      num(m->audio_snr_db), "correlation", num(m->audio_correlation),
+			      "emodel", "r", num(m->emodel_r), "mos", num(m->emodel_mos), "band",
+			      m->emodel_band, "loss_after_recovery_pct", num(m->emodel_loss_pct),
+			      "assumed_ie", 0.0, "assumed_bpl", 25.1));
+	if (o) {
 		json_t *pk = json_object_get(o, "packets");
 		json_object_set_new(pk, "net_dropped_loss", json_integer((json_int_t)m->net_dropped_loss));
 		json_object_set_new(pk, "net_dropped_queue", json_integer((json_int_t)m->net_dropped_queue));

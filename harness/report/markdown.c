@@ -111,17 +111,22 @@ static void verdict_section(FILE *f, const struct cb_run_result *res)
 	fputc('\n', f);
 }
 
-static void dist_row(FILE *f, const struct cb_dist *d)
+static void dist_row_prec(FILE *f, const struct cb_dist *d, int prec)
 {
 	fprintf(f, "| %zu |", d->n);
-	cell(f, d->min, 1);
-	cell(f, d->mean, 1);
-	cell(f, d->p50, 1);
-	cell(f, d->p90, 1);
-	cell(f, d->p95, 1);
-	cell(f, d->p99, 1);
-	cell(f, d->max, 1);
+	cell(f, d->min, prec);
+	cell(f, d->mean, prec);
+	cell(f, d->p50, prec);
+	cell(f, d->p90, prec);
+	cell(f, d->p95, prec);
+	cell(f, d->p99, prec);
+	cell(f, d->max, prec);
 	fputc('\n', f);
+}
+
+static void dist_row(FILE *f, const struct cb_dist *d)
+{
+	dist_row_prec(f, d, 1);
 }
 
 static void media_section(FILE *f, const struct cb_media_result *m)
@@ -203,8 +208,44 @@ static void media_section(FILE *f, const struct cb_media_result *m)
 	ucell(f, m->rejected_auth);
 	ucell(f, m->rejected_replay);
 	ucell(f, m->rejected_malformed);
+	fputs("\n\n### Quality\n\n", f);
 	fprintf(f,
-		"\n\n### Mismatches\n\n%" PRIu64 " %s whose content disagreed with the "
+		"Frames lost, by the phase that lost them: encoder %" PRIu64 ", network %" PRIu64
+		", jitter buffer %" PRIu64 ", decoder %" PRIu64 ". Mean time in the jitter buffer "
+		"(webrtc-stats jitterBufferDelay / emitted): ",
+		m->dropped_encoder, m->dropped_network, m->dropped_jitter_buffer, m->dropped_decoder);
+	if (isfinite(m->jb_delay_mean_ms))
+		fprintf(f, "%.2f ms.\n\n", m->jb_delay_mean_ms);
+	else
+		fputs("not measured.\n\n", f);
+	if (!audio) {
+		fputs("| | n | min | mean | p50 | p90 | p95 | p99 | max |\n"
+		      "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n| PSNR (dB) ",
+		      f);
+		dist_row_prec(f, &m->psnr, 2);
+		fputs("| SSIM ", f);
+		dist_row_prec(f, &m->ssim, 4);
+		fprintf(f,
+			"\nPSNR and SSIM of every identified picture against the source frame it "
+			"shows (libyuv I420PSNR / I420SSIM: PSNR from the squared error over Y, U "
+			"and V together, capped at 128 dB; SSIM 0.8 Y + 0.1 (U + V)). Freezes "
+			"(webrtc-stats: a gap of at least max(3 x average, average + 150 ms)): "
+			"%u, %.0f ms in all; pauses (> 5 s): %u. Harmonic frame rate: %.1f fps.\n",
+			m->freeze_count, m->freeze_total_ms, m->pause_count, m->harmonic_fps);
+	} else {
+		fprintf(f,
+			"Played as concealment: %" PRIu64 " frames (%" PRIu64 " samples) in %" PRIu64
+			" events. Objective quality against the aligned source (segmental SNR over "
+			"20 ms segments, not PESQ/POLQA): %.1f dB, correlation %.3f.\n\n"
+			"E-model (ITU-T G.107, narrowband R scale) from the measured p50 mouth-to-ear "
+			"delay and the loss left after recovery (%.2f %%), assuming Ie = 0 and Bpl = "
+			"25.1 for Opus: **R = %.1f, MOS = %.2f** (%s).\n",
+			m->concealed_frames, m->concealed_samples, m->concealment_events,
+			m->audio_seg_snr_db, m->audio_correlation, m->emodel_loss_pct, m->emodel_r,
+			m->emodel_mos, m->emodel_band);
+	}
+	fprintf(f,
+		"\n### Mismatches\n\n%" PRIu64 " %s whose content disagreed with the "
 		"RTP timestamp.\n",
 		m->mismatches, audio ? "frames" : "frames");
 	if (m->n_mismatch_examples) {
