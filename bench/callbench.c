@@ -228,6 +228,8 @@ static const struct opt run_options[] = {
      sizeof(((struct cb_call_cfg *)0)->out_dir), NULL, NULL},
     {"run-id", "ID", "name of the run folder", OPT_STR, CO(run_id), 0, 0,
      sizeof(((struct cb_call_cfg *)0)->run_id), NULL, NULL},
+    {"no-nack", NULL, "no NACK/RTX retransmission (PLI and key frames still recover)", OPT_FLAG_OFF, CO(nack), 0, 0, 0, NULL, NULL},
+    {"rtcp-interval", "MS", "interval of sender and receiver reports", OPT_INT, CO(rtcp_interval_ms), 0, 10, 60000, NULL, NULL},
     {"clock", "real|sim", "real time, or a discrete-event simulation in virtual time", OPT_CHOICE, 0, 0, 0, 0, choose_clock, "real"},
     {"codec-time", "MODEL", "sim clock: charge codec work as 'measured' or 'fixed:VENC,VDEC[,AENC,ADEC]' ms", OPT_CHOICE, 0, 0, 0, 0, choose_codec_time, "measured"},
     {"net-profile", "NAME", "network profile from fixtures/net/ (or a .json path)", OPT_CHOICE, 0, 0, 0, 0, choose_net_profile, "perfect"},
@@ -323,6 +325,30 @@ static void print_media(const struct cb_media_result *m, const struct cb_call_cf
 	       m->verdict_ms, cb_band_feel(m->verdict));
 }
 
+static void print_recovery(const struct cb_run_result *r)
+{
+	const struct cb_recovery *x = &r->recovery;
+	double rtt = NAN;
+
+	for (size_t i = r->n_rtcp; i-- > 0;)
+		if (!isnan(r->rtcp[i].rtt_ms)) {
+			rtt = r->rtcp[i].rtt_ms;
+			break;
+		}
+	printf("recovery (%s)\n", x->nack_enabled ? "NACK/RTX on" : "NACK off");
+	printf("  packets   missing %llu  NACKed %llu (%llu requests)  recovered %llu  late %llu  never "
+	       "%llu   RTX sent %llu\n",
+	       (unsigned long long)x->packets_missing, (unsigned long long)x->nack_requested,
+	       (unsigned long long)x->nack_requests_sent, (unsigned long long)x->recovered,
+	       (unsigned long long)x->recovered_late, (unsigned long long)x->never_recovered,
+	       (unsigned long long)x->rtx_sent);
+	printf("  key frames  PLI sent %llu  answered %llu  decoder broken -> key frame p50 %.1f ms "
+	       "(n=%zu)   recovery p50 %.1f ms   RTT %.1f ms   RTCP sent %llu rejected %llu\n",
+	       (unsigned long long)x->pli_sent, (unsigned long long)x->keyframes_on_request,
+	       x->keyframe_wait_ms.p50, x->keyframe_wait_ms.n, x->recovery_ms.p50, rtt,
+	       (unsigned long long)x->rtcp_sent, (unsigned long long)x->rtcp_rejected);
+}
+
 static void run_help(FILE *out)
 {
 	struct run_opts d = {0};
@@ -386,6 +412,7 @@ static int cmd_run(int argc, char **argv)
 		printf("  error: %s\n", res.error);
 	print_media(&res.video, &res.cfg);
 	print_media(&res.audio, &res.cfg);
+	print_recovery(&res);
 	if (rc < 0)
 		fprintf(stderr, "callbench run: writing the report failed: %s\n", cb_strerror(rc));
 	else

@@ -129,6 +129,7 @@ static void test_network_fates_reported(void)
 	cfg.net.dup_pct = 2;
 	cfg.net.rate_kbps = 400; /* below the video's 500 kbps: the queue fills */
 	cfg.net.queue_packets = 20;
+	cfg.nack = 0; /* every drop stays a drop: no retransmission */
 	csv = run_frames_csv(&cfg, &r);
 	for (size_t i = 0; i < r.packets.n; i++) {
 		lost += r.packets.v[i].fate == CB_PKT_NET_LOSS;

@@ -21,6 +21,7 @@
 #include "measure/quality.h"
 #include "media/audio_source.h"
 #include "net/path.h"
+#include "base/rng.h"
 #include "report/report.h"
 #include "rtp/rtp.h"
 #include "srtp/srtp.h"
@@ -56,6 +57,8 @@ void cb_call_cfg_default(struct cb_call_cfg *c)
 	c->codec_ms[1] = 1.0;
 	c->codec_ms[2] = 0.5;
 	c->codec_ms[3] = 0.1;
+	c->nack = 1;
+	c->rtcp_interval_ms = 500;
 }
 
 static int cfg_check(const struct cb_call_cfg *c, char *why, size_t len)
@@ -98,6 +101,8 @@ static int cfg_check(const struct cb_call_cfg *c, char *why, size_t len)
 		return snprintf(why, len, "a simulated-clock run uses a virtual network, not transport '%s'",
 				c->transport),
 		       -EINVAL;
+	if (c->rtcp_interval_ms < 10 || c->rtcp_interval_ms > 60000)
+		return snprintf(why, len, "RTCP interval must be 10..60000 ms"), -EINVAL;
 	for (int i = 0; i < 4; i++)
 		if (!(c->codec_ms[i] >= 0 && c->codec_ms[i] < 10000))
 			return snprintf(why, len, "codec time must be 0..10000 ms"), -EINVAL;
@@ -301,11 +306,13 @@ static int merge_packets(struct cb_run_result *res, struct cb_track_log *tx,
 			mr->rejected_malformed++;
 		if (!p)
 			continue;
-		if (p->received != CB_NS_NONE && p->fate == CB_PKT_DELIVERED)
+		if (p->received != CB_NS_NONE &&
+		    (p->fate == CB_PKT_DELIVERED || p->fate == CB_PKT_RECOVERED))
 			continue; /* a second copy of a packet already delivered */
 		p->received = q->received;
 		p->fate = q->fate;
-		if (q->fate == CB_PKT_DELIVERED || q->fate == CB_PKT_LATE)
+		if (q->fate == CB_PKT_DELIVERED || q->fate == CB_PKT_LATE ||
+		    q->fate == CB_PKT_RECOVERED)
 			mr->packets_received++;
 	}
 	for (size_t i = base; i < res->packets.n; i++)
@@ -457,6 +464,38 @@ static void audio_quality(struct cb_media_result *mr, struct cb_sender *s, struc
 	free(ref);
 }
 
+/* Loss recovery as both ends saw it, and the reception reports over time. */
+static void merge_recovery(struct cb_run_result *res, struct cb_sender *s, struct cb_receiver *r)
+{
+	struct cb_recovery *rec = &res->recovery;
+
+	*rec = r->rec;
+	rec->nack_received = s->rec.nack_received;
+	rec->rtx_sent = s->rec.rtx_sent;
+	rec->rtx_bytes = s->rec.rtx_bytes;
+	rec->rtx_refused = s->rec.rtx_refused;
+	rec->pli_received = s->rec.pli_received;
+	rec->keyframes_on_request = s->rec.keyframes_on_request;
+	rec->rtcp_rejected += s->rec.rtcp_rejected;
+	if (r->nack) {
+		struct cb_nack_stats st;
+
+		cb_nack_get_stats(r->nack, &st);
+		rec->packets_missing = st.missing;
+		rec->nack_requested = st.requested;
+		rec->nack_requests_sent = st.requests_sent;
+		rec->recovered = st.recovered;
+		rec->recovered_late = st.late;
+		rec->never_recovered = st.never_recovered;
+	}
+	cb_dist_compute(r->recovery_ms, r->n_recovery, &rec->recovery_ms);
+	cb_dist_compute(r->keyframe_wait_ms, r->n_keyframe_wait, &rec->keyframe_wait_ms);
+	res->rtcp = s->rtcp;
+	res->n_rtcp = s->n_rtcp;
+	s->rtcp = NULL;
+	s->n_rtcp = s->rtcp_cap = 0;
+}
+
 /* Counts, distributions and verdict of one media from its merged rows
  * (packet counts were made by merge_packets, which also sees rejected
  * packets that match no send). */
@@ -530,6 +569,8 @@ static int run_real(struct cb_session *ss, struct cb_sender *snd, struct cb_rece
 	rc = cb_receiver_start(rcv);
 	if (rc == 0)
 		rc = cb_sender_start(snd);
+	if (rc == 0)
+		rc = cb_feedback_sender_start(snd);
 	if (rc < 0) {
 		atomic_store(&snd->abort, 1);
 		return rc;
@@ -555,12 +596,13 @@ static int run_real(struct cb_session *ss, struct cb_sender *snd, struct cb_rece
 	/* The last video frame may still be in the assembler or decoder. */
 	cb_clock_sleep_until(&ss->clock, cb_clock_now(&ss->clock) + 50 * CB_NS_PER_MS);
 	cb_receiver_stop_join(rcv);
+	cb_feedback_sender_stop(snd);
 	return 0;
 }
 
 /* ---- simulated time: a discrete-event loop ---- */
 
-enum sim_ev_type { EV_VIDEO, EV_AUDIO, EV_VSEND, EV_ASEND, EV_ARRIVAL, EV_POLL };
+enum sim_ev_type { EV_VIDEO, EV_AUDIO, EV_VSEND, EV_ASEND, EV_ARRIVAL, EV_POLL, EV_FEEDBACK, EV_SPOLL };
 
 struct sim_ev {
 	cb_ns t;
@@ -628,11 +670,12 @@ static struct sim_ev sim_pop(struct sim *q)
 	return top;
 }
 
-/* The path hands each packet that survives the network to the loop. */
-static void sim_deliver(void *user, const uint8_t *data, size_t len, cb_ns t_arrive)
+/* The paths hand each packet that survives the network to the loop: the
+ * forward one to the receiver, the reverse one (RTCP) to the sender. */
+static void sim_deliver_to(struct sim *q, enum sim_ev_type type, const uint8_t *data, size_t len,
+			   cb_ns t_arrive)
 {
-	struct sim *q = user;
-	struct sim_ev e = {.t = t_arrive, .type = EV_ARRIVAL, .len = len};
+	struct sim_ev e = {.t = t_arrive, .type = type, .len = len};
 
 	e.pkt = malloc(len ? len : 1);
 	if (!e.pkt) {
@@ -643,11 +686,22 @@ static void sim_deliver(void *user, const uint8_t *data, size_t len, cb_ns t_arr
 	sim_push(q, e);
 }
 
+static void sim_deliver(void *user, const uint8_t *data, size_t len, cb_ns t_arrive)
+{
+	sim_deliver_to(user, EV_ARRIVAL, data, len, t_arrive);
+}
+
+static void sim_deliver_rev(void *user, const uint8_t *data, size_t len, cb_ns t_arrive)
+{
+	sim_deliver_to(user, EV_FEEDBACK, data, len, t_arrive);
+}
+
 #define SIM_POLL_NS (2 * CB_NS_PER_MS)
+#define SIM_SPOLL_NS (10 * CB_NS_PER_MS)
 
 static int run_sim(struct cb_session *ss, struct cb_sender *snd, struct cb_receiver *rcv,
 		   struct sim *q, struct cb_sim_clock *vs, struct cb_sim_clock *as,
-		   struct cb_sim_clock *rs, const struct cb_call_hooks *hooks)
+		   struct cb_sim_clock *rs, struct cb_sim_clock *fs, const struct cb_call_hooks *hooks)
 {
 	const struct cb_call_cfg *cfg = ss->cfg;
 	const uint32_t nv = cb_sender_video_frames(snd), na = cb_sender_audio_frames(snd);
@@ -664,6 +718,7 @@ static int run_sim(struct cb_session *ss, struct cb_sender *snd, struct cb_recei
 	if (na)
 		sim_push(q, (struct sim_ev){.t = cb_sender_audio_due(snd, 0), .type = EV_AUDIO});
 	sim_push(q, (struct sim_ev){.t = ss->t0, .type = EV_POLL});
+	sim_push(q, (struct sim_ev){.t = ss->t0, .type = EV_SPOLL});
 	while (q->n && !q->err && !snd->err && !rcv->err) {
 		struct sim_ev e = sim_pop(q);
 
@@ -724,6 +779,23 @@ static int run_sim(struct cb_session *ss, struct cb_sender *snd, struct cb_recei
 				return rc;
 			break;
 		}
+		case EV_FEEDBACK: {
+			struct cb_net_pkt p = {.data = buf, .len = e.len, .cap = sizeof(buf), .t_kernel = e.t};
+
+			if (fs->t < e.t)
+				fs->t = e.t;
+			memcpy(buf, e.pkt, e.len < sizeof(buf) ? e.len : sizeof(buf));
+			free(e.pkt);
+			p.t_recv = fs->t;
+			cb_feedback_sender_handle(snd, &p);
+			break;
+		}
+		case EV_SPOLL:
+			if (fs->t < e.t)
+				fs->t = e.t;
+			cb_feedback_sender_poll(snd);
+			sim_push(q, (struct sim_ev){.t = e.t + SIM_SPOLL_NS, .type = EV_SPOLL});
+			break;
 		case EV_POLL:
 			if (rs->t < e.t)
 				rs->t = e.t;
@@ -755,7 +827,11 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	struct cb_sender *snd;
 	struct cb_receiver *rcv;
 	struct cb_clock vclock, aclock, rclock;
-	struct cb_sim_clock vs = {0}, as = {0}, rs = {0};
+	struct cb_sim_clock vs = {0}, as = {0}, rs = {0}, fs = {0};
+	struct cb_clock fclock;
+	struct cb_path_cfg rcfg = {0};
+	struct cb_path *rpath = NULL;
+	struct cb_impair_cfg rnet;
 	struct sim q = {0};
 	cb_ns wall0;
 	int rc;
@@ -800,14 +876,25 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	ss.max_payload = (size_t)cfg->mtu - 12 - cb_srtp_overhead(cfg->srtp);
 	/* Fresh master key and salt for every run, as SDES or DTLS would. */
 	rc = cb_random_bytes(ss.key, ss.key_len);
+	if (rc == 0)
+		rc = cb_random_bytes(ss.key_rev, ss.key_len);
 	if (rc < 0)
 		return rc;
+	ss.rx_ssrc = (uint32_t)cb_mix64(cfg->seed ^ 0x52454356ULL);
+	/* NTP time of cb_ns 0: measured for the real clock, a constant in a
+	 * simulation so runs repeat. */
+	ss.ntp_epoch = CB_NTP_UNIX_EPOCH_S * CB_NS_PER_S;
+	if (!cfg->sim) {
+		struct timespec rt;
+		clock_gettime(CLOCK_REALTIME, &rt);
+		ss.ntp_epoch += (cb_ns)rt.tv_sec * CB_NS_PER_S + rt.tv_nsec - cb_real_now();
+	}
 
 	if (cfg->sim) {
 		/* Every timeline starts at the same virtual instant; the fixed
 		 * model charges the same cost on every run. */
-		struct cb_sim_clock *all[3] = {&vs, &as, &rs};
-		for (int i = 0; i < 3; i++) {
+		struct cb_sim_clock *all[4] = {&vs, &as, &rs, &fs};
+		for (int i = 0; i < 4; i++) {
 			all[i]->t = CB_NS_PER_S;
 			all[i]->fixed = cfg->codec_time_fixed;
 			all[i]->cost[CB_WORK_VIDEO_ENCODE] = (cb_ns)(cfg->codec_ms[0] * CB_NS_PER_MS);
@@ -818,9 +905,10 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 		cb_clock_sim_init(&vclock, &vs);
 		cb_clock_sim_init(&aclock, &as);
 		cb_clock_sim_init(&rclock, &rs);
+		cb_clock_sim_init(&fclock, &fs);
 		snprintf(res->clock, sizeof(res->clock), "sim");
 	} else {
-		vclock = aclock = rclock = ss.clock;
+		vclock = aclock = rclock = fclock = ss.clock;
 		snprintf(res->clock, sizeof(res->clock), "real");
 	}
 
@@ -856,14 +944,37 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 		snprintf(res->error, sizeof(res->error), "network emulator: %s", cb_strerror(rc));
 		goto out_close;
 	}
+	/* The way back (RTCP) crosses the same kind of network, with its own
+	 * draws from the emulator. */
+	rnet = cfg->net;
+	rnet.seed = cb_mix64(rnet.seed ^ 0x52455652ULL);
+	rcfg = pcfg;
+	rcfg.impair = &rnet;
+	if (cfg->sim) {
+		rcfg.deliver = sim_deliver_rev;
+	} else {
+		rcfg.tp = &tb;
+	}
+	rc = cb_path_open(&rpath, &rcfg);
+	if (rc < 0) {
+		snprintf(res->error, sizeof(res->error), "network emulator: %s", cb_strerror(rc));
+		goto out_close;
+	}
 	rc = cb_sender_open(snd, &ss, path, hooks ? hooks->stop : NULL, &vclock, &aclock);
 	if (rc < 0) {
 		snprintf(res->error, sizeof(res->error), "sender set-up: %s", cb_strerror(rc));
 		goto out_close;
 	}
+	rc = cb_feedback_sender_open(snd, cfg->sim ? NULL : &ta, &fclock);
+	if (rc < 0) {
+		snprintf(res->error, sizeof(res->error), "sender feedback set-up: %s", cb_strerror(rc));
+		goto out_close;
+	}
 	if (cfg->audio)
 		ss.opus_lookahead = cb_opus_lookahead(&snd->audio.enc);
 	rc = cb_receiver_open(rcv, &ss, cfg->sim ? NULL : &tb, &rclock);
+	if (rc == 0)
+		rc = cb_feedback_receiver_open(rcv, rpath);
 	if (rc < 0) {
 		snprintf(res->error, sizeof(res->error), "receiver set-up: %s", cb_strerror(rc));
 		goto out_close;
@@ -877,7 +988,7 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 
 	wall0 = cb_real_now();
 	ss.t0 = cfg->sim ? 2 * CB_NS_PER_S : wall0 + START_DELAY_NS;
-	rc = cfg->sim ? run_sim(&ss, snd, rcv, &q, &vs, &as, &rs, hooks)
+	rc = cfg->sim ? run_sim(&ss, snd, rcv, &q, &vs, &as, &rs, &fs, hooks)
 		      : run_real(&ss, snd, rcv, path, hooks);
 	/* Finish the receiver's side work (quality) in both modes. */
 	cb_receiver_stop_join(rcv);
@@ -918,6 +1029,9 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 		if (rc == 0)
 			audio_quality(&res->audio, snd, rcv);
 	}
+	if (rc == 0) {
+		merge_recovery(res, snd, rcv);
+	}
 	if (rc < 0 && res->status == CB_RUN_COMPLETE) {
 		res->status = CB_RUN_FAILED;
 		snprintf(res->error, sizeof(res->error), "merging results: %s", cb_strerror(rc));
@@ -925,8 +1039,10 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	rc = 0;
 
 out_close:
+	cb_feedback_sender_stop(snd);
 	cb_sender_close(snd);
 	cb_receiver_close(rcv);
+	cb_path_close(rpath);
 	cb_path_close(path);
 	cb_transport_close(&ta);
 	cb_transport_close(&tb);

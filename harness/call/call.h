@@ -44,6 +44,9 @@ struct cb_call_cfg {
 	int sim;		  /**< 1: simulated clock (discrete events, virtual network) */
 	int codec_time_fixed;	  /**< sim: charge codec work as codec_ms, not as measured */
 	double codec_ms[4];	  /**< video encode, video decode, audio encode, audio decode */
+	/* recovery */
+	int nack;		  /**< 1: generic NACK with RTX retransmission (video) */
+	int rtcp_interval_ms;	  /**< regular SR/RR interval */
 };
 
 /** Fill `cfg` with the defaults (640x480@30 VP8 1000 kbps, Opus 32 kbps, 10 s). */
@@ -101,6 +104,35 @@ struct cb_media_result {
 	char emodel_band[24];
 };
 
+/** One reception report as the sender saw it (RTCP RR, RFC 3550 §6.4). */
+struct cb_rtcp_sample {
+	cb_ns t;		/**< when the sender received it */
+	enum cb_media media;
+	double rtt_ms;		/**< from LSR/DLSR; NaN before the receiver had an SR */
+	double fraction_lost;	/**< 0..1 since the previous report */
+	int64_t cumulative_lost;
+	double jitter_ms;	/**< interarrival jitter */
+};
+
+/** Loss recovery: NACK/RTX and PLI/key frames (video). */
+struct cb_recovery {
+	int nack_enabled;
+	/* receiver */
+	uint64_t packets_missing;	/**< gaps seen by the NACK requester */
+	uint64_t nack_requested;	/**< distinct packets asked for */
+	uint64_t nack_requests_sent;	/**< with retries */
+	uint64_t recovered;		/**< arrived after being asked for */
+	uint64_t recovered_late;	/**< arrived after the requester gave up */
+	uint64_t never_recovered;
+	uint64_t pli_sent;
+	uint64_t rtcp_sent, rtcp_rejected;
+	struct cb_dist recovery_ms;	/**< first detection -> recovered */
+	struct cb_dist keyframe_wait_ms; /**< decoder broken -> next decodable (key) frame */
+	/* sender */
+	uint64_t nack_received, rtx_sent, rtx_bytes, rtx_refused;
+	uint64_t pli_received, keyframes_on_request;
+};
+
 #define CB_MAX_VERSIONS 8
 
 struct cb_run_result {
@@ -119,6 +151,9 @@ struct cb_run_result {
 	int n_versions;
 	struct cb_media_result video, audio;
 	struct cb_packet_log packets;
+	struct cb_recovery recovery;
+	struct cb_rtcp_sample *rtcp; /**< reception reports over time */
+	size_t n_rtcp;
 };
 
 void cb_run_result_free(struct cb_run_result *r);

@@ -17,10 +17,16 @@
 #include "media/amark.h"
 #include "rtp/payload.h"
 #include "net/path.h"
+#include "rtp/rtcp.h"
+#include "rtp/rtp.h"
+#include "rtp/rtp_stats.h"
+#include "rtp/rtx.h"
+#include "rx/nack.h"
 #include "net/transport.h"
 
 #define CB_PT_VIDEO 96
 #define CB_PT_AUDIO 111
+#define CB_PT_RTX 97 /* rtx/90000, apt=96 */
 
 /* Decoded audio kept for the quality figure: 5 minutes at 48 kHz. */
 #define CB_RX_AUDIO_KEEP ((size_t)48000 * 300)
@@ -37,6 +43,9 @@ struct cb_session {
 	int opus_lookahead; /**< samples; filled by the sender at set-up */
 	size_t max_payload; /**< RTP payload budget under the MTU after SRTP */
 	const struct cb_logger *log;
+	uint8_t key_rev[CB_SRTP_MAX_KEY_LEN]; /**< receiver -> sender (RTCP) */
+	cb_ns ntp_epoch;	/**< NTP time (ns since 1900) of cb_ns 0 */
+	uint32_t rx_ssrc;	/**< the receiver's own SSRC, for its RTCP */
 };
 
 /** Per-frame and per-packet records an end keeps for itself. */
@@ -78,6 +87,20 @@ struct cb_sender {
 	int err;
 	char errmsg[160];
 	struct cb_sender_track video, audio;
+	/* feedback from the receiver (RTCP), see feedback.c */
+	struct cb_srtp *srtcp_in;	/* receiver -> sender */
+	struct cb_rtx *rtx;		/* video retransmission history */
+	atomic_int force_key;		/* a PLI asked for a key frame */
+	const struct cb_clock *fclock;	/* the feedback timeline */
+	struct cb_transport *fb_tp;	/* where feedback arrives (real time) */
+	pthread_t fb_thread;
+	int fb_started;
+	atomic_int fb_stop;
+	cb_ns next_sr;
+	uint32_t pkt_count[2], octet_count[2]; /* per track, for SRs */
+	struct cb_recovery rec;		/* sender half */
+	struct cb_rtcp_sample *rtcp;
+	size_t n_rtcp, rtcp_cap;
 	struct video_src_state *vsrc; /* opaque media state (sender.c) */
 	struct audio_src_state *asrc;
 };
@@ -126,7 +149,7 @@ struct cb_receiver {
 	size_t audio_stream_cap;
 	struct cb_rx_hit *hits;
 	size_t n_hits, hits_cap;
-	uint64_t rejected_auth, rejected_replay, rejected_malformed, rtcp_ignored;
+	uint64_t rejected_auth, rejected_replay, rejected_malformed, rtx_received;
 	uint64_t decode_errors[2];
 	atomic_uint_fast64_t packets_seen;
 	/* live figures for progress, written by the receiver thread only */
@@ -136,6 +159,21 @@ struct cb_receiver {
 	size_t audio_pcm_n, audio_pcm_cap;
 	uint64_t quality_skipped; /* pictures the quality worker could not take */
 	struct rx_state *st; /* codecs, assembler, detector (receiver.c) */
+	/* feedback to the sender (RTCP), see feedback.c */
+	struct cb_srtp *srtcp_out;	/* receiver -> sender */
+	struct cb_path *rpath;		/* the way back */
+	struct cb_nack *nack;		/* video */
+	struct cb_rtp_rx_stats rxs[2];	/* per media */
+	int have_ssrc[2];
+	uint32_t media_ssrc[2];
+	uint32_t last_sr_mid[2];
+	cb_ns last_sr_arrival[2];
+	cb_ns next_rr, last_pli;
+	int broken;			/* video decoder lost its reference: only a key frame helps */
+	cb_ns broken_since;
+	struct cb_recovery rec;		/* receiver half */
+	double *recovery_ms, *keyframe_wait_ms;
+	size_t n_recovery, n_keyframe_wait, recovery_cap, keyframe_wait_cap;
 };
 
 int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct cb_transport *tp,
@@ -146,6 +184,35 @@ int cb_receiver_start(struct cb_receiver *r);
  * frames that are ready out of the jitter buffer. */
 void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p);
 int cb_receiver_poll(struct cb_receiver *r);
+/* The NACK requester gave up on video packet `seq`: stop waiting for it. */
+void cb_receiver_gave_up(struct cb_receiver *r, uint16_t seq);
+
+/* ---- feedback (feedback.c): RTCP both ways, NACK/RTX, PLI ---- */
+
+int cb_feedback_sender_open(struct cb_sender *s, struct cb_transport *fb_tp,
+			    const struct cb_clock *fclock);
+/* One RTCP packet arrived at the sender (p->t_recv set). */
+void cb_feedback_sender_handle(struct cb_sender *s, struct cb_net_pkt *p);
+/* Send what is due from the sender (SRs). */
+int cb_feedback_sender_poll(struct cb_sender *s);
+/* Real time: a thread receiving feedback on fb_tp. */
+int cb_feedback_sender_start(struct cb_sender *s);
+void cb_feedback_sender_stop(struct cb_sender *s);
+void cb_feedback_sender_close(struct cb_sender *s);
+/* After sending a video packet (plain RTP): keep it for retransmission. */
+void cb_feedback_sender_sent(struct cb_sender *s, const uint8_t *rtp, size_t len, cb_ns now);
+
+int cb_feedback_receiver_open(struct cb_receiver *r, struct cb_path *rpath);
+/* A media packet (after SRTP, parsed) was received: statistics and NACK. */
+void cb_feedback_receiver_media(struct cb_receiver *r, enum cb_media m, const struct cb_rtp_hdr *h,
+				cb_ns arrival, int is_rtx);
+/* An SRTCP packet arrived at the receiver (SRs). */
+void cb_feedback_receiver_rtcp(struct cb_receiver *r, struct cb_net_pkt *p);
+/* The video decoder lost its reference (1) or got a key frame back (0). */
+void cb_feedback_receiver_broken(struct cb_receiver *r, int broken, cb_ns now);
+/* Send what is due from the receiver (RR, NACK, PLI). */
+int cb_feedback_receiver_poll(struct cb_receiver *r);
+void cb_feedback_receiver_close(struct cb_receiver *r);
 void cb_receiver_stop_join(struct cb_receiver *r);
 void cb_receiver_close(struct cb_receiver *r);
 

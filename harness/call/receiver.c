@@ -37,6 +37,7 @@ struct rx_state {
 	uint32_t audio_next_ts;
 	uint64_t stream_pos; /* decoded audio samples so far */
 	struct cb_qworker *qw; /* PSNR/SSIM of identified pictures, off the receive path */
+	uint8_t rtx_buf[CB_NET_MAX_PKT];
 	uint8_t bufs[RX_BATCH][CB_NET_MAX_PKT];
 };
 
@@ -223,6 +224,12 @@ static int audio_packet(struct cb_receiver *r, const struct cb_rtp_hdr *h, cb_ns
 	return rc;
 }
 
+void cb_receiver_gave_up(struct cb_receiver *r, uint16_t seq)
+{
+	if (r->st && r->st->asmb)
+		cb_assembler_give_up_before(r->st->asmb, (uint16_t)(seq + 1));
+}
+
 int cb_receiver_poll(struct cb_receiver *r)
 {
 	struct rx_state *st = r->st;
@@ -231,7 +238,7 @@ int cb_receiver_poll(struct cb_receiver *r)
 	int rc;
 
 	if (!st->asmb)
-		return 0; /* no video track */
+		return cb_feedback_receiver_poll(r); /* no video track */
 
 	while ((rc = cb_assembler_pop(st->asmb, cb_clock_now(r->clock), &f)) == 1) {
 		struct cb_frame_rec *rec;
@@ -253,6 +260,15 @@ int cb_receiver_poll(struct cb_receiver *r)
 		rec->st[CB_ST_FIRST_RECV] = f.first_recv;
 		rec->st[CB_ST_LAST_RECV] = f.last_recv;
 		rec->st[CB_ST_UNPROTECTED] = f.unprotected;
+		/* Frames were given up before this one: the decoder has lost
+		 * its reference.  Never feed it a frame it cannot decode; only
+		 * a key frame (asked for with a PLI) makes it whole again. */
+		if (f.frames_skipped)
+			cb_feedback_receiver_broken(r, 1, cb_clock_now(r->clock));
+		if (r->broken && !f.keyframe)
+			continue;
+		if (r->broken)
+			cb_feedback_receiver_broken(r, 0, cb_clock_now(r->clock));
 		rec->st[CB_ST_JB_OUT] = cb_clock_now(r->clock);
 		rec->st[CB_ST_DEC_START] = rec->st[CB_ST_JB_OUT];
 		work = cb_clock_work_begin(r->clock);
@@ -261,6 +277,7 @@ int cb_receiver_poll(struct cb_receiver *r)
 		rec->st[CB_ST_DEC_END] = cb_clock_now(r->clock);
 		if (rc < 0) {
 			r->decode_errors[CB_MEDIA_VIDEO]++;
+			cb_feedback_receiver_broken(r, 1, rec->st[CB_ST_DEC_END]);
 			continue;
 		}
 		if (rc == 0)
@@ -280,7 +297,9 @@ int cb_receiver_poll(struct cb_receiver *r)
 			}
 		}
 	}
-	return rc;
+	if (rc < 0)
+		return rc;
+	return cb_feedback_receiver_poll(r);
 }
 
 void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
@@ -301,7 +320,7 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 		return;
 	}
 	if (cb_rtp_is_rtcp(p->data, p->len)) {
-		r->rtcp_ignored++;
+		cb_feedback_receiver_rtcp(r, p);
 		return;
 	}
 	/* The RTP header travels in the clear: read which stream a packet
@@ -310,7 +329,7 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 	seq = (uint16_t)(p->data[2] << 8 | p->data[3]);
 	ts = (uint32_t)p->data[4] << 24 | (uint32_t)p->data[5] << 16 | (uint32_t)p->data[6] << 8 |
 	     p->data[7];
-	if (pt == CB_PT_VIDEO && ss->cfg->video)
+	if ((pt == CB_PT_VIDEO || pt == CB_PT_RTX) && ss->cfg->video)
 		m = CB_MEDIA_VIDEO;
 	else if (pt == CB_PT_AUDIO && ss->cfg->audio)
 		m = CB_MEDIA_AUDIO;
@@ -335,6 +354,28 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 		log_packet(r, m, seq, ts, wire, 0, CB_PKT_MALFORMED, p->t_recv);
 		return;
 	}
+	if (pt == CB_PT_RTX) {
+		/* A retransmission (RFC 4588): restore the original packet and
+		 * handle it as the video packet it was.  It is not a packet of
+		 * its own in the packet log: the original's fate records it. */
+		size_t olen = sizeof(st->rtx_buf);
+
+		if (!r->have_ssrc[CB_MEDIA_VIDEO] ||
+		    cb_rtx_unwrap(p->data, plain, r->media_ssrc[CB_MEDIA_VIDEO], CB_PT_VIDEO,
+				  st->rtx_buf, &olen) < 0 ||
+		    cb_rtp_parse(st->rtx_buf, olen, &h) < 0) {
+			r->rejected_malformed++;
+			return;
+		}
+		r->rtx_received++;
+		cb_feedback_receiver_media(r, m, &h, p->t_recv, 1);
+		rc = cb_assembler_insert(st->asmb, &h, p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv,
+					 p->t_recv, t_unprot);
+		if (rc == 0)
+			log_packet(r, m, h.seq, h.ts, wire, h.marker, CB_PKT_RECOVERED, p->t_recv);
+		return;
+	}
+	cb_feedback_receiver_media(r, m, &h, p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv, 0);
 	if (m == CB_MEDIA_VIDEO) {
 		rc = cb_assembler_insert(st->asmb, &h, p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv,
 					 p->t_recv, t_unprot);
@@ -403,7 +444,10 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 	if (c->video) {
 		const struct cb_codec_ops *ops = cb_codec_find(c->video_codec);
 		struct cb_codec_cfg cc = {.width = c->width, .height = c->height, .threads = 1};
-		struct cb_assembler_cfg ac = {0};
+		/* With NACK the gap waits for retransmissions until the
+		 * requester gives up (it says so); without, only for
+		 * reordering. */
+		struct cb_assembler_cfg ac = {.max_wait = (c->nack ? 1000 : 100) * CB_NS_PER_MS};
 
 		if (!ops)
 			return CB_E_NOTFOUND;
@@ -497,6 +541,7 @@ void cb_receiver_close(struct cb_receiver *r)
 		free(st->pcm);
 		free(st);
 	}
+	cb_feedback_receiver_close(r);
 	cb_srtp_close(r->srtp);
 	cb_frame_log_free(&r->video.frames);
 	cb_frame_log_free(&r->audio.frames);

@@ -110,6 +110,13 @@ static int send_frame(struct cb_sender *s, struct cb_sender_track *t, struct cb_
 	pthread_mutex_lock(&s->send_lock);
 	for (size_t i = 0; i < n; i++) {
 		size_t out = 0;
+
+		/* Keep the plain packet for retransmission, and count it for
+		 * the sender reports. */
+		if (t->media == CB_MEDIA_VIDEO)
+			cb_feedback_sender_sent(s, pk[i].data, pk[i].len, cb_clock_now(clk));
+		s->pkt_count[t->media]++;
+		s->octet_count[t->media] += (uint32_t)(pk[i].len - CB_RTP_HDR_MIN);
 		rc = cb_srtp_protect(s->srtp, pk[i].data, pk[i].len, room, &out);
 		if (rc < 0) {
 			pthread_mutex_unlock(&s->send_lock);
@@ -214,7 +221,7 @@ int cb_sender_encode(struct cb_sender *s, enum cb_media m, uint32_t idx)
 	struct cb_frame_rec *rec;
 	const void *in;
 	cb_ns work;
-	int rc;
+	int rc, force;
 
 	rec = cb_frame_log_add(&t->log.frames, m, idx);
 	if (!rec) {
@@ -232,7 +239,10 @@ int cb_sender_encode(struct cb_sender *s, enum cb_media m, uint32_t idx)
 	}
 	rec->st[CB_ST_ENC_START] = cb_clock_now(clk);
 	work = cb_clock_work_begin(clk);
-	rc = t->enc.ops->encode(t->enc.priv, in, (int64_t)rec->rtp_ts, video && idx == 0, &t->pending);
+	force = video && (idx == 0 || atomic_exchange(&s->force_key, 0));
+	if (force && idx)
+		s->rec.keyframes_on_request++;
+	rc = t->enc.ops->encode(t->enc.priv, in, (int64_t)rec->rtp_ts, force, &t->pending);
 	cb_clock_work_end(clk, video ? CB_WORK_VIDEO_ENCODE : CB_WORK_AUDIO_ENCODE, work);
 	rec->st[CB_ST_ENC_END] = cb_clock_now(clk);
 	if (rc < 0) {
@@ -493,6 +503,7 @@ void cb_sender_close(struct cb_sender *s)
 		free(s->asrc->pcm);
 		free(s->asrc);
 	}
+	cb_feedback_sender_close(s);
 	cb_srtp_close(s->srtp);
 	pthread_mutex_destroy(&s->send_lock);
 	s->ss = NULL;

@@ -25,6 +25,7 @@ static const char *const fate_names[CB_PKT_FATE_COUNT] = {
     [CB_PKT_AUTH_FAIL] = "auth_fail",	[CB_PKT_REPLAY] = "replay",
     [CB_PKT_MALFORMED] = "malformed",	[CB_PKT_LATE] = "late",
     [CB_PKT_NET_LOSS] = "dropped_loss", [CB_PKT_NET_QUEUE] = "dropped_queue",
+    [CB_PKT_RECOVERED] = "recovered",
 };
 
 const char *cb_stamp_name(enum cb_stamp s)

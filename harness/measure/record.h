@@ -112,6 +112,7 @@ enum cb_pkt_fate {
 	CB_PKT_LATE,	      /**< arrived after its frame was given up */
 	CB_PKT_NET_LOSS,      /**< dropped by the impairment emulator's loss model */
 	CB_PKT_NET_QUEUE,     /**< dropped by the emulated link's full queue */
+	CB_PKT_RECOVERED,     /**< lost, then arrived as a retransmission (RTX) */
 	CB_PKT_FATE_COUNT
 };
 const char *cb_pkt_fate_name(enum cb_pkt_fate f);

@@ -25,6 +25,9 @@ void cb_run_result_free(struct cb_run_result *r)
 	cb_frame_log_free(&r->video.frames);
 	cb_frame_log_free(&r->audio.frames);
 	cb_packet_log_free(&r->packets);
+	free(r->rtcp);
+	r->rtcp = NULL;
+	r->n_rtcp = 0;
 }
 
 cb_ns cb_run_t0(const struct cb_run_result *res)
@@ -124,6 +127,7 @@ int cb_media_result_compute(struct cb_media_result *m, const struct cb_packet_lo
 			switch (p->fate) {
 			case CB_PKT_DELIVERED:
 			case CB_PKT_LATE:
+			case CB_PKT_RECOVERED:
 				m->packets_received++;
 				break;
 			case CB_PKT_LOST:

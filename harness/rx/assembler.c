@@ -27,6 +27,8 @@ struct cb_assembler {
 	int have_last;	   /* a frame was handed out (or a gap given up on) */
 	uint16_t last_seq; /* last sequence number of that frame */
 	uint8_t *frame;	   /* the frame being handed out */
+	int have_give_up; /* packets before give_up_before will not come */
+	uint16_t give_up_before;
 	size_t frame_cap;
 	struct cb_assembler_stats st;
 };
@@ -65,6 +67,14 @@ void cb_assembler_close(struct cb_assembler *a)
 	free(a->slots);
 	free(a->frame);
 	free(a);
+}
+
+void cb_assembler_give_up_before(struct cb_assembler *a, uint16_t seq)
+{
+	if (!a->have_give_up || cb_seq_diff(seq, a->give_up_before) > 0) {
+		a->give_up_before = seq;
+		a->have_give_up = 1;
+	}
 }
 
 void cb_assembler_get_stats(const struct cb_assembler *a, struct cb_assembler_stats *st)
@@ -212,7 +222,9 @@ int cb_assembler_pop(struct cb_assembler *a, cb_ns now, struct cb_asm_frame *f)
 	if (a->have_last && (uint16_t)start != (uint16_t)(a->last_seq + 1)) {
 		/* Something is missing before this frame: wait for it, up to
 		 * max_wait after this frame completed. */
-		if (now - done_at < a->cfg.max_wait)
+		int given_up = a->have_give_up && cb_seq_diff((uint16_t)start, a->give_up_before) <= 0;
+
+		if (!given_up && now - done_at < a->cfg.max_wait)
 			return 0;
 		skipped = drop_until(a, (uint16_t)start);
 	} else if (!a->have_last) {

@@ -34,7 +34,7 @@ struct cb_asm_frame {
 	uint16_t first_seq, npackets;
 	int keyframe;
 	int32_t picture_id;
-	cb_ns arrived;	/**< latest arrival at the host (kernel/ring/virtual) of its packets */
+	cb_ns arrived; /**< latest arrival at the host (kernel/ring/virtual) of its packets */
 	cb_ns first_recv, last_recv, unprotected; /**< over the frame's packets */
 	uint32_t frames_skipped;		  /**< given up on just before this one */
 };
@@ -57,6 +57,12 @@ int cb_assembler_insert(struct cb_assembler *a, const struct cb_rtp_hdr *h, cb_n
 			cb_ns t_recv, cb_ns t_unprotected);
 /** Hand out the next frame if one is ready at `now`: 1 and *f, or 0. */
 int cb_assembler_pop(struct cb_assembler *a, cb_ns now, struct cb_asm_frame *f);
+/**
+ * Stop waiting for packets before `seq`: they will not come (the NACK
+ * requester gave up on them).  The next pop hands out the first complete
+ * frame after them without waiting out max_wait.
+ */
+void cb_assembler_give_up_before(struct cb_assembler *a, uint16_t seq);
 void cb_assembler_get_stats(const struct cb_assembler *a, struct cb_assembler_stats *st);
 void cb_assembler_close(struct cb_assembler *a);
 

@@ -109,7 +109,8 @@ out_close:
 	return rc;
 }
 
-int cb_qworker_submit(struct cb_qworker *w, size_t rec, uint32_t content, const struct cb_image *img)
+int cb_qworker_submit(struct cb_qworker *w, size_t rec, uint32_t content,
+		      const struct cb_image *img)
 {
 	struct job *j;
 	int rc;
@@ -151,7 +152,8 @@ void cb_qworker_finish(struct cb_qworker *w)
 	w->started = 0;
 }
 
-const struct cb_qresult *cb_qworker_results(const struct cb_qworker *w, size_t *n, uint64_t *skipped)
+const struct cb_qresult *cb_qworker_results(const struct cb_qworker *w, size_t *n,
+					    uint64_t *skipped)
 {
 	*n = w ? w->n : 0;
 	if (skipped)

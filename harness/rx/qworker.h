@@ -18,7 +18,7 @@
 #include "media/video_source.h"
 
 struct cb_qresult {
-	size_t rec;	/**< the caller's record index */
+	size_t rec; /**< the caller's record index */
 	double psnr, ssim;
 };
 
@@ -27,11 +27,13 @@ struct cb_qworker;
 /** Start a worker that re-renders frames of the source `src_cfg`. `block`: wait when full. */
 int cb_qworker_open(struct cb_qworker **out, const struct cb_video_source_cfg *src_cfg, int block);
 /** Queue picture `img` (copied), which shows source frame `content`, for record `rec`. */
-int cb_qworker_submit(struct cb_qworker *w, size_t rec, uint32_t content, const struct cb_image *img);
+int cb_qworker_submit(struct cb_qworker *w, size_t rec, uint32_t content,
+		      const struct cb_image *img);
 /** Finish the queue and stop; then the results are final. */
 void cb_qworker_finish(struct cb_qworker *w);
 /** Results so far (after finish: all); valid until close. */
-const struct cb_qresult *cb_qworker_results(const struct cb_qworker *w, size_t *n, uint64_t *skipped);
+const struct cb_qresult *cb_qworker_results(const struct cb_qworker *w, size_t *n,
+					    uint64_t *skipped);
 void cb_qworker_close(struct cb_qworker *w);
 
 #endif

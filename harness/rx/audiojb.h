@@ -1,0 +1,117 @@
+/*
+ * audiojb.h — the receive side's audio jitter buffer: a simplified NetEq.
+ *
+ * Packets (fixed-duration Opus frames, 20 ms by default) go into a buffer
+ * indexed by RTP time.  Playout pulls one frame per slot, every frame
+ * duration, starting `initial_delay` after the first packet arrived (NetEq
+ * starts at 80 ms; the harness may set less).  Each slot plays the next
+ * frame in RTP order, or says how to fill the slot when it is missing.
+ *
+ * Target delay (simplified from NetEq's DelayManager, which keeps a
+ * histogram of relative arrival delays with a forget factor): the transit
+ * of each packet (arrival minus RTP time) over the last `window` packets;
+ * relative delay = transit − the smallest transit in the window; target =
+ * its `percentile` (0.95), rounded up to whole frames, within
+ * [min_delay, max_delay].  The current delay is how far the playout
+ * timeline runs behind the fastest packet of the window.
+ *
+ * Adapting without DSP: NetEq stretches time (accelerate, preemptive
+ * expand).  Here the delay moves by whole frames only:
+ * - grow quickly: when current + half a frame < target, a slot is filled
+ *   with CB_AJB_EXPAND (the caller plays concealment or silence) and the
+ *   timeline does not advance: one frame more delay per slot;
+ * - shrink slowly: when current ≥ target + one frame for `shrink_hold`,
+ *   one whole frame is discarded (cb_ajb_out.removed) and the next one
+ *   played; at most one frame per `shrink_hold`.
+ *
+ * A frame whose slot has passed is late: discarded and counted.  A slot
+ * whose frame is missing is CB_AJB_FEC when the next frame is already in
+ * the buffer (the caller decodes Opus in-band FEC from it), else
+ * CB_AJB_CONCEAL (the caller runs Opus PLC).  DTX gaps look like losses.
+ *
+ * No clock is read here: every time comes in as an argument.
+ */
+#ifndef CB_RX_AUDIOJB_H
+#define CB_RX_AUDIOJB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/clock.h"
+
+struct cb_ajb_cfg {
+	uint32_t clock_rate; /**< RTP clock (default 48000) */
+	cb_ns frame_dur;     /**< duration of one packet (default 20 ms) */
+	cb_ns initial_delay; /**< delay before the first slot (default 80 ms, NetEq) */
+	cb_ns min_delay;     /**< floor of the target (default one frame) */
+	cb_ns max_delay;     /**< ceiling of the target (default 1 s) */
+	double percentile;   /**< of the relative delays (default 0.95) */
+	unsigned window;     /**< packets in the delay window (default 100, 2 s) */
+	cb_ns shrink_hold;   /**< above target this long before a frame is removed (500 ms) */
+	size_t capacity;     /**< packets held (default 128; must cover max_delay) */
+};
+
+/** One received packet. */
+struct cb_ajb_packet {
+	uint16_t seq;
+	uint32_t rtp_ts;
+	cb_ns arrival;
+	const uint8_t *data; /**< copied by cb_ajb_insert */
+	size_t len;
+};
+
+enum cb_ajb_action {
+	CB_AJB_NOTHING = 0, /**< the next slot is not due yet */
+	CB_AJB_PLAY,	    /**< decode out.data */
+	CB_AJB_CONCEAL,	    /**< frame missing: run PLC */
+	CB_AJB_FEC,	    /**< frame missing, the next is here: decode FEC from out.data */
+	CB_AJB_EXPAND	    /**< delay grows by one frame: play PLC or silence */
+};
+
+struct cb_ajb_out {
+	enum cb_ajb_action action;
+	cb_ns slot;	 /**< when this slot plays */
+	uint32_t rtp_ts; /**< RTP time of the frame that belongs in the slot */
+	uint16_t seq;	 /**< PLAY: its packet; FEC: the next packet */
+	const uint8_t
+	    *data; /**< PLAY: the frame; FEC: the next packet; valid until the next call */
+	size_t len;
+	cb_ns arrival;	     /**< PLAY: when the packet arrived */
+	cb_ns jb_delay;	     /**< PLAY: slot − arrival */
+	uint32_t removed;    /**< frames discarded just before to shrink the delay */
+	cb_ns target_delay;  /**< at this slot */
+	cb_ns current_delay; /**< at this slot, before any change */
+};
+
+struct cb_ajb_stats {
+	uint64_t packets_in, duplicates, late, overflow;
+	uint64_t played, concealed, fec, expanded, removed;
+	cb_ns jb_delay_sum; /**< over played frames (× samples per frame = jitterBufferDelay) */
+	cb_ns target_delay_sum; /**< over played frames */
+	uint64_t emitted;	/**< played frames */
+};
+
+struct cb_audiojb;
+
+void cb_ajb_cfg_default(struct cb_ajb_cfg *cfg);
+/** Open with `cfg` taken literally (NULL for the defaults). -EINVAL, -ENOMEM. */
+int cb_ajb_open(struct cb_audiojb **out, const struct cb_ajb_cfg *cfg);
+void cb_ajb_close(struct cb_audiojb *ajb);
+/**
+ * Insert one packet.  0 if taken or a duplicate (counted), CB_E_LATE if its
+ * slot has passed (discarded, counted), CB_E_NOSPACE if it is too far ahead
+ * of playout for the buffer (counted as overflow), -EINVAL.
+ */
+int cb_ajb_insert(struct cb_audiojb *ajb, const struct cb_ajb_packet *p);
+/**
+ * Fill the next playout slot if it is due at `now`: the action (≥ 1) and
+ * *out, or CB_AJB_NOTHING.  Call until it returns CB_AJB_NOTHING.
+ */
+int cb_ajb_pull(struct cb_audiojb *ajb, cb_ns now, struct cb_ajb_out *out);
+/** When the next slot is due; CB_NS_NONE before the first packet. */
+cb_ns cb_ajb_next_pull(const struct cb_audiojb *ajb);
+/** The target delay now. */
+cb_ns cb_ajb_target(const struct cb_audiojb *ajb);
+void cb_ajb_get_stats(const struct cb_audiojb *ajb, struct cb_ajb_stats *st);
+
+#endif
