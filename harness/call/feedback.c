@@ -295,8 +295,12 @@ static void on_nack_event(void *user, const struct cb_nack_event *ev)
 {
 	struct cb_receiver *r = user;
 
-	if (ev->kind == CB_NACK_EV_GAVE_UP)
+	if (ev->kind == CB_NACK_EV_GAVE_UP) {
+		/* The picture is lost from when the gap was first seen. */
+		if (r->loss_since == CB_NS_NONE || ev->detected < r->loss_since)
+			r->loss_since = ev->detected;
 		cb_receiver_gave_up(r, ev->seq);
+	}
 	if (ev->kind != CB_NACK_EV_RECOVERED)
 		return;
 	if (grow_doubles(&r->recovery_ms, &r->recovery_cap, r->n_recovery) == 0)
@@ -315,13 +319,17 @@ int cb_feedback_receiver_open(struct cb_receiver *r, struct cb_path *rpath)
 	if (rc < 0)
 		return rc;
 	if (c->video && c->nack) {
-		struct cb_nack_cfg nc = {.on_event = on_nack_event, .user = r};
+		/* Give up on a packet after 400 ms: later than that, a key
+		 * frame (PLI) is the quicker way back to a moving picture. */
+		struct cb_nack_cfg nc = {
+		    .on_event = on_nack_event, .user = r, .max_age = 400 * CB_NS_PER_MS};
 		rc = cb_nack_open(&r->nack, &nc);
 		if (rc < 0)
 			return rc;
 	}
 	r->next_rr = ss->t0 + (cb_ns)c->rtcp_interval_ms * CB_NS_PER_MS / 2;
 	r->last_pli = CB_NS_NONE;
+	r->loss_since = CB_NS_NONE;
 	r->last_sr_arrival[0] = r->last_sr_arrival[1] = CB_NS_NONE;
 	return 0;
 }
@@ -380,10 +388,11 @@ void cb_feedback_receiver_broken(struct cb_receiver *r, int broken, cb_ns now)
 {
 	if (broken && !r->broken) {
 		r->broken = 1;
-		r->broken_since = now;
+		r->broken_since = r->loss_since != CB_NS_NONE && r->loss_since < now ? r->loss_since : now;
 		r->last_pli = CB_NS_NONE; /* ask at once */
 	} else if (!broken && r->broken) {
 		r->broken = 0;
+		r->loss_since = CB_NS_NONE;
 		if (grow_doubles(&r->keyframe_wait_ms, &r->keyframe_wait_cap, r->n_keyframe_wait) ==
 		    0)
 			r->keyframe_wait_ms[r->n_keyframe_wait++] =

@@ -449,6 +449,7 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 		 * reordering. */
 		struct cb_assembler_cfg ac = {.max_wait = (c->nack ? 1000 : 100) * CB_NS_PER_MS};
 
+
 		if (!ops)
 			return CB_E_NOTFOUND;
 		ac.pay = cb_pay_find(ops->name);

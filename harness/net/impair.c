@@ -45,6 +45,7 @@ struct cb_impair {
 	uint64_t bps;	 /* link capacity in bit/s; 0 = unlimited */
 	cb_ns link_free; /* when the last accepted packet leaves the link */
 	cb_ns last_send; /* for the non-decreasing check */
+	cb_ns first_send; /* the first packet, for the outage window */
 	cb_ns last_release;
 	/* Departure times of packets not yet fully serialized, oldest first. */
 	cb_ns *dep;
@@ -126,6 +127,8 @@ int cb_impair_cfg_check(const struct cb_impair_cfg *c, char *why, size_t why_len
 	    {"rate_kbps", c ? c->rate_kbps : 0, 0, 1e9},
 	    {"queue_packets", c ? c->queue_packets : 0, 0, 1e6},
 	    {"overhead_bytes", c ? c->overhead_bytes : 0, 0, 65535},
+	    {"outage_at_s", c ? c->outage_at_s : 0, 0, 1e6},
+	    {"outage_s", c ? c->outage_s : 0, 0, 1e6},
 	};
 
 	if (!c) {
@@ -196,7 +199,7 @@ int cb_impair_is_perfect(const struct cb_impair_cfg *c)
 	else
 		lossless = c->loss_pct == 0;
 	return c->delay_ms == 0 && c->jitter_ms == 0 && lossless && c->dup_pct == 0 &&
-	       c->rate_kbps == 0;
+	       c->rate_kbps == 0 && c->outage_s == 0;
 }
 
 int cb_impair_open(struct cb_impair **out, const struct cb_impair_cfg *cfg)
@@ -231,6 +234,7 @@ int cb_impair_open(struct cb_impair **out, const struct cb_impair_cfg *cfg)
 	im->p_dup = cfg->dup_pct / 100;
 	im->link_free = INT64_MIN;
 	im->last_send = INT64_MIN;
+	im->first_send = CB_NS_NONE;
 	im->last_release = INT64_MIN;
 	*out = im;
 	return 0;
@@ -366,6 +370,19 @@ int cb_impair_packet(struct cb_impair *im, cb_ns t_send, size_t size, struct cb_
 	v->release[0] = v->release[1] = CB_NS_NONE;
 	v->queue_delay = 0;
 	v->serialization = 0;
+	/* An outage (a link that goes down, a handover) loses everything
+	 * sent during it, before any other model looks at the packet. */
+	if (im->first_send == CB_NS_NONE)
+		im->first_send = t_send;
+	if (im->cfg.outage_s > 0) {
+		cb_ns from = im->first_send + (cb_ns)(im->cfg.outage_at_s * CB_NS_PER_S);
+		cb_ns to = from + (cb_ns)(im->cfg.outage_s * CB_NS_PER_S);
+
+		if (t_send >= from && t_send < to) {
+			v->fate = CB_IMPAIR_LOSS;
+			return 0;
+		}
+	}
 
 	if (im->bps) {
 		uint64_t bits = ((uint64_t)size + (uint64_t)im->cfg.overhead_bytes) * 8;
@@ -447,6 +464,10 @@ static const struct opt opts[] = {
     {"overhead", "overhead_bytes", OPT_INT, OFF(overhead_bytes), 0, 65535, NULL,
      "bytes per packet, 0 to 65535"},
     {"seed", "seed", OPT_U64, OFF(seed), 0, 0, NULL, "an unsigned 64-bit integer"},
+    {"outage_at", "outage_at_s", OPT_DOUBLE, OFF(outage_at_s), 0, 1e6, "s",
+     "seconds after the first packet when an outage starts"},
+    {"outage", "outage_s", OPT_DOUBLE, OFF(outage_s), 0, 1e6, "s",
+     "outage length in seconds: every packet in it is lost"},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -949,6 +970,8 @@ void cb_impair_describe(const struct cb_impair_cfg *c, char *buf, size_t len)
 			append(buf, len, &pos, ", unlimited queue");
 		append(buf, len, &pos, ", overhead %d B", c->overhead_bytes);
 	}
+	if (c->outage_s > 0)
+		append(buf, len, &pos, "%soutage %g s at %g s", SEP, c->outage_s, c->outage_at_s);
 	append(buf, len, &pos, "%sseed %llu", SEP, (unsigned long long)c->seed);
 #undef SEP
 }
