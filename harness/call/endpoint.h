@@ -172,6 +172,7 @@ struct cb_receiver {
 	int broken;			/* video decoder lost its reference: only a key frame helps */
 	cb_ns broken_since;
 	cb_ns loss_since;		/* earliest gap the NACK requester gave up on */
+	int had_keyframe;		/* a decoder starts from a key frame */
 	struct cb_recovery rec;		/* receiver half */
 	double *recovery_ms, *keyframe_wait_ms;
 	size_t n_recovery, n_keyframe_wait, recovery_cap, keyframe_wait_cap;

@@ -263,8 +263,10 @@ int cb_receiver_poll(struct cb_receiver *r)
 		/* Frames were given up before this one: the decoder has lost
 		 * its reference.  Never feed it a frame it cannot decode; only
 		 * a key frame (asked for with a PLI) makes it whole again. */
-		if (f.frames_skipped)
+		if (f.frames_skipped || (!r->had_keyframe && !f.keyframe))
 			cb_feedback_receiver_broken(r, 1, cb_clock_now(r->clock));
+		if (f.keyframe)
+			r->had_keyframe = 1;
 		if (r->broken && !f.keyframe)
 			continue;
 		if (r->broken)

@@ -1,0 +1,179 @@
+/*
+ * Loss recovery in whole calls on the simulated clock: NACK/RTX, PLI and
+ * key frames, RTT from sender and receiver reports, and the rule that the
+ * decoder is never fed a frame whose reference is missing.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "call/call.h"
+#include "call/endpoint.h"
+#include "rtp/rtcp.h"
+#include "srtp/srtp.h"
+#include "test_util.h"
+
+static void lossy_cfg(struct cb_call_cfg *c, uint64_t seed)
+{
+	cb_call_cfg_default(c);
+	c->duration_s = 4.0;
+	c->width = 320;
+	c->height = 240;
+	c->video_kbps = 600;
+	c->sim = 1;
+	c->codec_time_fixed = 1;
+	c->seed = seed;
+	c->net.seed = seed;
+	snprintf(c->out_dir, sizeof(c->out_dir), "/tmp");
+}
+
+/* WebRTC's NACK case: 5 % random loss, 40 ms round trip. */
+static void test_nack_recovers_random_loss(void)
+{
+	struct cb_call_cfg cfg;
+	struct cb_run_result r;
+
+	lossy_cfg(&cfg, 11);
+	cfg.net.delay_ms = 20;
+	cfg.net.loss_pct = 5;
+	CU_ASSERT_EQUAL_FATAL(cb_call_run(&cfg, NULL, &r), 0);
+	CU_ASSERT_EQUAL(r.status, CB_RUN_COMPLETE);
+	CU_ASSERT(r.video.net_dropped_loss > 10);
+	CU_ASSERT(r.recovery.packets_missing >= r.video.net_dropped_loss * 9 / 10);
+	/* Every missing packet was asked for and nearly all came back. */
+	CU_ASSERT_EQUAL(r.recovery.nack_requested, r.recovery.packets_missing);
+	CU_ASSERT(r.recovery.recovered * 100 >= r.recovery.packets_missing * 98);
+	CU_ASSERT(r.recovery.rtx_sent >= r.recovery.recovered);
+	/* ... within a few round trips. */
+	CU_ASSERT(r.recovery.recovery_ms.p50 >= 40.0 && r.recovery.recovery_ms.p50 < 100.0);
+	CU_ASSERT(r.video.identified * 100 >= r.video.captured * 98);
+	CU_ASSERT_EQUAL(r.video.mismatches, 0);
+	cb_run_result_free(&r);
+}
+
+/* A one-second outage: the receiver asks for a key frame, the sender sends
+ * one, and decoding resumes. */
+static void test_outage_pli_keyframe(void)
+{
+	struct cb_call_cfg cfg;
+	struct cb_run_result r;
+	uint64_t after = 0;
+
+	lossy_cfg(&cfg, 12);
+	cfg.duration_s = 5.0;
+	cfg.net.delay_ms = 20;
+	cfg.net.outage_at_s = 1.5;
+	cfg.net.outage_s = 1.0;
+	CU_ASSERT_EQUAL_FATAL(cb_call_run(&cfg, NULL, &r), 0);
+	CU_ASSERT(r.recovery.pli_sent >= 1);
+	CU_ASSERT(r.recovery.pli_received >= 1);
+	CU_ASSERT(r.recovery.keyframes_on_request >= 1);
+	CU_ASSERT(r.recovery.keyframe_wait_ms.n >= 1);
+	CU_ASSERT(r.video.freeze_count >= 1);
+	/* Frames captured well after the outage are decoded and identified. */
+	for (size_t i = 0; i < r.video.frames.n; i++)
+		if (r.video.frames.v[i].index >= 4 * 30 && r.video.frames.v[i].identified)
+			after++;
+	CU_ASSERT(after >= 25);
+	CU_ASSERT_EQUAL(r.video.mismatches, 0);
+	cb_run_result_free(&r);
+}
+
+/* Over many seeds, without NACK: whatever is lost, every picture the decoder
+ * gives is whole (its number reads back), i.e. no frame was decoded from a
+ * missing reference. */
+static void test_never_decodes_from_missing_reference(void)
+{
+	for (uint64_t seed = 1; seed <= 6; seed++) {
+		struct cb_call_cfg cfg;
+		struct cb_run_result r;
+
+		lossy_cfg(&cfg, seed);
+		cfg.duration_s = 2.0;
+		cfg.nack = 0;
+		cfg.net.delay_ms = 10;
+		cfg.net.jitter_ms = 8;
+		cfg.net.allow_reordering = 1;
+		cfg.net.loss_pct = 10;
+		CU_ASSERT_EQUAL_FATAL(cb_call_run(&cfg, NULL, &r), 0);
+		CU_ASSERT(r.video.dropped_network + r.video.dropped_jitter_buffer > 0);
+		CU_ASSERT_EQUAL(r.video.decoded, r.video.identified);
+		CU_ASSERT_EQUAL(r.video.dropped_decoder, 0);
+		CU_ASSERT_EQUAL(r.video.mismatches, 0);
+		cb_run_result_free(&r);
+	}
+}
+
+/* RTT from SR/RR (LSR/DLSR) matches the configured path. */
+static void test_rtt_from_reports(void)
+{
+	struct cb_call_cfg cfg;
+	struct cb_run_result r;
+	size_t n = 0;
+
+	lossy_cfg(&cfg, 13);
+	cfg.net.delay_ms = 35;
+	CU_ASSERT_EQUAL_FATAL(cb_call_run(&cfg, NULL, &r), 0);
+	for (size_t i = 0; i < r.n_rtcp; i++) {
+		if (isnan(r.rtcp[i].rtt_ms))
+			continue;
+		CU_ASSERT_DOUBLE_EQUAL(r.rtcp[i].rtt_ms, 70.0, 0.1);
+		CU_ASSERT_DOUBLE_EQUAL(r.rtcp[i].fraction_lost, 0.0, 1e-9);
+		n++;
+	}
+	CU_ASSERT(n >= 8); /* both media, twice a second, after the first SR */
+	CU_ASSERT_EQUAL(r.recovery.rtcp_rejected, 0);
+	cb_run_result_free(&r);
+}
+
+/* A well-authenticated but malformed RTCP packet is rejected and counted. */
+static void test_malformed_rtcp_counted(void)
+{
+	struct cb_call_cfg cfg;
+	struct cb_session ss;
+	struct cb_receiver r;
+	struct cb_srtp *tx = NULL;
+	uint8_t pkt[64] = {0x80, CB_RTCP_PT_SR, 0x00, 0x0c, 1, 2, 3, 4}; /* length runs past the end */
+	size_t len = 0;
+	struct cb_net_pkt p;
+
+	cb_call_cfg_default(&cfg);
+	cfg.video = 0;
+	memset(&ss, 0, sizeof(ss));
+	ss.cfg = &cfg;
+	cb_clock_real_init(&ss.clock);
+	ss.key_len = cb_srtp_key_len(cfg.srtp);
+	CU_ASSERT_FATAL(cb_random_bytes(ss.key, ss.key_len) == 0);
+	CU_ASSERT_FATAL(cb_random_bytes(ss.key_rev, ss.key_len) == 0);
+	ss.audio_frame_samples = 960;
+	ss.marks = (struct cb_amark_cfg){.sample_rate = 48000, .period_ms = 100, .level_dbfs = -16, .seed = 1};
+	CU_ASSERT_FATAL(cb_receiver_open(&r, &ss, NULL, &ss.clock) == 0);
+	CU_ASSERT_FATAL(cb_srtp_open(&tx, cfg.srtp, ss.key, ss.key_len, CB_SRTP_OUTBOUND) == 0);
+	CU_ASSERT_FATAL(cb_srtcp_protect(tx, pkt, 12, sizeof(pkt), &len) == 0);
+	p = (struct cb_net_pkt){.data = pkt, .len = len, .t_recv = 0, .t_kernel = CB_NS_NONE};
+	cb_receiver_handle(&r, &p);
+	CU_ASSERT_EQUAL(r.rec.rtcp_rejected, 1);
+	/* And garbage that is not even SRTCP. */
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 0x80;
+	pkt[1] = CB_RTCP_PT_RR;
+	p = (struct cb_net_pkt){.data = pkt, .len = 40, .t_recv = 0, .t_kernel = CB_NS_NONE};
+	cb_receiver_handle(&r, &p);
+	CU_ASSERT_EQUAL(r.rec.rtcp_rejected, 2);
+	cb_srtp_close(tx);
+	cb_receiver_close(&r);
+}
+
+int cb_suite_recovery(void)
+{
+	static const struct cb_test_case cases[] = {
+	    {"NACK/RTX recovers 5% random loss at 40 ms RTT", test_nack_recovers_random_loss},
+	    {"a 1 s outage: PLI, key frame, decoding resumes", test_outage_pli_keyframe},
+	    {"no frame is decoded from a missing reference (6 seeds)",
+	     test_never_decodes_from_missing_reference},
+	    {"RTT from SR/RR matches the path", test_rtt_from_reports},
+	    {"malformed RTCP is rejected and counted", test_malformed_rtcp_counted},
+	    {NULL, NULL},
+	};
+	return cb_add_suite("recovery", cases);
+}
