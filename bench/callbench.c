@@ -229,6 +229,7 @@ static const struct opt run_options[] = {
     {"run-id", "ID", "name of the run folder", OPT_STR, CO(run_id), 0, 0,
      sizeof(((struct cb_call_cfg *)0)->run_id), NULL, NULL},
     {"no-nack", NULL, "no NACK/RTX retransmission (PLI and key frames still recover)", OPT_FLAG_OFF, CO(nack), 0, 0, 0, NULL, NULL},
+    {"no-opus-fec", NULL, "no Opus in-band FEC (loss is concealed by PLC only)", OPT_FLAG_OFF, CO(opus_fec), 0, 0, 0, NULL, NULL},
     {"rtcp-interval", "MS", "interval of sender and receiver reports", OPT_INT, CO(rtcp_interval_ms), 0, 10, 60000, NULL, NULL},
     {"clock", "real|sim", "real time, or a discrete-event simulation in virtual time", OPT_CHOICE, 0, 0, 0, 0, choose_clock, "real"},
     {"codec-time", "MODEL", "sim clock: charge codec work as 'measured' or 'fixed:VENC,VDEC[,AENC,ADEC]' ms", OPT_CHOICE, 0, 0, 0, 0, choose_codec_time, "measured"},
@@ -316,9 +317,10 @@ static void print_media(const struct cb_media_result *m, const struct cb_call_cf
 		       m->psnr.mean, m->psnr.min, m->ssim.mean, m->freeze_count, m->freeze_total_ms,
 		       m->harmonic_fps);
 	else
-		printf("  quality   concealed %llu frames in %llu events  seg. SNR %.1f dB  correlation "
+		printf("  quality   FEC rebuilt %llu frames  concealed %llu frames in %llu events  seg. SNR %.1f dB  correlation "
 		       "%.3f  E-model R %.1f MOS %.2f (%s)\n",
-		       (unsigned long long)m->concealed_frames, (unsigned long long)m->concealment_events,
+		       (unsigned long long)m->fec_frames, (unsigned long long)m->concealed_frames,
+		       (unsigned long long)m->concealment_events,
 		       m->audio_seg_snr_db, m->audio_correlation, m->emodel_r, m->emodel_mos,
 		       m->emodel_band);
 	printf("  verdict   %s  (p%g = %.1f ms: %s)\n", cb_band_name(m->verdict), cfg->verdict_pct,

@@ -164,6 +164,34 @@ static void test_malformed_rtcp_counted(void)
 	cb_receiver_close(&r);
 }
 
+/* Opus in-band FEC rebuilds a lost frame from the next packet. */
+static void test_opus_fec(void)
+{
+	uint64_t fec[2], concealed[2];
+
+	for (int on = 0; on < 2; on++) {
+		struct cb_call_cfg cfg;
+		struct cb_run_result r;
+
+		lossy_cfg(&cfg, 21);
+		cfg.video = 0;
+		cfg.duration_s = 6;
+		cfg.opus_fec = on;
+		cfg.net.delay_ms = 20;
+		cfg.net.loss_pct = 5;
+		CU_ASSERT_EQUAL_FATAL(cb_call_run(&cfg, NULL, &r), 0);
+		CU_ASSERT(r.audio.net_dropped_loss > 5);
+		fec[on] = r.audio.fec_frames;
+		concealed[on] = r.audio.concealed_frames;
+		cb_run_result_free(&r);
+	}
+	CU_ASSERT_EQUAL(fec[0], 0);
+	CU_ASSERT(concealed[0] > 5);
+	/* Isolated losses are all rebuilt; only runs of two or more need PLC. */
+	CU_ASSERT(fec[1] >= concealed[0] * 3 / 4);
+	CU_ASSERT(concealed[1] <= concealed[0] / 4);
+}
+
 int cb_suite_recovery(void)
 {
 	static const struct cb_test_case cases[] = {
@@ -173,6 +201,7 @@ int cb_suite_recovery(void)
 	     test_never_decodes_from_missing_reference},
 	    {"RTT from SR/RR matches the path", test_rtt_from_reports},
 	    {"malformed RTCP is rejected and counted", test_malformed_rtcp_counted},
+	    {"Opus in-band FEC rebuilds lost frames", test_opus_fec},
 	    {NULL, NULL},
 	};
 	return cb_add_suite("recovery", cases);

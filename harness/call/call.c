@@ -59,6 +59,8 @@ void cb_call_cfg_default(struct cb_call_cfg *c)
 	c->codec_ms[3] = 0.1;
 	c->nack = 1;
 	c->rtcp_interval_ms = 500;
+	c->opus_fec = 1;
+	c->opus_loss_pct = 5;
 }
 
 static int cfg_check(const struct cb_call_cfg *c, char *why, size_t len)
@@ -202,6 +204,8 @@ static void merge_audio(struct cb_media_result *mr, struct cb_sender *s, struct 
 			copy_rx_stamps(row, rx);
 		if (row && rx->concealed)
 			row->concealed = 1;
+		if (row && rx->fec)
+			row->fec = 1;
 	}
 	/* Marks that were wholly captured and pushed through the encoder's
 	 * look-ahead before capture stopped are the ones that could come out. */
@@ -350,6 +354,7 @@ static int summarize_quality(struct cb_media_result *mr, const struct cb_call_cf
 	}
 	mr->dropped_encoder = mr->dropped_network = mr->dropped_jitter_buffer = 0;
 	mr->dropped_decoder = mr->concealed_frames = mr->concealment_events = 0;
+	mr->fec_frames = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct cb_frame_rec *f = &mr->frames.v[i];
 		int out_of_jb = f->st[CB_ST_JB_OUT] != CB_NS_NONE;
@@ -373,6 +378,7 @@ static int summarize_quality(struct cb_media_result *mr, const struct cb_call_cf
 			ssim[ks++] = f->ssim;
 		if (f->decoded && f->identified && f->st[CB_ST_DEC_END] != CB_NS_NONE)
 			render[kr++] = f->st[CB_ST_DEC_END];
+		mr->fec_frames += f->fec;
 		if (f->concealed) {
 			mr->concealed_frames++;
 			mr->concealment_events += !in_run;

@@ -46,6 +46,8 @@ struct cb_call_cfg {
 	double codec_ms[4];	  /**< video encode, video decode, audio encode, audio decode */
 	/* recovery */
 	int nack;		  /**< 1: generic NACK with RTX retransmission (video) */
+	int opus_fec;		  /**< 1: Opus in-band FEC (useinbandfec=1), used by the receiver */
+	int opus_loss_pct;	  /**< loss the Opus encoder plans its FEC for */
 	int rtcp_interval_ms;	  /**< regular SR/RR interval */
 };
 
@@ -96,6 +98,7 @@ struct cb_media_result {
 	double freeze_total_ms, pause_total_ms, harmonic_fps;
 	/* audio: frames and samples played as concealment, and the events (runs) */
 	uint64_t concealed_frames, concealed_samples, concealment_events;
+	uint64_t fec_frames;	/**< audio frames rebuilt from in-band FEC */
 	/* audio objective quality against the aligned source (not PESQ/POLQA) */
 	double audio_seg_snr_db, audio_snr_db, audio_correlation;
 	/* E-model (ITU-T G.107) from the measured mouth-to-ear delay and the

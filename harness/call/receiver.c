@@ -86,7 +86,8 @@ static size_t audio_record_at(const struct cb_receiver *r, uint64_t pos)
 
 /* Decode one audio frame (data NULL = conceal) and read marks in it. */
 static int audio_decode(struct cb_receiver *r, const uint8_t *data, size_t len, uint32_t ts,
-			const struct cb_rtp_hdr *h, cb_ns t_arrived, cb_ns t_recv, cb_ns t_unprot)
+			const struct cb_rtp_hdr *h, cb_ns t_arrived, cb_ns t_recv, cb_ns t_unprot,
+			const uint8_t *fec_src, size_t fec_len)
 {
 	struct rx_state *st = r->st;
 	const struct cb_session *ss = r->ss;
@@ -121,7 +122,14 @@ static int audio_decode(struct cb_receiver *r, const uint8_t *data, size_t len, 
 	}
 	rec->st[CB_ST_DEC_START] = cb_clock_now(r->clock);
 	work = cb_clock_work_begin(r->clock);
-	rc = st->adec.ops->decode(st->adec.priv, data, len, st->pcm, &nsamp);
+	if (!data && fec_src && st->adec.ops->decode_fec) {
+		/* The frame is missing but the next packet carries it as
+		 * in-band FEC: rebuild it rather than conceal it. */
+		rc = st->adec.ops->decode_fec(st->adec.priv, fec_src, fec_len, st->pcm, &nsamp);
+		rec->fec = rc == 0;
+	} else {
+		rc = st->adec.ops->decode(st->adec.priv, data, len, st->pcm, &nsamp);
+	}
 	cb_clock_work_end(r->clock, CB_WORK_AUDIO_DECODE, work);
 	rec->st[CB_ST_DEC_END] = cb_clock_now(r->clock);
 	if (rc < 0) {
@@ -135,7 +143,7 @@ static int audio_decode(struct cb_receiver *r, const uint8_t *data, size_t len, 
 	} else if (data) {
 		rec->decoded = 1;
 	}
-	rec->concealed = !rec->decoded;
+	rec->concealed = !rec->decoded && !rec->fec;
 	/* Keep the decoded waveform (up to a bound) for the objective audio
 	 * quality figure computed after the call. */
 	if (r->audio_pcm_n + nsamp <= CB_RX_AUDIO_KEEP) {
@@ -214,11 +222,16 @@ static int audio_packet(struct cb_receiver *r, const struct cb_rtp_hdr *h, cb_ns
 	/* Packets missing before this one: conceal them (bounded), so the
 	 * decoded stream keeps the capture timeline. */
 	for (int i = 0; i < d && i < MAX_CONCEAL; i++) {
-		rc = audio_decode(r, NULL, 0, st->audio_next_ts + (uint32_t)i * fs, NULL, 0, 0, 0);
+		int last = i + 1 == d;
+
+		rc = audio_decode(r, NULL, 0, st->audio_next_ts + (uint32_t)i * fs, NULL, 0, 0, 0,
+				  last && r->ss->cfg->opus_fec ? h->payload : NULL,
+				  last ? h->payload_len : 0);
 		if (rc < 0)
 			return rc;
 	}
-	rc = audio_decode(r, h->payload, h->payload_len, h->ts, h, t_arrived, t_recv, t_unprot);
+	rc = audio_decode(r, h->payload, h->payload_len, h->ts, h, t_arrived, t_recv, t_unprot, NULL,
+			  0);
 	st->audio_next_seq = (uint16_t)(h->seq + 1);
 	st->audio_next_ts = h->ts + fs;
 	return rc;

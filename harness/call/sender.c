@@ -414,6 +414,8 @@ int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_p
 		    .channels = 1,
 		    .frame_ms = c->audio_frame_ms,
 		    .complexity = c->opus_complexity,
+		    .fec = c->opus_fec,
+		    .expected_loss_pct = c->opus_fec ? c->opus_loss_pct : 0,
 		};
 		struct cb_audio_source_cfg ac = {
 		    .sample_rate = 48000,

@@ -75,6 +75,12 @@ struct cb_codec_ops {
 	 * asks for loss concealment of one frame.
 	 */
 	int (*decode)(void *priv, const uint8_t *data, size_t len, void *out, size_t *nsamples);
+	/**
+	 * Audio with in-band FEC (may be NULL): decode the frame *before*
+	 * `data` from the redundancy carried in `data` (Opus decode_fec).
+	 * Same output contract as decode.
+	 */
+	int (*decode_fec)(void *priv, const uint8_t *data, size_t len, void *out, size_t *nsamples);
 	void (*dec_close)(void *priv);
 };
 

@@ -146,6 +146,25 @@ static int opus_dec_init(void *priv, const struct cb_codec_cfg *cfg)
 	return 0;
 }
 
+/* The previous frame, rebuilt from the in-band FEC (LBRR) data of this
+ * packet.  Asking for exactly one frame's worth of samples is what makes
+ * libopus decode the redundancy rather than the packet itself. */
+static int opus_decode_fec(void *priv, const uint8_t *data, size_t len, void *out, size_t *nsamples)
+{
+	struct opus_dec_priv *p = priv;
+	int n;
+
+	if (!p->dec || !out || !nsamples || !data || !len || len > INT32_MAX)
+		return -EINVAL;
+	if (*nsamples < (size_t)p->frame_samples)
+		return CB_E_NOSPACE;
+	n = opus_decode(p->dec, data, (opus_int32)len, out, p->frame_samples, 1);
+	if (n < 0)
+		return CB_E_CODEC;
+	*nsamples = (size_t)n;
+	return 0;
+}
+
 static int opus_decode_frame(void *priv, const uint8_t *data, size_t len, void *out,
 			     size_t *nsamples)
 {
@@ -189,6 +208,7 @@ const struct cb_codec_ops cb_codec_opus = {
     .version = opus_version,
     .dec_init = opus_dec_init,
     .decode = opus_decode_frame,
+    .decode_fec = opus_decode_fec,
     .dec_close = opus_dec_close,
 };
 

@@ -89,6 +89,7 @@ struct cb_frame_rec {
 	double algo_ms;	       /**< audio: framing + codec look-ahead share of e2e_ms; else NaN */
 	double psnr, ssim;     /**< video: decoded picture against the source frame it shows; NaN if none */
 	uint8_t concealed;     /**< audio: played as loss concealment (PLC) instead of decoded data */
+	uint8_t fec;	       /**< audio: rebuilt from the next packet's in-band FEC */
 };
 
 /** A growable array of frame records. */
