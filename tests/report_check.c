@@ -324,6 +324,15 @@ int cb_check_run_folder(const char *dir, char *why, size_t why_len)
 		fail(why, why_len, "summary.json: settings, versions or verdict missing");
 		goto out_free_root;
 	}
+	{
+		json_t *rc = json_object_get(root, "recovery"), *rt = json_object_get(root, "rtcp");
+
+		if (!json_is_object(rc) || !json_is_boolean(json_object_get(rc, "nack_enabled")) ||
+		    !json_is_object(json_object_get(rc, "recovery_ms")) || !json_is_object(rt)) {
+			fail(why, why_len, "summary.json: recovery or rtcp missing");
+			goto out_free_root;
+		}
+	}
 	pct = json_number_value(json_object_get(json_object_get(root, "settings"), "verdict_pct"));
 
 	snprintf(path, sizeof(path), "%s/frames.csv", dir);
@@ -339,8 +348,8 @@ int cb_check_run_folder(const char *dir, char *why, size_t why_len)
 	}
 	snprintf(path, sizeof(path), "%s/report.md", dir);
 	md = cb_slurp(path, NULL);
-	if (!md || !strstr(md, "## Verdict")) {
-		fail(why, why_len, "report.md missing or without a verdict");
+	if (!md || !strstr(md, "## Verdict") || !strstr(md, "## Recovery")) {
+		fail(why, why_len, "report.md missing or without a verdict or recovery section");
 		goto out_free_csv;
 	}
 	k.media = cb_csv_col(&fr, "media");
@@ -361,8 +370,19 @@ int cb_check_run_folder(const char *dir, char *why, size_t why_len)
 	media = json_object_get(root, "media");
 	json_object_foreach(media, name, jm)
 	{
+		json_t *rt = json_object_get(json_object_get(root, "rtcp"), name);
+		json_t *nrep = json_object_get(rt, "reports");
+
 		if (check_media(jm, name, &fr, &k, pct, &pk, md, why, why_len))
 			goto out_free_csv;
+		/* A report without an RTT (before the first SR) is left out of rtt_ms. */
+		if (!json_is_integer(nrep) ||
+		    json_integer_value(json_object_get(json_object_get(rt, "rtt_ms"), "n")) >
+			json_integer_value(nrep)) {
+			fail(why, why_len, "summary.json: rtcp.%s missing or rtt_ms.n > reports",
+			     name);
+			goto out_free_csv;
+		}
 	}
 	err = 0;
 out_free_csv:

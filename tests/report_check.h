@@ -37,7 +37,9 @@ char *cb_slurp(const char *path, size_t *len);
  * with the flag set, latency n/min/p50/p95/p99/max equal the nearest-rank
  * figures of the e2e_ms column, the verdict band is the band of the
  * verdict percentile, packets.sent equals the packets.csv rows with a
- * sent time, and report.md names the band of each media.  Returns 0 when all
+ * sent time, summary.json has "recovery" and, per media, "rtcp" figures,
+ * and report.md names the band of each media and has its Recovery section.
+ * Returns 0 when all
  * hold; otherwise -1 with the first disagreement described in `why`.
  */
 int cb_check_run_folder(const char *dir, char *why, size_t why_len);

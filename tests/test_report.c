@@ -93,10 +93,56 @@ static void add_packets(struct cb_packet_log *pl, const struct cb_frame_rec *r, 
 		p->sent = r->st[CB_ST_LAST_SENT];
 		if (r->received) {
 			p->received = r->st[CB_ST_LAST_RECV];
-			p->fate = CB_PKT_DELIVERED;
+			/* Every tenth video frame had its first packet back by RTX. */
+			p->fate = r->media == CB_MEDIA_VIDEO && n % 10 == 3 && k == 0
+				      ? CB_PKT_RECOVERED
+				      : CB_PKT_DELIVERED;
 		} else {
 			p->fate = n % 3 == 0 ? CB_PKT_AUTH_FAIL : CB_PKT_LOST;
 		}
+	}
+}
+
+/*
+ * Recovery figures and six reception reports, three per media, every 0.5 s:
+ * the first of each media before an SR reached the receiver (no RTT).
+ */
+static void make_recovery(struct cb_run_result *res, cb_ns t0)
+{
+	struct cb_recovery *rc = &res->recovery;
+	double rec[4] = {40, 45, 50, 200}, kw[2] = {120, 300};
+
+	rc->nack_enabled = 1;
+	rc->packets_missing = 31;
+	rc->nack_requested = 30;
+	rc->nack_requests_sent = 36;
+	rc->recovered = 27;
+	rc->recovered_late = 1;
+	rc->never_recovered = 2;
+	rc->pli_sent = 3;
+	rc->rtcp_sent = 44;
+	rc->rtcp_rejected = 0;
+	cb_dist_compute(rec, 4, &rc->recovery_ms);
+	cb_dist_compute(kw, 2, &rc->keyframe_wait_ms);
+	rc->nack_received = 35;
+	rc->rtx_sent = 29;
+	rc->rtx_bytes = 34800;
+	rc->rtx_refused = 1;
+	rc->pli_received = 3;
+	rc->keyframes_on_request = 2;
+
+	res->rtcp = calloc(6, sizeof(*res->rtcp));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(res->rtcp);
+	res->n_rtcp = 6;
+	for (int k = 0; k < 6; k++) {
+		struct cb_rtcp_sample *s = &res->rtcp[k];
+
+		s->t = t0 + (cb_ns)(k / 2 + 1) * 500000000;
+		s->media = k % 2 ? CB_MEDIA_AUDIO : CB_MEDIA_VIDEO;
+		s->rtt_ms = k < 2 ? NAN : 60.0 + k; /* video 62, 64; audio 63, 65 */
+		s->fraction_lost = 0.01 * k;	    /* video mean 0.02, audio 0.03 */
+		s->cumulative_lost = k;
+		s->jitter_ms = 2.0 + k;
 	}
 }
 
@@ -151,8 +197,12 @@ static void make_result(struct cb_run_result *res, const char *out_dir, const ch
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 		fill_frame(r, t0 + (cb_ns)i * 1000000000 / 30, i, 0);
-		if (i % 37 == 5)
+		r->psnr = 35.0 + (i % 10) * 0.5;
+		r->ssim = 0.95;
+		if (i % 37 == 5) {
 			lose_frame(r);
+			r->psnr = r->ssim = NAN;
+		}
 		if (i == 100 || i == 200) {
 			r->mismatch = 1;
 			res->video.mismatch_examples[res->video.n_mismatch_examples].expected = i;
@@ -187,6 +237,16 @@ static void make_result(struct cb_run_result *res, const char *out_dir, const ch
 	res->audio.achieved_kbps = res->audio.payload_bytes * 8.0 / 1000 / 10;
 	res->audio.marks_sent = NAUDIO / 5;
 	res->audio.marks_identified = audio_identified ? NAUDIO / 5 : 0;
+	{
+		double *v = malloc(NVIDEO * sizeof(*v));
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+		for (int i = 0; i < NVIDEO; i++)
+			v[i] = res->video.frames.v[i].psnr;
+		cb_dist_compute(v, NVIDEO, &res->video.psnr);
+		free(v);
+	}
+	make_recovery(res, t0);
 }
 
 static char *make_tmpdir(void)
@@ -297,6 +357,76 @@ static void test_write_atomic(void)
 	free(tmp);
 }
 
+static double jnum(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static json_int_t jint(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	CU_ASSERT(json_is_integer(v));
+	return json_integer_value(v);
+}
+
+/* "recovery" carries every field of struct cb_recovery, "rtcp" the reports by media. */
+static void check_recovery_json(json_t *root, const struct cb_run_result *res)
+{
+	const struct cb_recovery *r = &res->recovery;
+	json_t *rc = json_object_get(root, "recovery"), *rt = json_object_get(root, "rtcp"), *m, *d;
+
+	CU_ASSERT_FATAL(json_is_object(rc) && json_is_object(rt));
+	CU_ASSERT(json_is_true(json_object_get(rc, "nack_enabled")));
+	CU_ASSERT_EQUAL(jint(rc, "packets_missing"), (json_int_t)r->packets_missing);
+	CU_ASSERT_EQUAL(jint(rc, "nack_requested"), (json_int_t)r->nack_requested);
+	CU_ASSERT_EQUAL(jint(rc, "nack_requests_sent"), (json_int_t)r->nack_requests_sent);
+	CU_ASSERT_EQUAL(jint(rc, "recovered"), (json_int_t)r->recovered);
+	CU_ASSERT_EQUAL(jint(rc, "recovered_late"), (json_int_t)r->recovered_late);
+	CU_ASSERT_EQUAL(jint(rc, "never_recovered"), (json_int_t)r->never_recovered);
+	CU_ASSERT_EQUAL(jint(rc, "pli_sent"), (json_int_t)r->pli_sent);
+	CU_ASSERT_EQUAL(jint(rc, "rtcp_sent"), (json_int_t)r->rtcp_sent);
+	CU_ASSERT_EQUAL(jint(rc, "rtcp_rejected"), (json_int_t)r->rtcp_rejected);
+	CU_ASSERT_EQUAL(jint(rc, "nack_received"), (json_int_t)r->nack_received);
+	CU_ASSERT_EQUAL(jint(rc, "rtx_sent"), (json_int_t)r->rtx_sent);
+	CU_ASSERT_EQUAL(jint(rc, "rtx_bytes"), (json_int_t)r->rtx_bytes);
+	CU_ASSERT_EQUAL(jint(rc, "rtx_refused"), (json_int_t)r->rtx_refused);
+	CU_ASSERT_EQUAL(jint(rc, "pli_received"), (json_int_t)r->pli_received);
+	CU_ASSERT_EQUAL(jint(rc, "keyframes_on_request"), (json_int_t)r->keyframes_on_request);
+	d = json_object_get(rc, "recovery_ms");
+	CU_ASSERT_EQUAL(jint(d, "n"), 4);
+	CU_ASSERT_DOUBLE_EQUAL(jnum(d, "p50"), 45.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(jnum(d, "max"), 200.0, 1e-9);
+	d = json_object_get(rc, "keyframe_wait_ms");
+	CU_ASSERT_EQUAL(jint(d, "n"), 2);
+	CU_ASSERT_DOUBLE_EQUAL(jnum(d, "mean"), 210.0, 1e-9);
+
+	m = json_object_get(rt, "video");
+	CU_ASSERT_EQUAL(jint(m, "reports"), 3);
+	d = json_object_get(m, "rtt_ms");
+	CU_ASSERT_EQUAL(jint(d, "n"), 2); /* the report without an RTT is left out */
+	CU_ASSERT_DOUBLE_EQUAL(jnum(d, "min"), 62.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(jnum(d, "max"), 64.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(jnum(m, "fraction_lost_mean"), 0.02, 1e-9);
+	CU_ASSERT_EQUAL(jint(m, "cumulative_lost_last"), 4);
+	d = json_object_get(m, "jitter_ms");
+	CU_ASSERT_EQUAL(jint(d, "n"), 3);
+	CU_ASSERT_DOUBLE_EQUAL(jnum(d, "p50"), 4.0, 1e-9);
+	m = json_object_get(rt, "audio");
+	CU_ASSERT_EQUAL(jint(m, "reports"), 3);
+	CU_ASSERT_DOUBLE_EQUAL(jnum(json_object_get(m, "rtt_ms"), "p50"), 63.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(jnum(m, "fraction_lost_mean"), 0.03, 1e-9);
+
+	d = json_object_get(
+	    json_object_get(json_object_get(json_object_get(root, "media"), "video"), "quality"),
+	    "psnr_db");
+	CU_ASSERT_EQUAL(jint(d, "n"), res->video.psnr.n);
+	CU_ASSERT_DOUBLE_EQUAL(jnum(d, "mean"), res->video.psnr.mean, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(jnum(d, "max"), 39.5, 1e-9);
+}
+
 static void test_complete_run(void)
 {
 	struct cb_run_result res;
@@ -324,6 +454,14 @@ static void test_complete_run(void)
 	    "algorithmic_ms",
 	    "cross-correlation",
 	    "## How latency is measured",
+	    "## Recovery",
+	    "NACK/RTX (video): **on**",
+	    "| 31 | 30 (36) | 27 | 1 | 2 | 29 (34800 B, 1) | 3 / 2 |",
+	    "| 45.0 / 200.0 / 200.0 (n 4) |",
+	    "| 120.0 / 300.0 / 300.0 (n 2) |",
+	    "| video | 3 | 62.0 | 2.00 | 4.00 | 6.00 |",
+	    "| audio | 3 | 63.0 | 3.00 | 5.00 | 7.00 |",
+	    "**PLI**",
 	};
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
@@ -364,6 +502,7 @@ static void test_complete_run(void)
 	CU_ASSERT_STRING_EQUAL(
 	    json_string_value(json_object_get(json_object_get(root, "versions"), "libopus")),
 	    "libopus 1.3.1");
+	check_recovery_json(root, &res);
 	json_decref(root);
 
 	/* Times are relative to the first capture, to the µs; unreached is empty. */
@@ -414,9 +553,11 @@ static void test_complete_run(void)
 		CB_SKIP("gnuplot is not installed: plots not checked");
 	}
 	{
-		static const char *const plots[] = {"latency.png", "latency.svg", "cdf.png",
-						    "cdf.svg",	   "stages.png",  "stages.svg",
-						    "plots.gp"};
+		static const char *const plots[] = {
+		    "latency.png", "latency.svg",      "cdf.png",	    "cdf.svg",
+		    "stages.png",  "stages.svg",       "jitter_buffer.png", "jitter_buffer.svg",
+		    "psnr.png",	   "psnr.svg",	       "rtcp.png",	    "rtcp.svg",
+		    "plots.gp",	   "events_video.dat", "rtcp_video.dat"};
 		struct stat st;
 
 		for (size_t i = 0; i < sizeof(plots) / sizeof(plots[0]); i++) {
@@ -426,6 +567,16 @@ static void test_complete_run(void)
 		snprintf(path, sizeof(path), "%s/report.md", dir);
 		CU_ASSERT(contains(path, "](latency.svg)"));
 		CU_ASSERT(contains(path, "](stages.svg)"));
+		CU_ASSERT(contains(path, "](jitter_buffer.svg)"));
+		CU_ASSERT(contains(path, "](psnr.svg)"));
+		CU_ASSERT(contains(path, "](rtcp.svg)"));
+		/* Lost frames are red marks, RTX-recovered packets green ones. */
+		snprintf(path, sizeof(path), "%s/plots.gp", dir);
+		CU_ASSERT(contains(path, "video packet lost"));
+		CU_ASSERT(contains(path, "video packet recovered by RTX"));
+		snprintf(path, sizeof(path), "%s/events_video.dat", dir);
+		CU_ASSERT(contains(path, " 0\n"));
+		CU_ASSERT(contains(path, " 1\n"));
 		snprintf(path, sizeof(path), "%s/latency.svg", dir);
 		CU_ASSERT(contains(path, "excellent &lt;= 100 ms") ||
 			  contains(path, "excellent <= 100 ms"));
@@ -487,6 +638,76 @@ static void test_interrupted_and_failed(void)
 	free(tmp);
 }
 
+/*
+ * An audio-only run without reception reports has no PSNR, no RTCP and no
+ * loss marks to plot: those plots and their embeds are left out cleanly,
+ * the rest is made, and the recovery figures are null, not 0.
+ */
+static void test_plots_without_data(void)
+{
+	struct cb_run_result res;
+	char *tmp = make_tmpdir(), dir[2048], path[PATH_MAX];
+	struct stat st;
+	json_t *root, *rt;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
+	make_result(&res, tmp, "run-audio", CB_RUN_COMPLETE, 1);
+	res.cfg.video = res.video.enabled = 0;
+	free(res.rtcp);
+	res.rtcp = NULL;
+	res.n_rtcp = 0;
+	memset(&res.recovery, 0, sizeof(res.recovery));
+	cb_dist_compute(NULL, 0, &res.recovery.recovery_ms);
+	cb_dist_compute(NULL, 0, &res.recovery.keyframe_wait_ms);
+	CU_ASSERT_FALSE(cb_report_plot_made(&res, "psnr"));
+	CU_ASSERT_FALSE(cb_report_plot_made(&res, "rtcp"));
+	CU_ASSERT(cb_report_plot_made(&res, "jitter_buffer"));
+	CU_ASSERT(cb_report_plot_made(&res, "latency"));
+	CU_ASSERT_FALSE(cb_report_plot_made(&res, "nonsense"));
+	cb_test_write_checked(&res, dir, sizeof(dir));
+
+	root = load_summary(dir);
+	rt = json_object_get(json_object_get(root, "rtcp"), "audio");
+	CU_ASSERT_PTR_NULL(json_object_get(json_object_get(root, "rtcp"), "video"));
+	CU_ASSERT_EQUAL(jint(rt, "reports"), 0);
+	CU_ASSERT(json_is_null(json_object_get(rt, "fraction_lost_mean")));
+	CU_ASSERT(json_is_null(json_object_get(json_object_get(rt, "rtt_ms"), "p50")));
+	CU_ASSERT(
+	    json_is_false(json_object_get(json_object_get(root, "recovery"), "nack_enabled")));
+	CU_ASSERT(json_is_null(json_object_get(
+	    json_object_get(json_object_get(root, "recovery"), "recovery_ms"), "p50")));
+	json_decref(root);
+	snprintf(path, sizeof(path), "%s/report.md", dir);
+	CU_ASSERT(contains(path, "this run has no video track"));
+	CU_ASSERT_FALSE(contains(path, "| packets missing |"));
+	CU_ASSERT(contains(path, "| audio | 0 | – | – | – | – |"));
+	CU_ASSERT_FALSE(contains(path, "nan"));
+	CU_ASSERT_FALSE(contains(path, "](psnr.svg)"));
+	CU_ASSERT_FALSE(contains(path, "](rtcp.svg)"));
+	CU_ASSERT_FALSE(contains(path, "psnr.png"));
+
+	if (!gnuplot_available()) {
+		cb_run_result_free(&res);
+		cb_test_rm_rf(tmp);
+		free(tmp);
+		CB_SKIP("gnuplot is not installed: plot files not checked");
+	}
+	CU_ASSERT(contains(path, "](jitter_buffer.svg)"));
+	snprintf(path, sizeof(path), "%s/psnr.png", dir);
+	CU_ASSERT(stat(path, &st) < 0 && errno == ENOENT);
+	snprintf(path, sizeof(path), "%s/rtcp.svg", dir);
+	CU_ASSERT(stat(path, &st) < 0 && errno == ENOENT);
+	snprintf(path, sizeof(path), "%s/events_video.dat", dir);
+	CU_ASSERT(stat(path, &st) < 0 && errno == ENOENT);
+	snprintf(path, sizeof(path), "%s/jitter_buffer.png", dir);
+	CU_ASSERT(stat(path, &st) == 0 && st.st_size > 100);
+	snprintf(path, sizeof(path), "%s/latency.png", dir);
+	CU_ASSERT(stat(path, &st) == 0 && st.st_size > 100);
+	cb_run_result_free(&res);
+	cb_test_rm_rf(tmp);
+	free(tmp);
+}
+
 static void test_check_catches_disagreement(void)
 {
 	struct cb_run_result res;
@@ -521,6 +742,7 @@ int cb_suite_report(void)
 	    {"atomic file write", test_write_atomic},
 	    {"complete run: files agree, tables, latest, plots", test_complete_run},
 	    {"interrupted and failed runs are marked", test_interrupted_and_failed},
+	    {"plots without data are skipped, with their embeds", test_plots_without_data},
 	    {"the folder check catches a disagreement", test_check_catches_disagreement},
 	    {NULL, NULL},
 	};

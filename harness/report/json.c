@@ -31,30 +31,30 @@ static json_t *network_json(const struct cb_impair_cfg *n)
 	char desc[256];
 
 	cb_impair_describe(n, desc, sizeof(desc));
-	return json_pack("{s:s, s:s, s:f, s:f, s:s, s:b, s:f, s:f, s:b, s:[f,f,f,f], s:f, s:f, s:i, "
-			 "s:i, s:I}",
-			 "profile", n->name, "description", desc, "delay_ms", n->delay_ms,
-			 "jitter_ms", n->jitter_ms, "jitter_dist",
-			 (unsigned)n->jitter_dist < 3 ? dist[n->jitter_dist] : "?", "reordering",
-			 n->allow_reordering, "loss_pct", n->loss_pct, "burst_len", n->burst_len,
-			 "gemodel", n->gemodel, "gemodel_p_r_1h_1k", n->ge_p, n->ge_r, n->ge_1h, n->ge_1k,
-			 "dup_pct", n->dup_pct, "rate_kbps", n->rate_kbps, "queue_packets",
-			 n->queue_packets, "overhead_bytes", n->overhead_bytes, "seed",
-			 (json_int_t)n->seed);
+	return json_pack(
+	    "{s:s, s:s, s:f, s:f, s:s, s:b, s:f, s:f, s:b, s:[f,f,f,f], s:f, s:f, s:i, "
+	    "s:i, s:I}",
+	    "profile", n->name, "description", desc, "delay_ms", n->delay_ms, "jitter_ms",
+	    n->jitter_ms, "jitter_dist", (unsigned)n->jitter_dist < 3 ? dist[n->jitter_dist] : "?",
+	    "reordering", n->allow_reordering, "loss_pct", n->loss_pct, "burst_len", n->burst_len,
+	    "gemodel", n->gemodel, "gemodel_p_r_1h_1k", n->ge_p, n->ge_r, n->ge_1h, n->ge_1k,
+	    "dup_pct", n->dup_pct, "rate_kbps", n->rate_kbps, "queue_packets", n->queue_packets,
+	    "overhead_bytes", n->overhead_bytes, "seed", (json_int_t)n->seed);
 }
 
 static json_t *settings_json(const struct cb_call_cfg *c)
 {
-	json_t *s = json_pack("{s:f, s:b, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, "
-			 "s:s, s:s, s:s, s:i, s:f, s:I, s:s, s:s}",
-			 "duration_s", c->duration_s, "video", c->video, "audio", c->audio, "width",
-			 c->width, "height", c->height, "fps", c->fps, "video_kbps", c->video_kbps,
-			 "audio_kbps", c->audio_kbps, "keyint", c->keyint, "speed", c->speed,
-			 "opus_complexity", c->opus_complexity, "audio_frame_ms", c->audio_frame_ms,
-			 "mark_period_ms", c->mark_period_ms, "video_codec", c->video_codec,
-			 "audio_codec", c->audio_codec, "srtp", cb_srtp_profile_name(c->srtp),
-			 "transport", c->transport, "mtu", c->mtu, "verdict_pct", c->verdict_pct,
-			 "seed", (json_int_t)c->seed, "out_dir", c->out_dir, "run_id", c->run_id);
+	json_t *s =
+	    json_pack("{s:f, s:b, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, "
+		      "s:s, s:s, s:s, s:i, s:f, s:I, s:s, s:s}",
+		      "duration_s", c->duration_s, "video", c->video, "audio", c->audio, "width",
+		      c->width, "height", c->height, "fps", c->fps, "video_kbps", c->video_kbps,
+		      "audio_kbps", c->audio_kbps, "keyint", c->keyint, "speed", c->speed,
+		      "opus_complexity", c->opus_complexity, "audio_frame_ms", c->audio_frame_ms,
+		      "mark_period_ms", c->mark_period_ms, "video_codec", c->video_codec,
+		      "audio_codec", c->audio_codec, "srtp", cb_srtp_profile_name(c->srtp),
+		      "transport", c->transport, "mtu", c->mtu, "verdict_pct", c->verdict_pct,
+		      "seed", (json_int_t)c->seed, "out_dir", c->out_dir, "run_id", c->run_id);
 
 	if (!s)
 		return NULL;
@@ -157,9 +157,12 @@ static json_t *media_json(const struct cb_media_result *m, double pct)
 			      "assumed_ie", 0.0, "assumed_bpl", 25.1));
 	if (o) {
 		json_t *pk = json_object_get(o, "packets");
-		json_object_set_new(pk, "net_dropped_loss", json_integer((json_int_t)m->net_dropped_loss));
-		json_object_set_new(pk, "net_dropped_queue", json_integer((json_int_t)m->net_dropped_queue));
-		json_object_set_new(pk, "net_duplicated", json_integer((json_int_t)m->net_duplicated));
+		json_object_set_new(pk, "net_dropped_loss",
+				    json_integer((json_int_t)m->net_dropped_loss));
+		json_object_set_new(pk, "net_dropped_queue",
+				    json_integer((json_int_t)m->net_dropped_queue));
+		json_object_set_new(pk, "net_duplicated",
+				    json_integer((json_int_t)m->net_duplicated));
 	}
 	return o;
 
@@ -168,6 +171,81 @@ out_free_parts:
 	json_decref(stages);
 	json_decref(ex);
 	return NULL;
+}
+
+/* Every field of struct cb_recovery, by name. */
+static json_t *recovery_json(const struct cb_recovery *r)
+{
+	return json_pack(
+	    "{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:I, "
+	    "s:I, s:I, s:I, s:I}",
+	    "nack_enabled", r->nack_enabled, "packets_missing", (json_int_t)r->packets_missing,
+	    "nack_requested", (json_int_t)r->nack_requested, "nack_requests_sent",
+	    (json_int_t)r->nack_requests_sent, "recovered", (json_int_t)r->recovered,
+	    "recovered_late", (json_int_t)r->recovered_late, "never_recovered",
+	    (json_int_t)r->never_recovered, "pli_sent", (json_int_t)r->pli_sent, "rtcp_sent",
+	    (json_int_t)r->rtcp_sent, "rtcp_rejected", (json_int_t)r->rtcp_rejected, "recovery_ms",
+	    dist_json(&r->recovery_ms), "keyframe_wait_ms", dist_json(&r->keyframe_wait_ms),
+	    "nack_received", (json_int_t)r->nack_received, "rtx_sent", (json_int_t)r->rtx_sent,
+	    "rtx_bytes", (json_int_t)r->rtx_bytes, "rtx_refused", (json_int_t)r->rtx_refused,
+	    "pli_received", (json_int_t)r->pli_received, "keyframes_on_request",
+	    (json_int_t)r->keyframes_on_request);
+}
+
+/*
+ * The reception reports of one media summed up: RTT over the reports that
+ * had one (a report before the receiver's first SR has none), the mean
+ * fraction lost and the interarrival jitter.  `v` has room for n_rtcp.
+ */
+static json_t *rtcp_media_json(const struct cb_run_result *res, enum cb_media media, double *v)
+{
+	struct cb_dist rtt, jit;
+	size_t n = 0, nf = 0;
+	double fl = 0;
+	int64_t cum = -1;
+
+	for (size_t i = 0; i < res->n_rtcp; i++)
+		if (res->rtcp[i].media == media)
+			v[n++] = res->rtcp[i].rtt_ms;
+	cb_dist_compute(v, n, &rtt);
+	n = 0;
+	for (size_t i = 0; i < res->n_rtcp; i++) {
+		const struct cb_rtcp_sample *s = &res->rtcp[i];
+
+		if (s->media != media)
+			continue;
+		v[n++] = s->jitter_ms;
+		if (isfinite(s->fraction_lost)) {
+			fl += s->fraction_lost;
+			nf++;
+		}
+		cum = s->cumulative_lost;
+	}
+	cb_dist_compute(v, n, &jit);
+	return json_pack("{s:I, s:o, s:o, s:o, s:o}", "reports", (json_int_t)n, "rtt_ms",
+			 dist_json(&rtt), "fraction_lost_mean", num(nf ? fl / (double)nf : NAN),
+			 "cumulative_lost_last", n ? json_integer(cum) : json_null(), "jitter_ms",
+			 dist_json(&jit));
+}
+
+/* "rtcp": {video: {...}, audio: {...}} for the enabled media. */
+static json_t *rtcp_json(const struct cb_run_result *res)
+{
+	const struct cb_media_result *ms[2] = {&res->video, &res->audio};
+	double *v = malloc((res->n_rtcp ? res->n_rtcp : 1) * sizeof(*v));
+	json_t *o = v ? json_object() : NULL;
+
+	for (int i = 0; o && i < 2; i++) {
+		if (!ms[i]->enabled)
+			continue;
+		if (json_object_set_new(o, cb_media_name(ms[i]->media),
+					rtcp_media_json(res, ms[i]->media, v))) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	free(v);
+	return o;
 }
 
 /*
@@ -230,6 +308,8 @@ int cb_report_summary_json(const struct cb_run_result *res, const char *path)
 			    num(res->cfg.verdict_pct), "value_ms", num(w ? w->verdict_ms : NAN),
 			    "media", w ? json_string(cb_media_name(w->media)) : json_null());
 	json_object_set_new(root, "verdict", verdict);
+	json_object_set_new(root, "recovery", recovery_json(&res->recovery));
+	json_object_set_new(root, "rtcp", rtcp_json(res));
 
 	/*
 	 * json_object_set_new with a NULL value fails and leaves the key out, so
@@ -237,6 +317,7 @@ int cb_report_summary_json(const struct cb_run_result *res, const char *path)
 	 */
 	if (!json_object_get(root, "settings") || !json_object_get(root, "versions") ||
 	    !json_object_get(root, "media") || !json_object_get(root, "verdict") ||
+	    !json_object_get(root, "recovery") || !json_object_get(root, "rtcp") ||
 	    (res->video.enabled && !json_object_get(media, "video")) ||
 	    (res->audio.enabled && !json_object_get(media, "audio")))
 		goto out_free_root;

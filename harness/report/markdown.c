@@ -213,7 +213,8 @@ static void media_section(FILE *f, const struct cb_media_result *m)
 		"Frames lost, by the phase that lost them: encoder %" PRIu64 ", network %" PRIu64
 		", jitter buffer %" PRIu64 ", decoder %" PRIu64 ". Mean time in the jitter buffer "
 		"(webrtc-stats jitterBufferDelay / emitted): ",
-		m->dropped_encoder, m->dropped_network, m->dropped_jitter_buffer, m->dropped_decoder);
+		m->dropped_encoder, m->dropped_network, m->dropped_jitter_buffer,
+		m->dropped_decoder);
 	if (isfinite(m->jb_delay_mean_ms))
 		fprintf(f, "%.2f ms.\n\n", m->jb_delay_mean_ms);
 	else
@@ -233,16 +234,17 @@ static void media_section(FILE *f, const struct cb_media_result *m)
 			"%u, %.0f ms in all; pauses (> 5 s): %u. Harmonic frame rate: %.1f fps.\n",
 			m->freeze_count, m->freeze_total_ms, m->pause_count, m->harmonic_fps);
 	} else {
-		fprintf(f,
-			"Played as concealment: %" PRIu64 " frames (%" PRIu64 " samples) in %" PRIu64
-			" events. Objective quality against the aligned source (segmental SNR over "
-			"20 ms segments, not PESQ/POLQA): %.1f dB, correlation %.3f.\n\n"
-			"E-model (ITU-T G.107, narrowband R scale) from the measured p50 mouth-to-ear "
-			"delay and the loss left after recovery (%.2f %%), assuming Ie = 0 and Bpl = "
-			"25.1 for Opus: **R = %.1f, MOS = %.2f** (%s).\n",
-			m->concealed_frames, m->concealed_samples, m->concealment_events,
-			m->audio_seg_snr_db, m->audio_correlation, m->emodel_loss_pct, m->emodel_r,
-			m->emodel_mos, m->emodel_band);
+		fprintf(
+		    f,
+		    "Played as concealment: %" PRIu64 " frames (%" PRIu64 " samples) in %" PRIu64
+		    " events. Objective quality against the aligned source (segmental SNR over "
+		    "20 ms segments, not PESQ/POLQA): %.1f dB, correlation %.3f.\n\n"
+		    "E-model (ITU-T G.107, narrowband R scale) from the measured p50 mouth-to-ear "
+		    "delay and the loss left after recovery (%.2f %%), assuming Ie = 0 and Bpl = "
+		    "25.1 for Opus: **R = %.1f, MOS = %.2f** (%s).\n",
+		    m->concealed_frames, m->concealed_samples, m->concealment_events,
+		    m->audio_seg_snr_db, m->audio_correlation, m->emodel_loss_pct, m->emodel_r,
+		    m->emodel_mos, m->emodel_band);
 	}
 	fprintf(f,
 		"\n### Mismatches\n\n%" PRIu64 " %s whose content disagreed with the "
@@ -257,8 +259,123 @@ static void media_section(FILE *f, const struct cb_media_result *m)
 	fputc('\n', f);
 }
 
-static void plots_section(FILE *f, int have_plots)
+/* p50 / p95 / max of a dist as "a / b / c" cells, dashes when there are no samples. */
+static void dist3(FILE *f, const struct cb_dist *d)
 {
+	if (!d->n) {
+		fputs(" – |", f);
+		return;
+	}
+	fprintf(f, " %.1f / %.1f / %.1f (n %zu) |", d->p50, d->p95, d->max, d->n);
+}
+
+/*
+ * Summary of the reception reports about one media: count, RTT p50, mean
+ * fraction lost, jitter p50 / max.  `v` has room for n_rtcp.
+ */
+static void rtcp_row(FILE *f, const struct cb_run_result *res, enum cb_media media, double *v)
+{
+	struct cb_dist rtt, jit;
+	size_t n = 0, nf = 0;
+	double fl = 0;
+
+	for (size_t i = 0; i < res->n_rtcp; i++)
+		if (res->rtcp[i].media == media)
+			v[n++] = res->rtcp[i].rtt_ms;
+	cb_dist_compute(v, n, &rtt);
+	n = 0;
+	for (size_t i = 0; i < res->n_rtcp; i++) {
+		if (res->rtcp[i].media != media)
+			continue;
+		v[n++] = res->rtcp[i].jitter_ms;
+		if (isfinite(res->rtcp[i].fraction_lost)) {
+			fl += res->rtcp[i].fraction_lost;
+			nf++;
+		}
+	}
+	cb_dist_compute(v, n, &jit);
+	fprintf(f, "| %s | %zu |", cb_media_name(media), n);
+	cell(f, rtt.p50, 1);
+	cell(f, nf ? 100.0 * fl / (double)nf : NAN, 2);
+	cell(f, jit.p50, 2);
+	cell(f, jit.max, 2);
+	fputc('\n', f);
+}
+
+static void recovery_section(FILE *f, const struct cb_run_result *res)
+{
+	const struct cb_recovery *r = &res->recovery;
+	const struct cb_media_result *ms[2] = {&res->video, &res->audio};
+	double *v;
+
+	fputs("## Recovery\n\n", f);
+	if (!res->video.enabled) {
+		fputs("NACK/RTX and PLI recover video, and this run has no video track.\n\n", f);
+	} else {
+		fprintf(f, "NACK/RTX (video): **%s**.\n\n", r->nack_enabled ? "on" : "off");
+		fputs(
+		    "| packets missing | NACKed (requests) | recovered | recovered late | never "
+		    "recovered | RTX sent (bytes, refused) | PLI sent / answered by a key frame |\n"
+		    "|---:|---:|---:|---:|---:|---:|---:|\n|",
+		    f);
+		ucell(f, r->packets_missing);
+		fprintf(f, " %" PRIu64 " (%" PRIu64 ") |", r->nack_requested,
+			r->nack_requests_sent);
+		ucell(f, r->recovered);
+		ucell(f, r->recovered_late);
+		ucell(f, r->never_recovered);
+		fprintf(f, " %" PRIu64 " (%" PRIu64 " B, %" PRIu64 ") |", r->rtx_sent, r->rtx_bytes,
+			r->rtx_refused);
+		fprintf(f, " %" PRIu64 " / %" PRIu64 " |\n\n", r->pli_sent,
+			r->keyframes_on_request);
+		fputs(
+		    "| delay | ms: p50 / p95 / max (n) |\n|---|---:|\n| NACK recovery (gap seen → "
+		    "packet recovered) |",
+		    f);
+		dist3(f, &r->recovery_ms);
+		fputs("\n| decoder broken → next decodable key frame |", f);
+		dist3(f, &r->keyframe_wait_ms);
+		fputs("\n\n", f);
+	}
+	fputs("Receiver reports, as the sender received them:\n\n"
+	      "| media | reports | RTT p50 (ms) | fraction lost, mean (%) | jitter p50 (ms) | "
+	      "jitter max (ms) |\n|---|---:|---:|---:|---:|---:|\n",
+	      f);
+	v = malloc((res->n_rtcp ? res->n_rtcp : 1) * sizeof(*v));
+	for (int i = 0; i < 2; i++)
+		if (ms[i]->enabled && v)
+			rtcp_row(f, res, ms[i]->media, v);
+	free(v);
+	fprintf(f,
+		"\nRTCP packets sent %" PRIu64 ", rejected %" PRIu64 ".\n\n"
+		"- **NACK** (RFC 4585 generic NACK): the receiver sees a gap in the sequence "
+		"numbers, waits briefly for reordering, then asks the sender for the missing "
+		"packets, repeating the request a bounded number of times (about once per "
+		"RTT) before giving up.\n"
+		"- **RTX** (RFC 4588): the sender answers a NACK from its history of recent "
+		"packets, resending each on a separate retransmission stream, so a recovery "
+		"costs about one RTT plus the detection wait; \"late\" means it arrived after "
+		"the receiver had given up.\n"
+		"- **PLI** (RFC 4585 picture loss indication): when a frame cannot be recovered "
+		"the decoder's reference chain is broken, so the receiver stops decoding and "
+		"asks for a key frame; the wait above runs from the break to the next key frame "
+		"it can decode.\n"
+		"- **SR/RR** (RFC 3550): the receiver reports fraction lost, cumulative loss and "
+		"interarrival jitter; the sender takes RTT from the echo of its last sender "
+		"report (LSR) minus the receiver's hold time (DLSR).\n\n",
+		r->rtcp_sent, r->rtcp_rejected);
+}
+
+static void plots_section(FILE *f, const struct cb_run_result *res, int have_plots)
+{
+	static const struct {
+		const char *name, *alt;
+	} extra[] = {
+	    {"jitter_buffer", "Time in the jitter buffer per frame"},
+	    {"psnr", "Video PSNR per identified picture, with its mean"},
+	    {"rtcp", "RTT and fraction lost from the RTCP receiver reports"},
+	};
+
 	fputs("## Plots\n\n", f);
 	if (!have_plots) {
 		fputs("No plots: gnuplot is missing or failed (see plots.log if it exists). "
@@ -267,12 +384,21 @@ static void plots_section(FILE *f, int have_plots)
 		      f);
 		return;
 	}
-	fputs(
-	    "![End-to-end latency over time, with the band limits](latency.svg)\n\n"
-	    "![Latency CDF](cdf.svg)\n\n"
-	    "![Mean time per stage](stages.svg)\n\n"
-	    "PNG versions: latency.png, cdf.png, stages.png; re-make with `gnuplot plots.gp`.\n\n",
-	    f);
+	fprintf(f, "![End-to-end latency over time, with the band limits%s](latency.svg)\n\n",
+		res->video.enabled
+		    ? " and the video packets lost (red) and recovered by RTX (green)"
+		    : "");
+	fputs("![Latency CDF](cdf.svg)\n\n"
+	      "![Mean time per stage](stages.svg)\n\n",
+	      f);
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		if (cb_report_plot_made(res, extra[i].name))
+			fprintf(f, "![%s](%s.svg)\n\n", extra[i].alt, extra[i].name);
+	fputs("PNG versions: latency.png, cdf.png, stages.png", f);
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		if (cb_report_plot_made(res, extra[i].name))
+			fprintf(f, ", %s.png", extra[i].name);
+	fputs("; re-make with `gnuplot plots.gp`.\n\n", f);
 }
 
 static void method_section(FILE *f)
@@ -360,7 +486,8 @@ int cb_report_markdown(const struct cb_run_result *res, const char *path, int ha
 		media_section(f, &res->video);
 	if (res->audio.enabled)
 		media_section(f, &res->audio);
-	plots_section(f, have_plots);
+	recovery_section(f, res);
+	plots_section(f, res, have_plots);
 	method_section(f);
 	settings_section(f, res);
 	return cb_memstream_commit(f, &buf, &len, path);

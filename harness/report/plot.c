@@ -15,8 +15,12 @@
 
 extern char **environ;
 
-/* The plots gnuplot makes, each in both formats. */
-static const char *const plot_names[] = {"latency", "cdf", "stages"};
+/*
+ * The plots gnuplot makes, each in both formats: the first three always (an
+ * empty one says why), the others only when cb_report_plot_made() finds data.
+ */
+static const char *const plot_names[] = {"latency",	  "cdf",  "stages",
+					 "jitter_buffer", "psnr", "rtcp"};
 static const struct {
 	const char *ext, *term;
 } formats[] = {
@@ -130,7 +134,242 @@ static int has_stage_data(const struct cb_media_result *m)
 	return 0;
 }
 
-enum plot_kind { PLOT_LATENCY, PLOT_CDF, PLOT_STAGES };
+/* Time in the jitter buffer as webrtc-stats counts it: first packet received -> out. */
+static int jb_delay_ms(const struct cb_frame_rec *r, double *ms)
+{
+	if (r->st[CB_ST_JB_OUT] == CB_NS_NONE || r->st[CB_ST_FIRST_RECV] == CB_NS_NONE ||
+	    r->st[CB_ST_CAPTURED] == CB_NS_NONE)
+		return 0;
+	*ms = cb_ns_diff_ms(r->st[CB_ST_JB_OUT], r->st[CB_ST_FIRST_RECV]);
+	return 1;
+}
+
+static int has_jb_data(const struct cb_media_result *m)
+{
+	double ms;
+
+	for (size_t i = 0; m->enabled && i < m->frames.n; i++)
+		if (jb_delay_ms(&m->frames.v[i], &ms))
+			return 1;
+	return 0;
+}
+
+static int psnr_point(const struct cb_frame_rec *r)
+{
+	return r->identified && isfinite(r->psnr) && r->st[CB_ST_CAPTURED] != CB_NS_NONE;
+}
+
+static int has_psnr_data(const struct cb_media_result *m)
+{
+	for (size_t i = 0; m->enabled && i < m->frames.n; i++)
+		if (psnr_point(&m->frames.v[i]))
+			return 1;
+	return 0;
+}
+
+static int has_rtcp_data(const struct cb_run_result *res, const struct cb_media_result *m)
+{
+	for (size_t i = 0; m->enabled && i < res->n_rtcp; i++)
+		if (res->rtcp[i].media == m->media)
+			return 1;
+	return 0;
+}
+
+int cb_report_plot_made(const struct cb_run_result *res, const char *name)
+{
+	if (!res || !name)
+		return 0;
+	if (!strcmp(name, "latency") || !strcmp(name, "cdf") || !strcmp(name, "stages"))
+		return 1;
+	if (!strcmp(name, "jitter_buffer"))
+		return has_jb_data(&res->video) || has_jb_data(&res->audio);
+	if (!strcmp(name, "psnr"))
+		return has_psnr_data(&res->video);
+	if (!strcmp(name, "rtcp"))
+		return has_rtcp_data(res, &res->video) || has_rtcp_data(res, &res->audio);
+	return 0;
+}
+
+/* Open `dir`/`name` as a memory stream, for cb_memstream_commit() to `path`. */
+static FILE *open_dat(const char *dir, const char *name, char *path, size_t room, char **buf,
+		      size_t *len, int *err)
+{
+	FILE *f;
+
+	*err = cb_path_join(path, room, dir, name);
+	if (*err)
+		return NULL;
+	f = open_memstream(buf, len);
+	if (!f)
+		*err = -errno;
+	return f;
+}
+
+/* A frame's RTP timestamp and capture time, to place a packet at its frame. */
+struct ts_cap {
+	uint32_t rtp_ts;
+	cb_ns cap;
+};
+
+static int cmp_ts_cap(const void *a, const void *b)
+{
+	uint32_t x = ((const struct ts_cap *)a)->rtp_ts, y = ((const struct ts_cap *)b)->rtp_ts;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The video packets the network took (dropped by the loss model or the
+ * full queue, or lost otherwise) and those that came back by RTX, each at
+ * the capture time of the frame it belongs to (found by RTP timestamp), so
+ * that they line up with the latency points of the same frames.  One row
+ * per frame and kind: a frame that lost three packets is one mark.
+ * *n_lost and *n_rec count the rows.
+ */
+static int write_events_dat(const struct cb_run_result *res, cb_ns t0, const char *dir,
+			    size_t *n_lost, size_t *n_rec)
+{
+	const struct cb_frame_log *fl = &res->video.frames;
+	char path[PATH_MAX], *buf = NULL;
+	struct ts_cap *tc;
+	size_t len = 0, n = 0;
+	uint32_t last_ts[2] = {0, 0};
+	int have_last[2] = {0, 0}, err;
+	FILE *f;
+
+	*n_lost = *n_rec = 0;
+	tc = malloc((fl->n ? fl->n : 1) * sizeof(*tc));
+	if (!tc)
+		return -ENOMEM;
+	for (size_t i = 0; i < fl->n; i++)
+		if (fl->v[i].st[CB_ST_CAPTURED] != CB_NS_NONE) {
+			tc[n].rtp_ts = fl->v[i].rtp_ts;
+			tc[n++].cap = fl->v[i].st[CB_ST_CAPTURED];
+		}
+	qsort(tc, n, sizeof(*tc), cmp_ts_cap);
+	f = open_dat(dir, "events_video.dat", path, sizeof(path), &buf, &len, &err);
+	if (!f)
+		goto out_free_tc;
+	fprintf(f, "# video packets lost or recovered: time_s (capture time of the packet's "
+		   "frame) kind (0 lost and not recovered, 1 recovered by RTX)\n");
+	for (size_t i = 0; i < res->packets.n; i++) {
+		const struct cb_packet_rec *p = &res->packets.v[i];
+		struct ts_cap key = {.rtp_ts = p->rtp_ts}, *hit;
+		int kind;
+
+		if (p->media != CB_MEDIA_VIDEO)
+			continue;
+		if (p->fate == CB_PKT_NET_LOSS || p->fate == CB_PKT_NET_QUEUE ||
+		    p->fate == CB_PKT_LOST)
+			kind = 0;
+		else if (p->fate == CB_PKT_RECOVERED)
+			kind = 1;
+		else
+			continue;
+		if (have_last[kind] && last_ts[kind] == p->rtp_ts)
+			continue;
+		hit = bsearch(&key, tc, n, sizeof(*tc), cmp_ts_cap);
+		if (!hit)
+			continue;
+		have_last[kind] = 1;
+		last_ts[kind] = p->rtp_ts;
+		fprintf(f, "%.6f %d\n", cb_ns_diff_ms(hit->cap, t0) / 1e3, kind);
+		*(kind ? n_rec : n_lost) += 1;
+	}
+	err = cb_memstream_commit(f, &buf, &len, path);
+out_free_tc:
+	free(tc);
+	return err;
+}
+
+/* Per frame: capture time and time in the jitter buffer. */
+static int write_jb_dat(const struct cb_media_result *m, cb_ns t0, const char *dir)
+{
+	char path[PATH_MAX], name[64], *buf = NULL;
+	size_t len = 0;
+	int err;
+	FILE *f;
+
+	snprintf(name, sizeof(name), "jitter_buffer_%s.dat", cb_media_name(m->media));
+	f = open_dat(dir, name, path, sizeof(path), &buf, &len, &err);
+	if (!f)
+		return err;
+	fprintf(f, "# %s: time_s (capture) jitter_buffer_ms (jitter_buffer_out - first_received)\n",
+		cb_media_name(m->media));
+	for (size_t i = 0; i < m->frames.n; i++) {
+		const struct cb_frame_rec *r = &m->frames.v[i];
+		double ms;
+
+		if (jb_delay_ms(r, &ms))
+			fprintf(f, "%.6f %.3f\n", cb_ns_diff_ms(r->st[CB_ST_CAPTURED], t0) / 1e3,
+				ms);
+	}
+	return cb_memstream_commit(f, &buf, &len, path);
+}
+
+/* Per identified video frame: capture time and PSNR. */
+static int write_psnr_dat(const struct cb_media_result *m, cb_ns t0, const char *dir)
+{
+	char path[PATH_MAX], *buf = NULL;
+	size_t len = 0;
+	int err;
+	FILE *f;
+
+	f = open_dat(dir, "psnr_video.dat", path, sizeof(path), &buf, &len, &err);
+	if (!f)
+		return err;
+	fputs("# video: time_s (capture) psnr_db\n", f);
+	for (size_t i = 0; i < m->frames.n; i++) {
+		const struct cb_frame_rec *r = &m->frames.v[i];
+
+		if (psnr_point(r))
+			fprintf(f, "%.6f %.4f\n", cb_ns_diff_ms(r->st[CB_ST_CAPTURED], t0) / 1e3,
+				r->psnr);
+	}
+	return cb_memstream_commit(f, &buf, &len, path);
+}
+
+/*
+ * The reception reports about one media, as the sender received them.  RTT
+ * is "NaN" before the receiver had an SR to answer; the script treats it
+ * as missing.  *tmax is raised to the latest report's time.
+ */
+static int write_rtcp_dat(const struct cb_run_result *res, enum cb_media media, cb_ns t0,
+			  const char *dir, double *tmax)
+{
+	char path[PATH_MAX], name[64], *buf = NULL;
+	size_t len = 0;
+	int err;
+	FILE *f;
+
+	snprintf(name, sizeof(name), "rtcp_%s.dat", cb_media_name(media));
+	f = open_dat(dir, name, path, sizeof(path), &buf, &len, &err);
+	if (!f)
+		return err;
+	fprintf(f,
+		"# %s reception reports: time_s rtt_ms fraction_lost_pct cumulative_lost "
+		"jitter_ms\n",
+		cb_media_name(media));
+	for (size_t i = 0; i < res->n_rtcp; i++) {
+		const struct cb_rtcp_sample *s = &res->rtcp[i];
+		double t = cb_ns_diff_ms(s->t, t0) / 1e3;
+
+		if (s->media != media)
+			continue;
+		fprintf(f, "%.6f ", t);
+		fprintf(f, isfinite(s->rtt_ms) ? "%.3f " : "NaN ", s->rtt_ms);
+		fprintf(f, isfinite(s->fraction_lost) ? "%.3f " : "NaN ", 100.0 * s->fraction_lost);
+		fprintf(f, "%lld ", (long long)s->cumulative_lost);
+		fprintf(f, isfinite(s->jitter_ms) ? "%.3f\n" : "NaN\n", s->jitter_ms);
+		if (t > *tmax)
+			*tmax = t;
+	}
+	return cb_memstream_commit(f, &buf, &len, path);
+}
+
+enum plot_kind { PLOT_LATENCY, PLOT_CDF, PLOT_STAGES, PLOT_JB, PLOT_PSNR, PLOT_RTT, PLOT_LOSS };
+
+static const char *const media_color[2] = {"#1565c0", "#ad1457"};
 
 /* Start the next plot afresh, into <plot>.<ext> plus the script's suffix. */
 static void begin_plot(FILE *f, const char *plot, const char *ext)
@@ -168,16 +407,25 @@ static void band_lines(FILE *f, double ymax, int vertical)
 	}
 }
 
+/* What the script needs to know: which curves have data, and the scales. */
+struct plot_ctx {
+	int has_lat[2], has_stages[2], has_jb[2], has_psnr, has_rtcp[2];
+	double ymax;	      /**< latency scale, ms */
+	size_t n_lost, n_rec; /**< rows of events_video.dat by kind */
+	double psnr_mean;
+	double rtcp_tmax; /**< latest reception report, s */
+};
+
 /*
  * The plot command: one curve per media that has data (`has`), in the
- * media's colour; when neither has any, `empty` instead, which labels the
- * empty chart and plots nothing, so the image still exists and says why.
+ * media's colour, then `extra` (more curves, or ""); when neither media has
+ * any, `empty` instead, which labels the empty chart and plots nothing, so
+ * the image still exists and says why.
  */
 static void plot_media(FILE *f, const struct cb_run_result *res, enum plot_kind kind,
-		       const int has[2], const char *empty)
+		       const int has[2], const char *empty, const char *extra)
 {
 	const struct cb_media_result *ms[2] = {&res->video, &res->audio};
-	static const char *const color[2] = {"#1565c0", "#ad1457"};
 	const char *sep = " ";
 
 	if (!has[0] && !has[1]) {
@@ -202,11 +450,157 @@ static void plot_media(FILE *f, const struct cb_run_result *res, enum plot_kind 
 		case PLOT_STAGES:
 			fprintf(f, "dir.\"/stages.dat\" using %d:xtic(1)", i + 2);
 			break;
+		case PLOT_JB:
+			fprintf(f,
+				"dir.\"/jitter_buffer_%s.dat\" using 1:2 with points pt 7 ps 0.4",
+				name);
+			break;
+		case PLOT_PSNR:
+			fprintf(f, "dir.\"/psnr_%s.dat\" using 1:2 with points pt 7 ps 0.4", name);
+			break;
+		case PLOT_RTT:
+			/* Both media see the same path: bigger video points stay visible. */
+			fprintf(f, "dir.\"/rtcp_%s.dat\" using 1:2 with linespoints pt 7 ps %s",
+				name, i == 0 ? "1.0" : "0.5");
+			break;
+		case PLOT_LOSS:
+			fprintf(f, "dir.\"/rtcp_%s.dat\" using 1:3 with linespoints pt 7 ps 0.5",
+				name);
+			break;
 		}
-		fprintf(f, " lc rgb \"%s\" title \"%s\"", color[i], name);
+		fprintf(f, " lc rgb \"%s\" title \"%s\"", media_color[i], name);
 		sep = ", \\\n     ";
 	}
+	fputs(extra, f);
 	fputc('\n', f);
+}
+
+/*
+ * The video packets lost and recovered, as marks along the bottom of the
+ * latency chart (below every latency point, which is at least the network
+ * delay): red crosses for losses that stayed lost, green triangles just
+ * above them for packets that came back by RTX.
+ */
+static void latency_events(FILE *f, const struct plot_ctx *c)
+{
+	if (c->n_lost)
+		fprintf(f,
+			", \\\n     dir.\"/events_video.dat\" using 1:($2 == 0 ? %.2f : 1/0) with "
+			"points pt 2 ps 0.8 lc rgb \"#c62828\" title \"video packet lost, at its "
+			"frame's capture\"",
+			c->ymax * 0.02);
+	if (c->n_rec)
+		fprintf(f,
+			", \\\n     dir.\"/events_video.dat\" using 1:($2 == 1 ? %.2f : 1/0) with "
+			"points pt 9 ps 0.6 lc rgb \"#43a047\" title \"video packet recovered by "
+			"RTX\"",
+			c->ymax * 0.05);
+}
+
+static void script_one_format(FILE *f, const struct cb_run_result *res, const struct plot_ctx *c,
+			      const char *ext)
+{
+	const int video_only[2] = {1, 0};
+	char extra[512] = "";
+
+	/* Latency over time, with the band limits and the packet losses. */
+	begin_plot(f, "latency", ext);
+	fprintf(f,
+		"set title \"End-to-end latency over time, run %s (measured from decoded "
+		"content)\"\n",
+		res->run_id);
+	fprintf(f,
+		"set xlabel \"capture time since first capture (s)\"\n"
+		"set ylabel \"one-way latency (ms)\"\nset grid\nset key top left\n"
+		"set yrange [0:%.1f]\n",
+		c->ymax);
+	band_lines(f, c->ymax, 0);
+	if (c->has_lat[0]) {
+		FILE *m = fmemopen(extra, sizeof(extra), "w");
+
+		if (m) {
+			latency_events(m, c);
+			fclose(m);
+		}
+	}
+	plot_media(f, res, PLOT_LATENCY, c->has_lat,
+		   "set label 20 \"no latency was measured\" at graph 0.5, graph 0.5 "
+		   "center\nset xrange [0:1]\nplot 1/0 notitle\n",
+		   extra);
+
+	/* CDF, with the band limits as vertical lines. */
+	begin_plot(f, "cdf", ext);
+	fprintf(f,
+		"set title \"Latency CDF, run %s\"\nset xlabel \"one-way latency "
+		"(ms)\"\nset ylabel \"fraction of samples at or below\"\nset grid\n"
+		"set key bottom right\nset yrange [0:1.02]\nset xrange [0:%.1f]\n",
+		res->run_id, c->ymax);
+	band_lines(f, c->ymax, 1);
+	plot_media(f, res, PLOT_CDF, c->has_lat,
+		   "set label 20 \"no latency was measured\" at graph 0.5, graph 0.5 "
+		   "center\nplot 1/0 notitle\n",
+		   "");
+
+	/* Stage breakdown: grouped bars of the mean per stage. */
+	begin_plot(f, "stages", ext);
+	fprintf(f,
+		"set title \"Mean time per stage, run %s\"\nset ylabel \"mean ms\"\n"
+		"set style data histograms\nset style histogram clustered gap 1\n"
+		"set style fill solid 0.8 border -1\nset boxwidth 0.9\n"
+		"set xtics rotate by -30 nomirror\nset grid ytics\nset key top left\n"
+		"set yrange [0:*]\n",
+		res->run_id);
+	plot_media(f, res, PLOT_STAGES, c->has_stages,
+		   "set label 20 \"no stage was measured\" at graph 0.5, graph 0.5 "
+		   "center\nset xrange [0:1]\nset yrange [0:1]\nplot 1/0 notitle\n",
+		   "");
+
+	/* Jitter buffer delay per frame (webrtc-stats jitterBufferDelay's terms). */
+	if (c->has_jb[0] || c->has_jb[1]) {
+		begin_plot(f, "jitter_buffer", ext);
+		fprintf(f,
+			"set title \"Time in the jitter buffer per frame, run %s (first packet "
+			"received to jitter buffer out)\"\nset xlabel \"capture time since first "
+			"capture (s)\"\nset ylabel \"jitter buffer delay (ms)\"\nset grid\n"
+			"set key top left\nset yrange [0:*]\n",
+			res->run_id);
+		plot_media(f, res, PLOT_JB, c->has_jb, "", "");
+	}
+
+	/* PSNR per identified picture, with its mean. */
+	if (c->has_psnr) {
+		begin_plot(f, "psnr", ext);
+		fprintf(f,
+			"set title \"Video PSNR per identified picture, run %s\"\nset xlabel "
+			"\"capture time since first capture (s)\"\nset ylabel \"PSNR (dB)\"\n"
+			"set grid\nset key bottom left\n",
+			res->run_id);
+		snprintf(extra, sizeof(extra),
+			 ", \\\n     %.4f with lines dt 2 lw 2 lc rgb \"#37474f\" title \"mean "
+			 "%.2f dB\"",
+			 c->psnr_mean, c->psnr_mean);
+		plot_media(f, res, PLOT_PSNR, video_only, "", isfinite(c->psnr_mean) ? extra : "");
+	}
+
+	/* RTT and fraction lost from the reception reports, in two panels. */
+	if (c->has_rtcp[0] || c->has_rtcp[1]) {
+		begin_plot(f, "rtcp", ext);
+		fprintf(f,
+			"set multiplot layout 2,1 title \"RTCP receiver reports, run %s (as the "
+			"sender received them)\"\nset grid\nset key top left\n"
+			"set datafile missing NaN\n"
+			"set offsets 0, 0, graph 0.12, 0\n"
+			"set xrange [0:%.3f]\nset ylabel \"RTT (ms)\"\nset yrange [0:*]\n"
+			"set format x \"\"\nset bmargin 1\n",
+			res->run_id, c->rtcp_tmax > 0 ? c->rtcp_tmax * 1.02 : 1.0);
+		plot_media(f, res, PLOT_RTT, c->has_rtcp, "", "");
+		fputs("set format x \"%g\"\nset bmargin\nset tmargin 1\n"
+		      "set xlabel \"time since first capture (s)\"\n"
+		      "set ylabel \"fraction lost (%)\"\nset yrange [0:*]\n",
+		      f);
+		plot_media(f, res, PLOT_LOSS, c->has_rtcp, "", "");
+		fputs("unset multiplot\n", f);
+	}
 }
 
 /*
@@ -215,60 +609,7 @@ static void plot_media(FILE *f, const struct cb_run_result *res, enum plot_kind 
  * and "", so that a user can re-run it in the run folder as it is; the
  * harness passes ".tmp" and renames the finished plots into place.
  */
-static void script_plots(FILE *f, const struct cb_run_result *res, const int has_lat[2],
-			 const int has_stages[2], double ymax)
-{
-	for (size_t fi = 0; fi < sizeof(formats) / sizeof(formats[0]); fi++) {
-		const char *ext = formats[fi].ext;
-
-		fprintf(f, "\n# ---- %s ----\nset terminal %s\n", ext, formats[fi].term);
-
-		/* Latency over time, with the band limits as labelled lines. */
-		begin_plot(f, "latency", ext);
-		fprintf(f,
-			"set title \"End-to-end latency over time, run %s (measured from decoded "
-			"content)\"\n",
-			res->run_id);
-		fprintf(f,
-			"set xlabel \"capture time since first capture (s)\"\n"
-			"set ylabel \"one-way latency (ms)\"\nset grid\nset key top left\n"
-			"set yrange [0:%.1f]\n",
-			ymax);
-		band_lines(f, ymax, 0);
-		plot_media(f, res, PLOT_LATENCY, has_lat,
-			   "set label 20 \"no latency was measured\" at graph 0.5, graph 0.5 "
-			   "center\nset xrange [0:1]\nplot 1/0 notitle\n");
-
-		/* CDF, with the band limits as vertical lines. */
-		begin_plot(f, "cdf", ext);
-		fprintf(f,
-			"set title \"Latency CDF, run %s\"\nset xlabel \"one-way latency "
-			"(ms)\"\nset ylabel \"fraction of samples at or below\"\nset grid\n"
-			"set key bottom right\nset yrange [0:1.02]\nset xrange [0:%.1f]\n",
-			res->run_id, ymax);
-		band_lines(f, ymax, 1);
-		plot_media(f, res, PLOT_CDF, has_lat,
-			   "set label 20 \"no latency was measured\" at graph 0.5, graph 0.5 "
-			   "center\nplot 1/0 notitle\n");
-
-		/* Stage breakdown: grouped bars of the mean per stage. */
-		begin_plot(f, "stages", ext);
-		fprintf(f,
-			"set title \"Mean time per stage, run %s\"\nset ylabel \"mean ms\"\n"
-			"set style data histograms\nset style histogram clustered gap 1\n"
-			"set style fill solid 0.8 border -1\nset boxwidth 0.9\n"
-			"set xtics rotate by -30 nomirror\nset grid ytics\nset key top left\n"
-			"set yrange [0:*]\n",
-			res->run_id);
-		plot_media(f, res, PLOT_STAGES, has_stages,
-			   "set label 20 \"no stage was measured\" at graph 0.5, graph 0.5 "
-			   "center\nset xrange [0:1]\nset yrange [0:1]\nplot 1/0 notitle\n");
-	}
-	fputs("set output\n", f);
-}
-
-static int write_script(const struct cb_run_result *res, const char *path, const int has_lat[2],
-			const int has_stages[2], double ymax)
+static int write_script(const struct cb_run_result *res, const char *path, const struct plot_ctx *c)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -281,7 +622,12 @@ static int write_script(const struct cb_run_result *res, const char *path, const
 		"# callbench plots for run %s.\n# Re-run in this folder with: gnuplot plots.gp\n"
 		"if (!exists(\"dir\")) dir = \".\"\nif (!exists(\"suffix\")) suffix = \"\"\n",
 		res->run_id);
-	script_plots(f, res, has_lat, has_stages, ymax);
+	for (size_t fi = 0; fi < sizeof(formats) / sizeof(formats[0]); fi++) {
+		fprintf(f, "\n# ---- %s ----\nset terminal %s\n", formats[fi].ext,
+			formats[fi].term);
+		script_one_format(f, res, c, formats[fi].ext);
+	}
+	fputs("set output\n", f);
 	return cb_memstream_commit(f, &buf, &len, path);
 }
 
@@ -370,9 +716,8 @@ out_destroy_fa:
 int cb_report_plots(const struct cb_run_result *res, const char *dir, const struct cb_logger *log)
 {
 	const struct cb_media_result *ms[2];
-	int has_lat[2], has_stages[2];
+	struct plot_ctx c = {.ymax = 0};
 	char script[PATH_MAX], from[PATH_MAX], to[PATH_MAX], name[32];
-	double ymax = 0;
 	cb_ns t0;
 	int err;
 
@@ -382,13 +727,31 @@ int cb_report_plots(const struct cb_run_result *res, const char *dir, const stru
 	ms[1] = &res->audio;
 	t0 = cb_run_t0(res);
 	for (int i = 0; i < 2; i++) {
-		has_lat[i] = ms[i]->enabled && ms[i]->e2e.n > 0;
-		has_stages[i] = ms[i]->enabled && has_stage_data(ms[i]);
+		c.has_lat[i] = ms[i]->enabled && ms[i]->e2e.n > 0;
+		c.has_stages[i] = ms[i]->enabled && has_stage_data(ms[i]);
+		c.has_jb[i] = has_jb_data(ms[i]);
+		c.has_rtcp[i] = has_rtcp_data(res, ms[i]);
 		if (!ms[i]->enabled)
 			continue;
-		err = write_latency_dat(ms[i], t0, dir, &ymax);
+		err = write_latency_dat(ms[i], t0, dir, &c.ymax);
 		if (!err)
 			err = write_cdf_dat(ms[i], dir);
+		if (!err && c.has_jb[i])
+			err = write_jb_dat(ms[i], t0, dir);
+		if (!err && c.has_rtcp[i])
+			err = write_rtcp_dat(res, ms[i]->media, t0, dir, &c.rtcp_tmax);
+		if (err)
+			return err;
+	}
+	c.has_psnr = has_psnr_data(&res->video);
+	c.psnr_mean = res->video.psnr.mean;
+	if (c.has_psnr) {
+		err = write_psnr_dat(&res->video, t0, dir);
+		if (err)
+			return err;
+	}
+	if (res->video.enabled) {
+		err = write_events_dat(res, t0, dir, &c.n_lost, &c.n_rec);
 		if (err)
 			return err;
 	}
@@ -400,26 +763,32 @@ int cb_report_plots(const struct cb_run_result *res, const char *dir, const stru
 	 * that the excellent line is off the chart: the reader's first question
 	 * is where the points sit against it.
 	 */
-	ymax = ymax * 1.1 > 120 ? ymax * 1.1 : 120;
+	c.ymax = c.ymax * 1.1 > 120 ? c.ymax * 1.1 : 120;
 
 	err = cb_path_join(script, sizeof(script), dir, "plots.gp");
 	if (err)
 		return err;
-	err = write_script(res, script, has_lat, has_stages, ymax);
+	err = write_script(res, script, &c);
 	if (err)
 		return err;
 	err = run_gnuplot(dir, script, log);
 	/*
 	 * Move every finished plot into place; on failure remove the partial
-	 * ones instead, so that no *.tmp is left behind either way.
+	 * ones instead, so that no *.tmp is left behind either way.  A plot
+	 * without data this time is removed too: a run folder that is written
+	 * again must not keep a stale one.
 	 */
 	for (size_t p = 0; p < sizeof(plot_names) / sizeof(plot_names[0]); p++) {
+		int made = cb_report_plot_made(res, plot_names[p]);
+
 		for (size_t fi = 0; fi < sizeof(formats) / sizeof(formats[0]); fi++) {
 			snprintf(name, sizeof(name), "%s.%s", plot_names[p], formats[fi].ext);
 			if (cb_path_join(to, sizeof(to), dir, name) ||
 			    snprintf(from, sizeof(from), "%s.tmp", to) >= (int)sizeof(from))
 				return -ENAMETOOLONG;
-			if (err) {
+			if (!made)
+				unlink(to);
+			if (err || !made) {
 				unlink(from);
 				continue;
 			}

@@ -6,7 +6,8 @@
  *   frames.csv     one row per frame, every stamp
  *   packets.csv    one row per RTP packet
  *   report.md      verdict, tables, plots embedded
- *   latency.{png,svg}, cdf.{png,svg}, stages.{png,svg}   gnuplot plots
+ *   latency.{png,svg}, cdf.{png,svg}, stages.{png,svg}   gnuplot plots, and
+ *   jitter_buffer, psnr, rtcp .{png,svg} when there is data for them
  * and <out_dir>/latest -> <run_id>.
  *
  * Every file is written under a temporary name and renamed into place, so a
@@ -38,6 +39,14 @@ int cb_report_packets_csv(const struct cb_run_result *res, const char *path);
 int cb_report_markdown(const struct cb_run_result *res, const char *path, int have_plots);
 /** Run gnuplot for the plots into `dir`; CB_E_EXTERNAL if gnuplot failed or is missing. */
 int cb_report_plots(const struct cb_run_result *res, const char *dir, const struct cb_logger *log);
+
+/**
+ * Whether cb_report_plots() makes the plot `name` ("latency", "cdf",
+ * "stages", "jitter_buffer", "psnr", "rtcp") for `res`: the first three are
+ * always made (an empty one says why), the others only when there is data
+ * for them (no video, no RTCP reports, ...).  report.md embeds just these.
+ */
+int cb_report_plot_made(const struct cb_run_result *res, const char *name);
 
 /**
  * The run's time origin: the earliest CAPTURED stamp over both media (the
