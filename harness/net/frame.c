@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/bytes.h"
 #include "base/error.h"
 #include "net/frame.h"
 
@@ -17,28 +18,6 @@
 #define IP_DF	       0x4000
 #define IP_MF	       0x2000
 #define IP_OFFMASK     0x1fff
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
 
 /*
  * The one's-complement sum is independent of byte order (RFC 1071 §2(B)),
@@ -87,7 +66,7 @@ static uint64_t csum_pseudo(const uint8_t *ip, uint16_t udp_len)
 	memcpy(ph, ip + 12, 8); /* source and destination address */
 	ph[8] = 0;
 	ph[9] = IPPROTO_UDP_;
-	put16(ph + 10, udp_len);
+	cb_put16(ph + 10, udp_len);
 	return csum_partial(ph, sizeof(ph), 0);
 }
 
@@ -107,25 +86,25 @@ int cb_frame_build_udp(const struct cb_frame_addr *fa, uint16_t ip_id, const uin
 
 	memcpy(eth, fa->dst_mac, 6);
 	memcpy(eth + 6, fa->src_mac, 6);
-	put16(eth + 12, ETHERTYPE_IPV4);
+	cb_put16(eth + 12, ETHERTYPE_IPV4);
 
 	ip[0] = 0x45; /* version 4, IHL 5 */
 	ip[1] = 0;    /* DSCP/ECN: best effort */
-	put16(ip + 2, (uint16_t)(in_len + CB_FRAME_IP_LEN + CB_FRAME_UDP_LEN));
-	put16(ip + 4, ip_id);
-	put16(ip + 6, IP_DF);
+	cb_put16(ip + 2, (uint16_t)(in_len + CB_FRAME_IP_LEN + CB_FRAME_UDP_LEN));
+	cb_put16(ip + 4, ip_id);
+	cb_put16(ip + 6, IP_DF);
 	ip[8] = 64;
 	ip[9] = IPPROTO_UDP_;
-	put16(ip + 10, 0);
-	put32(ip + 12, fa->src_ip);
-	put32(ip + 16, fa->dst_ip);
+	cb_put16(ip + 10, 0);
+	cb_put32(ip + 12, fa->src_ip);
+	cb_put32(ip + 16, fa->dst_ip);
 	csum = (uint16_t)~csum_fold(csum_partial(ip, CB_FRAME_IP_LEN, 0));
 	memcpy(ip + 10, &csum, 2);
 
-	put16(udp, fa->src_port);
-	put16(udp + 2, fa->dst_port);
-	put16(udp + 4, (uint16_t)(in_len + CB_FRAME_UDP_LEN));
-	put16(udp + 6, 0);
+	cb_put16(udp, fa->src_port);
+	cb_put16(udp + 2, fa->dst_port);
+	cb_put16(udp + 4, (uint16_t)(in_len + CB_FRAME_UDP_LEN));
+	cb_put16(udp + 6, 0);
 	if (in_len)
 		memcpy(udp + CB_FRAME_UDP_LEN, in, in_len);
 	csum = (uint16_t)~csum_fold(
@@ -152,27 +131,27 @@ int cb_frame_parse_udp(const struct cb_frame_addr *fa, const uint8_t *in, size_t
 		return CB_E_BADPKT;
 	/* ARP, IPv6 neighbour discovery and VLAN-tagged frames are simply not
 	 * ours; they are told apart from damage so they can be counted apart. */
-	if (get16(in + 12) != ETHERTYPE_IPV4)
+	if (cb_get16(in + 12) != ETHERTYPE_IPV4)
 		return CB_E_UNSUPPORTED;
 	ip = in + CB_FRAME_ETH_LEN;
 	if (in_len < CB_FRAME_ETH_LEN + CB_FRAME_IP_LEN || ip[0] >> 4 != 4)
 		return CB_E_BADPKT;
 	ihl = (size_t)(ip[0] & 0x0f) * 4;
-	ip_len = get16(ip + 2);
+	ip_len = cb_get16(ip + 2);
 	if (ihl < CB_FRAME_IP_LEN || ip_len < ihl || CB_FRAME_ETH_LEN + ip_len > in_len)
 		return CB_E_BADPKT;
 	if (csum_fold(csum_partial(ip, ihl, 0)) != 0xffff)
 		return CB_E_BADPKT;
-	if (ip[9] != IPPROTO_UDP_ || (get16(ip + 6) & (IP_MF | IP_OFFMASK)))
+	if (ip[9] != IPPROTO_UDP_ || (cb_get16(ip + 6) & (IP_MF | IP_OFFMASK)))
 		return CB_E_UNSUPPORTED;
 	udp = ip + ihl;
 	if (ip_len - ihl < CB_FRAME_UDP_LEN)
 		return CB_E_BADPKT;
-	udp_len = get16(udp + 4);
+	udp_len = cb_get16(udp + 4);
 	if (udp_len < CB_FRAME_UDP_LEN || udp_len > ip_len - ihl)
 		return CB_E_BADPKT;
-	if (memcmp(in, fa->dst_mac, 6) != 0 || get32(ip + 16) != fa->dst_ip ||
-	    get16(udp + 2) != fa->dst_port)
+	if (memcmp(in, fa->dst_mac, 6) != 0 || cb_get32(ip + 16) != fa->dst_ip ||
+	    cb_get16(udp + 2) != fa->dst_port)
 		return CB_E_NOTFOUND;
 	if ((udp[6] | udp[7]) &&
 	    csum_fold(csum_partial(udp, udp_len, csum_pseudo(ip, (uint16_t)udp_len))) != 0xffff)

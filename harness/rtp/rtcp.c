@@ -6,50 +6,27 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base/bytes.h"
 #include "base/error.h"
 #include "rtp/rtcp.h"
 #include "rtp/rtp.h"
 
 #define NS_PER_S 1000000000ULL
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* ---- parsing ----------------------------------------------------------- */
 
 static void get_block(const uint8_t *p, struct cb_rtcp_report_block *b)
 {
-	uint32_t lost = get32(p + 4) & 0xffffff;
+	uint32_t lost = cb_get32(p + 4) & 0xffffff;
 
-	b->ssrc = get32(p);
+	b->ssrc = cb_get32(p);
 	b->fraction_lost = p[4];
 	/* Sign-extend the 24-bit two's complement cumulative count. */
 	b->cumulative_lost = (lost & 0x800000) ? (int32_t)lost - 0x1000000 : (int32_t)lost;
-	b->ext_highest_seq = get32(p + 8);
-	b->jitter = get32(p + 12);
-	b->lsr = get32(p + 16);
-	b->dlsr = get32(p + 20);
+	b->ext_highest_seq = cb_get32(p + 8);
+	b->jitter = cb_get32(p + 12);
+	b->lsr = cb_get32(p + 16);
+	b->dlsr = cb_get32(p + 20);
 }
 
 /*
@@ -102,7 +79,7 @@ static int parse_one(const uint8_t *p, size_t rem, struct cb_rtcp_msg *m, size_t
 	pt = p[1];
 	if (pt < 192 || pt > 223)
 		return CB_E_BADPKT;
-	sz = 4 * ((size_t)get16(p + 2) + 1);
+	sz = 4 * ((size_t)cb_get16(p + 2) + 1);
 	if (sz > rem)
 		return CB_E_BADPKT;
 	if (p[0] & 0x20) {
@@ -130,11 +107,11 @@ static int parse_one(const uint8_t *p, size_t rem, struct cb_rtcp_msg *m, size_t
 		if (blen < 24 + (size_t)count * CB_RTCP_BLOCK_LEN)
 			return CB_E_BADPKT;
 		m->type = CB_RTCP_SR;
-		m->u.sr.ssrc = get32(b);
-		m->u.sr.ntp = (uint64_t)get32(b + 4) << 32 | get32(b + 8);
-		m->u.sr.rtp_ts = get32(b + 12);
-		m->u.sr.packet_count = get32(b + 16);
-		m->u.sr.octet_count = get32(b + 20);
+		m->u.sr.ssrc = cb_get32(b);
+		m->u.sr.ntp = (uint64_t)cb_get32(b + 4) << 32 | cb_get32(b + 8);
+		m->u.sr.rtp_ts = cb_get32(b + 12);
+		m->u.sr.packet_count = cb_get32(b + 16);
+		m->u.sr.octet_count = cb_get32(b + 20);
 		m->u.sr.n_blocks = (uint8_t)count;
 		for (unsigned i = 0; i < count; i++)
 			get_block(b + 24 + CB_RTCP_BLOCK_LEN * i, &m->u.sr.blocks[i]);
@@ -143,7 +120,7 @@ static int parse_one(const uint8_t *p, size_t rem, struct cb_rtcp_msg *m, size_t
 		if (blen < 4 + (size_t)count * CB_RTCP_BLOCK_LEN)
 			return CB_E_BADPKT;
 		m->type = CB_RTCP_RR;
-		m->u.rr.ssrc = get32(b);
+		m->u.rr.ssrc = cb_get32(b);
 		m->u.rr.n_blocks = (uint8_t)count;
 		for (unsigned i = 0; i < count; i++)
 			get_block(b + 4 + CB_RTCP_BLOCK_LEN * i, &m->u.rr.blocks[i]);
@@ -162,7 +139,7 @@ static int parse_one(const uint8_t *p, size_t rem, struct cb_rtcp_msg *m, size_t
 		m->type = CB_RTCP_BYE;
 		m->u.bye.n_ssrc = (uint8_t)count;
 		for (unsigned i = 0; i < count; i++)
-			m->u.bye.ssrc[i] = get32(b + 4 * i);
+			m->u.bye.ssrc[i] = cb_get32(b + 4 * i);
 		if (blen > 4 * (size_t)count) {
 			const uint8_t *r = b + 4 * count;
 
@@ -176,8 +153,8 @@ static int parse_one(const uint8_t *p, size_t rem, struct cb_rtcp_msg *m, size_t
 	case CB_RTCP_PT_PSFB:
 		if (blen < 8)
 			return CB_E_BADPKT;
-		m->u.fb.sender_ssrc = get32(b);
-		m->u.fb.media_ssrc = get32(b + 4);
+		m->u.fb.sender_ssrc = cb_get32(b);
+		m->u.fb.media_ssrc = cb_get32(b + 4);
 		m->u.fb.fci = b + 8;
 		blen -= 8;
 		if (pt == CB_RTCP_PT_RTPFB && count == CB_RTCP_FMT_NACK) {
@@ -271,7 +248,7 @@ int cb_rtcp_sdes_next(const struct cb_rtcp_msg *m, size_t *pos, struct cb_rtcp_s
 
 		while (b[o] != 0) {
 			if (o >= off) {
-				item->ssrc = get32(b + chunk);
+				item->ssrc = cb_get32(b + chunk);
 				item->type = b[o];
 				item->len = b[o + 1];
 				item->text = (const char *)b + o + 2;
@@ -290,8 +267,8 @@ int cb_rtcp_nack_get(const struct cb_rtcp_msg *m, size_t i, struct cb_nack_entry
 {
 	if (!m || !e || m->type != CB_RTCP_NACK || i >= m->u.fb.n_fci)
 		return -EINVAL;
-	e->pid = get16(m->u.fb.fci + 4 * i);
-	e->blp = get16(m->u.fb.fci + 4 * i + 2);
+	e->pid = cb_get16(m->u.fb.fci + 4 * i);
+	e->blp = cb_get16(m->u.fb.fci + 4 * i + 2);
 	return 0;
 }
 
@@ -299,7 +276,7 @@ int cb_rtcp_fir_get(const struct cb_rtcp_msg *m, size_t i, struct cb_fir_entry *
 {
 	if (!m || !e || m->type != CB_RTCP_FIR || i >= m->u.fb.n_fci)
 		return -EINVAL;
-	e->ssrc = get32(m->u.fb.fci + 8 * i);
+	e->ssrc = cb_get32(m->u.fb.fci + 8 * i);
 	e->seq = m->u.fb.fci[8 * i + 4];
 	return 0;
 }
@@ -310,7 +287,7 @@ static void put_hdr(uint8_t *p, unsigned count, unsigned pt, size_t size)
 {
 	p[0] = (uint8_t)(0x80 | count);
 	p[1] = (uint8_t)pt;
-	put16(p + 2, (uint16_t)(size / 4 - 1));
+	cb_put16(p + 2, (uint16_t)(size / 4 - 1));
 }
 
 static void put_block(uint8_t *p, const struct cb_rtcp_report_block *b)
@@ -322,12 +299,12 @@ static void put_block(uint8_t *p, const struct cb_rtcp_report_block *b)
 		lost = CB_RTCP_LOST_MAX;
 	if (lost < CB_RTCP_LOST_MIN)
 		lost = CB_RTCP_LOST_MIN;
-	put32(p, b->ssrc);
-	put32(p + 4, (uint32_t)b->fraction_lost << 24 | ((uint32_t)lost & 0xffffff));
-	put32(p + 8, b->ext_highest_seq);
-	put32(p + 12, b->jitter);
-	put32(p + 16, b->lsr);
-	put32(p + 20, b->dlsr);
+	cb_put32(p, b->ssrc);
+	cb_put32(p + 4, (uint32_t)b->fraction_lost << 24 | ((uint32_t)lost & 0xffffff));
+	cb_put32(p + 8, b->ext_highest_seq);
+	cb_put32(p + 12, b->jitter);
+	cb_put32(p + 16, b->lsr);
+	cb_put32(p + 20, b->dlsr);
 }
 
 static size_t sdes_size(size_t cname_len)
@@ -346,12 +323,12 @@ int cb_rtcp_build_sr(const struct cb_rtcp_sr *sr, uint8_t *out, size_t *out_len)
 	if (*out_len < need)
 		return CB_E_NOSPACE;
 	put_hdr(out, sr->n_blocks, CB_RTCP_PT_SR, need);
-	put32(out + 4, sr->ssrc);
-	put32(out + 8, (uint32_t)(sr->ntp >> 32));
-	put32(out + 12, (uint32_t)sr->ntp);
-	put32(out + 16, sr->rtp_ts);
-	put32(out + 20, sr->packet_count);
-	put32(out + 24, sr->octet_count);
+	cb_put32(out + 4, sr->ssrc);
+	cb_put32(out + 8, (uint32_t)(sr->ntp >> 32));
+	cb_put32(out + 12, (uint32_t)sr->ntp);
+	cb_put32(out + 16, sr->rtp_ts);
+	cb_put32(out + 20, sr->packet_count);
+	cb_put32(out + 24, sr->octet_count);
 	for (unsigned i = 0; i < sr->n_blocks; i++)
 		put_block(out + 28 + CB_RTCP_BLOCK_LEN * i, &sr->blocks[i]);
 	*out_len = need;
@@ -368,7 +345,7 @@ int cb_rtcp_build_rr(const struct cb_rtcp_rr *rr, uint8_t *out, size_t *out_len)
 	if (*out_len < need)
 		return CB_E_NOSPACE;
 	put_hdr(out, rr->n_blocks, CB_RTCP_PT_RR, need);
-	put32(out + 4, rr->ssrc);
+	cb_put32(out + 4, rr->ssrc);
 	for (unsigned i = 0; i < rr->n_blocks; i++)
 		put_block(out + 8 + CB_RTCP_BLOCK_LEN * i, &rr->blocks[i]);
 	*out_len = need;
@@ -388,7 +365,7 @@ int cb_rtcp_build_sdes(uint32_t ssrc, const char *cname, uint8_t *out, size_t *o
 	if (*out_len < need)
 		return CB_E_NOSPACE;
 	put_hdr(out, 1, CB_RTCP_PT_SDES, need);
-	put32(out + 4, ssrc);
+	cb_put32(out + 4, ssrc);
 	out[8] = CB_RTCP_SDES_CNAME;
 	out[9] = (uint8_t)len;
 	memcpy(out + 10, cname, len);
@@ -414,7 +391,7 @@ int cb_rtcp_build_bye(const uint32_t *ssrc, size_t n, const char *reason, uint8_
 		return CB_E_NOSPACE;
 	put_hdr(out, (unsigned)n, CB_RTCP_PT_BYE, need);
 	for (size_t i = 0; i < n; i++)
-		put32(out + 4 + 4 * i, ssrc[i]);
+		cb_put32(out + 4 + 4 * i, ssrc[i]);
 	if (reason) {
 		uint8_t *r = out + 4 + 4 * n;
 
@@ -434,8 +411,8 @@ static int build_fb(unsigned fmt, unsigned pt, uint32_t sender, uint32_t media, 
 	if (*out_len < need)
 		return CB_E_NOSPACE;
 	put_hdr(out, fmt, pt, need);
-	put32(out + 4, sender);
-	put32(out + 8, media);
+	cb_put32(out + 4, sender);
+	cb_put32(out + 8, media);
 	*out_len = need;
 	return 0;
 }
@@ -452,8 +429,8 @@ int cb_rtcp_build_nack(uint32_t sender_ssrc, uint32_t media_ssrc, const struct c
 	if (err)
 		return err;
 	for (size_t i = 0; i < n; i++) {
-		put16(out + 12 + 4 * i, e[i].pid);
-		put16(out + 14 + 4 * i, e[i].blp);
+		cb_put16(out + 12 + 4 * i, e[i].pid);
+		cb_put16(out + 14 + 4 * i, e[i].blp);
 	}
 	return 0;
 }
@@ -476,8 +453,8 @@ int cb_rtcp_build_fir(uint32_t sender_ssrc, const struct cb_fir_entry *e, size_t
 	if (err)
 		return err;
 	for (size_t i = 0; i < n; i++) {
-		put32(out + 12 + 8 * i, e[i].ssrc);
-		put32(out + 16 + 8 * i, (uint32_t)e[i].seq << 24);
+		cb_put32(out + 12 + 8 * i, e[i].ssrc);
+		cb_put32(out + 16 + 8 * i, (uint32_t)e[i].seq << 24);
 	}
 	return 0;
 }

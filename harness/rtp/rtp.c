@@ -5,32 +5,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/bytes.h"
 #include "base/error.h"
 #include "rtp/rtp.h"
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 int cb_rtp_write(const struct cb_rtp_hdr *h, uint8_t *out, size_t *out_len)
 {
@@ -52,11 +29,11 @@ int cb_rtp_write(const struct cb_rtp_hdr *h, uint8_t *out, size_t *out_len)
 	 */
 	out[0] = (uint8_t)(0x80 | h->csrc_count);
 	out[1] = (uint8_t)((h->marker ? 0x80 : 0) | h->pt);
-	put16(out + 2, h->seq);
-	put32(out + 4, h->ts);
-	put32(out + 8, h->ssrc);
+	cb_put16(out + 2, h->seq);
+	cb_put32(out + 4, h->ts);
+	cb_put32(out + 8, h->ssrc);
 	for (unsigned i = 0; i < h->csrc_count; i++)
-		put32(out + CB_RTP_HDR_MIN + 4 * i, h->csrc[i]);
+		cb_put32(out + CB_RTP_HDR_MIN + 4 * i, h->csrc[i]);
 	*out_len = need;
 	return 0;
 }
@@ -78,23 +55,23 @@ int cb_rtp_parse(const uint8_t *pkt, size_t len, struct cb_rtp_hdr *h)
 	r.csrc_count = pkt[0] & 0x0f;
 	r.marker = pkt[1] >> 7;
 	r.pt = pkt[1] & 0x7f;
-	r.seq = get16(pkt + 2);
-	r.ts = get32(pkt + 4);
-	r.ssrc = get32(pkt + 8);
+	r.seq = cb_get16(pkt + 2);
+	r.ts = cb_get32(pkt + 4);
+	r.ssrc = cb_get32(pkt + 8);
 
 	off = CB_RTP_HDR_MIN;
 	if (len - off < 4 * (size_t)r.csrc_count)
 		return CB_E_BADPKT;
 	for (unsigned i = 0; i < r.csrc_count; i++, off += 4)
-		r.csrc[i] = get32(pkt + off);
+		r.csrc[i] = cb_get32(pkt + off);
 
 	if (r.has_ext) {
 		size_t ext_len;
 
 		if (len - off < 4)
 			return CB_E_BADPKT;
-		r.ext_profile = get16(pkt + off);
-		ext_len = 4 * (size_t)get16(pkt + off + 2);
+		r.ext_profile = cb_get16(pkt + off);
+		ext_len = 4 * (size_t)cb_get16(pkt + off + 2);
 		off += 4;
 		if (len - off < ext_len)
 			return CB_E_BADPKT;

@@ -6,23 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bytes.h"
 #include "base/error.h"
 #include "rtp/rtp.h"
 #include "rtp/rtx.h"
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /*
  * Both directions copy the header byte for byte and rewrite only the fields
@@ -35,8 +22,8 @@ static void rewrite_header(uint8_t *out, uint8_t pt, uint16_t seq, uint32_t ssrc
 {
 	out[0] &= (uint8_t)~0x20;
 	out[1] = (uint8_t)((out[1] & 0x80) | pt);
-	put16(out + 2, seq);
-	put32(out + 8, ssrc);
+	cb_put16(out + 2, seq);
+	cb_put32(out + 8, ssrc);
 }
 
 int cb_rtx_wrap(const uint8_t *in, size_t in_len, uint32_t rtx_ssrc, uint8_t rtx_pt,
@@ -65,7 +52,7 @@ int cb_rtx_wrap(const uint8_t *in, size_t in_len, uint32_t rtx_ssrc, uint8_t rtx
 	if (out != in)
 		memcpy(out, in, h.hdr_len);
 	rewrite_header(out, rtx_pt, rtx_seq, rtx_ssrc);
-	put16(out + h.hdr_len, h.seq);
+	cb_put16(out + h.hdr_len, h.seq);
 	*out_len = need;
 	return 0;
 }
