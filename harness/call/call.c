@@ -61,6 +61,13 @@ void cb_call_cfg_default(struct cb_call_cfg *c)
 	c->rtcp_interval_ms = 500;
 	c->opus_fec = 1;
 	c->opus_loss_pct = 5;
+	/* WebRTC's playout-delay defaults for video.  Audio starts at 20 ms
+	 * rather than NetEq's 80 ms: a loopback call should not pay 60 ms
+	 * that its own jitter would never ask for. */
+	c->min_playout_delay_ms = 0;
+	c->max_playout_delay_ms = 10000;
+	c->audio_jb_min_ms = 0;
+	c->audio_jb_initial_ms = 20;
 }
 
 static int cfg_check(const struct cb_call_cfg *c, char *why, size_t len)
@@ -110,6 +117,13 @@ static int cfg_check(const struct cb_call_cfg *c, char *why, size_t len)
 			return snprintf(why, len, "codec time must be 0..10000 ms"), -EINVAL;
 	if (!c->sim && !cb_transport_find(c->transport))
 		return snprintf(why, len, "unknown transport '%s'", c->transport), CB_E_NOTFOUND;
+	if (c->min_playout_delay_ms < 0 || c->max_playout_delay_ms > 10000 ||
+	    c->min_playout_delay_ms > c->max_playout_delay_ms)
+		return snprintf(why, len, "playout delay must be 0 <= min <= max <= 10000 ms"),
+		       -EINVAL;
+	if (c->audio_jb_min_ms < 0 || c->audio_jb_min_ms > 1000 || c->audio_jb_initial_ms < 0 ||
+	    c->audio_jb_initial_ms > 1000)
+		return snprintf(why, len, "audio jitter buffer delays must be 0..1000 ms"), -EINVAL;
 	if (!(c->verdict_pct > 0 && c->verdict_pct <= 100))
 		return snprintf(why, len, "verdict percentile must be in (0, 100]"), -EINVAL;
 	return 0;
@@ -608,7 +622,19 @@ static int run_real(struct cb_session *ss, struct cb_sender *snd, struct cb_rece
 
 /* ---- simulated time: a discrete-event loop ---- */
 
-enum sim_ev_type { EV_VIDEO, EV_AUDIO, EV_VSEND, EV_ASEND, EV_ARRIVAL, EV_POLL, EV_FEEDBACK, EV_SPOLL };
+/* EV_WAKE: an extra receiver poll at the exact time its jitter buffers
+ * asked for (EV_POLL is the regular 2 ms one). */
+enum sim_ev_type {
+	EV_VIDEO,
+	EV_AUDIO,
+	EV_VSEND,
+	EV_ASEND,
+	EV_ARRIVAL,
+	EV_POLL,
+	EV_FEEDBACK,
+	EV_SPOLL,
+	EV_WAKE
+};
 
 struct sim_ev {
 	cb_ns t;
@@ -705,6 +731,20 @@ static void sim_deliver_rev(void *user, const uint8_t *data, size_t len, cb_ns t
 #define SIM_POLL_NS (2 * CB_NS_PER_MS)
 #define SIM_SPOLL_NS (10 * CB_NS_PER_MS)
 
+/* Schedule a receiver poll at the jitter buffers' next wake-up unless one
+ * is already scheduled for that instant.  A wake-up that moved later leaves
+ * its old event behind: one harmless extra poll.  Everything here follows
+ * from the event order, so a run stays deterministic. */
+static void sim_arm_wake(struct sim *q, struct cb_receiver *rcv, cb_ns now, cb_ns *armed)
+{
+	cb_ns w = cb_receiver_next_wakeup(rcv);
+
+	if (w == CB_NS_NONE || w <= now || w == *armed)
+		return;
+	sim_push(q, (struct sim_ev){.t = w, .type = EV_WAKE});
+	*armed = w;
+}
+
 static int run_sim(struct cb_session *ss, struct cb_sender *snd, struct cb_receiver *rcv,
 		   struct sim *q, struct cb_sim_clock *vs, struct cb_sim_clock *as,
 		   struct cb_sim_clock *rs, struct cb_sim_clock *fs, const struct cb_call_hooks *hooks)
@@ -712,7 +752,7 @@ static int run_sim(struct cb_session *ss, struct cb_sender *snd, struct cb_recei
 	const struct cb_call_cfg *cfg = ss->cfg;
 	const uint32_t nv = cb_sender_video_frames(snd), na = cb_sender_audio_frames(snd);
 	const cb_ns end = ss->t0 + (cb_ns)(cfg->duration_s * CB_NS_PER_S) + DRAIN_MAX_NS;
-	cb_ns next_progress = ss->t0;
+	cb_ns next_progress = ss->t0, armed = CB_NS_NONE;
 	uint8_t buf[CB_NET_MAX_PKT];
 	int rc;
 
@@ -783,6 +823,7 @@ static int run_sim(struct cb_session *ss, struct cb_sender *snd, struct cb_recei
 			rc = cb_receiver_poll(rcv);
 			if (rc < 0)
 				return rc;
+			sim_arm_wake(q, rcv, rs->t, &armed);
 			break;
 		}
 		case EV_FEEDBACK: {
@@ -809,6 +850,15 @@ static int run_sim(struct cb_session *ss, struct cb_sender *snd, struct cb_recei
 			if (rc < 0)
 				return rc;
 			sim_push(q, (struct sim_ev){.t = e.t + SIM_POLL_NS, .type = EV_POLL});
+			sim_arm_wake(q, rcv, rs->t, &armed);
+			break;
+		case EV_WAKE:
+			if (rs->t < e.t)
+				rs->t = e.t;
+			rc = cb_receiver_poll(rcv);
+			if (rc < 0)
+				return rc;
+			sim_arm_wake(q, rcv, rs->t, &armed);
 			break;
 		}
 		if (e.t >= next_progress) {

@@ -49,6 +49,11 @@ struct cb_call_cfg {
 	int opus_fec;		  /**< 1: Opus in-band FEC (useinbandfec=1), used by the receiver */
 	int opus_loss_pct;	  /**< loss the Opus encoder plans its FEC for */
 	int rtcp_interval_ms;	  /**< regular SR/RR interval */
+	/* playout (the receiver's jitter buffers) */
+	int min_playout_delay_ms; /**< video: lower bound of the target delay (0) */
+	int max_playout_delay_ms; /**< video: upper bound of the target delay (10000) */
+	int audio_jb_min_ms;	  /**< audio: floor of the target delay (0) */
+	int audio_jb_initial_ms;  /**< audio: delay before the first playout slot (20) */
 };
 
 /** Fill `cfg` with the defaults (640x480@30 VP8 1000 kbps, Opus 32 kbps, 10 s). */

@@ -174,6 +174,9 @@ struct cb_receiver {
 	cb_ns loss_since;		/* earliest gap the NACK requester gave up on */
 	int had_keyframe;		/* a decoder starts from a key frame */
 	struct cb_recovery rec;		/* receiver half */
+	/* playout: what the jitter buffers did (rx/jitterbuf.h, rx/audiojb.h) */
+	uint64_t jb_dropped[4]; /* video frames dropped, by enum cb_jb_drop */
+	uint64_t audio_late, audio_expanded, audio_removed;
 	double *recovery_ms, *keyframe_wait_ms;
 	size_t n_recovery, n_keyframe_wait, recovery_cap, keyframe_wait_cap;
 };
@@ -186,6 +189,9 @@ int cb_receiver_start(struct cb_receiver *r);
  * frames that are ready out of the jitter buffer. */
 void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p);
 int cb_receiver_poll(struct cb_receiver *r);
+/* When the jitter buffers next need cb_receiver_poll (a frame due, a slot
+ * to play); CB_NS_NONE if nothing is waiting.  May lie in the past. */
+cb_ns cb_receiver_next_wakeup(const struct cb_receiver *r);
 /* The NACK requester gave up on video packet `seq`: stop waiting for it. */
 void cb_receiver_gave_up(struct cb_receiver *r, uint16_t seq);
 

@@ -5,9 +5,14 @@
  * content: the frame number drawn into each picture and the marks in the
  * audio waveform.
  *
- * Audio is decoded as it arrives: the decoded waveform is one continuous
- * stream, with loss concealment filling any gap in sequence numbers so that
- * stream positions stay aligned with capture positions.
+ * Both media wait in a jitter buffer.  Complete video frames go from the
+ * assembler into rx/jitterbuf, which releases each when it is decodable and
+ * due (WebRTC's timing: jitter + decode time + render delay); the frame is
+ * decoded then.  Audio packets go into rx/audiojb, and playout pulls one
+ * slot per frame duration: decoded, rebuilt from in-band FEC or concealed,
+ * so that the decoded waveform is one continuous stream with exactly one
+ * frame of samples per slot.  cb_receiver_next_wakeup says when the buffers
+ * next need a poll.
  */
 #include <errno.h>
 #include <math.h>
@@ -20,21 +25,40 @@
 #include "media/vmark.h"
 #include "rtp/rtp.h"
 #include "rx/assembler.h"
+#include "rx/audiojb.h"
+#include "rx/jitterbuf.h"
 #include "rx/qworker.h"
 #include "srtp/srtp.h"
 
-#define RX_BATCH    32
-#define MAX_CONCEAL 50 /* frames of audio concealed for one gap, at most */
+#define RX_BATCH   32
+#define RX_POLL_MS 2 /* the receive thread looks at the buffers at least this often */
+/* Audio packets whose receive stamps are kept until they play: 5 s of 20 ms
+ * frames, beyond the audio jitter buffer's 1 s ceiling. */
+#define AINFO_SLOTS 256
+
+_Static_assert(CB_JB_DROP_COUNT == 4, "endpoint.h: jb_dropped[] has one slot per reason");
+
+/* What the receiver knew of an audio packet when it went into the jitter
+ * buffer, for the record made when it plays. */
+struct apkt_info {
+	int valid;
+	uint16_t seq;
+	uint32_t len;
+	cb_ns arrived, recv, unprot;
+};
 
 struct rx_state {
 	struct cb_codec vdec, adec;
 	struct cb_assembler *asmb;
+	struct cb_jitterbuf *jb;
+	struct cb_audiojb *ajb;
 	struct cb_amark_detector *det;
 	int16_t *pcm;
 	size_t pcm_room;
-	int have_audio_seq;
-	uint16_t audio_next_seq;
-	uint32_t audio_next_ts;
+	struct apkt_info ainfo[AINFO_SLOTS];
+	/* Video sequence numbers whose packet last came by retransmission: a
+	 * frame holding one tells the jitter buffer so (see cb_jb_frame). */
+	uint8_t rtx_seq[65536 / 8];
 	uint64_t stream_pos; /* decoded audio samples so far */
 	struct cb_qworker *qw; /* PSNR/SSIM of identified pictures, off the receive path */
 	uint8_t rtx_buf[CB_NET_MAX_PKT];
@@ -84,10 +108,14 @@ static size_t audio_record_at(const struct cb_receiver *r, uint64_t pos)
 	return lo;
 }
 
-/* Decode one audio frame (data NULL = conceal) and read marks in it. */
+/* Play one audio slot: decode `data` (NULL: conceal, or rebuild from
+ * `fec_src`), keep the samples and read marks in them.  `pi` is the packet
+ * when one plays; `expand` marks a slot added to grow the delay, which
+ * stands for no frame of the sender's.  Every call adds exactly one record
+ * and one frame of samples, so stream positions follow the slots. */
 static int audio_decode(struct cb_receiver *r, const uint8_t *data, size_t len, uint32_t ts,
-			const struct cb_rtp_hdr *h, cb_ns t_arrived, cb_ns t_recv, cb_ns t_unprot,
-			const uint8_t *fec_src, size_t fec_len)
+			const struct apkt_info *pi, cb_ns slot, const uint8_t *fec_src,
+			size_t fec_len, int expand)
 {
 	struct rx_state *st = r->st;
 	const struct cb_session *ss = r->ss;
@@ -110,15 +138,19 @@ static int audio_decode(struct cb_receiver *r, const uint8_t *data, size_t len, 
 	}
 	r->audio_stream_pos[r->audio.frames.n - 1] = st->stream_pos;
 	rec->rtp_ts = ts;
-	if (h) {
-		rec->first_seq = h->seq;
+	rec->st[CB_ST_JB_OUT] = slot;
+	if (pi) {
+		rec->first_seq = pi->seq;
 		rec->npackets = 1;
-		rec->bytes = (uint32_t)len;
+		rec->bytes = pi->len;
 		rec->received = 1;
-		rec->st[CB_ST_ARRIVED] = t_arrived;
-		rec->st[CB_ST_FIRST_RECV] = rec->st[CB_ST_LAST_RECV] = t_recv;
-		rec->st[CB_ST_UNPROTECTED] = t_unprot;
-		rec->st[CB_ST_JB_OUT] = cb_clock_now(r->clock);
+		rec->st[CB_ST_ARRIVED] = pi->arrived;
+		rec->st[CB_ST_FIRST_RECV] = rec->st[CB_ST_LAST_RECV] = pi->recv;
+		rec->st[CB_ST_UNPROTECTED] = pi->unprot;
+		/* The buffer keys on the receive stamp; unprotecting came just
+		 * after it, and the stages must not run backwards. */
+		if (slot < pi->unprot)
+			rec->st[CB_ST_JB_OUT] = pi->unprot;
 	}
 	rec->st[CB_ST_DEC_START] = cb_clock_now(r->clock);
 	work = cb_clock_work_begin(r->clock);
@@ -143,7 +175,9 @@ static int audio_decode(struct cb_receiver *r, const uint8_t *data, size_t len, 
 	} else if (data) {
 		rec->decoded = 1;
 	}
-	rec->concealed = !rec->decoded && !rec->fec;
+	/* An added slot is not a frame of the sender's lost: it is counted
+	 * apart (audio_expanded) and leaves the frame it delays alone. */
+	rec->concealed = !rec->decoded && !rec->fec && !expand;
 	/* Keep the decoded waveform (up to a bound) for the objective audio
 	 * quality figure computed after the call. */
 	if (r->audio_pcm_n + nsamp <= CB_RX_AUDIO_KEEP) {
@@ -202,39 +236,87 @@ static int audio_packet(struct cb_receiver *r, const struct cb_rtp_hdr *h, cb_ns
 			cb_ns t_recv, cb_ns t_unprot, enum cb_pkt_fate *fate)
 {
 	struct rx_state *st = r->st;
-	const uint32_t fs = (uint32_t)r->ss->audio_frame_samples;
-	int d, rc;
+	struct cb_ajb_packet pk;
+	struct apkt_info *pi;
+	int rc;
 
 	if (h->payload_len == 0) {
 		*fate = CB_PKT_MALFORMED;
 		return 0;
 	}
-	if (!st->have_audio_seq) {
-		st->have_audio_seq = 1;
-		st->audio_next_seq = h->seq;
-		st->audio_next_ts = h->ts;
-	}
-	d = cb_seq_diff(h->seq, st->audio_next_seq);
-	if (d < 0) {
+	/* Playout runs on the receiver's clock, so the buffer gets the time
+	 * the receiver took the packet, not the kernel's stamp. */
+	pk = (struct cb_ajb_packet){.seq = h->seq,
+				    .rtp_ts = h->ts,
+				    .arrival = t_recv,
+				    .data = h->payload,
+				    .len = h->payload_len};
+	rc = cb_ajb_insert(st->ajb, &pk);
+	if (rc == CB_E_LATE) {
+		r->audio_late++;
 		*fate = CB_PKT_LATE;
 		return 0;
 	}
-	/* Packets missing before this one: conceal them (bounded), so the
-	 * decoded stream keeps the capture timeline. */
-	for (int i = 0; i < d && i < MAX_CONCEAL; i++) {
-		int last = i + 1 == d;
+	if (rc == CB_E_NOSPACE) {
+		/* Too far ahead of playout to hold: discarded like a late
+		 * one, and its slot will be concealed. */
+		*fate = CB_PKT_LATE;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	pi = &st->ainfo[h->seq % AINFO_SLOTS];
+	if (pi->valid && pi->seq == h->seq)
+		return 0; /* a duplicate: the first copy's stamps stand */
+	*pi = (struct apkt_info){.valid = 1,
+				 .seq = h->seq,
+				 .len = (uint32_t)h->payload_len,
+				 .arrived = t_arrived,
+				 .recv = t_recv,
+				 .unprot = t_unprot};
+	return 0;
+}
 
-		rc = audio_decode(r, NULL, 0, st->audio_next_ts + (uint32_t)i * fs, NULL, 0, 0, 0,
-				  last && r->ss->cfg->opus_fec ? h->payload : NULL,
-				  last ? h->payload_len : 0);
+/* Play every audio slot that is due. */
+static int audio_poll(struct cb_receiver *r)
+{
+	struct rx_state *st = r->st;
+	struct cb_ajb_out o;
+	int act, rc = 0;
+
+	while ((act = cb_ajb_pull(st->ajb, cb_clock_now(r->clock), &o)) > 0) {
+		const struct apkt_info *pi;
+
+		r->audio_removed += o.removed;
+		switch (act) {
+		case CB_AJB_PLAY:
+			pi = &st->ainfo[o.seq % AINFO_SLOTS];
+			if (!pi->valid || pi->seq != o.seq)
+				pi = NULL;
+			rc = audio_decode(r, o.data, o.len, o.rtp_ts, pi, o.slot, NULL, 0, 0);
+			if (pi)
+				st->ainfo[o.seq % AINFO_SLOTS].valid = 0;
+			break;
+		case CB_AJB_FEC:
+			/* The next packet is here: it carries this frame as
+			 * in-band FEC, if the call uses it. */
+			rc = audio_decode(r, NULL, 0, o.rtp_ts, NULL, o.slot,
+					  r->ss->cfg->opus_fec ? o.data : NULL, o.len, 0);
+			break;
+		case CB_AJB_CONCEAL:
+			rc = audio_decode(r, NULL, 0, o.rtp_ts, NULL, o.slot, NULL, 0, 0);
+			break;
+		case CB_AJB_EXPAND:
+			r->audio_expanded++;
+			rc = audio_decode(r, NULL, 0, o.rtp_ts, NULL, o.slot, NULL, 0, 1);
+			break;
+		default:
+			break;
+		}
 		if (rc < 0)
 			return rc;
 	}
-	rc = audio_decode(r, h->payload, h->payload_len, h->ts, h, t_arrived, t_recv, t_unprot, NULL,
-			  0);
-	st->audio_next_seq = (uint16_t)(h->seq + 1);
-	st->audio_next_ts = h->ts + fs;
-	return rc;
+	return act < 0 ? act : 0;
 }
 
 void cb_receiver_gave_up(struct cb_receiver *r, uint16_t seq)
@@ -243,78 +325,193 @@ void cb_receiver_gave_up(struct cb_receiver *r, uint16_t seq)
 		cb_assembler_give_up_before(r->st->asmb, (uint16_t)(seq + 1));
 }
 
-int cb_receiver_poll(struct cb_receiver *r)
+static void on_jb_drop(void *user, const struct cb_jb_dropped *d)
+{
+	struct cb_receiver *r = user;
+
+	/* The frame's record keeps no JB_OUT stamp: the summary charges it to
+	 * the jitter buffer. */
+	r->jb_dropped[d->reason]++;
+}
+
+/* Decode video frame record `idx` that left the jitter buffer at `jb_out`,
+ * and read the number drawn into it.  `pid` < 0: a frame without a picture
+ * id, which no jitter buffer can order. */
+static int video_decode(struct cb_receiver *r, size_t idx, const uint8_t *data, size_t len,
+			int keyframe, int32_t pid, cb_ns jb_out)
 {
 	struct rx_state *st = r->st;
 	const struct cb_session *ss = r->ss;
-	struct cb_asm_frame f;
+	struct cb_frame_rec *rec = &r->video.frames.v[idx];
+	struct cb_image img;
+	uint32_t num;
+	cb_ns work;
 	int rc;
 
-	if (!st->asmb)
-		return cb_feedback_receiver_poll(r); /* no video track */
+	/* Never feed the decoder a frame it cannot decode.  The jitter buffer
+	 * releases a delta frame only right after its reference; a frame that
+	 * bypassed it falls back on the decoder's broken state: only a key
+	 * frame (asked for with a PLI) makes it whole again. */
+	if (pid < 0 && r->broken && !keyframe)
+		return 0;
+	if (keyframe && r->broken)
+		cb_feedback_receiver_broken(r, 0, cb_clock_now(r->clock));
+	rec->st[CB_ST_JB_OUT] = jb_out;
+	rec->st[CB_ST_DEC_START] = cb_clock_now(r->clock);
+	work = cb_clock_work_begin(r->clock);
+	rc = st->vdec.ops->decode(st->vdec.priv, data, len, &img, NULL);
+	cb_clock_work_end(r->clock, CB_WORK_VIDEO_DECODE, work);
+	rec->st[CB_ST_DEC_END] = cb_clock_now(r->clock);
+	if (rc < 0) {
+		r->decode_errors[CB_MEDIA_VIDEO]++;
+		if (pid >= 0)
+			cb_jb_on_decode_error(st->jb, pid, rec->st[CB_ST_DEC_END]);
+		cb_feedback_receiver_broken(r, 1, rec->st[CB_ST_DEC_END]);
+		return 0;
+	}
+	/* The decode time sets how early the next frames leave the buffer. */
+	if (pid >= 0)
+		cb_jb_on_decoded(st->jb, pid, rec->st[CB_ST_DEC_END] - rec->st[CB_ST_DEC_START],
+				 rec->st[CB_ST_DEC_END]);
+	if (rc == 0)
+		return 0;
+	rec->decoded = 1;
+	if (cb_vmark_read(&img, &num, NULL) == 0) {
+		cb_ns t_cap = ss->t0 + (cb_ns)num * CB_NS_PER_S / ss->cfg->fps;
+		rec->content_id = num;
+		rec->identified = 1;
+		rec->st[CB_ST_IDENTIFIED] = cb_clock_now(r->clock);
+		atomic_store(&r->last_video_ns, rec->st[CB_ST_IDENTIFIED] - t_cap);
+		atomic_fetch_add(&r->video_identified, 1);
+		if (st->qw) {
+			rc = cb_qworker_submit(st->qw, idx, num, &img);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* A complete frame from the assembler: record it and hand it to the jitter
+ * buffer, with its record index as the tag. */
+static int video_insert(struct cb_receiver *r, const struct cb_asm_frame *f)
+{
+	struct rx_state *st = r->st;
+	cb_ns now = cb_clock_now(r->clock);
+	struct cb_frame_rec *rec;
+	struct cb_jb_frame jf;
+	size_t idx;
+	int rc, rtx = 0;
+
+	rec = cb_frame_log_add(&r->video.frames, CB_MEDIA_VIDEO, (uint32_t)r->video.frames.n);
+	if (!rec)
+		return -ENOMEM;
+	idx = r->video.frames.n - 1;
+	rec->rtp_ts = f->ts;
+	rec->first_seq = f->first_seq;
+	rec->npackets = f->npackets;
+	rec->bytes = (uint32_t)f->len;
+	rec->keyframe = (uint8_t)f->keyframe;
+	rec->received = 1;
+	rec->st[CB_ST_ARRIVED] = f->arrived;
+	rec->st[CB_ST_FIRST_RECV] = f->first_recv;
+	rec->st[CB_ST_LAST_RECV] = f->last_recv;
+	rec->st[CB_ST_UNPROTECTED] = f->unprotected;
+	/* Frames were given up before this one, or the stream did not start
+	 * with a key frame: the chain is broken.  Ask for a key frame now,
+	 * rather than when the jitter buffer finds the hole at this frame's
+	 * release time. */
+	if (f->frames_skipped || (!r->had_keyframe && !f->keyframe))
+		cb_feedback_receiver_broken(r, 1, now);
+	if (f->keyframe)
+		r->had_keyframe = 1;
+	for (uint16_t k = 0; k < f->npackets; k++) {
+		uint16_t seq = (uint16_t)(f->first_seq + k);
+		rtx |= st->rtx_seq[seq / 8] >> (seq % 8) & 1;
+	}
+	/* The receiver's own stamps: release times are compared with its
+	 * clock, and the time it took a packet is when the frame could go. */
+	jf = (struct cb_jb_frame){.picture_id = f->picture_id,
+				  .rtp_ts = f->ts,
+				  .keyframe = f->keyframe,
+				  .first_arrival = f->first_recv,
+				  .last_arrival = f->last_recv,
+				  .data = f->data,
+				  .len = f->len,
+				  .tag = idx,
+				  .retransmitted = rtx};
+	rc = cb_jb_insert(st->jb, &jf, now);
+	if (rc == CB_E_UNSUPPORTED)
+		return video_decode(r, idx, f->data, f->len, f->keyframe, -1, now);
+	if (rc == CB_E_LATE)
+		return 0; /* dropped and counted (on_jb_drop) */
+	return rc < 0 ? rc : 0;
+}
+
+static int video_poll(struct cb_receiver *r)
+{
+	struct rx_state *st = r->st;
+	struct cb_asm_frame f;
+	struct cb_jb_out o;
+	cb_ns since;
+	int rc;
 
 	while ((rc = cb_assembler_pop(st->asmb, cb_clock_now(r->clock), &f)) == 1) {
-		struct cb_frame_rec *rec;
-		struct cb_image img;
-		uint32_t num;
-		cb_ns work;
-
-		rec =
-		    cb_frame_log_add(&r->video.frames, CB_MEDIA_VIDEO, (uint32_t)r->video.frames.n);
-		if (!rec)
-			return -ENOMEM;
-		rec->rtp_ts = f.ts;
-		rec->first_seq = f.first_seq;
-		rec->npackets = f.npackets;
-		rec->bytes = (uint32_t)f.len;
-		rec->keyframe = (uint8_t)f.keyframe;
-		rec->received = 1;
-		rec->st[CB_ST_ARRIVED] = f.arrived;
-		rec->st[CB_ST_FIRST_RECV] = f.first_recv;
-		rec->st[CB_ST_LAST_RECV] = f.last_recv;
-		rec->st[CB_ST_UNPROTECTED] = f.unprotected;
-		/* Frames were given up before this one: the decoder has lost
-		 * its reference.  Never feed it a frame it cannot decode; only
-		 * a key frame (asked for with a PLI) makes it whole again. */
-		if (f.frames_skipped || (!r->had_keyframe && !f.keyframe))
-			cb_feedback_receiver_broken(r, 1, cb_clock_now(r->clock));
-		if (f.keyframe)
-			r->had_keyframe = 1;
-		if (r->broken && !f.keyframe)
-			continue;
-		if (r->broken)
-			cb_feedback_receiver_broken(r, 0, cb_clock_now(r->clock));
-		rec->st[CB_ST_JB_OUT] = cb_clock_now(r->clock);
-		rec->st[CB_ST_DEC_START] = rec->st[CB_ST_JB_OUT];
-		work = cb_clock_work_begin(r->clock);
-		rc = st->vdec.ops->decode(st->vdec.priv, f.data, f.len, &img, NULL);
-		cb_clock_work_end(r->clock, CB_WORK_VIDEO_DECODE, work);
-		rec->st[CB_ST_DEC_END] = cb_clock_now(r->clock);
-		if (rc < 0) {
-			r->decode_errors[CB_MEDIA_VIDEO]++;
-			cb_feedback_receiver_broken(r, 1, rec->st[CB_ST_DEC_END]);
-			continue;
-		}
-		if (rc == 0)
-			continue;
-		rec->decoded = 1;
-		if (cb_vmark_read(&img, &num, NULL) == 0) {
-			cb_ns t_cap = ss->t0 + (cb_ns)num * CB_NS_PER_S / ss->cfg->fps;
-			rec->content_id = num;
-			rec->identified = 1;
-			rec->st[CB_ST_IDENTIFIED] = cb_clock_now(r->clock);
-			atomic_store(&r->last_video_ns, rec->st[CB_ST_IDENTIFIED] - t_cap);
-			atomic_fetch_add(&r->video_identified, 1);
-			if (st->qw) {
-				rc = cb_qworker_submit(st->qw, r->video.frames.n - 1, num, &img);
-				if (rc < 0)
-					return rc;
-			}
-		}
+		rc = video_insert(r, &f);
+		if (rc < 0)
+			return rc;
 	}
 	if (rc < 0)
 		return rc;
+	while ((rc = cb_jb_pop(st->jb, cb_clock_now(r->clock), &o)) == 1) {
+		const struct cb_frame_rec *rec = &r->video.frames.v[o.tag];
+		/* The frame leaves at its release time (the poll that found it
+		 * due may come a little after); a frame that completed after
+		 * that time leaves as it is put in. */
+		cb_ns out = o.release_time > rec->st[CB_ST_UNPROTECTED]
+				? o.release_time
+				: rec->st[CB_ST_UNPROTECTED];
+
+		rc = video_decode(r, (size_t)o.tag, o.data, o.len, o.keyframe, o.picture_id, out);
+		if (rc < 0)
+			return rc;
+	}
+	if (rc < 0)
+		return rc;
+	/* The buffer found the chain broken (a reference that never came, a
+	 * decode error): the decoder needs a key frame, so PLI. */
+	if (cb_jb_needs_keyframe(st->jb, &since))
+		cb_feedback_receiver_broken(r, 1, since);
+	return 0;
+}
+
+int cb_receiver_poll(struct cb_receiver *r)
+{
+	struct rx_state *st = r->st;
+	int rc;
+
+	if (st->asmb) {
+		rc = video_poll(r);
+		if (rc < 0)
+			return rc;
+	}
+	if (st->ajb) {
+		rc = audio_poll(r);
+		if (rc < 0)
+			return rc;
+	}
 	return cb_feedback_receiver_poll(r);
+}
+
+cb_ns cb_receiver_next_wakeup(const struct cb_receiver *r)
+{
+	const struct rx_state *st = r->st;
+	cb_ns v = st && st->jb ? cb_jb_next_wakeup(st->jb) : CB_NS_NONE;
+	cb_ns a = st && st->ajb ? cb_ajb_next_pull(st->ajb) : CB_NS_NONE;
+
+	if (v == CB_NS_NONE || (a != CB_NS_NONE && a < v))
+		return a;
+	return v;
 }
 
 void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
@@ -386,12 +583,15 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 		cb_feedback_receiver_media(r, m, &h, p->t_recv, 1);
 		rc = cb_assembler_insert(st->asmb, &h, p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv,
 					 p->t_recv, t_unprot);
-		if (rc == 0)
+		if (rc == 0) {
+			st->rtx_seq[h.seq / 8] |= (uint8_t)(1u << (h.seq % 8));
 			log_packet(r, m, h.seq, h.ts, wire, h.marker, CB_PKT_RECOVERED, p->t_recv);
+		}
 		return;
 	}
 	cb_feedback_receiver_media(r, m, &h, p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv, 0);
 	if (m == CB_MEDIA_VIDEO) {
+		st->rtx_seq[h.seq / 8] &= (uint8_t) ~(1u << (h.seq % 8));
 		rc = cb_assembler_insert(st->asmb, &h, p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv,
 					 p->t_recv, t_unprot);
 		if (rc == CB_E_LATE)
@@ -418,11 +618,20 @@ static void *rx_thread(void *arg)
 	struct cb_net_pkt pk[RX_BATCH];
 
 	while (!atomic_load(&r->stop) && !r->err) {
-		int n, rc;
+		cb_ns wake = cb_receiver_next_wakeup(r);
+		int n, rc, timeout = RX_POLL_MS;
 
+		/* Wait for packets, but no longer than until the jitter buffers
+		 * next have a frame or a slot due.  Under a millisecond left,
+		 * look without waiting: the loop comes round at once. */
+		if (wake != CB_NS_NONE) {
+			cb_ns left = wake - cb_clock_now(r->clock);
+			if (left < (cb_ns)timeout * CB_NS_PER_MS)
+				timeout = left > 0 ? (int)(left / CB_NS_PER_MS) : 0;
+		}
 		for (int i = 0; i < RX_BATCH; i++)
 			pk[i] = (struct cb_net_pkt){.data = st->bufs[i], .cap = CB_NET_MAX_PKT};
-		n = cb_transport_recv(r->tp, pk, RX_BATCH, 2);
+		n = cb_transport_recv(r->tp, pk, RX_BATCH, timeout);
 		if (n < 0) {
 			rx_fail(r, n, "transport receive");
 			break;
@@ -430,11 +639,9 @@ static void *rx_thread(void *arg)
 		for (int i = 0; i < n; i++)
 			cb_receiver_handle(r, &pk[i]);
 		atomic_fetch_add(&r->packets_seen, (uint64_t)n);
-		if (r->ss->cfg->video) {
-			rc = cb_receiver_poll(r);
-			if (rc < 0)
-				rx_fail(r, rc, "video receive");
-		}
+		rc = cb_receiver_poll(r);
+		if (rc < 0)
+			rx_fail(r, rc, "playout");
 	}
 	return NULL;
 }
@@ -473,6 +680,18 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 		rc = cb_assembler_open(&st->asmb, &ac);
 		if (rc < 0)
 			return rc;
+		{
+			struct cb_jb_cfg jc;
+
+			cb_jb_cfg_default(&jc);
+			jc.timing.min_playout_delay = (cb_ns)c->min_playout_delay_ms * CB_NS_PER_MS;
+			jc.timing.max_playout_delay = (cb_ns)c->max_playout_delay_ms * CB_NS_PER_MS;
+			jc.on_drop = on_jb_drop;
+			jc.user = r;
+			rc = cb_jb_open(&st->jb, &jc);
+			if (rc < 0)
+				return rc;
+		}
 		rc = cb_decoder_open(&st->vdec, ops, &cc);
 		if (rc < 0)
 			return rc;
@@ -498,6 +717,27 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 		rc = cb_amark_detector_open(&st->det, &ss->marks);
 		if (rc < 0)
 			return rc;
+		{
+			struct cb_ajb_cfg aj;
+
+			cb_ajb_cfg_default(&aj);
+			aj.clock_rate = 48000;
+			aj.frame_dur = (cb_ns)c->audio_frame_ms * CB_NS_PER_MS;
+			aj.initial_delay = (cb_ns)c->audio_jb_initial_ms * CB_NS_PER_MS;
+			aj.min_delay = (cb_ns)c->audio_jb_min_ms * CB_NS_PER_MS;
+			/* Shrinking stops this far above the target: a packet
+			 * a little slower than the window's p95 is not late at
+			 * once, and a frame is discarded only when a whole one
+			 * is spare beyond it.  A quarter frame: 5 ms at 20 ms. */
+			aj.margin = aj.frame_dur / 4;
+			/* In-band FEC needs the next packet at hand; the delay
+			 * that costs is paid only while frames go missing. */
+			if (c->opus_fec)
+				aj.fec_hold = 5 * CB_NS_PER_S;
+			rc = cb_ajb_open(&st->ajb, &aj);
+			if (rc < 0)
+				return rc;
+		}
 		st->pcm_room = 48000 / 1000 * 120; /* the longest Opus frame */
 		st->pcm = calloc(st->pcm_room, sizeof(int16_t));
 		if (!st->pcm)
@@ -552,6 +792,8 @@ void cb_receiver_close(struct cb_receiver *r)
 		cb_codec_close(&st->vdec);
 		cb_codec_close(&st->adec);
 		cb_assembler_close(st->asmb);
+		cb_jb_close(st->jb);
+		cb_ajb_close(st->ajb);
 		cb_amark_detector_close(st->det);
 		cb_qworker_close(st->qw);
 		free(st->pcm);

@@ -32,6 +32,8 @@ struct cb_audiojb {
 	cb_ns *sorted;
 	cb_ns min_transit, target;
 	cb_ns above_since;
+	int64_t idx_newest; /* the newest frame index seen */
+	cb_ns last_gap;	    /* arrival that showed a frame missing; CB_NS_NONE if none */
 
 	uint8_t *out_buf;
 	size_t out_cap;
@@ -52,6 +54,7 @@ void cb_ajb_cfg_default(struct cb_ajb_cfg *cfg)
 	cfg->window = 100;
 	cfg->shrink_hold = 500 * CB_NS_PER_MS;
 	cfg->capacity = 128;
+	cfg->margin = 0;
 }
 
 int cb_ajb_open(struct cb_audiojb **out, const struct cb_ajb_cfg *cfg)
@@ -71,7 +74,7 @@ int cb_ajb_open(struct cb_audiojb **out, const struct cb_ajb_cfg *cfg)
 	spf = (int64_t)c.clock_rate * c.frame_dur / CB_NS_PER_S;
 	if (spf < 1 || c.initial_delay < 0 || c.min_delay < 0 || c.max_delay < c.min_delay ||
 	    !(c.percentile > 0) || c.percentile > 1 || c.window == 0 || c.shrink_hold < 0 ||
-	    c.capacity < 2)
+	    c.capacity < 2 || c.margin < 0 || c.margin >= c.frame_dur || c.fec_hold < 0)
 		return -EINVAL;
 	a = calloc(1, sizeof(*a));
 	if (!a)
@@ -80,6 +83,7 @@ int cb_ajb_open(struct cb_audiojb **out, const struct cb_ajb_cfg *cfg)
 	a->spf = spf;
 	a->target = c.min_delay;
 	a->above_since = CB_NS_NONE;
+	a->last_gap = CB_NS_NONE;
 	a->slots = calloc(c.capacity, sizeof(*a->slots));
 	a->transit = calloc(c.window, sizeof(*a->transit));
 	a->sorted = calloc(c.window, sizeof(*a->sorted));
@@ -149,9 +153,9 @@ static int cmp_ns(const void *x, const void *y)
 }
 
 /* Add a transit sample and recompute the target from the window. */
-static void update_target(struct cb_audiojb *a, cb_ns transit)
+static void update_target(struct cb_audiojb *a, cb_ns transit, cb_ns now)
 {
-	cb_ns rel, fd = a->cfg.frame_dur, t;
+	cb_ns rel, t;
 	size_t k;
 
 	a->transit[a->tnext] = transit;
@@ -163,8 +167,16 @@ static void update_target(struct cb_audiojb *a, cb_ns transit)
 	a->min_transit = a->sorted[0];
 	k = (size_t)ceil(a->cfg.percentile * a->ntransit);
 	rel = a->sorted[k ? k - 1 : 0] - a->min_transit;
-	/* Whole frames: the timeline moves by whole frames only. */
-	t = (rel + fd - 1) / fd * fd;
+	/* Whole frames when the timeline moves by whole frames only; with a
+	 * margin it also moves by less (see cb_ajb_pull), and a target of
+	 * 1 ms must not cost a 20 ms buffer. */
+	t = a->cfg.margin > 0 ? rel
+			      : (rel + a->cfg.frame_dur - 1) / a->cfg.frame_dur * a->cfg.frame_dur;
+	/* While frames go missing, hold one frame more, so that the next
+	 * packet is here when a slot finds its frame missing: Opus in-band
+	 * FEC can then rebuild it instead of PLC guessing. */
+	if (a->cfg.fec_hold > 0 && a->last_gap != CB_NS_NONE && now - a->last_gap < a->cfg.fec_hold)
+		t += a->cfg.frame_dur;
 	if (t < a->cfg.min_delay)
 		t = a->cfg.min_delay;
 	if (t > a->cfg.max_delay)
@@ -194,9 +206,15 @@ int cb_ajb_insert(struct cb_audiojb *a, const struct cb_ajb_packet *p)
 	}
 	idx = floordiv(ext - a->base, a->spf);
 	a->st.packets_in++;
+	if (a->st.packets_in == 1)
+		a->idx_newest = idx;
+	if (idx > a->idx_newest + 1)
+		a->last_gap = p->arrival;
+	if (idx > a->idx_newest)
+		a->idx_newest = idx;
 	/* Late packets still tell how late the network runs: they count in
 	 * the delay window before they are discarded. */
-	update_target(a, p->arrival - idx * a->cfg.frame_dur);
+	update_target(a, p->arrival - idx * a->cfg.frame_dur, p->arrival);
 	if (idx < a->due) {
 		if (a->pulled) {
 			a->st.late++;
@@ -252,7 +270,10 @@ int cb_ajb_pull(struct cb_audiojb *a, cb_ns now, struct cb_ajb_out *out)
 	out->jb_delay = CB_NS_NONE;
 	a->slot_time += fd;
 
-	if (cur + fd / 2 < a->target) {
+	/* Whole-frame mode grows only when half a frame short, so that the
+	 * whole-frame target is not chased by a fraction; with a margin, the
+	 * target is exact and any shortfall makes packets late. */
+	if (a->cfg.margin > 0 ? cur < a->target : cur + fd / 2 < a->target) {
 		/* Grow now: one frame more delay, the timeline waits. */
 		out->action = CB_AJB_EXPAND;
 		out->rtp_ts = (uint32_t)(a->base + a->due * a->spf);
@@ -260,17 +281,32 @@ int cb_ajb_pull(struct cb_audiojb *a, cb_ns now, struct cb_ajb_out *out)
 		a->st.expanded++;
 		return CB_AJB_EXPAND;
 	}
-	if (cur >= a->target + fd) {
+	if (a->cfg.margin > 0 ? cur > a->target + a->cfg.margin : cur >= a->target + fd) {
 		if (a->above_since == CB_NS_NONE) {
 			a->above_since = now;
-		} else if (now - a->above_since >= a->cfg.shrink_hold && present(a, a->due) &&
-			   present(a, a->due + 1)) {
-			/* Shrink slowly: discard one whole frame. */
-			present(a, a->due)->used = 0;
-			a->due++;
-			out->removed = 1;
-			a->st.removed++;
-			a->above_since = now;
+		} else if (now - a->above_since >= a->cfg.shrink_hold) {
+			/* A whole frame only when what is left still keeps
+			 * the margin: a discarded frame is audible. */
+			if (cur - fd >= a->target + a->cfg.margin) {
+				if (present(a, a->due) && present(a, a->due + 1)) {
+					/* Shrink slowly: discard one whole frame. */
+					present(a, a->due)->used = 0;
+					a->due++;
+					out->removed = 1;
+					a->st.removed++;
+					a->above_since = now;
+				}
+			} else if (a->cfg.margin > 0) {
+				/* Less than a frame too much: NetEq would
+				 * accelerate (cut pitch periods).  No DSP
+				 * here, so the next slot comes earlier and
+				 * the samples stay as they are; what is left
+				 * is `margin` above the target. */
+				out->advanced = cur - a->target - a->cfg.margin;
+				a->slot_time -= out->advanced;
+				a->st.advanced++;
+				a->above_since = now;
+			}
 		}
 	} else {
 		a->above_since = CB_NS_NONE;

@@ -11,18 +11,28 @@
  * histogram of relative arrival delays with a forget factor): the transit
  * of each packet (arrival minus RTP time) over the last `window` packets;
  * relative delay = transit − the smallest transit in the window; target =
- * its `percentile` (0.95), rounded up to whole frames, within
- * [min_delay, max_delay].  The current delay is how far the playout
- * timeline runs behind the fastest packet of the window.
+ * its `percentile` (0.95), rounded up to whole frames unless `margin` is
+ * set (then exact: on a clean path about 0), within [min_delay, max_delay].
+ * The current delay is how far the playout timeline runs behind the
+ * fastest packet of the window.
  *
  * Adapting without DSP: NetEq stretches time (accelerate, preemptive
- * expand).  Here the delay moves by whole frames only:
- * - grow quickly: when current + half a frame < target, a slot is filled
- *   with CB_AJB_EXPAND (the caller plays concealment or silence) and the
+ * expand).  Here the samples are never stretched:
+ * - grow quickly: when current < target (without a margin: current + half
+ *   a frame < target), a slot is filled with
+ *   CB_AJB_EXPAND (the caller plays concealment or silence) and the
  *   timeline does not advance: one frame more delay per slot;
- * - shrink slowly: when current ≥ target + one frame for `shrink_hold`,
- *   one whole frame is discarded (cb_ajb_out.removed) and the next one
- *   played; at most one frame per `shrink_hold`.
+ * - shrink slowly, after current > target + `margin` (without a margin:
+ *   current ≥ target + one frame) for `shrink_hold`:
+ *   by one whole frame, discarded (cb_ajb_out.removed), when current −
+ *   one frame ≥ target + margin; else the next slot comes earlier by the excess
+ *   over target + margin (cb_ajb_out.advanced; only with a margin), which stands for NetEq's
+ *   accelerate: the timeline moves, the decoded samples stay whole.  At
+ *   most one shrink per `shrink_hold`.
+ *
+ * With `fec_hold`, a gap in the frames seen adds one frame to the target
+ * for that long: the next packet is then in the buffer when the slot of a
+ * missing frame comes, and FEC can rebuild it.
  *
  * A frame whose slot has passed is late: discarded and counted.  A slot
  * whose frame is missing is CB_AJB_FEC when the next frame is already in
@@ -49,6 +59,12 @@ struct cb_ajb_cfg {
 	unsigned window;     /**< packets in the delay window (default 100, 2 s) */
 	cb_ns shrink_hold;   /**< above target this long before a frame is removed (500 ms) */
 	size_t capacity;     /**< packets held (default 128; must cover max_delay) */
+	/** Kept above the target when shrinking, < frame_dur; 0 (the
+	 * default): whole frames only, no sub-frame shrink. */
+	cb_ns margin;
+	/** After a frame went missing, add one frame to the target for this
+	 * long, so that in-band FEC finds the next packet (default 0: off). */
+	cb_ns fec_hold;
 };
 
 /** One received packet. */
@@ -79,6 +95,7 @@ struct cb_ajb_out {
 	cb_ns arrival;	     /**< PLAY: when the packet arrived */
 	cb_ns jb_delay;	     /**< PLAY: slot − arrival */
 	uint32_t removed;    /**< frames discarded just before to shrink the delay */
+	cb_ns advanced;	     /**< the next slot comes this much earlier (see "accelerate") */
 	cb_ns target_delay;  /**< at this slot */
 	cb_ns current_delay; /**< at this slot, before any change */
 };
@@ -86,6 +103,7 @@ struct cb_ajb_out {
 struct cb_ajb_stats {
 	uint64_t packets_in, duplicates, late, overflow;
 	uint64_t played, concealed, fec, expanded, removed;
+	uint64_t advanced;  /**< sub-frame shrinks (accelerate without DSP) */
 	cb_ns jb_delay_sum; /**< over played frames (× samples per frame = jitterBufferDelay) */
 	cb_ns target_delay_sum; /**< over played frames */
 	uint64_t emitted;	/**< played frames */

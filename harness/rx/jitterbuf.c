@@ -170,6 +170,27 @@ static int decodable(const struct cb_jitterbuf *jb, const struct slot *s)
 	       (jb->have_released && jb->chain_ok && s->upid == jb->released_upid + 1);
 }
 
+static const struct slot *find(const struct cb_jitterbuf *jb, int64_t upid)
+{
+	for (size_t i = 0; i < jb->cfg.capacity; i++)
+		if (jb->slots[i].used && jb->slots[i].upid == upid)
+			return &jb->slots[i];
+	return NULL;
+}
+
+/* Decodable now, or once the frames before it that are already here are
+ * released: every frame back to a decodable one is in the buffer.  Such a
+ * frame waits for nothing that is missing, however late it runs (a
+ * retransmitted frame releases the frames queued behind it all at once). */
+static int reachable(const struct cb_jitterbuf *jb, const struct slot *s)
+{
+	int64_t u = s->upid;
+
+	while (s && !decodable(jb, s))
+		s = find(jb, --u);
+	return s != NULL;
+}
+
 static struct slot *oldest(struct cb_jitterbuf *jb)
 {
 	struct slot *best = NULL;
@@ -232,7 +253,11 @@ int cb_jb_insert(struct cb_jitterbuf *jb, const struct cb_jb_frame *f, cb_ns now
 		jb->newest_upid = upid;
 		jb->have_upid = 1;
 	}
-	cb_timing_on_frame(jb->timing, f->rtp_ts, f->last_arrival);
+	/* A frame that waited for a retransmission would read as a round
+	 * trip of jitter and hold every later frame back by as much; it only
+	 * anchors the map when nothing else has yet. */
+	if (!f->retransmitted || cb_timing_local_time(jb->timing, f->rtp_ts) == CB_NS_NONE)
+		cb_timing_on_frame(jb->timing, f->rtp_ts, f->last_arrival);
 	return 0;
 }
 
@@ -258,12 +283,13 @@ static struct slot *candidate(const struct cb_jitterbuf *jb, struct slot **key)
 
 /* Drop every frame still waiting for a missing reference `max_wait` after
  * its release time: the reference is not coming in time to be useful, so
- * the chain is broken until a key frame. */
+ * the chain is broken until a key frame.  A frame whose references are all
+ * in the buffer is not waiting for anything missing and stays. */
 static void expire(struct cb_jitterbuf *jb, cb_ns now)
 {
 	for (size_t i = 0; i < jb->cfg.capacity; i++) {
 		struct slot *s = &jb->slots[i];
-		if (!s->used || decodable(jb, s))
+		if (!s->used || reachable(jb, s))
 			continue;
 		if (now - cb_timing_release_time(jb->timing, s->f.rtp_ts) >= jb->cfg.max_wait) {
 			drop_slot(jb, s, CB_JB_DROP_UNDECODABLE, now);
@@ -385,7 +411,7 @@ cb_ns cb_jb_next_wakeup(const struct cb_jitterbuf *jb)
 	for (size_t i = 0; i < jb->cfg.capacity; i++) {
 		const struct slot *s = &jb->slots[i];
 		cb_ns e;
-		if (!s->used || decodable(jb, s))
+		if (!s->used || reachable(jb, s))
 			continue;
 		e = cb_timing_release_time(jb->timing, s->f.rtp_ts) + jb->cfg.max_wait;
 		if (t == CB_NS_NONE || e < t)

@@ -69,6 +69,10 @@ struct cb_jb_frame {
 	const uint8_t *data; /**< copied by cb_jb_insert; may be NULL when len is 0 */
 	size_t len;
 	uint64_t tag; /**< the caller's, handed back on release and drop */
+	/** A packet of it came by retransmission: its arrival says how long
+	 * the repair took, not how the network jitters, so (as in WebRTC) it
+	 * does not feed the timing model's jitter estimate. */
+	int retransmitted;
 };
 
 /** A frame released for decoding. */

@@ -9,6 +9,10 @@
  * about two seconds, enough for a p95 that follows changes quickly. */
 #define DECODE_SAMPLES 128
 
+/* Frame transits whose median anchors the RTP-to-local map: about four
+ * seconds at 30 frames per second. */
+#define MAP_SAMPLES 128
+
 /* WebRTC clips frame delay samples that lie further than this many standard
  * deviations from the mean, so that one stall does not blow up the estimate. */
 #define OUTLIER_STDDEVS 15.0
@@ -28,7 +32,9 @@ struct cb_timing {
 	int have_map;
 	int64_t ts0, ts_last;
 	uint32_t ts_last_raw;
-	cb_ns offset;
+	cb_ns offset; /* median transit of the window: local(ts0) */
+	cb_ns transit[MAP_SAMPLES];
+	unsigned nmap, map_next;
 
 	/* Jitter estimate over frames that arrive in RTP order. */
 	int have_prev;
@@ -112,6 +118,13 @@ static int64_t unwrap(const struct cb_timing *t, uint32_t ts)
 	return t->ts_last + (int32_t)(ts - t->ts_last_raw);
 }
 
+static int cmp_ns(const void *a, const void *b)
+{
+	cb_ns x = *(const cb_ns *)a, y = *(const cb_ns *)b;
+
+	return (x > y) - (x < y);
+}
+
 void cb_timing_on_frame(struct cb_timing *t, uint32_t rtp_ts, cb_ns arrival)
 {
 	int64_t ts;
@@ -126,12 +139,24 @@ void cb_timing_on_frame(struct cb_timing *t, uint32_t rtp_ts, cb_ns arrival)
 		t->offset = arrival;
 	}
 	ts = unwrap(t, rtp_ts);
-	/* The map follows the fastest frame: any frame that took longer to
-	 * arrive is late against it by exactly its extra transit, which is
-	 * what the jitter delay has to cover. */
+	/* The map follows the middle of the arrivals, as WebRTC's
+	 * extrapolator fits a line through them: the jitter delay (k·σ) then
+	 * covers the spread above the middle.  Anchored at the fastest frame
+	 * ever, it would have to cover the whole spread, and under real
+	 * jitter most frames would be late.  The (lower) median of a window
+	 * rather than a mean: one stalled frame does not move it. */
 	transit = arrival - ticks_ns(t, ts - t->ts0);
-	if (transit < t->offset)
-		t->offset = transit;
+	t->transit[t->map_next] = transit;
+	t->map_next = (t->map_next + 1) % MAP_SAMPLES;
+	if (t->nmap < MAP_SAMPLES)
+		t->nmap++;
+	{
+		cb_ns v[MAP_SAMPLES];
+
+		memcpy(v, t->transit, t->nmap * sizeof(v[0]));
+		qsort(v, t->nmap, sizeof(v[0]), cmp_ns);
+		t->offset = v[(t->nmap - 1) / 2];
+	}
 	if (ts > t->ts_last) {
 		t->ts_last = ts;
 		t->ts_last_raw = rtp_ts;
@@ -163,13 +188,6 @@ void cb_timing_on_frame(struct cb_timing *t, uint32_t rtp_ts, cb_ns arrival)
 	t->have_prev = 1;
 	t->prev_ts = ts;
 	t->prev_arrival = arrival;
-}
-
-static int cmp_ns(const void *a, const void *b)
-{
-	cb_ns x = *(const cb_ns *)a, y = *(const cb_ns *)b;
-
-	return (x > y) - (x < y);
 }
 
 int cb_timing_on_decode(struct cb_timing *t, cb_ns decode_time, cb_ns now)

@@ -12,11 +12,11 @@
  *
  * What is simplified against WebRTC, on purpose:
  * - local(rtp_ts) is a linear map at the nominal clock rate anchored at the
- *   smallest transit seen (arrival of a frame's last packet minus its RTP
- *   time): the earliest any frame arrived.  WebRTC fits a Kalman line that
- *   also tracks clock drift; here sender and receiver share one clock
- *   (loopback, simulation), so there is no drift to track.  A two-host run
- *   with drifting clocks would need a windowed minimum.
+ *   median transit (arrival of a frame's last packet minus its RTP time)
+ *   of the last 128 frames.  WebRTC fits a Kalman
+ *   line through the arrivals that also tracks clock drift; here sender and
+ *   receiver share one clock (loopback, simulation), so there is no drift
+ *   to track.  The jitter delay covers the spread above that median.
  * - The jitter estimate is WebRTC's noise term without its Kalman filter and
  *   without the frame-size term: per in-order frame, d = (arrival delta) −
  *   (RTP delta); its running mean and variance with weight (n−1)/n, n capped
