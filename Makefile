@@ -3,7 +3,9 @@
 # the Debian packages that provide them.
 
 CC      ?= cc
-PKGS    := vpx opus libsrtp2 jansson libxdp libbpf
+PKGS    := vpx opus libsrtp2 jansson libxdp libbpf openh264 speexdsp libyuv
+# Debian ships no libyuv.pc: scripts/pkgconfig has one for its install.
+export PKG_CONFIG_PATH := $(CURDIR)/scripts/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 TPKGS   := cunit
 CSTD    := -std=gnu11
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter

@@ -8,7 +8,8 @@ PKGS="build-essential pkg-config
 libvpx-dev libopus-dev libsrtp2-dev
 libcunit1-dev libpcap-dev libjansson-dev
 gnuplot-nox
-libxdp-dev libbpf-dev iproute2 sockperf"
+libxdp-dev libbpf-dev iproute2 sockperf
+libopenh264-dev libspeexdsp-dev libyuv-dev"
 
 missing=""
 for p in $PKGS; do

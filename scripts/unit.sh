@@ -22,5 +22,5 @@ int main(void) {
 EOC
 ${CC:-cc} -std=gnu11 -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter -O2 -g -pthread -Iharness -Itests \
 	"$@" harness/base/*.c build/unit-$suite-main.c -o "$out" \
-	$(pkg-config --cflags --libs vpx opus libsrtp2 jansson libxdp libbpf cunit) -lm
+	$(PKG_CONFIG_PATH=scripts/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH} pkg-config --cflags --libs vpx opus libsrtp2 jansson libxdp libbpf openh264 speexdsp libyuv cunit) -lm
 exec "$out"
