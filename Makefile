@@ -5,7 +5,7 @@
 CC      ?= cc
 PKGS    := vpx opus libsrtp2 jansson libxdp libbpf openh264 speexdsp libyuv
 # Debian ships no libyuv.pc: scripts/pkgconfig has one for its install.
-export PKG_CONFIG_PATH := $(CURDIR)/scripts/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
+PKG_CONFIG := PKG_CONFIG_PATH=$(CURDIR)/scripts/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH)) pkg-config
 TPKGS   := cunit
 CSTD    := -std=gnu11
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter
@@ -42,10 +42,10 @@ $(BUILD)/.deps: scripts/install-deps.sh
 	@scripts/install-deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm
-T_CFLAGS   = $(shell pkg-config --cflags $(TPKGS))
-T_LIBS     = $(shell pkg-config --libs $(TPKGS))
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
+T_CFLAGS   = $(shell $(PKG_CONFIG) --cflags $(TPKGS))
+T_LIBS     = $(shell $(PKG_CONFIG) --libs $(TPKGS))
 
 $(BUILD)/%.o: %.c | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
