@@ -163,6 +163,7 @@ struct cb_receiver {
 	struct cb_srtp *srtcp_out;	/* receiver -> sender */
 	struct cb_path *rpath;		/* the way back */
 	struct cb_nack *nack;		/* video */
+	const struct cb_pay_ops *vpay;	/* the video payload format */
 	struct cb_rtp_rx_stats rxs[2];	/* per media */
 	int have_ssrc[2];
 	uint32_t media_ssrc[2];

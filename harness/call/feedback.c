@@ -351,7 +351,7 @@ void cb_feedback_receiver_media(struct cb_receiver *r, enum cb_media m, const st
 		struct cb_pay_info info;
 		unsigned flags = is_rtx ? CB_NACK_F_RTX : 0;
 
-		if (cb_pay_vp8.parse(h->payload, h->payload_len, &info) == 0 && info.frame_start &&
+		if (r->vpay && r->vpay->parse(h->payload, h->payload_len, &info) == 0 && info.frame_start &&
 		    info.keyframe)
 			flags |= CB_NACK_F_KEYFRAME;
 		if (cb_nack_on_packet(r->nack, h->seq, arrival, flags) == CB_NACK_KEYFRAME_NEEDED)

@@ -675,6 +675,7 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 		if (!ops)
 			return CB_E_NOTFOUND;
 		ac.pay = cb_pay_find(ops->name);
+		r->vpay = ac.pay;
 		if (!ac.pay)
 			return CB_E_NOTFOUND;
 		rc = cb_assembler_open(&st->asmb, &ac);
