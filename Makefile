@@ -75,8 +75,17 @@ run: all
 	$(BIN) run $(ARGS)
 
 # The test suite.  CB_TEST_FILTER=<suite> runs one suite.
+# ...then re-runs the stored baselines (fixtures/baselines/, simulated clock)
+# and fails on a regression against them.
 test: all
 	$(TESTBIN)
+	scripts/check-baselines.sh
+
+# Regenerate fixtures/baselines/*.json after an intended change
+# (fixtures/baselines/README.md says when and how to review it).
+.PHONY: baselines
+baselines: all
+	scripts/check-baselines.sh --refresh
 
 check: test
 

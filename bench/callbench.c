@@ -19,6 +19,7 @@
 #include "net/impair.h"
 #include "net/transport.h"
 #include "options.h"
+#include "run_options.h"
 #include "report/report.h"
 #include "srtp/srtp.h"
 
@@ -126,7 +127,8 @@ static int choose_codec_time(void *base, const char *val, char *why, size_t len)
 		return 0;
 	}
 	if (strncmp(val, "fixed:", 6) == 0) {
-		n = sscanf(val + 6, "%lf,%lf%n,%lf,%lf%n", &v[0], &v[1], &used, &v[2], &v[3], &used);
+		n = sscanf(val + 6, "%lf,%lf%n,%lf,%lf%n", &v[0], &v[1], &used, &v[2], &v[3],
+			   &used);
 		if ((n == 2 || n == 4) && val[6 + used] == 0) {
 			for (int i = 0; i < 4; i++)
 				if (!(v[i] >= 0 && v[i] < 10000))
@@ -138,9 +140,10 @@ static int choose_codec_time(void *base, const char *val, char *why, size_t len)
 			}
 		}
 	}
-	snprintf(why, len,
-		 "'%s' is not 'measured' or 'fixed:VENC_MS,VDEC_MS[,AENC_MS,ADEC_MS]' (each 0..10000)",
-		 val);
+	snprintf(
+	    why, len,
+	    "'%s' is not 'measured' or 'fixed:VENC_MS,VDEC_MS[,AENC_MS,ADEC_MS]' (each 0..10000)",
+	    val);
 	return -1;
 }
 
@@ -187,13 +190,8 @@ static int choose_net(void *base, const char *val, char *why, size_t len)
 	return cb_impair_parse(val, &c->net, why, len) < 0 ? -1 : 0;
 }
 
-struct run_opts {
-	struct cb_call_cfg call;
-	int quiet;
-};
-
 #define CO(f) offsetof(struct run_opts, call.f)
-static const struct opt run_options[] = {
+const struct opt run_options[] = {
     {"duration", "SECONDS", "media time to capture", OPT_DOUBLE, CO(duration_s), 0, 0.1, 86400,
      NULL, NULL},
     {"size", "WxH", "video resolution", OPT_SIZE, CO(width), CO(height), 64, 4096, NULL, NULL},
@@ -228,17 +226,29 @@ static const struct opt run_options[] = {
      sizeof(((struct cb_call_cfg *)0)->out_dir), NULL, NULL},
     {"run-id", "ID", "name of the run folder", OPT_STR, CO(run_id), 0, 0,
      sizeof(((struct cb_call_cfg *)0)->run_id), NULL, NULL},
-    {"no-nack", NULL, "no NACK/RTX retransmission (PLI and key frames still recover)", OPT_FLAG_OFF, CO(nack), 0, 0, 0, NULL, NULL},
-    {"no-opus-fec", NULL, "no Opus in-band FEC (loss is concealed by PLC only)", OPT_FLAG_OFF, CO(opus_fec), 0, 0, 0, NULL, NULL},
-    {"rtcp-interval", "MS", "interval of sender and receiver reports", OPT_INT, CO(rtcp_interval_ms), 0, 10, 60000, NULL, NULL},
-    {"min-playout-delay", "MS", "video: lower bound of the jitter buffer's target delay", OPT_INT, CO(min_playout_delay_ms), 0, 0, 10000, NULL, NULL},
-    {"max-playout-delay", "MS", "video: upper bound of the jitter buffer's target delay", OPT_INT, CO(max_playout_delay_ms), 0, 0, 10000, NULL, NULL},
-    {"audio-jb-min", "MS", "audio: floor of the jitter buffer's target delay", OPT_INT, CO(audio_jb_min_ms), 0, 0, 1000, NULL, NULL},
-    {"audio-jb-initial", "MS", "audio: jitter buffer delay before the first playout", OPT_INT, CO(audio_jb_initial_ms), 0, 0, 1000, NULL, NULL},
-    {"clock", "real|sim", "real time, or a discrete-event simulation in virtual time", OPT_CHOICE, 0, 0, 0, 0, choose_clock, "real"},
-    {"codec-time", "MODEL", "sim clock: charge codec work as 'measured' or 'fixed:VENC,VDEC[,AENC,ADEC]' ms", OPT_CHOICE, 0, 0, 0, 0, choose_codec_time, "measured"},
-    {"net-profile", "NAME", "network profile from fixtures/net/ (or a .json path)", OPT_CHOICE, 0, 0, 0, 0, choose_net_profile, "perfect"},
-    {"net", "SPEC", "network impairment, e.g. delay=50,jitter=10,loss=5,burst=3,rate=500,queue=30", OPT_CHOICE, 0, 0, 0, 0, choose_net, "none"},
+    {"no-nack", NULL, "no NACK/RTX retransmission (PLI and key frames still recover)", OPT_FLAG_OFF,
+     CO(nack), 0, 0, 0, NULL, NULL},
+    {"no-opus-fec", NULL, "no Opus in-band FEC (loss is concealed by PLC only)", OPT_FLAG_OFF,
+     CO(opus_fec), 0, 0, 0, NULL, NULL},
+    {"rtcp-interval", "MS", "interval of sender and receiver reports", OPT_INT,
+     CO(rtcp_interval_ms), 0, 10, 60000, NULL, NULL},
+    {"min-playout-delay", "MS", "video: lower bound of the jitter buffer's target delay", OPT_INT,
+     CO(min_playout_delay_ms), 0, 0, 10000, NULL, NULL},
+    {"max-playout-delay", "MS", "video: upper bound of the jitter buffer's target delay", OPT_INT,
+     CO(max_playout_delay_ms), 0, 0, 10000, NULL, NULL},
+    {"audio-jb-min", "MS", "audio: floor of the jitter buffer's target delay", OPT_INT,
+     CO(audio_jb_min_ms), 0, 0, 1000, NULL, NULL},
+    {"audio-jb-initial", "MS", "audio: jitter buffer delay before the first playout", OPT_INT,
+     CO(audio_jb_initial_ms), 0, 0, 1000, NULL, NULL},
+    {"clock", "real|sim", "real time, or a discrete-event simulation in virtual time", OPT_CHOICE,
+     0, 0, 0, 0, choose_clock, "real"},
+    {"codec-time", "MODEL",
+     "sim clock: charge codec work as 'measured' or 'fixed:VENC,VDEC[,AENC,ADEC]' ms", OPT_CHOICE,
+     0, 0, 0, 0, choose_codec_time, "measured"},
+    {"net-profile", "NAME", "network profile from fixtures/net/ (or a .json path)", OPT_CHOICE, 0,
+     0, 0, 0, choose_net_profile, "perfect"},
+    {"net", "SPEC", "network impairment, e.g. delay=50,jitter=10,loss=5,burst=3,rate=500,queue=30",
+     OPT_CHOICE, 0, 0, 0, 0, choose_net, "none"},
     {"quiet", NULL, "no live progress", OPT_FLAG_ON, offsetof(struct run_opts, quiet), 0, 0, 0,
      NULL, NULL},
     {NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL},
@@ -310,23 +320,25 @@ static void print_media(const struct cb_media_result *m, const struct cb_call_cf
 	}
 	if (m->media == CB_MEDIA_AUDIO && !isnan(m->algo_ms))
 		printf(" (+ framing/look-ahead %.1f)", m->algo_ms);
-	printf("\n  dropped   encoder %llu  network %llu  jitter buffer %llu  decoder %llu   jitter buffer "
+	printf("\n  dropped   encoder %llu  network %llu  jitter buffer %llu  decoder %llu   "
+	       "jitter buffer "
 	       "delay %.1f ms mean\n",
 	       (unsigned long long)m->dropped_encoder, (unsigned long long)m->dropped_network,
 	       (unsigned long long)m->dropped_jitter_buffer, (unsigned long long)m->dropped_decoder,
 	       m->jb_delay_mean_ms);
 	if (m->media == CB_MEDIA_VIDEO)
-		printf("  quality   PSNR %.2f dB mean (min %.2f)  SSIM %.4f mean  freezes %u (%.0f ms)  "
+		printf("  quality   PSNR %.2f dB mean (min %.2f)  SSIM %.4f mean  freezes %u (%.0f "
+		       "ms)  "
 		       "harmonic %.1f fps\n",
 		       m->psnr.mean, m->psnr.min, m->ssim.mean, m->freeze_count, m->freeze_total_ms,
 		       m->harmonic_fps);
 	else
-		printf("  quality   FEC rebuilt %llu frames  concealed %llu frames in %llu events  seg. SNR %.1f dB  correlation "
+		printf("  quality   FEC rebuilt %llu frames  concealed %llu frames in %llu events  "
+		       "seg. SNR %.1f dB  correlation "
 		       "%.3f  E-model R %.1f MOS %.2f (%s)\n",
 		       (unsigned long long)m->fec_frames, (unsigned long long)m->concealed_frames,
-		       (unsigned long long)m->concealment_events,
-		       m->audio_seg_snr_db, m->audio_correlation, m->emodel_r, m->emodel_mos,
-		       m->emodel_band);
+		       (unsigned long long)m->concealment_events, m->audio_seg_snr_db,
+		       m->audio_correlation, m->emodel_r, m->emodel_mos, m->emodel_band);
 	printf("  verdict   %s  (p%g = %.1f ms: %s)\n", cb_band_name(m->verdict), cfg->verdict_pct,
 	       m->verdict_ms, cb_band_feel(m->verdict));
 }
@@ -342,17 +354,19 @@ static void print_recovery(const struct cb_run_result *r)
 			break;
 		}
 	printf("recovery (%s)\n", x->nack_enabled ? "NACK/RTX on" : "NACK off");
-	printf("  packets   missing %llu  NACKed %llu (%llu requests)  recovered %llu  late %llu  never "
+	printf("  packets   missing %llu  NACKed %llu (%llu requests)  recovered %llu  late %llu  "
+	       "never "
 	       "%llu   RTX sent %llu\n",
 	       (unsigned long long)x->packets_missing, (unsigned long long)x->nack_requested,
 	       (unsigned long long)x->nack_requests_sent, (unsigned long long)x->recovered,
 	       (unsigned long long)x->recovered_late, (unsigned long long)x->never_recovered,
 	       (unsigned long long)x->rtx_sent);
-	printf("  key frames  PLI sent %llu  answered %llu  decoder broken -> key frame p50 %.1f ms "
-	       "(n=%zu)   recovery p50 %.1f ms   RTT %.1f ms   RTCP sent %llu rejected %llu\n",
-	       (unsigned long long)x->pli_sent, (unsigned long long)x->keyframes_on_request,
-	       x->keyframe_wait_ms.p50, x->keyframe_wait_ms.n, x->recovery_ms.p50, rtt,
-	       (unsigned long long)x->rtcp_sent, (unsigned long long)x->rtcp_rejected);
+	printf(
+	    "  key frames  PLI sent %llu  answered %llu  decoder broken -> key frame p50 %.1f ms "
+	    "(n=%zu)   recovery p50 %.1f ms   RTT %.1f ms   RTCP sent %llu rejected %llu\n",
+	    (unsigned long long)x->pli_sent, (unsigned long long)x->keyframes_on_request,
+	    x->keyframe_wait_ms.p50, x->keyframe_wait_ms.n, x->recovery_ms.p50, rtt,
+	    (unsigned long long)x->rtcp_sent, (unsigned long long)x->rtcp_rejected);
 }
 
 static void run_help(FILE *out)
@@ -457,6 +471,9 @@ static const struct command commands[] = {
     {"run", cmd_run, "run one loopback call and write a report (callbench run --help)"},
     {"codecs", cmd_codecs, "list the codecs this build has"},
     {"bench", cb_cmd_bench, "microbenchmarks: callbench bench transport --help"},
+    {"compare", cb_cmd_compare, "a run or sweep against a baseline: compare --help"},
+    {"sweep", cb_cmd_sweep, "run a grid of calls, one comparison report (sweep --help)"},
+    {"report", cb_cmd_report, "merge run or sweep folders into one comparison (report --help)"},
     {"help", cmd_help, "show this help"},
     {NULL, NULL, NULL},
 };

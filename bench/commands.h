@@ -9,4 +9,13 @@
 /** `callbench bench transport [options]`: the transport microbenchmark. */
 int cb_cmd_bench(int argc, char **argv);
 
+/** `callbench compare [options] BASELINE CURRENT`: 0 pass, 1 regression, 2 bad input. */
+int cb_cmd_compare(int argc, char **argv);
+
+/** `callbench sweep [run options] --axis NAME=V1,V2 ...`: a grid of calls and its comparison. */
+int cb_cmd_sweep(int argc, char **argv);
+
+/** `callbench report [--out DIR] FOLDER...`: merge run or sweep folders into one comparison. */
+int cb_cmd_report(int argc, char **argv);
+
 #endif

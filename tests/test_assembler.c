@@ -87,7 +87,8 @@ static void test_in_order(void)
 
 	make_stream(&s, 20, 65530, 100); /* crosses the sequence wrap */
 	for (size_t i = 0; i < s.n; i++) {
-		CU_ASSERT_EQUAL(cb_assembler_insert(a, &s.p[i].h, (cb_ns)i, (cb_ns)i, (cb_ns)i + 1), 0);
+		CU_ASSERT_EQUAL(cb_assembler_insert(a, &s.p[i].h, (cb_ns)i, (cb_ns)i, (cb_ns)i + 1),
+				0);
 		while (cb_assembler_pop(a, (cb_ns)i, &out) == 1) {
 			check_frame(&s, f, &out);
 			CU_ASSERT_EQUAL(out.frames_skipped, 0);
@@ -152,7 +153,8 @@ static void test_gap_waits_then_skips(void)
 	lost = s.first_pkt[1]; /* the first packet of frame 1 never arrives */
 	for (size_t i = 0; i < s.n; i++)
 		if (i != lost)
-			CU_ASSERT_EQUAL(cb_assembler_insert(a, &s.p[i].h, 10 * ms, 10 * ms, 10 * ms), 0);
+			CU_ASSERT_EQUAL(
+			    cb_assembler_insert(a, &s.p[i].h, 10 * ms, 10 * ms, 10 * ms), 0);
 	CU_ASSERT_EQUAL(cb_assembler_pop(a, 10 * ms, &out), 1);
 	check_frame(&s, 0, &out);
 	/* Frame 2 is complete but must wait for frame 1 ... */

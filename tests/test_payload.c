@@ -297,7 +297,9 @@ static void test_registry(void)
 	CU_ASSERT_PTR_EQUAL(cb_pay_find("vp8"), &cb_pay_vp8);
 	CU_ASSERT_PTR_EQUAL(cb_pay_find("opus"), &cb_pay_opus);
 	CU_ASSERT_PTR_EQUAL(cb_pay_find("VP8"), &cb_pay_vp8);
-	CU_ASSERT_PTR_NULL(cb_pay_find("h264"));
+	CU_ASSERT_PTR_EQUAL(cb_pay_find("h264"), &cb_pay_h264);
+	CU_ASSERT_PTR_EQUAL(cb_pay_find("VP9"), &cb_pay_vp9);
+	CU_ASSERT_PTR_NULL(cb_pay_find("h263"));
 	CU_ASSERT_PTR_NULL(cb_pay_find(NULL));
 	while ((p = cb_pay_iterate(&it))) {
 		vp8 += p == &cb_pay_vp8;
@@ -305,7 +307,7 @@ static void test_registry(void)
 		CU_ASSERT_PTR_EQUAL(cb_pay_find(p->name), p);
 		n++;
 	}
-	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(n, 4);
 	CU_ASSERT_EQUAL(vp8, 1);
 	CU_ASSERT_EQUAL(opus, 1);
 	CU_ASSERT_PTR_NULL(cb_pay_iterate(&it));

@@ -133,7 +133,8 @@ static void test_malformed_rtcp_counted(void)
 	struct cb_session ss;
 	struct cb_receiver r;
 	struct cb_srtp *tx = NULL;
-	uint8_t pkt[64] = {0x80, CB_RTCP_PT_SR, 0x00, 0x0c, 1, 2, 3, 4}; /* length runs past the end */
+	uint8_t pkt[64] = {0x80, CB_RTCP_PT_SR, 0x00, 0x0c, 1, 2, 3,
+			   4}; /* length runs past the end */
 	size_t len = 0;
 	struct cb_net_pkt p;
 
@@ -146,7 +147,8 @@ static void test_malformed_rtcp_counted(void)
 	CU_ASSERT_FATAL(cb_random_bytes(ss.key, ss.key_len) == 0);
 	CU_ASSERT_FATAL(cb_random_bytes(ss.key_rev, ss.key_len) == 0);
 	ss.audio_frame_samples = 960;
-	ss.marks = (struct cb_amark_cfg){.sample_rate = 48000, .period_ms = 100, .level_dbfs = -16, .seed = 1};
+	ss.marks = (struct cb_amark_cfg){
+	    .sample_rate = 48000, .period_ms = 100, .level_dbfs = -16, .seed = 1};
 	CU_ASSERT_FATAL(cb_receiver_open(&r, &ss, NULL, &ss.clock) == 0);
 	CU_ASSERT_FATAL(cb_srtp_open(&tx, cfg.srtp, ss.key, ss.key_len, CB_SRTP_OUTBOUND) == 0);
 	CU_ASSERT_FATAL(cb_srtcp_protect(tx, pkt, 12, sizeof(pkt), &len) == 0);

@@ -66,10 +66,10 @@ static void sim_charge(void *self, enum cb_work w, cb_ns real_elapsed)
 }
 
 static const struct cb_clock_ops sim_ops = {
-	.name = "sim",
-	.now = sim_now,
-	.sleep_until = sim_sleep_until,
-	.charge = sim_charge,
+    .name = "sim",
+    .now = sim_now,
+    .sleep_until = sim_sleep_until,
+    .charge = sim_charge,
 };
 
 void cb_clock_sim_init(struct cb_clock *c, struct cb_sim_clock *s)

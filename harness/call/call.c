@@ -107,7 +107,8 @@ static int cfg_check(const struct cb_call_cfg *c, char *why, size_t len)
 	if (c->mtu < 200 || c->mtu > 1500)
 		return snprintf(why, len, "mtu must be 200..1500"), -EINVAL;
 	if (c->sim && c->transport[0] && strcmp(c->transport, "udp") && strcmp(c->transport, "sim"))
-		return snprintf(why, len, "a simulated-clock run uses a virtual network, not transport '%s'",
+		return snprintf(why, len,
+				"a simulated-clock run uses a virtual network, not transport '%s'",
 				c->transport),
 		       -EINVAL;
 	if (c->rtcp_interval_ms < 10 || c->rtcp_interval_ms > 60000)
@@ -311,7 +312,7 @@ static int merge_packets(struct cb_run_result *res, struct cb_track_log *tx,
 		ext += i == 0 ? cb_seq_diff(q->seq, seq0)
 			      : cb_seq_diff(q->seq, (uint16_t)(seq0 + ext));
 		p = ext >= 0 && (size_t)ext < tx->packets.n ? &res->packets.v[base + (size_t)ext]
-							       : NULL;
+							    : NULL;
 		/* The network's second copy of a packet is refused by SRTP's
 		 * replay check, as it should be; that is not an attack. */
 		if (q->fate == CB_PKT_REPLAY && p && p->duplicated && p->received != CB_NS_NONE)
@@ -419,9 +420,9 @@ static int summarize_quality(struct cb_media_result *mr, const struct cb_call_cf
 		struct cb_emodel_in in;
 		struct cb_emodel_out out;
 		double loss = n ? 100.0 * (double)mr->concealed_frames / (double)n : 0;
-		double mean_burst = mr->concealment_events
-					? (double)mr->concealed_frames / (double)mr->concealment_events
-					: 1.0;
+		double mean_burst = mr->concealment_events ? (double)mr->concealed_frames /
+								 (double)mr->concealment_events
+							   : 1.0;
 
 		mr->concealed_samples = mr->concealed_frames * (uint64_t)(48 * cfg->audio_frame_ms);
 		/* The listener hears the measured mouth-to-ear delay and the loss
@@ -463,9 +464,10 @@ static void audio_quality(struct cb_media_result *mr, struct cb_sender *s, struc
 	if (!off)
 		return;
 	for (size_t i = 0; i < r->n_hits; i++)
-		off[i] = (double)((int64_t)r->hits[i].hit.out_sample - (int64_t)r->hits[i].hit.src_sample);
-	offset = (int64_t)cb_percentile_sorted((cb_dist_compute(off, r->n_hits, &(struct cb_dist){0}), off),
-					       r->n_hits, 50);
+		off[i] = (double)((int64_t)r->hits[i].hit.out_sample -
+				  (int64_t)r->hits[i].hit.src_sample);
+	offset = (int64_t)cb_percentile_sorted(
+	    (cb_dist_compute(off, r->n_hits, &(struct cb_dist){0}), off), r->n_hits, 50);
 	free(off);
 	if (offset < 0 || (size_t)offset >= r->audio_pcm_n)
 		return;
@@ -557,12 +559,12 @@ static void progress(const struct cb_call_hooks *hooks, const struct cb_call_cfg
 {
 	int64_t lv = atomic_load(&rcv->last_video_ns), la = atomic_load(&rcv->last_audio_ns);
 	struct cb_call_progress p = {
-		.media_s = now > t0 ? (double)(now - t0) / 1e9 : 0,
-		.duration_s = cfg->duration_s,
-		.video_frames_identified = atomic_load(&rcv->video_identified),
-		.audio_marks_identified = atomic_load(&rcv->audio_identified),
-		.last_video_ms = lv == INT64_MIN ? NAN : (double)lv / 1e6,
-		.last_audio_ms = la == INT64_MIN ? NAN : (double)la / 1e6,
+	    .media_s = now > t0 ? (double)(now - t0) / 1e9 : 0,
+	    .duration_s = cfg->duration_s,
+	    .video_frames_identified = atomic_load(&rcv->video_identified),
+	    .audio_marks_identified = atomic_load(&rcv->audio_identified),
+	    .last_video_ms = lv == INT64_MIN ? NAN : (double)lv / 1e6,
+	    .last_audio_ms = la == INT64_MIN ? NAN : (double)la / 1e6,
 	};
 
 	if (!hooks || !hooks->progress)
@@ -638,7 +640,7 @@ enum sim_ev_type {
 
 struct sim_ev {
 	cb_ns t;
-	uint64_t order;	/* ties run in the order they were scheduled: determinism */
+	uint64_t order; /* ties run in the order they were scheduled: determinism */
 	enum sim_ev_type type;
 	uint32_t idx;
 	uint8_t *pkt;
@@ -728,7 +730,7 @@ static void sim_deliver_rev(void *user, const uint8_t *data, size_t len, cb_ns t
 	sim_deliver_to(user, EV_FEEDBACK, data, len, t_arrive);
 }
 
-#define SIM_POLL_NS (2 * CB_NS_PER_MS)
+#define SIM_POLL_NS  (2 * CB_NS_PER_MS)
 #define SIM_SPOLL_NS (10 * CB_NS_PER_MS)
 
 /* Schedule a receiver poll at the jitter buffers' next wake-up unless one
@@ -747,7 +749,8 @@ static void sim_arm_wake(struct sim *q, struct cb_receiver *rcv, cb_ns now, cb_n
 
 static int run_sim(struct cb_session *ss, struct cb_sender *snd, struct cb_receiver *rcv,
 		   struct sim *q, struct cb_sim_clock *vs, struct cb_sim_clock *as,
-		   struct cb_sim_clock *rs, struct cb_sim_clock *fs, const struct cb_call_hooks *hooks)
+		   struct cb_sim_clock *rs, struct cb_sim_clock *fs,
+		   const struct cb_call_hooks *hooks)
 {
 	const struct cb_call_cfg *cfg = ss->cfg;
 	const uint32_t nv = cb_sender_video_frames(snd), na = cb_sender_audio_frames(snd);
@@ -786,7 +789,8 @@ static int run_sim(struct cb_session *ss, struct cb_sender *snd, struct cb_recei
 				c->t = e.t;
 			if (cb_sender_encode(snd, m, e.idx) == 0)
 				sim_push(q, (struct sim_ev){.t = c->t,
-							    .type = m == CB_MEDIA_VIDEO ? EV_VSEND : EV_ASEND,
+							    .type = m == CB_MEDIA_VIDEO ? EV_VSEND
+											: EV_ASEND,
 							    .idx = e.idx});
 			break;
 		}
@@ -803,15 +807,17 @@ static int run_sim(struct cb_session *ss, struct cb_sender *snd, struct cb_recei
 				break;
 			due = m == CB_MEDIA_VIDEO ? cb_sender_video_due(snd, next)
 						  : cb_sender_audio_due(snd, next);
-			sim_push(q, (struct sim_ev){.t = due,
-						    .type = m == CB_MEDIA_VIDEO ? EV_VIDEO : EV_AUDIO,
-						    .idx = next});
+			sim_push(q,
+				 (struct sim_ev){.t = due,
+						 .type = m == CB_MEDIA_VIDEO ? EV_VIDEO : EV_AUDIO,
+						 .idx = next});
 			break;
 		}
 		case EV_ARRIVAL: {
 			/* The packet is in the receiver's socket at e.t; the
 			 * receiver takes it when it is free. */
-			struct cb_net_pkt p = {.data = buf, .len = e.len, .cap = sizeof(buf), .t_kernel = e.t};
+			struct cb_net_pkt p = {
+			    .data = buf, .len = e.len, .cap = sizeof(buf), .t_kernel = e.t};
 
 			if (rs->t < e.t)
 				rs->t = e.t;
@@ -827,7 +833,8 @@ static int run_sim(struct cb_session *ss, struct cb_sender *snd, struct cb_recei
 			break;
 		}
 		case EV_FEEDBACK: {
-			struct cb_net_pkt p = {.data = buf, .len = e.len, .cap = sizeof(buf), .t_kernel = e.t};
+			struct cb_net_pkt p = {
+			    .data = buf, .len = e.len, .cap = sizeof(buf), .t_kernel = e.t};
 
 			if (fs->t < e.t)
 				fs->t = e.t;
@@ -902,7 +909,8 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 		return rc;
 	}
 	res->cfg = *cfg;
-	make_run_id(cfg, res->run_id, sizeof(res->run_id), res->started_utc, sizeof(res->started_utc));
+	make_run_id(cfg, res->run_id, sizeof(res->run_id), res->started_utc,
+		    sizeof(res->started_utc));
 	res->video.media = CB_MEDIA_VIDEO;
 	res->audio.media = CB_MEDIA_AUDIO;
 	res->video.enabled = cfg->video;
@@ -923,10 +931,10 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	cb_clock_real_init(&ss.clock);
 	ss.audio_frame_samples = 48000 / 1000 * cfg->audio_frame_ms;
 	ss.marks = (struct cb_amark_cfg){
-		.sample_rate = 48000,
-		.period_ms = cfg->mark_period_ms,
-		.level_dbfs = -16.0,
-		.seed = (uint32_t)cfg->seed,
+	    .sample_rate = 48000,
+	    .period_ms = cfg->mark_period_ms,
+	    .level_dbfs = -16.0,
+	    .seed = (uint32_t)cfg->seed,
 	};
 	ss.key_len = cb_srtp_key_len(cfg->srtp);
 	ss.max_payload = (size_t)cfg->mtu - 12 - cb_srtp_overhead(cfg->srtp);
@@ -953,10 +961,14 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 		for (int i = 0; i < 4; i++) {
 			all[i]->t = CB_NS_PER_S;
 			all[i]->fixed = cfg->codec_time_fixed;
-			all[i]->cost[CB_WORK_VIDEO_ENCODE] = (cb_ns)(cfg->codec_ms[0] * CB_NS_PER_MS);
-			all[i]->cost[CB_WORK_VIDEO_DECODE] = (cb_ns)(cfg->codec_ms[1] * CB_NS_PER_MS);
-			all[i]->cost[CB_WORK_AUDIO_ENCODE] = (cb_ns)(cfg->codec_ms[2] * CB_NS_PER_MS);
-			all[i]->cost[CB_WORK_AUDIO_DECODE] = (cb_ns)(cfg->codec_ms[3] * CB_NS_PER_MS);
+			all[i]->cost[CB_WORK_VIDEO_ENCODE] =
+			    (cb_ns)(cfg->codec_ms[0] * CB_NS_PER_MS);
+			all[i]->cost[CB_WORK_VIDEO_DECODE] =
+			    (cb_ns)(cfg->codec_ms[1] * CB_NS_PER_MS);
+			all[i]->cost[CB_WORK_AUDIO_ENCODE] =
+			    (cb_ns)(cfg->codec_ms[2] * CB_NS_PER_MS);
+			all[i]->cost[CB_WORK_AUDIO_DECODE] =
+			    (cb_ns)(cfg->codec_ms[3] * CB_NS_PER_MS);
 		}
 		cb_clock_sim_init(&vclock, &vs);
 		cb_clock_sim_init(&aclock, &as);
@@ -1023,7 +1035,8 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	}
 	rc = cb_feedback_sender_open(snd, cfg->sim ? NULL : &ta, &fclock);
 	if (rc < 0) {
-		snprintf(res->error, sizeof(res->error), "sender feedback set-up: %s", cb_strerror(rc));
+		snprintf(res->error, sizeof(res->error), "sender feedback set-up: %s",
+			 cb_strerror(rc));
 		goto out_close;
 	}
 	if (cfg->audio)
@@ -1055,7 +1068,8 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	if (snd->err || rcv->err || rc < 0) {
 		res->status = CB_RUN_FAILED;
 		if (snd->err || rcv->err)
-			snprintf(res->error, sizeof(res->error), "%s", snd->err ? snd->errmsg : rcv->errmsg);
+			snprintf(res->error, sizeof(res->error), "%s",
+				 snd->err ? snd->errmsg : rcv->errmsg);
 		cb_log(log, CB_LOG_ERROR, "call", "call failed part-way: %s", res->error);
 	} else if (stop_requested(hooks)) {
 		res->status = CB_RUN_INTERRUPTED;

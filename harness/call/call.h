@@ -45,10 +45,10 @@ struct cb_call_cfg {
 	int codec_time_fixed;	  /**< sim: charge codec work as codec_ms, not as measured */
 	double codec_ms[4];	  /**< video encode, video decode, audio encode, audio decode */
 	/* recovery */
-	int nack;		  /**< 1: generic NACK with RTX retransmission (video) */
-	int opus_fec;		  /**< 1: Opus in-band FEC (useinbandfec=1), used by the receiver */
-	int opus_loss_pct;	  /**< loss the Opus encoder plans its FEC for */
-	int rtcp_interval_ms;	  /**< regular SR/RR interval */
+	int nack;	      /**< 1: generic NACK with RTX retransmission (video) */
+	int opus_fec;	      /**< 1: Opus in-band FEC (useinbandfec=1), used by the receiver */
+	int opus_loss_pct;    /**< loss the Opus encoder plans its FEC for */
+	int rtcp_interval_ms; /**< regular SR/RR interval */
 	/* playout (the receiver's jitter buffers) */
 	int min_playout_delay_ms; /**< video: lower bound of the target delay (0) */
 	int max_playout_delay_ms; /**< video: upper bound of the target delay (10000) */
@@ -103,7 +103,7 @@ struct cb_media_result {
 	double freeze_total_ms, pause_total_ms, harmonic_fps;
 	/* audio: frames and samples played as concealment, and the events (runs) */
 	uint64_t concealed_frames, concealed_samples, concealment_events;
-	uint64_t fec_frames;	/**< audio frames rebuilt from in-band FEC */
+	uint64_t fec_frames; /**< audio frames rebuilt from in-band FEC */
 	/* audio objective quality against the aligned source (not PESQ/POLQA) */
 	double audio_seg_snr_db, audio_snr_db, audio_correlation;
 	/* E-model (ITU-T G.107) from the measured mouth-to-ear delay and the
@@ -114,27 +114,27 @@ struct cb_media_result {
 
 /** One reception report as the sender saw it (RTCP RR, RFC 3550 §6.4). */
 struct cb_rtcp_sample {
-	cb_ns t;		/**< when the sender received it */
+	cb_ns t; /**< when the sender received it */
 	enum cb_media media;
-	double rtt_ms;		/**< from LSR/DLSR; NaN before the receiver had an SR */
-	double fraction_lost;	/**< 0..1 since the previous report */
+	double rtt_ms;	      /**< from LSR/DLSR; NaN before the receiver had an SR */
+	double fraction_lost; /**< 0..1 since the previous report */
 	int64_t cumulative_lost;
-	double jitter_ms;	/**< interarrival jitter */
+	double jitter_ms; /**< interarrival jitter */
 };
 
 /** Loss recovery: NACK/RTX and PLI/key frames (video). */
 struct cb_recovery {
 	int nack_enabled;
 	/* receiver */
-	uint64_t packets_missing;	/**< gaps seen by the NACK requester */
-	uint64_t nack_requested;	/**< distinct packets asked for */
-	uint64_t nack_requests_sent;	/**< with retries */
-	uint64_t recovered;		/**< arrived after being asked for */
-	uint64_t recovered_late;	/**< arrived after the requester gave up */
+	uint64_t packets_missing;    /**< gaps seen by the NACK requester */
+	uint64_t nack_requested;     /**< distinct packets asked for */
+	uint64_t nack_requests_sent; /**< with retries */
+	uint64_t recovered;	     /**< arrived after being asked for */
+	uint64_t recovered_late;     /**< arrived after the requester gave up */
 	uint64_t never_recovered;
 	uint64_t pli_sent;
 	uint64_t rtcp_sent, rtcp_rejected;
-	struct cb_dist recovery_ms;	/**< first detection -> recovered */
+	struct cb_dist recovery_ms;	 /**< first detection -> recovered */
 	struct cb_dist keyframe_wait_ms; /**< decoder broken -> next decodable (key) frame */
 	/* sender */
 	uint64_t nack_received, rtx_sent, rtx_bytes, rtx_refused;

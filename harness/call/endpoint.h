@@ -26,7 +26,7 @@
 
 #define CB_PT_VIDEO 96
 #define CB_PT_AUDIO 111
-#define CB_PT_RTX 97 /* rtx/90000, apt=96 */
+#define CB_PT_RTX   97 /* rtx/90000, apt=96 */
 
 /* Decoded audio kept for the quality figure: 5 minutes at 48 kHz. */
 #define CB_RX_AUDIO_KEEP ((size_t)48000 * 300)
@@ -44,8 +44,8 @@ struct cb_session {
 	size_t max_payload; /**< RTP payload budget under the MTU after SRTP */
 	const struct cb_logger *log;
 	uint8_t key_rev[CB_SRTP_MAX_KEY_LEN]; /**< receiver -> sender (RTCP) */
-	cb_ns ntp_epoch;	/**< NTP time (ns since 1900) of cb_ns 0 */
-	uint32_t rx_ssrc;	/**< the receiver's own SSRC, for its RTCP */
+	cb_ns ntp_epoch;		      /**< NTP time (ns since 1900) of cb_ns 0 */
+	uint32_t rx_ssrc;		      /**< the receiver's own SSRC, for its RTCP */
 };
 
 /** Per-frame and per-packet records an end keeps for itself. */
@@ -66,8 +66,8 @@ struct cb_sender_track {
 	uint16_t seq;
 	uint32_t ts_base;
 	struct cb_track_log log;
-	const struct cb_clock *clock;	/* this track's timeline */
-	struct cb_packet_out pending;	/* encoded, not yet sent */
+	const struct cb_clock *clock; /* this track's timeline */
+	struct cb_packet_out pending; /* encoded, not yet sent */
 	size_t pending_rec;
 	int has_pending;
 	pthread_t thread;
@@ -83,22 +83,22 @@ struct cb_sender {
 	const atomic_int *stop;	   /* the user's stop */
 	atomic_int abort;	   /* an error in either track stops both */
 	atomic_uint_fast64_t packets_sent;
-	atomic_uint_fast64_t packets_expected;	/* copies the network will deliver */
+	atomic_uint_fast64_t packets_expected; /* copies the network will deliver */
 	int err;
 	char errmsg[160];
 	struct cb_sender_track video, audio;
 	/* feedback from the receiver (RTCP), see feedback.c */
-	struct cb_srtp *srtcp_in;	/* receiver -> sender */
-	struct cb_rtx *rtx;		/* video retransmission history */
-	atomic_int force_key;		/* a PLI asked for a key frame */
-	const struct cb_clock *fclock;	/* the feedback timeline */
-	struct cb_transport *fb_tp;	/* where feedback arrives (real time) */
+	struct cb_srtp *srtcp_in;      /* receiver -> sender */
+	struct cb_rtx *rtx;	       /* video retransmission history */
+	atomic_int force_key;	       /* a PLI asked for a key frame */
+	const struct cb_clock *fclock; /* the feedback timeline */
+	struct cb_transport *fb_tp;    /* where feedback arrives (real time) */
 	pthread_t fb_thread;
 	int fb_started;
 	atomic_int fb_stop;
 	cb_ns next_sr;
 	uint32_t pkt_count[2], octet_count[2]; /* per track, for SRs */
-	struct cb_recovery rec;		/* sender half */
+	struct cb_recovery rec;		       /* sender half */
 	struct cb_rtcp_sample *rtcp;
 	size_t n_rtcp, rtcp_cap;
 	struct video_src_state *vsrc; /* opaque media state (sender.c) */
@@ -106,7 +106,8 @@ struct cb_sender {
 };
 
 int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_path *path,
-		   const atomic_int *stop, const struct cb_clock *vclock, const struct cb_clock *aclock);
+		   const atomic_int *stop, const struct cb_clock *vclock,
+		   const struct cb_clock *aclock);
 /* Real time: start one thread per track. */
 int cb_sender_start(struct cb_sender *s);
 /* Stepping (the simulator): render the first frames, then capture, encode and
@@ -158,23 +159,23 @@ struct cb_receiver {
 	int16_t *audio_pcm; /* decoded audio as played, up to CB_RX_AUDIO_KEEP samples */
 	size_t audio_pcm_n, audio_pcm_cap;
 	uint64_t quality_skipped; /* pictures the quality worker could not take */
-	struct rx_state *st; /* codecs, assembler, detector (receiver.c) */
+	struct rx_state *st;	  /* codecs, assembler, detector (receiver.c) */
 	/* feedback to the sender (RTCP), see feedback.c */
-	struct cb_srtp *srtcp_out;	/* receiver -> sender */
-	struct cb_path *rpath;		/* the way back */
-	struct cb_nack *nack;		/* video */
-	const struct cb_pay_ops *vpay;	/* the video payload format */
-	struct cb_rtp_rx_stats rxs[2];	/* per media */
+	struct cb_srtp *srtcp_out;     /* receiver -> sender */
+	struct cb_path *rpath;	       /* the way back */
+	struct cb_nack *nack;	       /* video */
+	const struct cb_pay_ops *vpay; /* the video payload format */
+	struct cb_rtp_rx_stats rxs[2]; /* per media */
 	int have_ssrc[2];
 	uint32_t media_ssrc[2];
 	uint32_t last_sr_mid[2];
 	cb_ns last_sr_arrival[2];
 	cb_ns next_rr, last_pli;
-	int broken;			/* video decoder lost its reference: only a key frame helps */
+	int broken; /* video decoder lost its reference: only a key frame helps */
 	cb_ns broken_since;
-	cb_ns loss_since;		/* earliest gap the NACK requester gave up on */
-	int had_keyframe;		/* a decoder starts from a key frame */
-	struct cb_recovery rec;		/* receiver half */
+	cb_ns loss_since;	/* earliest gap the NACK requester gave up on */
+	int had_keyframe;	/* a decoder starts from a key frame */
+	struct cb_recovery rec; /* receiver half */
 	/* playout: what the jitter buffers did (rx/jitterbuf.h, rx/audiojb.h) */
 	uint64_t jb_dropped[4]; /* video frames dropped, by enum cb_jb_drop */
 	uint64_t audio_late, audio_expanded, audio_removed;

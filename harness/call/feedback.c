@@ -20,8 +20,8 @@
 #include "call/endpoint.h"
 #include "srtp/srtp.h"
 
-#define RTCP_MAX 1500
-#define NACK_BATCH 256
+#define RTCP_MAX	 1500
+#define NACK_BATCH	 256
 #define PLI_MIN_INTERVAL (200 * CB_NS_PER_MS)
 
 static int grow_doubles(double **v, size_t *cap, size_t n)
@@ -351,8 +351,8 @@ void cb_feedback_receiver_media(struct cb_receiver *r, enum cb_media m, const st
 		struct cb_pay_info info;
 		unsigned flags = is_rtx ? CB_NACK_F_RTX : 0;
 
-		if (r->vpay && r->vpay->parse(h->payload, h->payload_len, &info) == 0 && info.frame_start &&
-		    info.keyframe)
+		if (r->vpay && r->vpay->parse(h->payload, h->payload_len, &info) == 0 &&
+		    info.frame_start && info.keyframe)
 			flags |= CB_NACK_F_KEYFRAME;
 		if (cb_nack_on_packet(r->nack, h->seq, arrival, flags) == CB_NACK_KEYFRAME_NEEDED)
 			cb_feedback_receiver_broken(r, 1, arrival);
@@ -388,7 +388,8 @@ void cb_feedback_receiver_broken(struct cb_receiver *r, int broken, cb_ns now)
 {
 	if (broken && !r->broken) {
 		r->broken = 1;
-		r->broken_since = r->loss_since != CB_NS_NONE && r->loss_since < now ? r->loss_since : now;
+		r->broken_since =
+		    r->loss_since != CB_NS_NONE && r->loss_since < now ? r->loss_since : now;
 		r->last_pli = CB_NS_NONE; /* ask at once */
 	} else if (!broken && r->broken) {
 		r->broken = 0;
@@ -435,8 +436,8 @@ int cb_feedback_receiver_poll(struct cb_receiver *r)
 			size_t ne = NACK_BATCH, len = RTCP_MAX;
 
 			if (cb_nack_encode(seqs, n, e, &ne) == 0 &&
-			    cb_rtcp_build_nack(ss->rx_ssrc, r->media_ssrc[CB_MEDIA_VIDEO], e, ne, buf,
-					       &len) == 0)
+			    cb_rtcp_build_nack(ss->rx_ssrc, r->media_ssrc[CB_MEDIA_VIDEO], e, ne,
+					       buf, &len) == 0)
 				rc = receiver_emit(r, buf, len, now);
 		}
 	}
@@ -464,7 +465,8 @@ int cb_feedback_receiver_poll(struct cb_receiver *r)
 							 r->last_sr_arrival[i],
 							 &rr.blocks[rr.n_blocks]) == 0)
 				rr.n_blocks++;
-		if (rr.n_blocks && cb_rtcp_build_report(NULL, &rr, "callbench-receiver", buf, &len) == 0)
+		if (rr.n_blocks &&
+		    cb_rtcp_build_report(NULL, &rr, "callbench-receiver", buf, &len) == 0)
 			rc = receiver_emit(r, buf, len, now);
 	}
 	return rc;

@@ -59,7 +59,7 @@ struct rx_state {
 	/* Video sequence numbers whose packet last came by retransmission: a
 	 * frame holding one tells the jitter buffer so (see cb_jb_frame). */
 	uint8_t rtx_seq[65536 / 8];
-	uint64_t stream_pos; /* decoded audio samples so far */
+	uint64_t stream_pos;   /* decoded audio samples so far */
 	struct cb_qworker *qw; /* PSNR/SSIM of identified pictures, off the receive path */
 	uint8_t rtx_buf[CB_NET_MAX_PKT];
 	uint8_t bufs[RX_BATCH][CB_NET_MAX_PKT];
@@ -581,7 +581,8 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 		}
 		r->rtx_received++;
 		cb_feedback_receiver_media(r, m, &h, p->t_recv, 1);
-		rc = cb_assembler_insert(st->asmb, &h, p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv,
+		rc = cb_assembler_insert(st->asmb, &h,
+					 p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv,
 					 p->t_recv, t_unprot);
 		if (rc == 0) {
 			st->rtx_seq[h.seq / 8] |= (uint8_t)(1u << (h.seq % 8));
@@ -589,10 +590,12 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 		}
 		return;
 	}
-	cb_feedback_receiver_media(r, m, &h, p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv, 0);
+	cb_feedback_receiver_media(r, m, &h, p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv,
+				   0);
 	if (m == CB_MEDIA_VIDEO) {
 		st->rtx_seq[h.seq / 8] &= (uint8_t) ~(1u << (h.seq % 8));
-		rc = cb_assembler_insert(st->asmb, &h, p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv,
+		rc = cb_assembler_insert(st->asmb, &h,
+					 p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv,
 					 p->t_recv, t_unprot);
 		if (rc == CB_E_LATE)
 			fate = CB_PKT_LATE;
@@ -601,8 +604,8 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 			r->rejected_malformed++;
 		}
 	} else {
-		rc = audio_packet(r, &h, p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv, p->t_recv,
-				  t_unprot, &fate);
+		rc = audio_packet(r, &h, p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv,
+				  p->t_recv, t_unprot, &fate);
 		if (rc < 0)
 			rx_fail(r, rc, "audio receive");
 		if (fate == CB_PKT_MALFORMED)
@@ -671,7 +674,6 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 		 * reordering. */
 		struct cb_assembler_cfg ac = {.max_wait = (c->nack ? 1000 : 100) * CB_NS_PER_MS};
 
-
 		if (!ops)
 			return CB_E_NOTFOUND;
 		ac.pay = cb_pay_find(ops->name);
@@ -697,9 +699,11 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 		if (rc < 0)
 			return rc;
 		{
-			struct cb_video_source_cfg vc = {
-			    .width = c->width, .height = c->height, .fps_num = c->fps, .fps_den = 1,
-			    .seed = (uint32_t)c->seed};
+			struct cb_video_source_cfg vc = {.width = c->width,
+							 .height = c->height,
+							 .fps_num = c->fps,
+							 .fps_den = 1,
+							 .seed = (uint32_t)c->seed};
 			rc = cb_qworker_open(&st->qw, &vc, c->sim);
 			if (rc < 0)
 				return rc;

@@ -229,7 +229,8 @@ int cb_sender_encode(struct cb_sender *s, enum cb_media m, uint32_t idx)
 		return -ENOMEM;
 	}
 	if (video) {
-		rec->rtp_ts = t->ts_base + (uint32_t)((uint64_t)idx * 90000 / (uint64_t)s->ss->cfg->fps);
+		rec->rtp_ts =
+		    t->ts_base + (uint32_t)((uint64_t)idx * 90000 / (uint64_t)s->ss->cfg->fps);
 		rec->st[CB_ST_CAPTURED] = cb_sender_video_due(s, idx);
 		in = &s->vsrc->img;
 	} else {
@@ -283,7 +284,8 @@ int cb_sender_send(struct cb_sender *s, enum cb_media m)
 	if (video)
 		rc = cb_video_source_render(s->vsrc->src, next, &s->vsrc->img);
 	else
-		rc = cb_audio_source_render(s->asrc->src, (uint64_t)next * (uint64_t)s->ss->audio_frame_samples,
+		rc = cb_audio_source_render(s->asrc->src,
+					    (uint64_t)next * (uint64_t)s->ss->audio_frame_samples,
 					    s->asrc->pcm, (size_t)s->ss->audio_frame_samples);
 	if (rc < 0)
 		sender_fail(s, rc, video ? "video source" : "audio source");
@@ -358,7 +360,8 @@ static int track_open(struct cb_sender_track *t, enum cb_media media, const char
 }
 
 int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_path *path,
-		   const atomic_int *stop, const struct cb_clock *vclock, const struct cb_clock *aclock)
+		   const atomic_int *stop, const struct cb_clock *vclock,
+		   const struct cb_clock *aclock)
 {
 	const struct cb_call_cfg *c = ss->cfg;
 	struct cb_rng rng;

@@ -8,9 +8,7 @@
 /* The registry: a hand-written NULL-terminated list.  Adding a codec is one
  * new file and one line here. */
 static const struct cb_codec_ops *const codecs[] = {
-    &cb_codec_vp8,
-    &cb_codec_opus,
-    NULL,
+    &cb_codec_vp8, &cb_codec_opus, &cb_codec_h264, &cb_codec_vp9, NULL,
 };
 
 const struct cb_codec_ops *cb_codec_find(const char *name)

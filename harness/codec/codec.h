@@ -104,5 +104,7 @@ void cb_codec_close(struct cb_codec *c);
 
 extern const struct cb_codec_ops cb_codec_vp8;
 extern const struct cb_codec_ops cb_codec_opus;
+extern const struct cb_codec_ops cb_codec_h264;
+extern const struct cb_codec_ops cb_codec_vp9;
 
 #endif

@@ -4,9 +4,9 @@
  * Every frame carries one stamp per stage boundary, all on the run's one
  * clock.  "arrived" is when the frame's last packet reached the receiving
  * host (the kernel's receive timestamp on udp, the ring on mem, the virtual
- * arrival in a simulation); "last_received" is when the application took it.  The stamps that form the chain below telescope: the stage times
- * (differences of neighbours in the chain) add up exactly to end-to-end.
- * first_sent and first_received are kept beside the chain (the spread of a
+ * arrival in a simulation); "last_received" is when the application took it.  The stamps that form
+ * the chain below telescope: the stage times (differences of neighbours in the chain) add up
+ * exactly to end-to-end. first_sent and first_received are kept beside the chain (the spread of a
  * frame's packets on the wire) but are not stages of it.
  */
 #ifndef CB_MEASURE_RECORD_H
@@ -27,7 +27,7 @@
 	XX(PROTECTED, "protected")                                                                 \
 	XX(FIRST_SENT, "first_sent")                                                               \
 	XX(LAST_SENT, "last_sent")                                                                 \
-	XX(ARRIVED, "arrived")                                                                    \
+	XX(ARRIVED, "arrived")                                                                     \
 	XX(FIRST_RECV, "first_received")                                                           \
 	XX(LAST_RECV, "last_received")                                                             \
 	XX(UNPROTECTED, "unprotected")                                                             \
@@ -50,8 +50,8 @@ enum cb_stamp {
 	XX(PACKETIZE, "packetize", ENC_END, PACKETIZED)                                            \
 	XX(PROTECT, "protect", PACKETIZED, PROTECTED)                                              \
 	XX(SEND, "send", PROTECTED, LAST_SENT)                                                     \
-	XX(NETWORK, "network", LAST_SENT, ARRIVED)                                               \
-	XX(RECEIVE, "receive", ARRIVED, LAST_RECV)                                               \
+	XX(NETWORK, "network", LAST_SENT, ARRIVED)                                                 \
+	XX(RECEIVE, "receive", ARRIVED, LAST_RECV)                                                 \
 	XX(UNPROTECT, "unprotect", LAST_RECV, UNPROTECTED)                                         \
 	XX(JITTER_BUFFER, "jitter_buffer", UNPROTECTED, JB_OUT)                                    \
 	XX(DECODE_WAIT, "decode_wait", JB_OUT, DEC_START)                                          \
@@ -87,9 +87,10 @@ struct cb_frame_rec {
 	cb_ns st[CB_ST_COUNT]; /**< CB_NS_NONE where not reached */
 	double e2e_ms;	       /**< from the content; NaN where not identified */
 	double algo_ms;	       /**< audio: framing + codec look-ahead share of e2e_ms; else NaN */
-	double psnr, ssim;     /**< video: decoded picture against the source frame it shows; NaN if none */
-	uint8_t concealed;     /**< audio: played as loss concealment (PLC) instead of decoded data */
-	uint8_t fec;	       /**< audio: rebuilt from the next packet's in-band FEC */
+	double psnr,
+	    ssim; /**< video: decoded picture against the source frame it shows; NaN if none */
+	uint8_t concealed; /**< audio: played as loss concealment (PLC) instead of decoded data */
+	uint8_t fec;	   /**< audio: rebuilt from the next packet's in-band FEC */
 };
 
 /** A growable array of frame records. */

@@ -42,9 +42,9 @@ struct cb_impair {
 	double p_loss, p_start, p_stay, p_dup;
 	double ge_p, ge_r, ge_loss_bad, ge_loss_good;
 	int bursting, ge_bad;
-	uint64_t bps;	 /* link capacity in bit/s; 0 = unlimited */
-	cb_ns link_free; /* when the last accepted packet leaves the link */
-	cb_ns last_send; /* for the non-decreasing check */
+	uint64_t bps;	  /* link capacity in bit/s; 0 = unlimited */
+	cb_ns link_free;  /* when the last accepted packet leaves the link */
+	cb_ns last_send;  /* for the non-decreasing check */
 	cb_ns first_send; /* the first packet, for the outage window */
 	cb_ns last_release;
 	/* Departure times of packets not yet fully serialized, oldest first. */

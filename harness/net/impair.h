@@ -85,8 +85,8 @@ struct cb_impair_cfg {
 	int queue_packets;		 /**< drop-tail queue limit, packets; 0 = unlimited */
 	int overhead_bytes;		 /**< bytes added to each packet for the capacity */
 	double outage_at_s;		 /**< an outage starts this long after the first packet */
-	double outage_s;		 /**< and lasts this long: every packet is lost (0 = none) */
-	uint64_t seed;			 /**< seeds every random choice */
+	double outage_s;	       /**< and lasts this long: every packet is lost (0 = none) */
+	uint64_t seed;		       /**< seeds every random choice */
 	char name[CB_IMPAIR_NAME_LEN]; /**< profile name, "custom", or "<profile>+" when modified */
 };
 

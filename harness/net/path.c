@@ -207,7 +207,8 @@ int cb_path_send(struct cb_path *p, const struct cb_net_pkt *pkts, size_t n, cb_
 	if (!p->im) {
 		/* A perfect network: nothing to decide, nothing to hold. */
 		for (size_t i = 0; v && i < n; i++)
-			v[i] = (struct cb_path_verdict){.fate = CB_PKT_DELIVERED, .net_delay = 0, .queue_delay = 0};
+			v[i] = (struct cb_path_verdict){
+			    .fate = CB_PKT_DELIVERED, .net_delay = 0, .queue_delay = 0};
 		if (!p->cfg.deliver)
 			return cb_transport_send(p->cfg.tp, pkts, n);
 		for (size_t i = 0; i < n; i++)

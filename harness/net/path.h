@@ -21,16 +21,16 @@
 
 /** What the network did to one packet. */
 struct cb_path_verdict {
-	uint8_t fate;		/**< enum cb_pkt_fate: DELIVERED, NET_LOSS or NET_QUEUE */
-	uint8_t duplicated;	/**< a second copy was sent */
-	cb_ns net_delay;	/**< release - send of the first copy; CB_NS_NONE if dropped */
-	cb_ns queue_delay;	/**< time waiting in the link queue; CB_NS_NONE if dropped */
+	uint8_t fate;	    /**< enum cb_pkt_fate: DELIVERED, NET_LOSS or NET_QUEUE */
+	uint8_t duplicated; /**< a second copy was sent */
+	cb_ns net_delay;    /**< release - send of the first copy; CB_NS_NONE if dropped */
+	cb_ns queue_delay;  /**< time waiting in the link queue; CB_NS_NONE if dropped */
 };
 
 struct cb_path_cfg {
-	struct cb_transport *tp;	/**< direct and shaped: where packets go */
+	struct cb_transport *tp;	    /**< direct and shaped: where packets go */
 	const struct cb_impair_cfg *impair; /**< NULL or perfect: no emulator */
-	const struct cb_clock *clock;	/**< shaped: the real clock the thread sleeps on */
+	const struct cb_clock *clock;	    /**< shaped: the real clock the thread sleeps on */
 	/** Simulated delivery: set to run the path in virtual time. */
 	void (*deliver)(void *user, const uint8_t *data, size_t len, cb_ns t_arrive);
 	void *user;

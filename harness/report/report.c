@@ -258,6 +258,13 @@ int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log
 		cb_log(log, CB_LOG_ERROR, "report", "cannot write %s: %s", path, cb_strerror(err));
 		return err;
 	}
+	/* After the plots: the page inlines the SVGs they left in the folder. */
+	err = cb_report_html(res, dir);
+	if (err) {
+		cb_log(log, CB_LOG_ERROR, "report", "cannot write %s/report.html: %s", dir,
+		       cb_strerror(err));
+		return err;
+	}
 	/*
 	 * The link is relative (just the run id) so the results folder can be
 	 * moved or copied as a whole.

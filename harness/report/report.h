@@ -6,6 +6,7 @@
  *   frames.csv     one row per frame, every stamp
  *   packets.csv    one row per RTP packet
  *   report.md      verdict, tables, plots embedded
+ *   report.html    the same, self-contained (plots inline), for a browser
  *   latency.{png,svg}, cdf.{png,svg}, stages.{png,svg}   gnuplot plots, and
  *   jitter_buffer, psnr, rtcp .{png,svg} when there is data for them
  * and <out_dir>/latest -> <run_id>.
@@ -37,6 +38,13 @@ int cb_report_summary_json(const struct cb_run_result *res, const char *path);
 int cb_report_frames_csv(const struct cb_run_result *res, const char *path);
 int cb_report_packets_csv(const struct cb_run_result *res, const char *path);
 int cb_report_markdown(const struct cb_run_result *res, const char *path, int have_plots);
+/**
+ * Write `dir`/report.html: one self-contained page (inline CSS, the SVG
+ * plots already in `dir` inlined, no external fetches), verdict first, then
+ * latency, stage breakdown, quality, network and recovery, settings.  Every
+ * text from the run (run id, error, names) is HTML-escaped.
+ */
+int cb_report_html(const struct cb_run_result *res, const char *dir);
 /** Run gnuplot for the plots into `dir`; CB_E_EXTERNAL if gnuplot failed or is missing. */
 int cb_report_plots(const struct cb_run_result *res, const char *dir, const struct cb_logger *log);
 

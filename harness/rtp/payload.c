@@ -6,9 +6,7 @@
 #include "rtp/payload.h"
 
 static const struct cb_pay_ops *const pay_list[] = {
-    &cb_pay_vp8,
-    &cb_pay_opus,
-    NULL,
+    &cb_pay_vp8, &cb_pay_opus, &cb_pay_h264, &cb_pay_vp9, NULL,
 };
 
 const struct cb_pay_ops *cb_pay_find(const char *name)

@@ -44,6 +44,15 @@ struct cb_pay_ops {
 	int (*next)(void *priv, size_t max_payload, uint8_t *out, size_t *out_len, int *last);
 	/** Parse a received payload's descriptor.  CB_E_BADPKT if malformed. */
 	int (*parse)(const uint8_t *payload, size_t len, struct cb_pay_info *info);
+	/**
+	 * Optional (NULL for formats whose frame is the payloads joined after
+	 * `hdr_len`): turn one received payload, whole and as `parse` accepted
+	 * it, into the bytes it adds to the frame (H.264: Annex B, rebuilt from
+	 * single NAL units, STAP-A and FU-A).  *out_len carries the room in and
+	 * the bytes written out; CB_E_NOSPACE if the room is too small,
+	 * CB_E_BADPKT if the payload is malformed.
+	 */
+	int (*depacketize)(const uint8_t *payload, size_t len, uint8_t *out, size_t *out_len);
 };
 
 const struct cb_pay_ops *cb_pay_find(const char *name);
@@ -51,5 +60,7 @@ const struct cb_pay_ops *cb_pay_iterate(size_t *it);
 
 extern const struct cb_pay_ops cb_pay_vp8;
 extern const struct cb_pay_ops cb_pay_opus;
+extern const struct cb_pay_ops cb_pay_h264;
+extern const struct cb_pay_ops cb_pay_vp9;
 
 #endif

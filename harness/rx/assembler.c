@@ -27,7 +27,7 @@ struct cb_assembler {
 	int have_last;	   /* a frame was handed out (or a gap given up on) */
 	uint16_t last_seq; /* last sequence number of that frame */
 	uint8_t *frame;	   /* the frame being handed out */
-	int have_give_up; /* packets before give_up_before will not come */
+	int have_give_up;  /* packets before give_up_before will not come */
 	uint16_t give_up_before;
 	size_t frame_cap;
 	struct cb_assembler_stats st;
@@ -86,6 +86,9 @@ int cb_assembler_insert(struct cb_assembler *a, const struct cb_rtp_hdr *h, cb_n
 			cb_ns t_recv, cb_ns t_unprotected)
 {
 	struct cb_pay_info info;
+	uint8_t conv[SLOT_BYTES];
+	const uint8_t *bytes;
+	size_t nbytes;
 	struct slot *s;
 	int rc;
 
@@ -94,6 +97,18 @@ int cb_assembler_insert(struct cb_assembler *a, const struct cb_rtp_hdr *h, cb_n
 		return rc;
 	if (h->payload_len - info.hdr_len > SLOT_BYTES)
 		return CB_E_BADPKT;
+	bytes = h->payload + info.hdr_len;
+	nbytes = h->payload_len - info.hdr_len;
+	/* A format whose frame is not its payloads joined (H.264 rebuilds an
+	 * Annex B stream from FU-A and STAP-A) converts each payload here, into
+	 * a buffer of its own so that a failure leaves the slots untouched. */
+	if (a->cfg.pay->depacketize) {
+		nbytes = sizeof(conv);
+		rc = a->cfg.pay->depacketize(h->payload, h->payload_len, conv, &nbytes);
+		if (rc < 0)
+			return rc == CB_E_NOSPACE ? CB_E_BADPKT : rc;
+		bytes = conv;
+	}
 	if (a->have_last && cb_seq_diff(h->seq, a->last_seq) <= 0) {
 		a->st.late++;
 		return CB_E_LATE;
@@ -117,8 +132,8 @@ int cb_assembler_insert(struct cb_assembler *a, const struct cb_rtp_hdr *h, cb_n
 	s->t_arrived = t_arrived;
 	s->t_recv = t_recv;
 	s->t_unprot = t_unprotected;
-	s->len = (uint16_t)(h->payload_len - info.hdr_len);
-	memcpy(s->data, h->payload + info.hdr_len, s->len);
+	s->len = (uint16_t)nbytes;
+	memcpy(s->data, bytes, nbytes);
 	return 0;
 }
 
@@ -222,7 +237,8 @@ int cb_assembler_pop(struct cb_assembler *a, cb_ns now, struct cb_asm_frame *f)
 	if (a->have_last && (uint16_t)start != (uint16_t)(a->last_seq + 1)) {
 		/* Something is missing before this frame: wait for it, up to
 		 * max_wait after this frame completed. */
-		int given_up = a->have_give_up && cb_seq_diff((uint16_t)start, a->give_up_before) <= 0;
+		int given_up =
+		    a->have_give_up && cb_seq_diff((uint16_t)start, a->give_up_before) <= 0;
 
 		if (!given_up && now - done_at < a->cfg.max_wait)
 			return 0;

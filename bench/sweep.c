@@ -1,0 +1,530 @@
+/*
+ * `callbench sweep` and `callbench report`: a grid of calls and its
+ * comparison report, and the same report merged from result folders (for
+ * grids whose cells ran elsewhere, e.g. as GNU parallel or CI matrix jobs).
+ *
+ * The axes are `callbench run` options, applied through run's own option
+ * table, so a new run option is a sweep axis with no change here.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "commands.h"
+#include "report/report.h"
+#include "report/sweep.h"
+#include "run_options.h"
+
+#define EXIT_USAGE	 2
+#define EXIT_INTERRUPTED 130
+
+/* Set by SIGINT/SIGTERM, read by the running call and between cells. */
+static atomic_int sweep_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&sweep_stop, 1);
+	/* A second Ctrl-C ends the program at once. */
+	signal(SIGINT, SIG_DFL);
+}
+
+static const struct opt *run_opt(const char *name)
+{
+	for (const struct opt *o = run_options; o->name; o++)
+		if (!strcmp(o->name, name))
+			return o;
+	return NULL;
+}
+
+static int is_flag(const struct opt *o)
+{
+	return o->type == OPT_FLAG_ON || o->type == OPT_FLAG_OFF;
+}
+
+/* A flag axis takes on/off: whether the flag is given. */
+static int flag_value(const char *v)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "1"))
+		return 1;
+	if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "0"))
+		return 0;
+	return -1;
+}
+
+/*
+ * Apply `--name value` to `cfg` through run's parser (which names the
+ * option in its message on stderr).  The settings are parsed inside a
+ * whole run_opts, as the table's offsets expect.
+ */
+static int apply_value(void *user, struct cb_call_cfg *cfg, const char *name, const char *value,
+		       char *why, size_t why_len)
+{
+	const char *prog = "callbench sweep --axis";
+	const struct opt *o = run_opt(name);
+	struct run_opts tmp = {.call = *cfg};
+	char arg[64], *argv[2];
+	int help, pos, argc;
+
+	if (!o) {
+		snprintf(why, why_len, "no run option --%s", name);
+		return -EINVAL;
+	}
+	snprintf(arg, sizeof(arg), "--%s", name);
+	argv[0] = arg;
+	argv[1] = (char *)value;
+	argc = 2;
+	if (is_flag(o)) {
+		int on = flag_value(value);
+
+		if (on < 0) {
+			fprintf(stderr, "%s: --%s: '%s' is not on or off\n", prog, name, value);
+			snprintf(why, why_len, "'%s' is not on or off", value);
+			return -EINVAL;
+		}
+		argc = on;
+	}
+	if (opts_parse(prog, run_options, &tmp, argc, argv, &help, &pos) < 0) {
+		snprintf(why, why_len, "bad value '%s'", value);
+		return -EINVAL;
+	}
+	*cfg = tmp.call;
+	return 0;
+}
+
+/* One word for a POSIX shell: as it is when safe, else in single quotes. */
+static void shell_word(FILE *f, const char *s)
+{
+	int safe = *s != 0;
+
+	for (const char *p = s; *p; p++)
+		if (!strchr(
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=,+-@%",
+			*p))
+			safe = 0;
+	if (safe) {
+		fputs(s, f);
+		return;
+	}
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
+static void sweep_help(FILE *out)
+{
+	struct run_opts d = {0};
+
+	cb_call_cfg_default(&d.call);
+	fprintf(
+	    out,
+	    "usage: callbench sweep [run options] --axis NAME=V1,V2,... [--axis ...]\n"
+	    "                       [--out DIR] [--sweep-id ID] [--emit-jobs]\n\n"
+	    "Run the grid of every combination of the axis values, one call per cell, each\n"
+	    "from the run options given (the base) with the cell's values applied, and write\n"
+	    "one comparison report: DIR/sweep.json, comparison.csv, comparison.md,\n"
+	    "report.html, sweep_latency/sweep_rd/sweep_bands plots, and a run folder per cell.\n\n"
+	    "  --axis NAME=V1,V2,...  NAME is any run option below (video-codec, size, "
+	    "net-profile,\n"
+	    "                         video-bitrate, ...); separate values with '|' instead of\n"
+	    "                         ',' when they hold commas (--axis "
+	    "'net=loss=1,burst=3|loss=5');\n"
+	    "                         a flag option takes on/off.  Repeatable; the last varies "
+	    "fastest.\n"
+	    "  --out DIR              the sweep folder [results/<sweep id>]\n"
+	    "  --sweep-id ID          the sweep's name [sweep-<UTC date>-<time>]\n"
+	    "  --emit-jobs            print one `callbench run ... --out DIR --run-id CELL` line\n"
+	    "                         per cell instead of running (for GNU parallel or a CI "
+	    "matrix),\n"
+	    "                         write DIR/sweep.json, and merge later with callbench report "
+	    "DIR\n\n"
+	    "run options [default; range]:\n");
+	opts_help(run_options, &d, out);
+	fprintf(out,
+		"\nExit status: 0 every cell complete, 1 a cell failed, 2 bad usage, 130\n"
+		"interrupted (the report of the cells that ran is written, marked partial).\n");
+}
+
+/* Split "NAME=V1,V2" (or V1|V2 when any '|') into an axis of `sw`; 0 or -1 (printed). */
+static int add_axis(struct cb_sweep *sw, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	char name[32], *copy, *save = NULL, sep[2] = ",";
+	const char *vals[4096];
+	const struct opt *o;
+	size_t n = 0;
+	int err;
+
+	if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof(name) || !eq[1]) {
+		fprintf(stderr, "callbench sweep: --axis: '%s' is not NAME=V1,V2,...\n", spec);
+		return -1;
+	}
+	memcpy(name, spec, (size_t)(eq - spec));
+	name[eq - spec] = 0;
+	o = run_opt(name);
+	if (!o || !strcmp(name, "out") || !strcmp(name, "run-id") || !strcmp(name, "quiet")) {
+		fprintf(stderr,
+			"callbench sweep: --axis: '%s' is not a run option that can vary (see "
+			"callbench sweep --help)\n",
+			name);
+		return -1;
+	}
+	copy = strdup(eq + 1);
+	if (!copy)
+		return -1;
+	if (strchr(copy, '|'))
+		sep[0] = '|';
+	for (char *t = strtok_r(copy, sep, &save); t && n < 4096; t = strtok_r(NULL, sep, &save))
+		vals[n++] = t;
+	err = n ? cb_sweep_axis_add(sw, name, vals, n) : -EINVAL;
+	free(copy);
+	if (err == CB_E_RANGE)
+		fprintf(stderr, "callbench sweep: --axis: at most %d axes\n", CB_SWEEP_MAX_AXES);
+	else if (err)
+		fprintf(stderr, "callbench sweep: --axis %s: %s\n", name,
+			n ? "given twice" : "no values");
+	return err ? -1 : 0;
+}
+
+/* Print one run command line per cell: base arguments, the cell's values, its folder. */
+static void emit_jobs(const struct cb_sweep *sw, char **base, int nbase, const char *dir)
+{
+	for (size_t c = 0; c < sw->n_cells; c++) {
+		const struct cb_sweep_cell *cell = &sw->cells[c];
+
+		fputs("callbench run", stdout);
+		for (int i = 0; i < nbase; i++) {
+			fputc(' ', stdout);
+			shell_word(stdout, base[i]);
+		}
+		for (size_t a = 0; a < sw->n_axes; a++) {
+			const struct opt *o = run_opt(sw->axis[a].name);
+
+			if (is_flag(o)) {
+				if (flag_value(cell->value[a]) == 1)
+					printf(" --%s", o->name);
+				continue;
+			}
+			printf(" --%s ", o->name);
+			shell_word(stdout, cell->value[a]);
+		}
+		fputs(" --out ", stdout);
+		shell_word(stdout, dir);
+		fputs(" --run-id ", stdout);
+		shell_word(stdout, cell->name);
+		fputc('\n', stdout);
+	}
+}
+
+static void log_stderr(void *user, enum cb_log_level level, const char *module, const char *msg)
+{
+	static const char *const names[] = {"error", "warning", "info", "debug"};
+
+	(void)user;
+	fprintf(stderr, "callbench: %s: %s: %s\n", names[level], module, msg);
+}
+
+struct sweep_progress {
+	size_t n;
+};
+
+static void cell_done(void *user, size_t i, const struct cb_sweep_cell *c,
+		      const struct cb_run_result *res)
+{
+	const struct sweep_progress *p = user;
+	const struct cb_media_result *v = res ? &res->video : NULL;
+
+	printf("[%zu/%zu] %-40s %-11s", i + 1, p->n, c->name, c->status);
+	if (v && v->enabled)
+		printf(" video %-10s p95 %7.1f ms  PSNR %5.2f dB  %7.1f kbps",
+		       cb_band_name(v->verdict), v->e2e.p95, v->psnr.mean, v->achieved_kbps);
+	if (res)
+		printf("  (%.1f s)", res->wall_s);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static void print_table(const struct cb_sweep *sw, const char *dir)
+{
+	printf("\n%-40s %-11s %-10s %8s %8s %8s %7s %8s %7s\n", "cell", "status", "verdict",
+	       "v p50", "v p95", "a p95", "PSNR", "kbps", "enc ms");
+	for (size_t c = 0; c < sw->n_cells; c++) {
+		const struct cb_sweep_fig *g = &sw->cells[c].fig;
+
+		printf("%-40s %-11s %-10s %8.1f %8.1f %8.1f %7.2f %8.1f %7.2f\n", sw->cells[c].name,
+		       sw->cells[c].status, g->band, g->video_p50, g->video_p95, g->audio_p95,
+		       g->psnr_mean, g->video_kbps, g->encode_ms);
+	}
+	printf("\nreport: %s/report.html (comparison.md, comparison.csv, sweep.json)\n", dir);
+}
+
+/* Pull the sweep's own options out of argv; what is left goes to run's parser. */
+struct sweep_args {
+	struct cb_sweep sw;
+	int emit_jobs, out_given;
+	char **rest, **base; /* for run's parser; for the job lines (no --out) */
+	int nrest, nbase;
+};
+
+static int take_sweep_args(struct sweep_args *a, int argc, char **argv)
+{
+	a->rest = calloc((size_t)argc + 1, sizeof(char *));
+	a->base = calloc((size_t)argc + 1, sizeof(char *));
+	if (!a->rest || !a->base)
+		return -1;
+	for (int i = 0; i < argc; i++) {
+		const char *s = argv[i];
+		const char *val = NULL;
+		int is_axis = !strcmp(s, "--axis") || !strncmp(s, "--axis=", 7);
+		int is_id = !strcmp(s, "--sweep-id") || !strncmp(s, "--sweep-id=", 11);
+
+		if (!strcmp(s, "--")) {
+			fprintf(stderr, "callbench sweep: unexpected argument '--'\n");
+			return -1;
+		}
+		if (!strcmp(s, "--emit-jobs")) {
+			a->emit_jobs = 1;
+			continue;
+		}
+		if (is_axis || is_id) {
+			const char *name = is_axis ? "--axis" : "--sweep-id";
+			const char *eq = strchr(s, '=');
+
+			if (eq)
+				val = eq + 1;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else {
+				fprintf(stderr, "callbench sweep: %s needs a value\n", name);
+				return -1;
+			}
+			if (is_axis && add_axis(&a->sw, val) < 0)
+				return -1;
+			if (is_id) {
+				if (!*val || strlen(val) >= sizeof(a->sw.id) || strchr(val, '/')) {
+					fprintf(
+					    stderr,
+					    "callbench sweep: --sweep-id: '%s' must be 1 to %zu "
+					    "characters without '/'\n",
+					    val, sizeof(a->sw.id) - 1);
+					return -1;
+				}
+				snprintf(a->sw.id, sizeof(a->sw.id), "%s", val);
+			}
+			continue;
+		}
+		a->rest[a->nrest++] = argv[i];
+		/* --out is the sweep folder, given to each job line separately. */
+		if (!strcmp(s, "--out") || !strncmp(s, "--out=", 6)) {
+			a->out_given = 1;
+			if (!strchr(s, '=') && i + 1 < argc)
+				a->rest[a->nrest++] = argv[++i];
+			continue;
+		}
+		a->base[a->nbase++] = argv[i];
+	}
+	return 0;
+}
+
+int cb_cmd_sweep(int argc, char **argv)
+{
+	struct sweep_args a = {.sw = {.id = ""}};
+	struct run_opts o = {0};
+	struct sweep_progress prog;
+	struct cb_sweep_hooks hooks = {0};
+	struct cb_call_hooks call_hooks = {0};
+	struct sigaction sa = {0};
+	char dir[256], why[256];
+	int help = 0, pos = 0, rc = EXIT_USAGE, err;
+
+	cb_call_cfg_default(&o.call);
+	if (take_sweep_args(&a, argc, argv) < 0)
+		goto out;
+	if (opts_parse("callbench sweep", run_options, &o, a.nrest, a.rest, &help, &pos) < 0)
+		goto out;
+	if (help) {
+		sweep_help(stdout);
+		rc = 0;
+		goto out;
+	}
+	if (pos < a.nrest) {
+		fprintf(stderr, "callbench sweep: unexpected argument '%s' (see --help)\n",
+			a.rest[pos]);
+		goto out;
+	}
+	if (o.call.run_id[0]) {
+		fprintf(stderr,
+			"callbench sweep: --run-id: each cell is named from its axis values "
+			"(name the sweep with --sweep-id)\n");
+		goto out;
+	}
+	/* Every value must apply before anything runs, with run's message naming the option. */
+	for (size_t x = 0; x < a.sw.n_axes; x++)
+		for (size_t v = 0; v < a.sw.axis[x].n; v++) {
+			struct cb_call_cfg tmp = o.call;
+
+			if (apply_value(NULL, &tmp, a.sw.axis[x].name, a.sw.axis[x].values[v], why,
+					sizeof(why)) < 0)
+				goto out;
+		}
+	if (!a.sw.id[0]) {
+		time_t now = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&now, &tm);
+		strftime(a.sw.id, sizeof(a.sw.id), "sweep-%Y%m%d-%H%M%S", &tm);
+	}
+	if (a.out_given)
+		err = snprintf(dir, sizeof(dir) - 64, "%s", o.call.out_dir);
+	else
+		err = snprintf(dir, sizeof(dir) - 64, "results/%s", a.sw.id);
+	if (err < 0 || err >= (int)sizeof(dir) - 64) {
+		fprintf(stderr, "callbench sweep: --out: the folder name is too long\n");
+		goto out;
+	}
+	err = cb_sweep_plan(&a.sw);
+	if (err) {
+		fprintf(stderr, "callbench sweep: --axis: %s\n",
+			err == CB_E_RANGE ? "more than 100000 cells" : cb_strerror(err));
+		goto out;
+	}
+	if (a.emit_jobs) {
+		snprintf(a.sw.status, sizeof(a.sw.status), "planned");
+		err = cb_mkdir_p(dir);
+		if (!err)
+			err = cb_sweep_json_write(&a.sw, dir);
+		if (err) {
+			fprintf(stderr, "callbench sweep: cannot write %s/sweep.json: %s\n", dir,
+				cb_strerror(err));
+			rc = 1;
+			goto out;
+		}
+		emit_jobs(&a.sw, a.base, a.nbase, dir);
+		rc = 0;
+		goto out;
+	}
+
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	prog.n = a.sw.n_cells;
+	hooks.log = (struct cb_logger){.fn = log_stderr, .max_level = CB_LOG_WARN};
+	call_hooks.log = hooks.log;
+	hooks.apply = apply_value;
+	hooks.call = &call_hooks;
+	hooks.stop = &sweep_stop;
+	printf("callbench sweep %s: %zu cells into %s\n", a.sw.id, a.sw.n_cells, dir);
+	fflush(stdout);
+	hooks.cell_done = cell_done;
+	hooks.user = &prog;
+	err = cb_sweep_run(&a.sw, &o.call, dir, &hooks);
+	if (err < 0) {
+		fprintf(stderr, "callbench sweep: %s\n", cb_strerror(err));
+		rc = 1;
+		goto out;
+	}
+	print_table(&a.sw, dir);
+	rc = atomic_load(&sweep_stop) ? EXIT_INTERRUPTED : err ? 1 : 0;
+out:
+	cb_sweep_free(&a.sw);
+	free(a.rest);
+	free(a.base);
+	return rc;
+}
+
+struct report_opts {
+	char out[256];
+};
+
+static const struct opt report_options[] = {
+    {"out", "DIR", "folder for the merged comparison (default: the one sweep folder given)",
+     OPT_STR, offsetof(struct report_opts, out), 0, 0, sizeof(((struct report_opts *)0)->out), NULL,
+     NULL},
+    {NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL},
+};
+
+int cb_cmd_report(int argc, char **argv)
+{
+	struct report_opts o = {""};
+	struct cb_sweep sw = {.id = ""};
+	struct cb_logger log = {.fn = log_stderr, .max_level = CB_LOG_WARN};
+	const char *out;
+	int help, pos, err, rc = EXIT_USAGE;
+
+	if (opts_parse("callbench report", report_options, &o, argc, argv, &help, &pos) < 0)
+		return EXIT_USAGE;
+	if (help) {
+		printf("usage: callbench report [--out DIR] FOLDER...\n\n"
+		       "Merge result folders (sweep folders with sweep.json, or run folders with\n"
+		       "summary.json) into one comparison: sweep.json, comparison.csv,\n"
+		       "comparison.md, report.html and the sweep plots in --out.  Cells ran\n"
+		       "elsewhere (callbench sweep --emit-jobs) are read from their folders.\n\n"
+		       "options:\n");
+		opts_help(report_options, &o, stdout);
+		return 0;
+	}
+	if (pos >= argc) {
+		fprintf(stderr, "callbench report: no folder given (see --help)\n");
+		return EXIT_USAGE;
+	}
+	if (o.out[0]) {
+		out = o.out;
+	} else {
+		char p[512];
+
+		snprintf(p, sizeof(p), "%s/sweep.json", argv[pos]);
+		if (argc - pos != 1 || access(p, R_OK) != 0) {
+			fprintf(stderr, "callbench report: --out DIR is needed unless one sweep "
+					"folder is given\n");
+			return EXIT_USAGE;
+		}
+		out = argv[pos];
+	}
+	err = cb_mkdir_p(out);
+	if (err) {
+		fprintf(stderr, "callbench report: --out %s: %s\n", out, cb_strerror(err));
+		return 1;
+	}
+	for (int i = pos; i < argc; i++) {
+		err = cb_sweep_merge_add(&sw, argv[i], out);
+		if (err) {
+			fprintf(stderr, "callbench report: %s: %s\n", argv[i],
+				err == CB_E_NOTFOUND
+				    ? "neither a sweep folder (sweep.json) nor a run folder "
+				      "(summary.json)"
+				    : cb_strerror(err));
+			goto out;
+		}
+	}
+	if (argc - pos > 1) {
+		/* Many sources: one merged comparison, its status from its cells. */
+		snprintf(sw.id, sizeof(sw.id), "merged");
+		sw.status[0] = 0;
+	}
+	err = cb_sweep_merge_finish(&sw, out);
+	if (!err)
+		err = cb_sweep_report_write(&sw, out, &log);
+	if (err) {
+		fprintf(stderr, "callbench report: %s\n", cb_strerror(err));
+		rc = 1;
+		goto out;
+	}
+	print_table(&sw, out);
+	rc = 0;
+out:
+	cb_sweep_free(&sw);
+	return rc;
+}
