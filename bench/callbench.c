@@ -16,6 +16,10 @@
 #include "call/call.h"
 #include "codec/codec.h"
 #include "commands.h"
+#include <jansson.h>
+
+#include "media/constraints.h"
+#include "media/devices.h"
 #include "net/impair.h"
 #include "net/transport.h"
 #include "options.h"
@@ -183,6 +187,79 @@ static int choose_net_profile(void *base, const char *val, char *why, size_t len
 }
 
 /* --net key=value,...: see fixtures/net/README.md */
+static void settings_string(const struct cb_track_settings *s, char *out, size_t len)
+{
+	json_t *j = cb_track_settings_json(s);
+	char *txt = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	snprintf(out, len, "%s", txt ? txt : "");
+	free(txt);
+	json_decref(j);
+}
+
+/*
+ * --constraints JSON|FILE: getUserMedia constraints resolved against the
+ * synthetic devices (SelectSettings); the chosen settings set the tracks up,
+ * and the report shows them as track.getSettings() would.
+ */
+static int choose_constraints(void *base, const char *val, char *why, size_t len)
+{
+	struct cb_call_cfg *c = base;
+	struct cb_constraints *cs = NULL;
+	struct cb_track_settings vs, as;
+	char failed[64] = "";
+	int rc;
+
+	if (cb_constraints_parse_arg(&cs, val, why, len) < 0)
+		return -1;
+	c->video = cb_constraints_requested(cs, CB_DEVICE_VIDEOINPUT);
+	c->audio = cb_constraints_requested(cs, CB_DEVICE_AUDIOINPUT);
+	c->video_settings[0] = c->audio_settings[0] = 0;
+	if (c->video) {
+		rc = cb_constraints_select(cs, CB_DEVICE_VIDEOINPUT, NULL, 0, &vs, failed,
+					   sizeof(failed));
+		if (rc < 0)
+			goto out_fail;
+		c->width = vs.width;
+		c->height = vs.height;
+		c->fps = (int)(vs.frame_rate + 0.5);
+		c->native_width = vs.native.width;
+		c->native_height = vs.native.height;
+		settings_string(&vs, c->video_settings, sizeof(c->video_settings));
+	}
+	if (c->audio) {
+		rc = cb_constraints_select(cs, CB_DEVICE_AUDIOINPUT, NULL, 0, &as, failed,
+					   sizeof(failed));
+		if (rc < 0)
+			goto out_fail;
+		if (as.sample_rate != 48000 || as.channel_count != 1) {
+			snprintf(
+			    why, len,
+			    "the call path runs at 48000 Hz mono; the constraints chose %d Hz, %d "
+			    "channel(s)",
+			    as.sample_rate, as.channel_count);
+			cb_constraints_free(cs);
+			return -1;
+		}
+		c->audio_frame_ms = (int)(as.latency * 1000 + 0.5);
+		c->echo_cancellation = as.echo_cancellation;
+		c->noise_suppression = as.noise_suppression;
+		c->auto_gain_control = as.auto_gain_control;
+		settings_string(&as, c->audio_settings, sizeof(c->audio_settings));
+	}
+	cb_constraints_free(cs);
+	return 0;
+
+out_fail:
+	if (rc == CB_E_OVERCONSTRAINED)
+		snprintf(why, len, "OverconstrainedError: constraint \"%s\" cannot be satisfied",
+			 failed);
+	else
+		snprintf(why, len, "%s", cb_strerror(rc));
+	cb_constraints_free(cs);
+	return -1;
+}
+
 static int choose_net(void *base, const char *val, char *why, size_t len)
 {
 	struct cb_call_cfg *c = base;
@@ -240,6 +317,20 @@ const struct opt run_options[] = {
      CO(audio_jb_min_ms), 0, 0, 1000, NULL, NULL},
     {"audio-jb-initial", "MS", "audio: jitter buffer delay before the first playout", OPT_INT,
      CO(audio_jb_initial_ms), 0, 0, 1000, NULL, NULL},
+    {"echo-cancellation", NULL, "audio: echo canceller on the microphone (speexdsp)", OPT_FLAG_ON,
+     CO(echo_cancellation), 0, 0, 0, NULL, NULL},
+    {"noise-suppression", NULL, "audio: noise suppressor on the microphone (speexdsp)", OPT_FLAG_ON,
+     CO(noise_suppression), 0, 0, 0, NULL, NULL},
+    {"auto-gain-control", NULL, "audio: automatic gain control on the microphone (speexdsp)",
+     OPT_FLAG_ON, CO(auto_gain_control), 0, 0, 0, NULL, NULL},
+    {"echo", "DB", "audio: far-end echo in the microphone at this gain (-60..-1; 0 = none)",
+     OPT_DOUBLE, CO(echo_db), 0, -60, 0, NULL, NULL},
+    {"echo-delay", "MS", "audio: loudspeaker-to-microphone delay of the echo", OPT_INT,
+     CO(echo_delay_ms), 0, 0, 500, NULL, NULL},
+    {"noise", "DBFS", "audio: background noise in the microphone (-90..-10; 0 = none)", OPT_DOUBLE,
+     CO(noise_dbfs), 0, -90, 0, NULL, NULL},
+    {"constraints", "JSON|FILE", "getUserMedia constraints, resolved against the synthetic devices",
+     OPT_CHOICE, 0, 0, 0, 0, choose_constraints, "{\"video\":{...},\"audio\":{...}}"},
     {"clock", "real|sim", "real time, or a discrete-event simulation in virtual time", OPT_CHOICE,
      0, 0, 0, 0, choose_clock, "real"},
     {"codec-time", "MODEL",
@@ -339,6 +430,14 @@ static void print_media(const struct cb_media_result *m, const struct cb_call_cf
 		       (unsigned long long)m->fec_frames, (unsigned long long)m->concealed_frames,
 		       (unsigned long long)m->concealment_events, m->audio_seg_snr_db,
 		       m->audio_correlation, m->emodel_r, m->emodel_mos, m->emodel_band);
+	if (m->media == CB_MEDIA_AUDIO && m->apm.on)
+		printf("  processing AEC %s NS %s AGC %s  ERLE %.1f dB  noise reduction %.1f dB  "
+		       "level %.1f -> %.1f dBFS  +%.0f ms  %.0f us/frame\n",
+		       m->apm.echo_cancellation ? "on" : "off",
+		       m->apm.noise_suppression ? "on" : "off",
+		       m->apm.auto_gain_control ? "on" : "off", m->apm.erle_db,
+		       m->apm.noise_reduction_db, m->apm.level_in_dbfs, m->apm.level_out_dbfs,
+		       m->apm.apm_delay_ms, m->apm.apm_cpu_us_per_frame);
 	printf("  verdict   %s  (p%g = %.1f ms: %s)\n", cb_band_name(m->verdict), cfg->verdict_pct,
 	       m->verdict_ms, cb_band_feel(m->verdict));
 }
@@ -459,6 +558,41 @@ static int cmd_codecs(int argc, char **argv)
 	return 0;
 }
 
+/* callbench devices: what enumerateDevices() would list, with capabilities. */
+static int cmd_devices(int argc, char **argv)
+{
+	size_t n;
+	const struct cb_device *d = cb_devices_list(&n);
+
+	(void)argc;
+	(void)argv;
+	for (size_t i = 0; i < n; i++, d++) {
+		printf("%-12s %-22s %s (groupId %s)\n", cb_device_kind_name(d->kind), d->device_id,
+		       d->label, d->group_id);
+		if (d->video) {
+			printf("  facingMode %s, resizeMode none%s; modes:",
+			       d->video->facing_mode[0] ? d->video->facing_mode : "-",
+			       d->video->crop_and_scale ? "|crop-and-scale" : "");
+			for (size_t m = 0; m < d->video->n_modes; m++)
+				printf(" %dx%d@%g", d->video->modes[m].width,
+				       d->video->modes[m].height, d->video->modes[m].frame_rate);
+			printf("\n");
+		}
+		if (d->audio) {
+			printf("  sampleRate");
+			for (size_t k = 0; k < d->audio->n_sample_rates; k++)
+				printf(" %d", d->audio->sample_rates[k]);
+			printf(", sampleSize %d, channelCount %d, latency", d->audio->sample_size,
+			       d->audio->channel_count);
+			for (size_t k = 0; k < d->audio->n_latencies; k++)
+				printf(" %gs", d->audio->latencies[k]);
+			printf(", echoCancellation/autoGainControl/noiseSuppression %s\n",
+			       d->audio->echo_cancellation ? "true|false" : "fixed");
+		}
+	}
+	return 0;
+}
+
 static int cmd_help(int argc, char **argv);
 
 struct command {
@@ -469,6 +603,7 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run, "run one loopback call and write a report (callbench run --help)"},
+    {"devices", cmd_devices, "list the synthetic capture devices and their capabilities"},
     {"codecs", cmd_codecs, "list the codecs this build has"},
     {"bench", cb_cmd_bench, "microbenchmarks: callbench bench transport --help"},
     {"compare", cb_cmd_compare, "a run or sweep against a baseline: compare --help"},

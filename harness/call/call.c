@@ -68,6 +68,8 @@ void cb_call_cfg_default(struct cb_call_cfg *c)
 	c->max_playout_delay_ms = 10000;
 	c->audio_jb_min_ms = 0;
 	c->audio_jb_initial_ms = 20;
+	/* No scene and no processing: the microphone is the near talker alone. */
+	c->echo_delay_ms = 40;
 }
 
 static int cfg_check(const struct cb_call_cfg *c, char *why, size_t len)
@@ -125,6 +127,12 @@ static int cfg_check(const struct cb_call_cfg *c, char *why, size_t len)
 	if (c->audio_jb_min_ms < 0 || c->audio_jb_min_ms > 1000 || c->audio_jb_initial_ms < 0 ||
 	    c->audio_jb_initial_ms > 1000)
 		return snprintf(why, len, "audio jitter buffer delays must be 0..1000 ms"), -EINVAL;
+	if (c->echo_db != 0 && !(c->echo_db >= -60 && c->echo_db <= -1))
+		return snprintf(why, len, "echo must be -60..-1 dB (0 = none)"), -EINVAL;
+	if (c->echo_delay_ms < 0 || c->echo_delay_ms > 500)
+		return snprintf(why, len, "echo delay must be 0..500 ms"), -EINVAL;
+	if (c->noise_dbfs != 0 && !(c->noise_dbfs >= -90 && c->noise_dbfs <= -10))
+		return snprintf(why, len, "noise must be -90..-10 dBFS (0 = none)"), -EINVAL;
 	if (!(c->verdict_pct > 0 && c->verdict_pct <= 100))
 		return snprintf(why, len, "verdict percentile must be in (0, 100]"), -EINVAL;
 	return 0;
@@ -225,7 +233,9 @@ static void merge_audio(struct cb_media_result *mr, struct cb_sender *s, struct 
 	/* Marks that were wholly captured and pushed through the encoder's
 	 * look-ahead before capture stopped are the ones that could come out. */
 	mr->marks_sent = 0;
-	for (uint64_t k = 0; k * period + mlen + (uint64_t)ss->opus_lookahead <= total; k++)
+	for (uint64_t k = 0;
+	     k * period + mlen + (uint64_t)ss->opus_lookahead + (uint64_t)ss->apm_delay <= total;
+	     k++)
 		mr->marks_sent++;
 	for (size_t i = 0; i < r->n_hits; i++) {
 		const struct cb_rx_hit *h = &r->hits[i];
@@ -254,10 +264,11 @@ static void merge_audio(struct cb_media_result *mr, struct cb_sender *s, struct 
 			row->algo_ms = row->e2e_ms - cb_ns_diff_ms(out_rx->st[CB_ST_DEC_END],
 								   out_row->st[CB_ST_CAPTURED]);
 		/* Cross-check with RTP: the found position, in RTP time, must be
-		 * the mark's source position plus the encoder's look-ahead. */
+		 * the mark's source position plus the encoder's look-ahead and
+		 * the audio processing's delay. */
 		got = (int64_t)(uint32_t)(out_rx->rtp_ts - s->audio.ts_base) +
 		      (int64_t)(h->hit.out_sample - r->audio_stream_pos[h->rx_index]);
-		expect = (int64_t)h->hit.src_sample + ss->opus_lookahead;
+		expect = (int64_t)h->hit.src_sample + ss->opus_lookahead + ss->apm_delay;
 		if (llabs(got - expect) > 48) {
 			row->mismatch = 1;
 			if (mr->n_mismatch_examples < 8) {
@@ -1039,8 +1050,10 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 			 cb_strerror(rc));
 		goto out_close;
 	}
-	if (cfg->audio)
+	if (cfg->audio) {
 		ss.opus_lookahead = cb_opus_lookahead(&snd->audio.enc);
+		ss.apm_delay = cb_sender_apm_delay(snd);
+	}
 	rc = cb_receiver_open(rcv, &ss, cfg->sim ? NULL : &tb, &rclock);
 	if (rc == 0)
 		rc = cb_feedback_receiver_open(rcv, rpath);
@@ -1098,6 +1111,7 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 				       (double)res->audio.frames.n * cfg->audio_frame_ms / 1000.0);
 		if (rc == 0)
 			audio_quality(&res->audio, snd, rcv);
+		cb_sender_apm_effect(snd, &res->audio.apm);
 	}
 	if (rc == 0) {
 		merge_recovery(res, snd, rcv);

@@ -49,11 +49,22 @@ struct cb_call_cfg {
 	int opus_fec;	      /**< 1: Opus in-band FEC (useinbandfec=1), used by the receiver */
 	int opus_loss_pct;    /**< loss the Opus encoder plans its FEC for */
 	int rtcp_interval_ms; /**< regular SR/RR interval */
+	/* capture: what getUserMedia chose (see media/constraints.h) */
+	int native_width, native_height; /**< camera mode; 0 = the track size (no crop-and-scale) */
+	char video_settings[768];	 /**< track.getSettings() as JSON; "" without constraints */
+	char audio_settings[768];
 	/* playout (the receiver's jitter buffers) */
 	int min_playout_delay_ms; /**< video: lower bound of the target delay (0) */
 	int max_playout_delay_ms; /**< video: upper bound of the target delay (10000) */
 	int audio_jb_min_ms;	  /**< audio: floor of the target delay (0) */
 	int audio_jb_initial_ms;  /**< audio: delay before the first playout slot (20) */
+	/* audio processing (getUserMedia's booleans, media/apm.h) and the
+	 * acoustic scene the microphone hears (media/audio_scene.h); all off
+	 * and no echo or noise = the microphone is the near talker alone */
+	int echo_cancellation, noise_suppression, auto_gain_control; /**< 0 */
+	double echo_db;	   /**< echo path gain, -60..-1 dB; 0 = no echo */
+	int echo_delay_ms; /**< loudspeaker to microphone, 0..500 (40) */
+	double noise_dbfs; /**< background noise RMS, -90..-10 dBFS; 0 = none */
 };
 
 /** Fill `cfg` with the defaults (640x480@30 VP8 1000 kbps, Opus 32 kbps, 10 s). */
@@ -61,6 +72,28 @@ void cb_call_cfg_default(struct cb_call_cfg *cfg);
 
 enum cb_run_status { CB_RUN_COMPLETE = 0, CB_RUN_INTERRUPTED, CB_RUN_FAILED };
 const char *cb_run_status_name(enum cb_run_status s);
+
+/**
+ * Audio processing on the sender, measured on the synthetic scene by
+ * cb_apm_meter over the call after its first seconds (the echo canceller's
+ * convergence).  Figures without samples to measure are NaN.
+ */
+struct cb_audio_processing {
+	int on; /**< a scene (echo or noise) or any processing was on */
+	int echo_cancellation, noise_suppression, auto_gain_control;
+	double echo_db;		/**< scene: echo path gain, 0 = no echo */
+	int echo_delay_ms;	/**< scene */
+	double noise_dbfs;	/**< scene: 0 = no noise */
+	double measured_from_s; /**< media time the meter started at */
+	double erle_db;		/**< echo in the microphone minus residual in the output */
+	double echo_in_dbfs, echo_out_dbfs;
+	double noise_reduction_db; /**< quiet stretches, in minus out */
+	double noise_in_dbfs, noise_out_dbfs;
+	double level_in_dbfs, level_out_dbfs; /**< near talk without echo */
+	double apm_delay_ms;		      /**< output lag added by the processing */
+	double apm_cpu_us_per_frame;	      /**< mean real time per processed frame */
+	int apm_frame_ms;		      /**< the processing's frame (10 or 20) */
+};
 
 /** Everything measured for one media (track). */
 struct cb_media_result {
@@ -110,6 +143,10 @@ struct cb_media_result {
 	 * loss left after recovery; Opus values assumed: Ie 0, Bpl 25.1 */
 	double emodel_r, emodel_mos, emodel_loss_pct;
 	char emodel_band[24];
+	/* audio: what the audio processing did to the microphone (see
+	 * struct cb_audio_processing); apm.on = 0 when neither a scene nor
+	 * processing was on */
+	struct cb_audio_processing apm;
 };
 
 /** One reception report as the sender saw it (RTCP RR, RFC 3550 §6.4). */

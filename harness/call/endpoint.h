@@ -41,6 +41,7 @@ struct cb_session {
 	struct cb_amark_cfg marks;
 	int audio_frame_samples;
 	int opus_lookahead; /**< samples; filled by the sender at set-up */
+	int apm_delay;	    /**< samples the audio processing adds; filled likewise */
 	size_t max_payload; /**< RTP payload budget under the MTU after SRTP */
 	const struct cb_logger *log;
 	uint8_t key_rev[CB_SRTP_MAX_KEY_LEN]; /**< receiver -> sender (RTCP) */
@@ -121,6 +122,11 @@ uint32_t cb_sender_video_frames(const struct cb_sender *s);
 uint32_t cb_sender_audio_frames(const struct cb_sender *s);
 /* The captured audio, re-rendered (it is a pure function of the sample index). */
 int cb_sender_source_audio(struct cb_sender *s, uint64_t first, int16_t *out, size_t n);
+/* Samples by which the audio processing delays the microphone (0 without). */
+int cb_sender_apm_delay(const struct cb_sender *s);
+/* What the audio processing did, measured over the call so far; p->on = 0
+ * when the microphone was the near talker alone. */
+void cb_sender_apm_effect(const struct cb_sender *s, struct cb_audio_processing *p);
 /** 1 when both tracks have finished capturing (or failed). */
 int cb_sender_done(struct cb_sender *s);
 void cb_sender_join(struct cb_sender *s);

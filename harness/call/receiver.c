@@ -704,7 +704,10 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 							 .fps_num = c->fps,
 							 .fps_den = 1,
 							 .seed = (uint32_t)c->seed};
-			rc = cb_qworker_open(&st->qw, &vc, c->sim);
+			struct cb_camera_cfg camc = {.track = vc,
+						     .native_width = c->native_width,
+						     .native_height = c->native_height};
+			rc = cb_qworker_open(&st->qw, &camc, c->sim);
 			if (rc < 0)
 				return rc;
 		}

@@ -18,7 +18,10 @@
 #include "base/error.h"
 #include "base/rng.h"
 #include "call/endpoint.h"
+#include "media/apm.h"
+#include "media/audio_scene.h"
 #include "media/audio_source.h"
+#include "media/camera.h"
 #include "media/video_source.h"
 #include "rtp/rtp.h"
 #include "srtp/srtp.h"
@@ -26,14 +29,42 @@
 #define MAX_PKTS_PER_FRAME 512
 
 struct video_src_state {
-	struct cb_video_source *src;
+	struct cb_camera *src;
 	struct cb_image img;
 };
 
 struct audio_src_state {
-	struct cb_audio_source *src;
-	int16_t *pcm;
+	struct cb_audio_source *src; /* the near talker alone: the quality reference */
+	int16_t *pcm;		     /* the frame the encoder gets */
+	/* With a scene or processing on (else all NULL): the microphone hears
+	 * the scene, the APM processes it, the meter compares the two. */
+	struct cb_audio_scene *scene;
+	struct cb_apm *apm;
+	struct cb_apm_meter *meter;
+	int16_t *mic, *far, *echo; /* one capture frame each */
+	size_t apm_frame;	   /* samples per cb_apm_process() call */
+	uint64_t meter_from;	   /* first sample the meter counts */
 };
+
+/*
+ * Capture samples [first, first + n) into a->pcm: the near talker alone, or
+ * the scene's microphone through the APM, 10 or 20 ms at a time (a 40 or
+ * 60 ms capture frame is several APM frames, as WebRTC feeds its APM).
+ */
+static int audio_capture(struct audio_src_state *a, uint64_t first, size_t n)
+{
+	struct cb_audio_scene_out o = {.mic = a->mic, .far = a->far, .echo = a->echo};
+	int rc;
+
+	if (!a->scene)
+		return cb_audio_source_render(a->src, first, a->pcm, n);
+	rc = cb_audio_scene_render(a->scene, first, &o, n);
+	for (size_t k = 0; rc == 0 && k + a->apm_frame <= n; k += a->apm_frame)
+		rc = cb_apm_process(a->apm, a->mic + k, a->far + k, a->pcm + k, a->apm_frame);
+	if (rc == 0)
+		rc = cb_apm_meter_add(a->meter, first, a->mic, a->echo, a->pcm, n);
+	return rc;
+}
 
 static void sender_fail(struct cb_sender *s, int err, const char *what)
 {
@@ -200,10 +231,9 @@ int cb_sender_prepare(struct cb_sender *s)
 	int rc = 0;
 
 	if (s->video.enabled)
-		rc = cb_video_source_render(s->vsrc->src, 0, &s->vsrc->img);
+		rc = cb_camera_render(s->vsrc->src, 0, &s->vsrc->img);
 	if (rc == 0 && s->audio.enabled)
-		rc = cb_audio_source_render(s->asrc->src, 0, s->asrc->pcm,
-					    (size_t)s->ss->audio_frame_samples);
+		rc = audio_capture(s->asrc, 0, (size_t)s->ss->audio_frame_samples);
 	return rc;
 }
 
@@ -282,11 +312,10 @@ int cb_sender_send(struct cb_sender *s, enum cb_media m)
 	}
 	next = rec->index + 1;
 	if (video)
-		rc = cb_video_source_render(s->vsrc->src, next, &s->vsrc->img);
+		rc = cb_camera_render(s->vsrc->src, next, &s->vsrc->img);
 	else
-		rc = cb_audio_source_render(s->asrc->src,
-					    (uint64_t)next * (uint64_t)s->ss->audio_frame_samples,
-					    s->asrc->pcm, (size_t)s->ss->audio_frame_samples);
+		rc = audio_capture(s->asrc, (uint64_t)next * (uint64_t)s->ss->audio_frame_samples,
+				   (size_t)s->ss->audio_frame_samples);
 	if (rc < 0)
 		sender_fail(s, rc, video ? "video source" : "audio source");
 	return rc;
@@ -297,6 +326,108 @@ int cb_sender_source_audio(struct cb_sender *s, uint64_t first, int16_t *out, si
 	if (!s->asrc)
 		return -EINVAL;
 	return cb_audio_source_render(s->asrc->src, first, out, n);
+}
+
+static int apm_wanted(const struct cb_call_cfg *c)
+{
+	return c->echo_cancellation || c->noise_suppression || c->auto_gain_control ||
+	       c->echo_db != 0 || c->noise_dbfs != 0;
+}
+
+/*
+ * The microphone as a scene (near talker `near`, the far end's echo, noise)
+ * and the APM after it.  The far end is the scene's default second party
+ * (its own seeds and marks, which the receiver's detector does not take for
+ * the near end's).  The meter starts after 2 s (or half a shorter call) so
+ * the echo canceller's convergence is left out.
+ */
+static int apm_open(struct audio_src_state *a, const struct cb_call_cfg *c,
+		    const struct cb_audio_source_cfg *near)
+{
+	struct cb_audio_scene_cfg sc;
+	struct cb_apm_settings as;
+	size_t fs = (size_t)near->frame_samples;
+	int rc, filter_ms;
+
+	cb_audio_scene_defaults(&sc, near->sample_rate, near->frame_samples, (uint32_t)c->seed);
+	sc.near = *near;
+	sc.echo = c->echo_db != 0;
+	sc.echo_gain_db = c->echo_db;
+	sc.echo_delay_ms = c->echo_delay_ms;
+	sc.noise = c->noise_dbfs != 0;
+	sc.noise_dbfs = c->noise_dbfs;
+	rc = cb_audio_scene_open(&a->scene, &sc);
+	if (rc < 0)
+		return rc;
+	a->apm_frame = (size_t)near->sample_rate / 100 == fs ? fs : (size_t)near->sample_rate / 50;
+	cb_apm_settings_default(&as, near->sample_rate, (int)a->apm_frame);
+	as.echo_cancellation = c->echo_cancellation;
+	as.noise_suppression = c->noise_suppression;
+	as.auto_gain_control = c->auto_gain_control;
+	/* The filter must cover the echo path: its delay and the room tail. */
+	filter_ms = c->echo_delay_ms + sc.echo_tail_ms + 40;
+	as.filter_ms = filter_ms < 200 ? 200 : filter_ms > 500 ? 500 : filter_ms;
+	rc = cb_apm_open(&a->apm, &as);
+	if (rc < 0)
+		return rc;
+	a->meter_from = (uint64_t)near->sample_rate * 2;
+	if ((double)a->meter_from > c->duration_s * near->sample_rate / 2)
+		a->meter_from = (uint64_t)(c->duration_s * near->sample_rate / 2);
+	rc = cb_apm_meter_open(&a->meter, a->scene, a->meter_from, (uint64_t)cb_apm_delay(a->apm));
+	if (rc < 0)
+		return rc;
+	a->mic = calloc(fs, sizeof(int16_t));
+	a->far = calloc(fs, sizeof(int16_t));
+	a->echo = calloc(fs, sizeof(int16_t));
+	return a->mic && a->far && a->echo ? 0 : -ENOMEM;
+}
+
+int cb_sender_apm_delay(const struct cb_sender *s)
+{
+	return s->asrc && s->asrc->apm ? cb_apm_delay(s->asrc->apm) : 0;
+}
+
+void cb_sender_apm_effect(const struct cb_sender *s, struct cb_audio_processing *p)
+{
+	const struct cb_call_cfg *c = s->ss->cfg;
+	const struct audio_src_state *a = s->asrc;
+	struct cb_apm_effect e;
+	struct cb_apm_stats st;
+	const double rate = 48000;
+
+	memset(p, 0, sizeof(*p));
+	if (!a || !a->apm || !a->meter)
+		return;
+	p->on = 1;
+	p->echo_cancellation = c->echo_cancellation;
+	p->noise_suppression = c->noise_suppression;
+	p->auto_gain_control = c->auto_gain_control;
+	p->echo_db = c->echo_db;
+	p->echo_delay_ms = c->echo_delay_ms;
+	p->noise_dbfs = c->noise_dbfs;
+	p->measured_from_s = (double)a->meter_from / rate;
+	p->apm_delay_ms = cb_apm_delay(a->apm) * 1000.0 / rate;
+	p->apm_frame_ms = (int)((double)a->apm_frame * 1000.0 / rate);
+	if (cb_apm_meter_result(a->meter, &e) < 0)
+		e = (struct cb_apm_effect){.erle_db = NAN,
+					   .echo_in_dbfs = NAN,
+					   .echo_out_dbfs = NAN,
+					   .noise_reduction_db = NAN,
+					   .noise_in_dbfs = NAN,
+					   .noise_out_dbfs = NAN,
+					   .near_in_dbfs = NAN,
+					   .near_out_dbfs = NAN};
+	p->erle_db = e.erle_db;
+	p->echo_in_dbfs = e.echo_in_dbfs;
+	p->echo_out_dbfs = e.echo_out_dbfs;
+	p->noise_reduction_db = e.noise_reduction_db;
+	p->noise_in_dbfs = e.noise_in_dbfs;
+	p->noise_out_dbfs = e.noise_out_dbfs;
+	p->level_in_dbfs = e.near_in_dbfs;
+	p->level_out_dbfs = e.near_out_dbfs;
+	p->apm_cpu_us_per_frame = NAN;
+	if (cb_apm_get_stats(a->apm, &st) == 0 && st.frames)
+		p->apm_cpu_us_per_frame = st.mean_ns / 1000.0;
 }
 
 /* Real time: each track on its own thread, capturing at its instants. */
@@ -400,7 +531,10 @@ int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_p
 		s->vsrc = calloc(1, sizeof(*s->vsrc));
 		if (!s->vsrc)
 			return -ENOMEM;
-		rc = cb_video_source_open(&s->vsrc->src, &vc);
+		rc = cb_camera_open(&s->vsrc->src,
+				    &(struct cb_camera_cfg){.track = vc,
+							    .native_width = c->native_width,
+							    .native_height = c->native_height});
 		if (rc < 0)
 			return rc;
 		rc = cb_image_alloc(&s->vsrc->img, c->width, c->height);
@@ -436,6 +570,8 @@ int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_p
 		s->asrc->pcm = calloc((size_t)ss->audio_frame_samples, sizeof(int16_t));
 		if (!s->asrc->pcm)
 			return -ENOMEM;
+		if (apm_wanted(c) && (rc = apm_open(s->asrc, c, &ac)) < 0)
+			return rc;
 		rc = track_open(&s->audio, CB_MEDIA_AUDIO, c->audio_codec, &cc, &rng);
 		if (rc < 0)
 			return rc;
@@ -499,13 +635,19 @@ void cb_sender_close(struct cb_sender *s)
 	track_close(&s->video);
 	track_close(&s->audio);
 	if (s->vsrc) {
-		cb_video_source_close(s->vsrc->src);
+		cb_camera_close(s->vsrc->src);
 		cb_image_free(&s->vsrc->img);
 		free(s->vsrc);
 	}
 	if (s->asrc) {
 		cb_audio_source_close(s->asrc->src);
 		free(s->asrc->pcm);
+		cb_apm_meter_close(s->asrc->meter);
+		cb_apm_close(s->asrc->apm);
+		cb_audio_scene_close(s->asrc->scene);
+		free(s->asrc->mic);
+		free(s->asrc->far);
+		free(s->asrc->echo);
 		free(s->asrc);
 	}
 	cb_feedback_sender_close(s);

@@ -67,6 +67,18 @@ static json_t *settings_json(const struct cb_call_cfg *c)
 					    "audio_decode_ms", c->codec_ms[3])
 				: json_pack("{s:s}", "model", "measured"));
 	json_object_set_new(s, "network", network_json(&c->net));
+	/* What getUserMedia chose, as track.getSettings() shows it. */
+	if (c->video_settings[0] || c->audio_settings[0]) {
+		json_t *ts = json_object();
+
+		if (c->video_settings[0])
+			json_object_set_new(ts, "video", json_loads(c->video_settings, 0, NULL));
+		if (c->audio_settings[0])
+			json_object_set_new(ts, "audio", json_loads(c->audio_settings, 0, NULL));
+		json_object_set_new(s, "track_settings", ts);
+	}
+	json_object_set_new(s, "native_width", json_integer(c->native_width));
+	json_object_set_new(s, "native_height", json_integer(c->native_height));
 	return s;
 }
 
@@ -155,6 +167,30 @@ static json_t *media_json(const struct cb_media_result *m, double pct)
 			      "emodel", "r", num(m->emodel_r), "mos", num(m->emodel_mos), "band",
 			      m->emodel_band, "loss_after_recovery_pct", num(m->emodel_loss_pct),
 			      "assumed_ie", 0.0, "assumed_bpl", 25.1));
+	/* Only when the microphone heard a scene or was processed, so runs
+	 * without keep their summary unchanged. */
+	if (o && m->media == CB_MEDIA_AUDIO && m->apm.on) {
+		const struct cb_audio_processing *p = &m->apm;
+
+		json_object_set_new(
+		    o, "audio_processing",
+		    json_pack(
+			"{s:b, s:b, s:b, s:{s:o, s:i, s:o}, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+			"s:o, s:o, s:o, s:o, s:i}",
+			"echo_cancellation", p->echo_cancellation, "noise_suppression",
+			p->noise_suppression, "auto_gain_control", p->auto_gain_control, "scene",
+			"echo_db", p->echo_db != 0 ? num(p->echo_db) : json_null(), "echo_delay_ms",
+			p->echo_delay_ms, "noise_dbfs",
+			p->noise_dbfs != 0 ? num(p->noise_dbfs) : json_null(), "measured_from_s",
+			num(p->measured_from_s), "erle_db", num(p->erle_db), "echo_in_dbfs",
+			num(p->echo_in_dbfs), "echo_out_dbfs", num(p->echo_out_dbfs),
+			"noise_reduction_db", num(p->noise_reduction_db), "noise_in_dbfs",
+			num(p->noise_in_dbfs), "noise_out_dbfs", num(p->noise_out_dbfs),
+			"level_in_dbfs", num(p->level_in_dbfs), "level_out_dbfs",
+			num(p->level_out_dbfs), "apm_delay_ms", num(p->apm_delay_ms),
+			"apm_cpu_us_per_frame", num(p->apm_cpu_us_per_frame), "apm_frame_ms",
+			p->apm_frame_ms));
+	}
 	if (o) {
 		json_t *pk = json_object_get(o, "packets");
 		json_object_set_new(pk, "net_dropped_loss",

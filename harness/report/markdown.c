@@ -129,6 +129,37 @@ static void dist_row(FILE *f, const struct cb_dist *d)
 	dist_row_prec(f, d, 1);
 }
 
+/* What the microphone heard (the synthetic scene) and what the audio
+ * processing did to it, with its price in delay and CPU. */
+static void apm_section(FILE *f, const struct cb_audio_processing *p)
+{
+	fputs("\n### Audio processing\n\nThe microphone heard the near talker", f);
+	if (p->echo_db != 0)
+		fprintf(f, ", an echo of the far end at %.0f dB after %d ms", p->echo_db,
+			p->echo_delay_ms);
+	if (p->noise_dbfs != 0)
+		fprintf(f, ", pink noise at %.0f dBFS", p->noise_dbfs);
+	fprintf(f,
+		". Settings: echoCancellation %s, noiseSuppression %s, autoGainControl %s "
+		"(speexdsp, %d ms frames). Measured on the scene's known components from "
+		"%.1f s on:\n\n| | in (dBFS) | out (dBFS) | effect (dB) |\n|---|---:|---:|---:|\n",
+		p->echo_cancellation ? "on" : "off", p->noise_suppression ? "on" : "off",
+		p->auto_gain_control ? "on" : "off", p->apm_frame_ms, p->measured_from_s);
+	fprintf(f, "| echo (ERLE) | %.1f | %.1f | %.1f |\n", p->echo_in_dbfs, p->echo_out_dbfs,
+		p->erle_db);
+	fprintf(f, "| noise in quiet stretches (reduction) | %.1f | %.1f | %.1f |\n",
+		p->noise_in_dbfs, p->noise_out_dbfs, p->noise_reduction_db);
+	fprintf(f, "| near talk without echo (level change) | %.1f | %.1f | %.1f |\n",
+		p->level_in_dbfs, p->level_out_dbfs, p->level_out_dbfs - p->level_in_dbfs);
+	fprintf(f,
+		"\nCost: %.1f ms of added delay (included in the measured latency and in "
+		"the framing/look-ahead share), and %.1f us of CPU per processed frame on "
+		"this machine (not charged to the call's timeline: the microphone is "
+		"rendered ahead of its capture instant). Echo figures are over far-end-only "
+		"stretches, net of the output noise floor; n/a or nan = nothing to measure.\n",
+		p->apm_delay_ms, p->apm_cpu_us_per_frame);
+}
+
 static void media_section(FILE *f, const struct cb_media_result *m)
 {
 	int audio = m->media == CB_MEDIA_AUDIO;
@@ -245,6 +276,8 @@ static void media_section(FILE *f, const struct cb_media_result *m)
 		    m->concealed_frames, m->concealed_samples, m->concealment_events,
 		    m->audio_seg_snr_db, m->audio_correlation, m->emodel_loss_pct, m->emodel_r,
 		    m->emodel_mos, m->emodel_band);
+		if (m->apm.on)
+			apm_section(f, &m->apm);
 	}
 	fprintf(f,
 		"\n### Mismatches\n\n%" PRIu64 " %s whose content disagreed with the "
@@ -454,6 +487,13 @@ static void settings_section(FILE *f, const struct cb_run_result *res)
 				"%g |\n",
 				c->codec_ms[0], c->codec_ms[1], c->codec_ms[2], c->codec_ms[3]);
 	}
+	if (c->video_settings[0])
+		fprintf(f, "| video track.getSettings() | `%s` |\n", c->video_settings);
+	if (c->audio_settings[0])
+		fprintf(f, "| audio track.getSettings() | `%s` |\n", c->audio_settings);
+	if (c->native_width && (c->native_width != c->width || c->native_height != c->height))
+		fprintf(f, "| camera mode | %d × %d, centre-cropped and scaled to %d × %d |\n",
+			c->native_width, c->native_height, c->width, c->height);
 	fprintf(f, "| verdict_pct | %g |\n| seed | %" PRIu64 " |\n| out_dir | %s |\n\n",
 		c->verdict_pct, c->seed, c->out_dir);
 

@@ -23,7 +23,7 @@ struct cb_qworker {
 	struct job jobs[QLEN];
 	size_t head, count;
 	int stop, block;
-	struct cb_video_source *src;
+	struct cb_camera *src;
 	struct cb_image ref;
 	struct cb_qresult *out;
 	size_t n, cap;
@@ -47,7 +47,7 @@ static void *worker(void *arg)
 		j = &w->jobs[w->head];
 		pthread_mutex_unlock(&w->lock);
 		/* The job's slot stays ours until head moves on below. */
-		rc = cb_video_source_render(w->src, j->content, &w->ref);
+		rc = cb_camera_render(w->src, j->content, &w->ref);
 		if (rc == 0)
 			rc = cb_quality_i420(&w->ref, &j->img, &q);
 		pthread_mutex_lock(&w->lock);
@@ -75,12 +75,12 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int cb_qworker_open(struct cb_qworker **out, const struct cb_video_source_cfg *src_cfg, int block)
+int cb_qworker_open(struct cb_qworker **out, const struct cb_camera_cfg *cam_cfg, int block)
 {
 	struct cb_qworker *w;
 	int rc;
 
-	if (!out || !src_cfg)
+	if (!out || !cam_cfg)
 		return -EINVAL;
 	w = calloc(1, sizeof(*w));
 	if (!w)
@@ -89,12 +89,12 @@ int cb_qworker_open(struct cb_qworker **out, const struct cb_video_source_cfg *s
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->nonempty, NULL);
 	pthread_cond_init(&w->nonfull, NULL);
-	rc = cb_video_source_open(&w->src, src_cfg);
+	rc = cb_camera_open(&w->src, cam_cfg);
 	if (rc < 0)
 		goto out_close;
-	rc = cb_image_alloc(&w->ref, src_cfg->width, src_cfg->height);
+	rc = cb_image_alloc(&w->ref, cam_cfg->track.width, cam_cfg->track.height);
 	for (int i = 0; rc == 0 && i < QLEN; i++)
-		rc = cb_image_alloc(&w->jobs[i].img, src_cfg->width, src_cfg->height);
+		rc = cb_image_alloc(&w->jobs[i].img, cam_cfg->track.width, cam_cfg->track.height);
 	if (rc < 0)
 		goto out_close;
 	rc = -pthread_create(&w->thread, NULL, worker, w);
@@ -169,7 +169,7 @@ void cb_qworker_close(struct cb_qworker *w)
 	for (int i = 0; i < QLEN; i++)
 		cb_image_free(&w->jobs[i].img);
 	cb_image_free(&w->ref);
-	cb_video_source_close(w->src);
+	cb_camera_close(w->src);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->nonempty);
 	pthread_cond_destroy(&w->nonfull);

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "base/image.h"
-#include "media/video_source.h"
+#include "media/camera.h"
 
 struct cb_qresult {
 	size_t rec; /**< the caller's record index */
@@ -24,8 +24,8 @@ struct cb_qresult {
 
 struct cb_qworker;
 
-/** Start a worker that re-renders frames of the source `src_cfg`. `block`: wait when full. */
-int cb_qworker_open(struct cb_qworker **out, const struct cb_video_source_cfg *src_cfg, int block);
+/** Start a worker that re-renders frames of the camera `cam_cfg`. `block`: wait when full. */
+int cb_qworker_open(struct cb_qworker **out, const struct cb_camera_cfg *cam_cfg, int block);
 /** Queue picture `img` (copied), which shows source frame `content`, for record `rec`. */
 int cb_qworker_submit(struct cb_qworker *w, size_t rec, uint32_t content,
 		      const struct cb_image *img);
