@@ -77,9 +77,11 @@ run: all
 # The test suite.  CB_TEST_FILTER=<suite> runs one suite.
 # ...then re-runs the stored baselines (fixtures/baselines/, simulated clock)
 # and fails on a regression against them.
+# The baseline gate runs first so that the CUnit runner's closing
+# "N passed, N failed" line is the last thing the test command prints.
 test: all
-	$(TESTBIN)
 	scripts/check-baselines.sh
+	$(TESTBIN)
 
 # Regenerate fixtures/baselines/*.json after an intended change
 # (fixtures/baselines/README.md says when and how to review it).
