@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <stdio.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,47 +10,8 @@
 #include "media/video_source.h"
 #include "media/vmark.h"
 #include "rtp/payload.h"
+#include "codec_util.h"
 #include "test_util.h"
-
-#define FRAME_TICKS 3000 /* one frame at 30 fps on the 90 kHz RTP clock */
-
-static struct cb_codec_cfg video_cfg(int w, int h, int kbps, int keyint)
-{
-	struct cb_codec_cfg c = {.bitrate_kbps = kbps,
-				 .width = w,
-				 .height = h,
-				 .fps_num = 30,
-				 .fps_den = 1,
-				 .keyint = keyint,
-				 .error_resilient = 1,
-				 .threads = 1};
-	return c;
-}
-
-static struct cb_video_source *open_source(int w, int h)
-{
-	struct cb_video_source_cfg s = {
-	    .width = w, .height = h, .fps_num = 30, .fps_den = 1, .seed = 11};
-	struct cb_video_source *src = NULL;
-
-	CU_ASSERT_EQUAL(cb_video_source_open(&src, &s), 0);
-	return src;
-}
-
-static double psnr_y(const struct cb_image *a, const struct cb_image *b)
-{
-	double sse = 0;
-
-	for (int y = 0; y < a->height; y++)
-		for (int x = 0; x < a->width; x++) {
-			int d = a->plane[0][(size_t)y * a->stride[0] + x] -
-				b->plane[0][(size_t)y * b->stride[0] + x];
-			sse += d * d;
-		}
-	if (sse == 0)
-		return 99;
-	return 10 * log10(255.0 * 255.0 * a->width * a->height / sse);
-}
 
 static void test_registry(void)
 {
@@ -86,8 +46,8 @@ struct trip {
 
 static void round_trip(int w, int h, int kbps, int frames, int skip, struct trip *t)
 {
-	struct cb_codec_cfg cfg = video_cfg(w, h, kbps, 3000);
-	struct cb_video_source *src = open_source(w, h);
+	struct cb_codec_cfg cfg = cb_codec_test_cfg(w, h, kbps, 3000, 1);
+	struct cb_video_source *src = cb_codec_test_source(w, h);
 	struct cb_codec enc, dec;
 	struct cb_image img, pic;
 	double sum = 0;
@@ -120,7 +80,7 @@ static void round_trip(int w, int h, int kbps, int frames, int skip, struct trip
 		if (cb_vmark_read(&pic, &mark, NULL) == 0 && mark == (uint32_t)n)
 			t->marks_ok++;
 		if (n >= skip) {
-			double q = psnr_y(&img, &pic);
+			double q = cb_codec_test_psnr_y(&img, &pic);
 
 			sum += q;
 			if (q < t->worst_psnr)
@@ -169,48 +129,23 @@ static void test_mark_survives(void)
 	CU_ASSERT(t.kbps < 450);
 }
 
-/* Encode `frames` source frames, recording which came out as key frames. */
-static void encode_keys(struct cb_codec_cfg *cfg, int frames, const int *force, int *key)
-{
-	struct cb_video_source *src = open_source(cfg->width, cfg->height);
-	struct cb_codec enc;
-	struct cb_image img;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
-	CU_ASSERT_EQUAL_FATAL(cb_image_alloc(&img, cfg->width, cfg->height), 0);
-	CU_ASSERT_EQUAL_FATAL(cb_encoder_open(&enc, &cb_codec_vp9, cfg), 0);
-	for (int n = 0; n < frames; n++) {
-		struct cb_packet_out pkt = {0};
-
-		cb_video_source_render(src, (uint32_t)n, &img);
-		CU_ASSERT_EQUAL(enc.ops->encode(enc.priv, &img, (int64_t)n * FRAME_TICKS,
-						force ? force[n] : 0, &pkt),
-				0);
-		CU_ASSERT(pkt.len > 0);
-		key[n] = pkt.keyframe;
-	}
-	cb_codec_close(&enc);
-	cb_image_free(&img);
-	cb_video_source_close(src);
-}
-
 static void test_force_key(void)
 {
-	struct cb_codec_cfg cfg = video_cfg(160, 120, 300, 0);
+	struct cb_codec_cfg cfg = cb_codec_test_cfg(160, 120, 300, 0, 1);
 	int force[30] = {0}, key[30];
 
 	force[7] = force[8] = force[20] = 1;
-	encode_keys(&cfg, 30, force, key);
+	cb_codec_test_encode_keys(&cb_codec_vp9, &cfg, 30, force, key);
 	for (int n = 0; n < 30; n++)
 		CU_ASSERT_EQUAL(key[n], n == 0 || force[n]);
 }
 
 static void test_keyint(void)
 {
-	struct cb_codec_cfg cfg = video_cfg(160, 120, 300, 10);
+	struct cb_codec_cfg cfg = cb_codec_test_cfg(160, 120, 300, 10, 1);
 	int key[45], last = 0, count = 0;
 
-	encode_keys(&cfg, 45, NULL, key);
+	cb_codec_test_encode_keys(&cb_codec_vp9, &cfg, 45, NULL, key);
 	CU_ASSERT_EQUAL(key[0], 1);
 	for (int n = 1; n < 45; n++) {
 		if (!key[n])
@@ -230,8 +165,8 @@ static void test_keyint(void)
  */
 static void test_deterministic(void)
 {
-	struct cb_codec_cfg cfg = video_cfg(320, 240, 400, 3000), neg;
-	struct cb_video_source *src = open_source(320, 240);
+	struct cb_codec_cfg cfg = cb_codec_test_cfg(320, 240, 400, 3000, 1), neg;
+	struct cb_video_source *src = cb_codec_test_source(320, 240);
 	struct cb_codec a, b;
 	struct cb_image img;
 	int same = 1;
@@ -265,8 +200,8 @@ static void test_deterministic(void)
 
 static void test_garbage(void)
 {
-	struct cb_codec_cfg cfg = video_cfg(160, 120, 300, 3000);
-	struct cb_video_source *src = open_source(160, 120);
+	struct cb_codec_cfg cfg = cb_codec_test_cfg(160, 120, 300, 3000, 1);
+	struct cb_video_source *src = cb_codec_test_source(160, 120);
 	struct cb_codec enc, dec;
 	struct cb_image img, pic;
 	struct cb_packet_out pkt;
@@ -304,24 +239,8 @@ static void test_garbage(void)
 	}
 	CU_ASSERT(all_rejected);
 
-	/* Truncated and bit-flipped key frames: any outcome but a crash, and
-	 * an error or a picture (a flipped header bit may change its size). */
-	for (int i = 0; i < 200; i++) {
-		size_t len = i < 100 ? 1 + cb_rng_next(&r) % key_len : key_len;
-		int rc;
-
-		if (len > sizeof(buf))
-			len = sizeof(buf);
-		memcpy(buf, key, len);
-		if (i >= 100)
-			for (int f = 0; f < 8; f++)
-				buf[cb_rng_next(&r) % len] ^=
-				    (uint8_t)(1u << (cb_rng_next(&r) % 8));
-		rc = dec.ops->decode(dec.priv, buf, len, &pic, NULL);
-		CU_ASSERT(rc == CB_E_CODEC || rc == 0 || rc == 1);
-		if (rc == 1)
-			CU_ASSERT(pic.width > 0 && pic.height > 0);
-	}
+	/* Truncated and bit-flipped key frames. */
+	cb_codec_test_damaged_keys(&dec, &r, key, key_len, 0);
 
 	/* The decoder recovers on the next good key frame, and the delta
 	 * frame that follows it decodes (libvpx alone runs out of frame
@@ -329,7 +248,7 @@ static void test_garbage(void)
 	CU_ASSERT_EQUAL_FATAL(dec.ops->decode(dec.priv, key, key_len, &pic, NULL), 1);
 	CU_ASSERT(pic.width == 160 && pic.height == 120);
 	CU_ASSERT_EQUAL_FATAL(dec.ops->decode(dec.priv, delta, delta_len, &pic, NULL), 1);
-	CU_ASSERT(psnr_y(&img, &pic) > 25);
+	CU_ASSERT(cb_codec_test_psnr_y(&img, &pic) > 25);
 	/* No data is a lost frame: no picture, no error. */
 	CU_ASSERT_EQUAL(dec.ops->decode(dec.priv, NULL, 0, &pic, NULL), 0);
 	CU_ASSERT_EQUAL(dec.ops->decode(dec.priv, NULL, 5, &pic, NULL), -EINVAL);
@@ -342,10 +261,8 @@ static void test_garbage(void)
 
 static void test_bad_args_and_close(void)
 {
-	struct cb_codec_cfg cfg = video_cfg(160, 120, 300, 0);
+	struct cb_codec_cfg cfg = cb_codec_test_cfg(160, 120, 300, 0, 1);
 	struct cb_codec enc;
-	struct cb_packet_out pkt;
-	struct cb_image wrong;
 	void *priv;
 
 	/* Each bad field on its own fails init, and the framework's close
@@ -399,13 +316,7 @@ static void test_bad_args_and_close(void)
 	free(priv);
 
 	/* An image of another size than configured is refused. */
-	CU_ASSERT_EQUAL_FATAL(cb_encoder_open(&enc, &cb_codec_vp9, &cfg), 0);
-	CU_ASSERT_EQUAL_FATAL(cb_image_alloc(&wrong, 320, 240), 0);
-	CU_ASSERT_EQUAL(enc.ops->encode(enc.priv, &wrong, 0, 0, &pkt), -EINVAL);
-	CU_ASSERT_EQUAL(enc.ops->encode(enc.priv, NULL, 0, 0, &pkt), -EINVAL);
-	cb_image_free(&wrong);
-	cb_codec_close(&enc);
-	cb_codec_close(&enc);
+	cb_codec_test_wrong_size(&cb_codec_vp9, &cfg);
 }
 
 /* The payloader finds the codec by name and reads the picture size for its
@@ -413,8 +324,8 @@ static void test_bad_args_and_close(void)
  * P=1 and no SS. */
 static void test_payloader_reads_key_frame(void)
 {
-	struct cb_codec_cfg cfg = video_cfg(640, 480, 500, 3000);
-	struct cb_video_source *src = open_source(640, 480);
+	struct cb_codec_cfg cfg = cb_codec_test_cfg(640, 480, 500, 3000, 1);
+	struct cb_video_source *src = cb_codec_test_source(640, 480);
 	const struct cb_pay_ops *pay = cb_pay_find(cb_codec_vp9.name);
 	struct cb_codec enc;
 	struct cb_image img;

@@ -729,33 +729,6 @@ void cb_cmp_report_free(struct cb_cmp_report *r)
 
 /* ---- writers ------------------------------------------------------------ */
 
-/* XML attribute text: the five special characters as entities, and control
- * characters (not allowed in XML 1.0) as spaces. */
-static void xml_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		default:
-			fputc((unsigned char)*s < 0x20 && *s != '\t' ? ' ' : *s, f);
-		}
-	}
-}
-
 int cb_cmp_write_junit(const struct cb_cmp_report *r, const char *path)
 {
 	char *buf = NULL;
@@ -772,35 +745,35 @@ int cb_cmp_write_junit(const struct cb_cmp_report *r, const char *path)
 		const char *suite = gr->name[0] ? gr->name : "run";
 
 		fputs("  <testsuite name=\"", f);
-		xml_escape(f, suite);
+		cb_xml_escape(f, CB_ESC_XML, suite);
 		fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\">\n", gr->n,
 			gr->failed);
 		fputs("    <properties>\n      <property name=\"baseline\" value=\"", f);
-		xml_escape(f, gr->baseline_path);
+		cb_xml_escape(f, CB_ESC_XML, gr->baseline_path);
 		fputs("\"/>\n      <property name=\"current\" value=\"", f);
-		xml_escape(f, gr->current_path);
+		cb_xml_escape(f, CB_ESC_XML, gr->current_path);
 		fputs("\"/>\n    </properties>\n", f);
 		for (size_t i = gr->first; i < gr->first + gr->n; i++) {
 			const struct cb_cmp_item *it = &r->items[i];
 
 			fputs("    <testcase classname=\"callbench.compare.", f);
-			xml_escape(f, suite);
+			cb_xml_escape(f, CB_ESC_XML, suite);
 			fputs("\" name=\"", f);
-			xml_escape(f, it->name);
+			cb_xml_escape(f, CB_ESC_XML, it->name);
 			if (it->pass) {
 				fputs("\"/>\n", f);
 				continue;
 			}
 			fputs("\">\n      <failure type=\"regression\" message=\"", f);
-			xml_escape(f, it->name);
+			cb_xml_escape(f, CB_ESC_XML, it->name);
 			fputs(": ", f);
-			xml_escape(f, it->baseline_txt);
+			cb_xml_escape(f, CB_ESC_XML, it->baseline_txt);
 			fputs(" → ", f);
-			xml_escape(f, it->current_txt);
+			cb_xml_escape(f, CB_ESC_XML, it->current_txt);
 			fputs(" (", f);
-			xml_escape(f, it->change_txt);
+			cb_xml_escape(f, CB_ESC_XML, it->change_txt);
 			fputs("), tolerance ", f);
-			xml_escape(f, it->tolerance_txt);
+			cb_xml_escape(f, CB_ESC_XML, it->tolerance_txt);
 			fputs("\"/>\n    </testcase>\n", f);
 		}
 		fputs("  </testsuite>\n", f);

@@ -34,8 +34,12 @@ const char *cb_report_band_color(const char *band)
 	return "#757575";
 }
 
-/* Text into HTML (element content or a quoted attribute): the five specials escaped. */
-static void esc(FILE *f, const char *s)
+/*
+ * Text into HTML or XML (element content or a quoted attribute): the five
+ * specials escaped.  Here rather than in compare.c because the HTML report
+ * is its main user; the JUnit writer asks for the stricter XML mode.
+ */
+void cb_xml_escape(FILE *f, enum cb_escape_mode mode, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
@@ -52,12 +56,22 @@ static void esc(FILE *f, const char *s)
 			fputs("&quot;", f);
 			break;
 		case '\'':
-			fputs("&#39;", f);
+			fputs(mode == CB_ESC_XML ? "&apos;" : "&#39;", f);
 			break;
 		default:
-			fputc(*s, f);
+			/* XML 1.0 allows no control characters but tab, newline
+			 * and CR, and an attribute would fold those anyway. */
+			if (mode == CB_ESC_XML && (unsigned char)*s < 0x20 && *s != '\t')
+				fputc(' ', f);
+			else
+				fputc(*s, f);
 		}
 	}
+}
+
+static void esc(FILE *f, const char *s)
+{
+	cb_xml_escape(f, CB_ESC_HTML, s);
 }
 
 static void num_td(FILE *f, double x, int decimals)

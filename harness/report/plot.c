@@ -652,11 +652,13 @@ static int gp_quote(char *out, size_t room, const char *s)
 }
 
 /*
- * Run gnuplot on the script with its output going to plots.log in the run
+ * Run gnuplot on the script with its output going to `log_name` in the run
  * folder: the library must not write to the caller's terminal, and the log
- * is where a user looks when a plot is wrong.
+ * is where a user looks when a plot is wrong.  Shared with the sweep
+ * report, whose plots run the same way.
  */
-static int run_gnuplot(const char *dir, const char *script, const struct cb_logger *log)
+int cb_gnuplot_run(const char *dir, const char *script, const char *log_name, const char *tag,
+		   const struct cb_logger *log)
 {
 	char qdir[PATH_MAX + 8], expr[PATH_MAX + 64], logpath[PATH_MAX];
 	posix_spawn_file_actions_t fa;
@@ -668,7 +670,7 @@ static int run_gnuplot(const char *dir, const char *script, const struct cb_logg
 	if (err)
 		return err;
 	snprintf(expr, sizeof(expr), "dir=%s; suffix='.tmp'", qdir);
-	err = cb_path_join(logpath, sizeof(logpath), dir, "plots.log");
+	err = cb_path_join(logpath, sizeof(logpath), dir, log_name);
 	if (err)
 		return err;
 	argv[0] = "gnuplot";
@@ -692,7 +694,7 @@ static int run_gnuplot(const char *dir, const char *script, const struct cb_logg
 	}
 	err = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
 	if (err) {
-		cb_log(log, CB_LOG_WARN, "report", "cannot run gnuplot (%s)%s", strerror(err),
+		cb_log(log, CB_LOG_WARN, tag, "cannot run gnuplot (%s)%s", strerror(err),
 		       err == ENOENT ? ": install gnuplot (gnuplot-nox) for plots" : "");
 		err = CB_E_EXTERNAL;
 		goto out_destroy_fa;
@@ -704,7 +706,7 @@ static int run_gnuplot(const char *dir, const char *script, const struct cb_logg
 		}
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		cb_log(log, CB_LOG_WARN, "report", "gnuplot failed (status %d); see %s", status,
+		cb_log(log, CB_LOG_WARN, tag, "gnuplot failed (status %d); see %s", status,
 		       logpath);
 		err = CB_E_EXTERNAL;
 	}
@@ -771,7 +773,7 @@ int cb_report_plots(const struct cb_run_result *res, const char *dir, const stru
 	err = write_script(res, script, &c);
 	if (err)
 		return err;
-	err = run_gnuplot(dir, script, log);
+	err = cb_gnuplot_run(dir, script, "plots.log", "report", log);
 	/*
 	 * Move every finished plot into place; on failure remove the partial
 	 * ones instead, so that no *.tmp is left behind either way.  A plot

@@ -45,8 +45,29 @@ int cb_report_markdown(const struct cb_run_result *res, const char *path, int ha
  * text from the run (run id, error, names) is HTML-escaped.
  */
 int cb_report_html(const struct cb_run_result *res, const char *dir);
+
+/** How cb_xml_escape() writes text. */
+enum cb_escape_mode {
+	CB_ESC_HTML, /**< ' as &#39;, every other character as it is */
+	CB_ESC_XML,  /**< ' as &apos;, control characters but tab as spaces */
+};
+
+/**
+ * Write `s` (NULL writes nothing) to `f` with & < > " ' as entities, for
+ * element text or a quoted attribute in report.html or a JUnit file.
+ */
+void cb_xml_escape(FILE *f, enum cb_escape_mode mode, const char *s);
 /** Run gnuplot for the plots into `dir`; CB_E_EXTERNAL if gnuplot failed or is missing. */
 int cb_report_plots(const struct cb_run_result *res, const char *dir, const struct cb_logger *log);
+
+/**
+ * Run gnuplot on `script` with `dir` as its `dir` variable, stdout and
+ * stderr going to `dir`/`log_name`; problems are logged under `tag`.
+ * Returns 0, CB_E_EXTERNAL if gnuplot is missing or failed, or a negative
+ * errno.
+ */
+int cb_gnuplot_run(const char *dir, const char *script, const char *log_name, const char *tag,
+		   const struct cb_logger *log);
 
 /**
  * Whether cb_report_plots() makes the plot `name` ("latency", "cdf",

@@ -1,14 +1,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -16,8 +13,6 @@
 #include "base/error.h"
 #include "report/report.h"
 #include "report/sweep.h"
-
-extern char **environ;
 
 #define MAX_CELLS 100000
 
@@ -1215,75 +1210,6 @@ static int write_sweep_script(const struct cb_sweep *sw, const char *path,
 	return cb_memstream_commit(f, &buf, &len, path);
 }
 
-/*
- * gnuplot with its output in sweep_plots.log: the library never writes to
- * the caller's terminal.  (The run report's runner in plot.c is private to
- * it; this is the same few lines for the sweep's script.)
- */
-static int spawn_gnuplot(const char *dir, const char *script, const struct cb_logger *log)
-{
-	char expr[PATH_MAX + 64], logpath[PATH_MAX], qdir[PATH_MAX + 8];
-	posix_spawn_file_actions_t fa;
-	char *argv[5];
-	size_t o = 0;
-	pid_t pid;
-	int err, status;
-
-	/* gnuplot single quotes: '' stands for one '. */
-	qdir[o++] = '\'';
-	for (const char *s = dir; *s; s++) {
-		if (o + 3 >= sizeof(qdir))
-			return -ENAMETOOLONG;
-		if (*s == '\'')
-			qdir[o++] = '\'';
-		qdir[o++] = *s;
-	}
-	qdir[o++] = '\'';
-	qdir[o] = 0;
-	snprintf(expr, sizeof(expr), "dir=%s; suffix='.tmp'", qdir);
-	err = cb_path_join(logpath, sizeof(logpath), dir, "sweep_plots.log");
-	if (err)
-		return err;
-	argv[0] = "gnuplot";
-	argv[1] = "-e";
-	argv[2] = expr;
-	argv[3] = (char *)script;
-	argv[4] = NULL;
-	err = posix_spawn_file_actions_init(&fa);
-	if (err)
-		return -err;
-	err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (!err)
-		err = posix_spawn_file_actions_addopen(&fa, 1, logpath,
-						       O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (!err)
-		err = posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	if (err) {
-		err = -err;
-		goto out_destroy_fa;
-	}
-	err = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
-	if (err) {
-		cb_log(log, CB_LOG_WARN, "sweep", "cannot run gnuplot (%s)", strerror(err));
-		err = CB_E_EXTERNAL;
-		goto out_destroy_fa;
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			err = -errno;
-			goto out_destroy_fa;
-		}
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		cb_log(log, CB_LOG_WARN, "sweep", "gnuplot failed (status %d); see %s", status,
-		       logpath);
-		err = CB_E_EXTERNAL;
-	}
-out_destroy_fa:
-	posix_spawn_file_actions_destroy(&fa);
-	return err;
-}
-
 static int sweep_plots(const struct cb_sweep *sw, const char *dir, const struct cb_logger *log)
 {
 	struct sweep_plot_ctx x = {0};
@@ -1305,7 +1231,7 @@ static int sweep_plots(const struct cb_sweep *sw, const char *dir, const struct 
 		err = write_sweep_script(sw, script, &x);
 	if (err)
 		goto out_free;
-	err = spawn_gnuplot(dir, script, log);
+	err = cb_gnuplot_run(dir, script, "sweep_plots.log", "sweep", log);
 	/* Finished plots into place; on failure no *.tmp is left behind. */
 	for (size_t p = 0; p < sizeof(sweep_plot_names) / sizeof(sweep_plot_names[0]); p++)
 		for (size_t fi = 0; fi < sizeof(formats) / sizeof(formats[0]); fi++) {

@@ -1,0 +1,111 @@
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include <CUnit/CUnit.h>
+
+#include "base/error.h"
+#include "codec_util.h"
+
+struct cb_codec_cfg cb_codec_test_cfg(int w, int h, int kbps, int keyint, int error_resilient)
+{
+	struct cb_codec_cfg c = {.bitrate_kbps = kbps,
+				 .width = w,
+				 .height = h,
+				 .fps_num = 30,
+				 .fps_den = 1,
+				 .keyint = keyint,
+				 .error_resilient = error_resilient,
+				 .threads = 1};
+	return c;
+}
+
+struct cb_video_source *cb_codec_test_source(int w, int h)
+{
+	struct cb_video_source_cfg s = {
+	    .width = w, .height = h, .fps_num = 30, .fps_den = 1, .seed = 11};
+	struct cb_video_source *src = NULL;
+
+	CU_ASSERT_EQUAL(cb_video_source_open(&src, &s), 0);
+	return src;
+}
+
+double cb_codec_test_psnr_y(const struct cb_image *a, const struct cb_image *b)
+{
+	double sse = 0;
+
+	for (int y = 0; y < a->height; y++)
+		for (int x = 0; x < a->width; x++) {
+			int d = a->plane[0][(size_t)y * a->stride[0] + x] -
+				b->plane[0][(size_t)y * b->stride[0] + x];
+			sse += d * d;
+		}
+	if (sse == 0)
+		return 99;
+	return 10 * log10(255.0 * 255.0 * a->width * a->height / sse);
+}
+
+void cb_codec_test_encode_keys(const struct cb_codec_ops *ops, const struct cb_codec_cfg *cfg,
+			       int frames, const int *force, int *key)
+{
+	struct cb_video_source *src = cb_codec_test_source(cfg->width, cfg->height);
+	struct cb_codec enc;
+	struct cb_image img;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+	CU_ASSERT_EQUAL_FATAL(cb_image_alloc(&img, cfg->width, cfg->height), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_encoder_open(&enc, ops, cfg), 0);
+	for (int n = 0; n < frames; n++) {
+		struct cb_packet_out pkt = {0};
+
+		cb_video_source_render(src, (uint32_t)n, &img);
+		CU_ASSERT_EQUAL(enc.ops->encode(enc.priv, &img, (int64_t)n * FRAME_TICKS,
+						force ? force[n] : 0, &pkt),
+				0);
+		CU_ASSERT(pkt.len > 0);
+		key[n] = pkt.keyframe;
+	}
+	cb_codec_close(&enc);
+	cb_image_free(&img);
+	cb_video_source_close(src);
+}
+
+void cb_codec_test_damaged_keys(struct cb_codec *dec, struct cb_rng *r, const uint8_t *key,
+				size_t key_len, int exact_size)
+{
+	uint8_t buf[4096];
+	struct cb_image pic;
+
+	for (int i = 0; i < 200; i++) {
+		size_t len = i < 100 ? 1 + cb_rng_next(r) % key_len : key_len;
+		int rc;
+
+		if (len > sizeof(buf))
+			len = sizeof(buf);
+		memcpy(buf, key, len);
+		if (i >= 100)
+			for (int f = 0; f < 8; f++)
+				buf[cb_rng_next(r) % len] ^= (uint8_t)(1u << (cb_rng_next(r) % 8));
+		rc = dec->ops->decode(dec->priv, buf, len, &pic, NULL);
+		CU_ASSERT(rc == CB_E_CODEC || rc == 0 || rc == 1);
+		if (rc == 1 && exact_size)
+			CU_ASSERT(pic.width == 160 && pic.height == 120);
+		if (rc == 1 && !exact_size)
+			CU_ASSERT(pic.width > 0 && pic.height > 0);
+	}
+}
+
+void cb_codec_test_wrong_size(const struct cb_codec_ops *ops, const struct cb_codec_cfg *cfg)
+{
+	struct cb_codec enc;
+	struct cb_packet_out pkt;
+	struct cb_image wrong;
+
+	CU_ASSERT_EQUAL_FATAL(cb_encoder_open(&enc, ops, cfg), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_image_alloc(&wrong, 320, 240), 0);
+	CU_ASSERT_EQUAL(enc.ops->encode(enc.priv, &wrong, 0, 0, &pkt), -EINVAL);
+	CU_ASSERT_EQUAL(enc.ops->encode(enc.priv, NULL, 0, 0, &pkt), -EINVAL);
+	cb_image_free(&wrong);
+	cb_codec_close(&enc);
+	cb_codec_close(&enc);
+}

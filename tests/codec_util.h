@@ -1,0 +1,43 @@
+/* Helpers shared by the video codec suites (test_vp8.c, test_vp9.c, test_h264.c). */
+#ifndef CB_TEST_CODEC_UTIL_H
+#define CB_TEST_CODEC_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/image.h"
+#include "base/rng.h"
+#include "codec/codec.h"
+#include "media/video_source.h"
+
+#define FRAME_TICKS 3000 /* one frame at 30 fps on the 90 kHz RTP clock */
+
+/* A 30 fps, one-thread configuration; the test says whether it wants
+ * error resilience (the VPx suites do, as the call sets it up). */
+struct cb_codec_cfg cb_codec_test_cfg(int w, int h, int kbps, int keyint, int error_resilient);
+
+/* The seeded test pattern, w x h at 30 fps; a failure to open fails the test. */
+struct cb_video_source *cb_codec_test_source(int w, int h);
+
+/* PSNR of the luma planes of two pictures of the same size; 99 when equal. */
+double cb_codec_test_psnr_y(const struct cb_image *a, const struct cb_image *b);
+
+/* Encode `frames` source frames with `ops`, forcing a key frame where
+ * force[n] (NULL: never), recording which came out as key frames. */
+void cb_codec_test_encode_keys(const struct cb_codec_ops *ops, const struct cb_codec_cfg *cfg,
+			       int frames, const int *force, int *key);
+
+/*
+ * Feed `dec` 100 truncated and 100 bit-flipped copies of the key frame
+ * `key` (160x120) drawn from `r`: any outcome but a crash, and an error or
+ * a picture (of exactly 160x120 when `exact_size`, since for some codecs a
+ * flipped header bit may change the size).
+ */
+void cb_codec_test_damaged_keys(struct cb_codec *dec, struct cb_rng *r, const uint8_t *key,
+				size_t key_len, int exact_size);
+
+/* An encoder opened with `cfg` refuses an image of another size and no
+ * image; closing it twice is harmless. */
+void cb_codec_test_wrong_size(const struct cb_codec_ops *ops, const struct cb_codec_cfg *cfg);
+
+#endif
