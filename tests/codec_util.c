@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -108,4 +109,31 @@ void cb_codec_test_wrong_size(const struct cb_codec_ops *ops, const struct cb_co
 	cb_image_free(&wrong);
 	cb_codec_close(&enc);
 	cb_codec_close(&enc);
+}
+
+void cb_codec_test_bad_cfgs(const struct cb_codec_ops *ops, const struct cb_codec_cfg *cfg,
+			    const struct cb_codec_test_bad *bad, size_t n)
+{
+	struct cb_codec enc;
+	void *priv;
+
+	for (size_t i = 0; i < n; i++) {
+		struct cb_codec_cfg b = *cfg;
+
+		*(int *)((char *)&b + bad[i].offset) = bad[i].value;
+		CU_ASSERT_EQUAL(cb_encoder_open(&enc, ops, &b), -EINVAL);
+		CU_ASSERT_PTR_NULL(enc.ops);
+		cb_codec_close(&enc);
+		cb_codec_close(&enc);
+	}
+	CU_ASSERT_EQUAL(cb_encoder_open(&enc, ops, NULL), -EINVAL);
+	priv = calloc(1, ops->enc_priv_size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(priv);
+	ops->enc_close(priv);
+	free(priv);
+	priv = calloc(1, ops->dec_priv_size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(priv);
+	ops->dec_close(priv);
+	free(priv);
+	cb_codec_test_wrong_size(ops, cfg);
 }

@@ -40,4 +40,24 @@ void cb_codec_test_damaged_keys(struct cb_codec *dec, struct cb_rng *r, const ui
  * image; closing it twice is harmless. */
 void cb_codec_test_wrong_size(const struct cb_codec_ops *ops, const struct cb_codec_cfg *cfg);
 
+/** One bad setting: an int member of struct cb_codec_cfg and a value it must refuse. */
+struct cb_codec_test_bad {
+	size_t offset;
+	int value;
+};
+#define CB_CODEC_BAD(field, v)                                                                     \
+	{                                                                                          \
+		offsetof(struct cb_codec_cfg, field), (v)                                          \
+	}
+
+/*
+ * Each bad setting on its own makes encoder init fail with -EINVAL and leave
+ * nothing open (a close after it, and a second one, are harmless); a NULL
+ * config fails too; both close functions are safe on zeroed private state,
+ * as after an init that failed first thing; and a picture of another size
+ * than configured is refused.
+ */
+void cb_codec_test_bad_cfgs(const struct cb_codec_ops *ops, const struct cb_codec_cfg *cfg,
+			    const struct cb_codec_test_bad *bad, size_t n);
+
 #endif

@@ -250,23 +250,13 @@ static void test_garbage(void)
 static void test_bad_args_and_close(void)
 {
 	struct cb_codec_cfg cfg = cb_codec_test_cfg(160, 120, 300, 0, 0);
-	struct cb_codec enc;
-	struct cb_codec_cfg bad;
+	static const struct cb_codec_test_bad bad[] = {
+	    CB_CODEC_BAD(width, 161),
+	    CB_CODEC_BAD(bitrate_kbps, 0),
+	    CB_CODEC_BAD(fps_den, 0),
+	};
 
-	bad = cfg;
-	bad.width = 161;
-	CU_ASSERT_EQUAL(cb_encoder_open(&enc, &cb_codec_h264, &bad), -EINVAL);
-	bad = cfg;
-	bad.bitrate_kbps = 0;
-	CU_ASSERT_EQUAL(cb_encoder_open(&enc, &cb_codec_h264, &bad), -EINVAL);
-	bad = cfg;
-	bad.fps_den = 0;
-	CU_ASSERT_EQUAL(cb_encoder_open(&enc, &cb_codec_h264, &bad), -EINVAL);
-	CU_ASSERT_EQUAL(cb_encoder_open(&enc, &cb_codec_h264, NULL), -EINVAL);
-
-	/* A picture of the wrong size is refused before openh264 sees it;
-	 * closing twice is harmless. */
-	cb_codec_test_wrong_size(&cb_codec_h264, &cfg);
+	cb_codec_test_bad_cfgs(&cb_codec_h264, &cfg, bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 int cb_suite_h264(void)

@@ -262,61 +262,14 @@ static void test_garbage(void)
 static void test_bad_args_and_close(void)
 {
 	struct cb_codec_cfg cfg = cb_codec_test_cfg(160, 120, 300, 0, 1);
-	struct cb_codec enc;
-	void *priv;
+	/* VP9 speeds stop at 9 either way. */
+	static const struct cb_codec_test_bad bad[] = {
+	    CB_CODEC_BAD(width, 0),    CB_CODEC_BAD(height, 121),     CB_CODEC_BAD(fps_num, 0),
+	    CB_CODEC_BAD(fps_den, -1), CB_CODEC_BAD(bitrate_kbps, 0), CB_CODEC_BAD(keyint, -1),
+	    CB_CODEC_BAD(speed, 10),   CB_CODEC_BAD(speed, -10),      CB_CODEC_BAD(threads, -1),
+	};
 
-	/* Each bad field on its own fails init, and the framework's close
-	 * after that failure (and a second close) is harmless. */
-	for (int i = 0; i < 9; i++) {
-		struct cb_codec_cfg bad = cfg;
-
-		switch (i) {
-		case 0:
-			bad.width = 0;
-			break;
-		case 1:
-			bad.height = 121;
-			break;
-		case 2:
-			bad.fps_num = 0;
-			break;
-		case 3:
-			bad.fps_den = -1;
-			break;
-		case 4:
-			bad.bitrate_kbps = 0;
-			break;
-		case 5:
-			bad.keyint = -1;
-			break;
-		case 6:
-			bad.speed = 10; /* VP9 speeds stop at 9 */
-			break;
-		case 7:
-			bad.speed = -10;
-			break;
-		case 8:
-			bad.threads = -1;
-			break;
-		}
-		CU_ASSERT_EQUAL(cb_encoder_open(&enc, &cb_codec_vp9, &bad), -EINVAL);
-		CU_ASSERT_PTR_NULL(enc.ops);
-		cb_codec_close(&enc);
-	}
-	CU_ASSERT_EQUAL(cb_encoder_open(&enc, &cb_codec_vp9, NULL), -EINVAL);
-
-	/* Close on zeroed state, as after an init that failed first thing. */
-	priv = calloc(1, cb_codec_vp9.enc_priv_size);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(priv);
-	cb_codec_vp9.enc_close(priv);
-	free(priv);
-	priv = calloc(1, cb_codec_vp9.dec_priv_size);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(priv);
-	cb_codec_vp9.dec_close(priv);
-	free(priv);
-
-	/* An image of another size than configured is refused. */
-	cb_codec_test_wrong_size(&cb_codec_vp9, &cfg);
+	cb_codec_test_bad_cfgs(&cb_codec_vp9, &cfg, bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 /* The payloader finds the codec by name and reads the picture size for its
