@@ -1,11 +1,13 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
 
 #include "base/error.h"
+#include "media/vmark.h"
 #include "codec_util.h"
 
 struct cb_codec_cfg cb_codec_test_cfg(int w, int h, int kbps, int keyint, int error_resilient)
@@ -136,4 +138,69 @@ void cb_codec_test_bad_cfgs(const struct cb_codec_ops *ops, const struct cb_code
 	ops->dec_close(priv);
 	free(priv);
 	cb_codec_test_wrong_size(ops, cfg);
+}
+
+void cb_codec_test_round_trip(const struct cb_codec_ops *ops, const struct cb_codec_cfg *cfg,
+			      int frames, int skip,
+			      void (*check)(int n, const struct cb_packet_out *pkt),
+			      struct cb_codec_trip *t)
+{
+	struct cb_video_source *src = cb_codec_test_source(cfg->width, cfg->height);
+	struct cb_codec enc, dec;
+	struct cb_image img, pic;
+	double sum = 0;
+	size_t bytes = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->worst_psnr = 99;
+	t->min_mark_conf = 1;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+	CU_ASSERT_EQUAL_FATAL(cb_image_alloc(&img, cfg->width, cfg->height), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_encoder_open(&enc, ops, cfg), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_decoder_open(&dec, ops, cfg), 0);
+	for (int n = 0; n < frames; n++) {
+		struct cb_packet_out pkt = {0};
+		uint32_t mark = 0;
+		double conf = 0;
+
+		CU_ASSERT_EQUAL_FATAL(cb_video_source_render(src, (uint32_t)n, &img), 0);
+		CU_ASSERT_EQUAL_FATAL(
+		    enc.ops->encode(enc.priv, &img, (int64_t)n * FRAME_TICKS, 0, &pkt), 0);
+		CU_ASSERT_FATAL(pkt.len > 0);
+		bytes += pkt.len;
+		t->keys += pkt.keyframe;
+		CU_ASSERT_EQUAL(pkt.keyframe, n == 0);
+		if (check)
+			check(n, &pkt);
+		if (dec.ops->decode(dec.priv, pkt.data, pkt.len, &pic, NULL) != 1)
+			continue;
+		t->pictures++;
+		CU_ASSERT_EQUAL(pic.width, cfg->width);
+		CU_ASSERT_EQUAL(pic.height, cfg->height);
+		CU_ASSERT_PTR_NULL(pic.owned);
+		if (cb_vmark_read(&pic, &mark, &conf) == 0 && mark == (uint32_t)n) {
+			t->marks_ok++;
+			if (conf < t->min_mark_conf)
+				t->min_mark_conf = conf;
+		}
+		if (n >= skip) {
+			double q = cb_codec_test_psnr_y(&img, &pic);
+
+			sum += q;
+			if (q < t->worst_psnr)
+				t->worst_psnr = q;
+		}
+	}
+	t->mean_psnr = frames > skip ? sum / (frames - skip) : 0;
+	t->kbps = bytes * 8.0 * 30 / frames / 1000;
+	/* The figures behind the thresholds, on request (never asserted on
+	 * timing; they depend only on the input). */
+	if (getenv("CB_CODEC_VERBOSE"))
+		printf("\n      %s %dx%d: PSNR-Y mean %.2f worst %.2f dB, %.0f kbps, marks %d/%d ",
+		       ops->name, cfg->width, cfg->height, t->mean_psnr, t->worst_psnr, t->kbps,
+		       t->marks_ok, frames);
+	cb_codec_close(&dec);
+	cb_codec_close(&enc);
+	cb_image_free(&img);
+	cb_video_source_close(src);
 }

@@ -40,6 +40,26 @@ void cb_codec_test_damaged_keys(struct cb_codec *dec, struct cb_rng *r, const ui
  * image; closing it twice is harmless. */
 void cb_codec_test_wrong_size(const struct cb_codec_ops *ops, const struct cb_codec_cfg *cfg);
 
+/* What one encode-decode run of source frames gave. */
+struct cb_codec_trip {
+	double mean_psnr, worst_psnr; /* luma, over decoded frames from `skip` on */
+	double kbps;		      /* encoded bits over the run's media time */
+	int pictures, keys, marks_ok; /* decoded, key frames out, frame numbers read back */
+	double min_mark_conf;	      /* smallest confidence of a mark read back right */
+};
+
+/*
+ * Encode `frames` frames of the test pattern with `cfg` and decode each:
+ * asserts that every input gives a frame (no frame dropping is configured),
+ * that only the first is a key frame and that pictures come back borrowed at
+ * the configured size; measures PSNR, rate and the frame-number marks.
+ * `check` (may be NULL) sees every encoded frame, for format-specific checks.
+ */
+void cb_codec_test_round_trip(const struct cb_codec_ops *ops, const struct cb_codec_cfg *cfg,
+			      int frames, int skip,
+			      void (*check)(int n, const struct cb_packet_out *pkt),
+			      struct cb_codec_trip *t);
+
 /** One bad setting: an int member of struct cb_codec_cfg and a value it must refuse. */
 struct cb_codec_test_bad {
 	size_t offset;

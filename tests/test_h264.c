@@ -45,68 +45,34 @@ static void test_registry(void)
 	CU_ASSERT_EQUAL(seen, 1);
 }
 
+/* Annex B with a 4-byte start code first; the first access unit carries
+ * SPS, PPS and an IDR slice, the others one non-IDR slice. */
+static void check_annex_b(int n, const struct cb_packet_out *pkt)
+{
+	int types[16], nt;
+
+	CU_ASSERT(pkt->len > 4 && memcmp(pkt->data, "\0\0\0\1", 4) == 0);
+	nt = nal_types(pkt->data, pkt->len, types, 16);
+	if (n == 0) {
+		CU_ASSERT(nt == 3 && types[0] == 7 && types[1] == 8 && types[2] == 5);
+	} else {
+		CU_ASSERT(nt == 1 && types[0] == 1);
+	}
+}
+
 static void test_round_trip_psnr(void)
 {
 	struct cb_codec_cfg cfg = cb_codec_test_cfg(640, 480, 1000, 0, 0);
-	struct cb_video_source *src = cb_codec_test_source(640, 480);
-	struct cb_codec enc, dec;
-	struct cb_image img, pic;
-	double sum = 0, worst = 99;
-	size_t bytes = 0;
-	int pictures = 0, keys = 0, types[16];
-	const int frames = 60, skip = 5;
+	struct cb_codec_trip t;
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
-	CU_ASSERT_EQUAL_FATAL(cb_image_alloc(&img, 640, 480), 0);
-	CU_ASSERT_EQUAL_FATAL(cb_encoder_open(&enc, &cb_codec_h264, &cfg), 0);
-	CU_ASSERT_EQUAL_FATAL(cb_decoder_open(&dec, &cb_codec_h264, &cfg), 0);
-	for (int n = 0; n < frames; n++) {
-		struct cb_packet_out pkt = {0};
-		int nt;
-
-		CU_ASSERT_EQUAL_FATAL(cb_video_source_render(src, (uint32_t)n, &img), 0);
-		CU_ASSERT_EQUAL_FATAL(
-		    enc.ops->encode(enc.priv, &img, (int64_t)n * FRAME_TICKS, 0, &pkt), 0);
-		/* Frame skipping is off: every input gives an access unit. */
-		CU_ASSERT_FATAL(pkt.len > 0);
-		bytes += pkt.len;
-		keys += pkt.keyframe;
-		CU_ASSERT_EQUAL(pkt.keyframe, n == 0);
-		/* Annex B with a 4-byte start code first; the first access
-		 * unit carries SPS, PPS and an IDR slice, the others one
-		 * non-IDR slice. */
-		CU_ASSERT(pkt.len > 4 && memcmp(pkt.data, "\0\0\0\1", 4) == 0);
-		nt = nal_types(pkt.data, pkt.len, types, 16);
-		if (n == 0) {
-			CU_ASSERT(nt == 3 && types[0] == 7 && types[1] == 8 && types[2] == 5);
-		} else {
-			CU_ASSERT(nt == 1 && types[0] == 1);
-		}
-		if (dec.ops->decode(dec.priv, pkt.data, pkt.len, &pic, NULL) != 1)
-			continue;
-		pictures++;
-		CU_ASSERT_EQUAL(pic.width, 640);
-		CU_ASSERT_EQUAL(pic.height, 480);
-		CU_ASSERT_PTR_NULL(pic.owned);
-		if (n >= skip) {
-			double q = cb_codec_test_psnr_y(&img, &pic);
-
-			sum += q;
-			if (q < worst)
-				worst = q;
-		}
-	}
-	CU_ASSERT_EQUAL(pictures, frames);
-	CU_ASSERT_EQUAL(keys, 1);
-	CU_ASSERT(worst > 30.0);
+	cb_codec_test_round_trip(&cb_codec_h264, &cfg, 60, 5, check_annex_b, &t);
+	CU_ASSERT_EQUAL(t.pictures, 60);
+	CU_ASSERT_EQUAL(t.keys, 1);
+	CU_ASSERT(t.worst_psnr > 30.0);
 	/* Rate control lands near its target over two seconds; a sanity
 	 * bound, not a rate-control test. */
-	CU_ASSERT(bytes * 8.0 * 30 / frames / 1000 < 1500);
-	CU_ASSERT(bytes * 8.0 * 30 / frames / 1000 > 400);
-	cb_codec_close(&dec);
-	cb_codec_close(&enc);
-	cb_image_free(&img);
-	cb_video_source_close(src);
+	CU_ASSERT(t.kbps < 1500);
+	CU_ASSERT(t.kbps > 400);
 }
 
 static void test_force_key_and_keyint(void)
@@ -167,34 +133,10 @@ static void test_force_key_and_keyint(void)
 static void test_mark_at_300k(void)
 {
 	struct cb_codec_cfg cfg = cb_codec_test_cfg(640, 480, 300, 0, 0);
-	struct cb_video_source *src = cb_codec_test_source(640, 480);
-	struct cb_codec enc, dec;
-	struct cb_image img, pic;
-	int read_ok = 0;
-	const int frames = 100;
+	struct cb_codec_trip t;
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
-	CU_ASSERT_EQUAL_FATAL(cb_image_alloc(&img, 640, 480), 0);
-	CU_ASSERT_EQUAL_FATAL(cb_encoder_open(&enc, &cb_codec_h264, &cfg), 0);
-	CU_ASSERT_EQUAL_FATAL(cb_decoder_open(&dec, &cb_codec_h264, &cfg), 0);
-	for (int n = 0; n < frames; n++) {
-		struct cb_packet_out pkt = {0};
-		uint32_t v = 0;
-
-		CU_ASSERT_EQUAL_FATAL(cb_video_source_render(src, (uint32_t)n, &img), 0);
-		CU_ASSERT_EQUAL_FATAL(
-		    enc.ops->encode(enc.priv, &img, (int64_t)n * FRAME_TICKS, 0, &pkt), 0);
-		CU_ASSERT_FATAL(pkt.len > 0);
-		if (dec.ops->decode(dec.priv, pkt.data, pkt.len, &pic, NULL) != 1)
-			continue;
-		if (cb_vmark_read(&pic, &v, NULL) == 0 && v == (uint32_t)n)
-			read_ok++;
-	}
-	CU_ASSERT_EQUAL(read_ok, frames);
-	cb_codec_close(&dec);
-	cb_codec_close(&enc);
-	cb_image_free(&img);
-	cb_video_source_close(src);
+	cb_codec_test_round_trip(&cb_codec_h264, &cfg, 100, 0, NULL, &t);
+	CU_ASSERT_EQUAL(t.marks_ok, 100);
 }
 
 static void test_garbage(void)

@@ -7,6 +7,7 @@
 #include "codec/codec.h"
 #include "media/video_source.h"
 #include "media/vmark.h"
+#include "codec_util.h"
 #include "test_util.h"
 
 static const int sizes[][2] = {
@@ -182,52 +183,15 @@ static void test_args(void)
  */
 static void mark_through_vp8(int w, int h, int kbps, int frames)
 {
-	struct cb_video_source_cfg scfg = {
-	    .width = w, .height = h, .fps_num = 30, .fps_den = 1, .seed = 3};
-	struct cb_codec_cfg ccfg = {.bitrate_kbps = kbps,
-				    .width = w,
-				    .height = h,
-				    .fps_num = 30,
-				    .fps_den = 1,
-				    .keyint = 3000,
-				    .error_resilient = 1,
-				    .threads = 1};
-	struct cb_video_source *src;
-	struct cb_codec enc, dec;
-	struct cb_image img, pic;
-	int decoded = 0, correct = 0;
-	double min_conf = 1;
+	struct cb_codec_cfg cfg = cb_codec_test_cfg(w, h, kbps, 3000, 1);
+	struct cb_codec_trip t;
 
-	CU_ASSERT_EQUAL_FATAL(cb_video_source_open(&src, &scfg), 0);
-	CU_ASSERT_EQUAL_FATAL(cb_image_alloc(&img, w, h), 0);
-	CU_ASSERT_EQUAL_FATAL(cb_encoder_open(&enc, &cb_codec_vp8, &ccfg), 0);
-	CU_ASSERT_EQUAL_FATAL(cb_decoder_open(&dec, &cb_codec_vp8, &ccfg), 0);
-	for (int n = 0; n < frames; n++) {
-		struct cb_packet_out pkt;
-		uint32_t got = 0;
-		double conf = 0;
-
-		CU_ASSERT_EQUAL_FATAL(cb_video_source_render(src, (uint32_t)n, &img), 0);
-		CU_ASSERT_EQUAL_FATAL(enc.ops->encode(enc.priv, &img, n * 3000LL, 0, &pkt), 0);
-		CU_ASSERT_FATAL(pkt.len > 0);
-		if (dec.ops->decode(dec.priv, pkt.data, pkt.len, &pic, NULL) != 1)
-			continue;
-		decoded++;
-		if (cb_vmark_read(&pic, &got, &conf) == 0 && got == (uint32_t)n) {
-			correct++;
-			if (conf < min_conf)
-				min_conf = conf;
-		}
-	}
-	CU_ASSERT_EQUAL(decoded, frames);
-	CU_ASSERT_EQUAL(correct, frames);
+	cb_codec_test_round_trip(&cb_codec_vp8, &cfg, frames, 0, NULL, &t);
+	CU_ASSERT_EQUAL(t.pictures, frames);
+	CU_ASSERT_EQUAL(t.marks_ok, frames);
 	/* A clear margin, not a lucky threshold: every block stays well on its
 	 * side of the halfway level. */
-	CU_ASSERT(min_conf > 0.3);
-	cb_codec_close(&dec);
-	cb_codec_close(&enc);
-	cb_image_free(&img);
-	cb_video_source_close(src);
+	CU_ASSERT(t.min_mark_conf > 0.3);
 }
 
 static void test_vp8_640(void)

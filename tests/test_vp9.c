@@ -39,70 +39,16 @@ static void test_registry(void)
  * worst PSNR-Y after `skip` frames, the mean bitrate, and how many decoded
  * pictures carried the frame number they were made from.
  */
-struct trip {
-	double mean_psnr, worst_psnr, kbps;
-	int pictures, keys, marks_ok;
-};
-
-static void round_trip(int w, int h, int kbps, int frames, int skip, struct trip *t)
+static void round_trip(int w, int h, int kbps, int frames, int skip, struct cb_codec_trip *t)
 {
 	struct cb_codec_cfg cfg = cb_codec_test_cfg(w, h, kbps, 3000, 1);
-	struct cb_video_source *src = cb_codec_test_source(w, h);
-	struct cb_codec enc, dec;
-	struct cb_image img, pic;
-	double sum = 0;
-	size_t bytes = 0;
 
-	memset(t, 0, sizeof(*t));
-	t->worst_psnr = 99;
-	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
-	CU_ASSERT_EQUAL_FATAL(cb_image_alloc(&img, w, h), 0);
-	CU_ASSERT_EQUAL_FATAL(cb_encoder_open(&enc, &cb_codec_vp9, &cfg), 0);
-	CU_ASSERT_EQUAL_FATAL(cb_decoder_open(&dec, &cb_codec_vp9, &cfg), 0);
-	for (int n = 0; n < frames; n++) {
-		struct cb_packet_out pkt = {0};
-		uint32_t mark = 0;
-
-		CU_ASSERT_EQUAL_FATAL(cb_video_source_render(src, (uint32_t)n, &img), 0);
-		CU_ASSERT_EQUAL_FATAL(
-		    enc.ops->encode(enc.priv, &img, (int64_t)n * FRAME_TICKS, 0, &pkt), 0);
-		/* No frame dropping is configured: every input gives a frame. */
-		CU_ASSERT_FATAL(pkt.len > 0);
-		bytes += pkt.len;
-		t->keys += pkt.keyframe;
-		CU_ASSERT_EQUAL(pkt.keyframe, n == 0);
-		if (dec.ops->decode(dec.priv, pkt.data, pkt.len, &pic, NULL) != 1)
-			continue;
-		t->pictures++;
-		CU_ASSERT_EQUAL(pic.width, w);
-		CU_ASSERT_EQUAL(pic.height, h);
-		CU_ASSERT_PTR_NULL(pic.owned);
-		if (cb_vmark_read(&pic, &mark, NULL) == 0 && mark == (uint32_t)n)
-			t->marks_ok++;
-		if (n >= skip) {
-			double q = cb_codec_test_psnr_y(&img, &pic);
-
-			sum += q;
-			if (q < t->worst_psnr)
-				t->worst_psnr = q;
-		}
-	}
-	t->mean_psnr = sum / (frames - skip);
-	t->kbps = bytes * 8.0 * 30 / frames / 1000;
-	/* The figures behind the thresholds, on request (never asserted on
-	 * timing; these depend only on the input). */
-	if (getenv("CB_VP9_VERBOSE"))
-		printf("\n      PSNR-Y mean %.2f worst %.2f dB, %.0f kbps, marks %d/%d ",
-		       t->mean_psnr, t->worst_psnr, t->kbps, t->marks_ok, frames);
-	cb_codec_close(&dec);
-	cb_codec_close(&enc);
-	cb_image_free(&img);
-	cb_video_source_close(src);
+	cb_codec_test_round_trip(&cb_codec_vp9, &cfg, frames, skip, NULL, t);
 }
 
 static void test_round_trip_psnr(void)
 {
-	struct trip t;
+	struct cb_codec_trip t;
 
 	round_trip(640, 480, 1000, 60, 5, &t);
 	CU_ASSERT_EQUAL(t.pictures, 60);
@@ -121,7 +67,7 @@ static void test_round_trip_psnr(void)
  * decoded picture, so at a low rate the mark must still survive VP9. */
 static void test_mark_survives(void)
 {
-	struct trip t;
+	struct cb_codec_trip t;
 
 	round_trip(640, 480, 300, 100, 0, &t);
 	CU_ASSERT_EQUAL(t.pictures, 100);
