@@ -183,26 +183,6 @@ static int embed_svg(FILE *f, const char *dir, const char *name, const char *cap
 
 /* ---- run report ---- */
 
-static const struct cb_media_result *worse_media(const struct cb_run_result *res)
-{
-	const struct cb_media_result *ms[2] = {&res->video, &res->audio}, *w = NULL;
-	int wr = -1;
-
-	/* The rule of summary.json: no measurement ranks below unusable. */
-	for (int i = 0; i < 2; i++) {
-		int rank;
-
-		if (!ms[i]->enabled)
-			continue;
-		rank = ms[i]->verdict == CB_BAND_NONE ? CB_BAND_COUNT : (int)ms[i]->verdict;
-		if (rank > wr) {
-			wr = rank;
-			w = ms[i];
-		}
-	}
-	return w;
-}
-
 static void badge(FILE *f, enum cb_band b)
 {
 	fprintf(f, "<span class=badge style=\"background:%s\">%s</span>",
@@ -211,7 +191,8 @@ static void badge(FILE *f, enum cb_band b)
 
 static void run_verdict(FILE *f, const struct cb_run_result *res)
 {
-	const struct cb_media_result *w = worse_media(res), *ms[2] = {&res->video, &res->audio};
+	const struct cb_media_result *w = cb_run_worst_media(res),
+				     *ms[2] = {&res->video, &res->audio};
 	enum cb_band b = w ? w->verdict : CB_BAND_NONE;
 
 	fprintf(f, "<div class=verdict><div class=big style=\"background:%s\">%s</div><div>",

@@ -284,27 +284,6 @@ static json_t *rtcp_json(const struct cb_run_result *res)
 	return o;
 }
 
-/*
- * The overall verdict is the worse of the enabled media.  An enabled medium
- * with no measurement at all is ranked worse than "unusable": the call did
- * not carry it, and a CI gate must not read that as a pass.
- */
-static const struct cb_media_result *worst_media(const struct cb_run_result *res)
-{
-	const struct cb_media_result *ms[2] = {&res->video, &res->audio}, *w = NULL;
-
-	for (int i = 0; i < 2; i++) {
-		int rank;
-
-		if (!ms[i]->enabled)
-			continue;
-		rank = ms[i]->verdict == CB_BAND_NONE ? CB_BAND_COUNT : (int)ms[i]->verdict;
-		if (!w || rank > (w->verdict == CB_BAND_NONE ? CB_BAND_COUNT : (int)w->verdict))
-			w = ms[i];
-	}
-	return w;
-}
-
 int cb_report_summary_json(const struct cb_run_result *res, const char *path)
 {
 	const struct cb_media_result *w;
@@ -337,7 +316,7 @@ int cb_report_summary_json(const struct cb_run_result *res, const char *path)
 		json_object_set_new(media, "audio", media_json(&res->audio, res->cfg.verdict_pct));
 	json_object_set_new(root, "media", media);
 
-	w = worst_media(res);
+	w = cb_run_worst_media(res);
 	verdict = json_pack("{s:s, s:s, s:o, s:o, s:o}", "band",
 			    cb_band_name(w ? w->verdict : CB_BAND_NONE), "feel",
 			    cb_band_feel(w ? w->verdict : CB_BAND_NONE), "percentile",

@@ -27,26 +27,6 @@ static const char *title_case(enum cb_media m)
 	return m == CB_MEDIA_VIDEO ? "Video" : "Audio";
 }
 
-static const struct cb_media_result *worst_media(const struct cb_run_result *res)
-{
-	const struct cb_media_result *ms[2] = {&res->video, &res->audio}, *w = NULL;
-	int wr = -1;
-
-	/* The same rule as summary.json: no measurement ranks below unusable. */
-	for (int i = 0; i < 2; i++) {
-		int rank;
-
-		if (!ms[i]->enabled)
-			continue;
-		rank = ms[i]->verdict == CB_BAND_NONE ? CB_BAND_COUNT : (int)ms[i]->verdict;
-		if (rank > wr) {
-			wr = rank;
-			w = ms[i];
-		}
-	}
-	return w;
-}
-
 static void status_section(FILE *f, const struct cb_run_result *res)
 {
 	fprintf(f, "# callbench run %s\n\n", res->run_id);
@@ -75,7 +55,7 @@ static void status_section(FILE *f, const struct cb_run_result *res)
 static void verdict_section(FILE *f, const struct cb_run_result *res)
 {
 	const struct cb_media_result *ms[2] = {&res->video, &res->audio};
-	const struct cb_media_result *w = worst_media(res);
+	const struct cb_media_result *w = cb_run_worst_media(res);
 	double pct = res->cfg.verdict_pct;
 
 	fputs("## Verdict\n\n", f);

@@ -24,6 +24,12 @@
 #include "base/log.h"
 #include "call/call.h"
 
+/**
+ * The media that decides the call's verdict: the worse band of the enabled
+ * media, where "no measurement" ranks below unusable.  NULL if none enabled.
+ */
+const struct cb_media_result *cb_run_worst_media(const struct cb_run_result *res);
+
 #define CB_SUMMARY_SCHEMA "callbench.summary/1"
 
 /**

@@ -148,3 +148,25 @@ int cb_media_result_compute(struct cb_media_result *m, const struct cb_packet_lo
 	}
 	return 0;
 }
+
+/* The call's verdict is the worse of the enabled media; a media with no
+ * measurement ranks below unusable, so a CI gate never reads a run that
+ * measured nothing as a pass. */
+const struct cb_media_result *cb_run_worst_media(const struct cb_run_result *res)
+{
+	const struct cb_media_result *ms[2] = {&res->video, &res->audio}, *w = NULL;
+	int wr = -1;
+
+	for (int i = 0; i < 2; i++) {
+		int rank;
+
+		if (!ms[i]->enabled)
+			continue;
+		rank = ms[i]->verdict == CB_BAND_NONE ? CB_BAND_COUNT : (int)ms[i]->verdict;
+		if (rank > wr) {
+			wr = rank;
+			w = ms[i];
+		}
+	}
+	return w;
+}
