@@ -204,3 +204,32 @@ void cb_codec_test_round_trip(const struct cb_codec_ops *ops, const struct cb_co
 	cb_image_free(&img);
 	cb_video_source_close(src);
 }
+
+void cb_codec_test_force_key(const struct cb_codec_ops *ops, int error_resilient)
+{
+	struct cb_codec_cfg cfg = cb_codec_test_cfg(160, 120, 300, 0, error_resilient);
+	int force[30] = {0}, key[30];
+
+	force[7] = force[8] = force[20] = 1;
+	cb_codec_test_encode_keys(ops, &cfg, 30, force, key);
+	for (int n = 0; n < 30; n++)
+		CU_ASSERT_EQUAL(key[n], n == 0 || force[n]);
+}
+
+void cb_codec_test_keyint(const struct cb_codec_ops *ops, int error_resilient)
+{
+	struct cb_codec_cfg cfg = cb_codec_test_cfg(160, 120, 300, 10, error_resilient);
+	int key[45], last = 0, count = 0;
+
+	cb_codec_test_encode_keys(ops, &cfg, 45, NULL, key);
+	CU_ASSERT_EQUAL(key[0], 1);
+	for (int n = 1; n < 45; n++) {
+		if (!key[n])
+			continue;
+		CU_ASSERT(n - last <= 10);
+		last = n;
+		count++;
+	}
+	CU_ASSERT(45 - last <= 10);
+	CU_ASSERT(count >= 4);
+}

@@ -60,6 +60,11 @@ void cb_codec_test_round_trip(const struct cb_codec_ops *ops, const struct cb_co
 			      void (*check)(int n, const struct cb_packet_out *pkt),
 			      struct cb_codec_trip *t);
 
+/* Key frames come exactly where forced (and first), and with keyint 10 at
+ * most every 10 frames without forcing. */
+void cb_codec_test_force_key(const struct cb_codec_ops *ops, int error_resilient);
+void cb_codec_test_keyint(const struct cb_codec_ops *ops, int error_resilient);
+
 /** One bad setting: an int member of struct cb_codec_cfg and a value it must refuse. */
 struct cb_codec_test_bad {
 	size_t offset;

@@ -47,31 +47,12 @@ static void test_round_trip_psnr(void)
 
 static void test_force_key(void)
 {
-	struct cb_codec_cfg cfg = cb_codec_test_cfg(160, 120, 300, 0, 1);
-	int force[30] = {0}, key[30];
-
-	force[7] = force[8] = force[20] = 1;
-	cb_codec_test_encode_keys(&cb_codec_vp8, &cfg, 30, force, key);
-	for (int n = 0; n < 30; n++)
-		CU_ASSERT_EQUAL(key[n], n == 0 || force[n]);
+	cb_codec_test_force_key(&cb_codec_vp8, 1);
 }
 
 static void test_keyint(void)
 {
-	struct cb_codec_cfg cfg = cb_codec_test_cfg(160, 120, 300, 10, 1);
-	int key[45], last = 0, count = 0;
-
-	cb_codec_test_encode_keys(&cb_codec_vp8, &cfg, 45, NULL, key);
-	CU_ASSERT_EQUAL(key[0], 1);
-	for (int n = 1; n < 45; n++) {
-		if (!key[n])
-			continue;
-		CU_ASSERT(n - last <= 10);
-		last = n;
-		count++;
-	}
-	CU_ASSERT(45 - last <= 10);
-	CU_ASSERT(count >= 4);
+	cb_codec_test_keyint(&cb_codec_vp8, 1);
 }
 
 /*
