@@ -411,12 +411,14 @@ static void print_media(const struct cb_media_result *m, const struct cb_call_cf
 	}
 	if (m->media == CB_MEDIA_AUDIO && !isnan(m->algo_ms))
 		printf(" (+ framing/look-ahead %.1f)", m->algo_ms);
-	printf("\n  dropped   encoder %llu  network %llu  jitter buffer %llu  decoder %llu   "
-	       "jitter buffer "
-	       "delay %.1f ms mean\n",
+	printf("  over %llu frames (identified, every stamp) = %.2f\n",
+	       (unsigned long long)m->stage_frames, m->stage_total_ms);
+	printf("  dropped   encoder %llu  network %llu  jitter buffer %llu  decoder %llu",
 	       (unsigned long long)m->dropped_encoder, (unsigned long long)m->dropped_network,
-	       (unsigned long long)m->dropped_jitter_buffer, (unsigned long long)m->dropped_decoder,
-	       m->jb_delay_mean_ms);
+	       (unsigned long long)m->dropped_jitter_buffer, (unsigned long long)m->dropped_decoder);
+	if (m->media == CB_MEDIA_VIDEO)
+		printf("  unreadable %llu", (unsigned long long)m->dropped_unreadable);
+	printf("   jitter buffer delay %.1f ms mean\n", m->jb_delay_mean_ms);
 	if (m->media == CB_MEDIA_VIDEO)
 		printf("  quality   PSNR %.2f dB mean (min %.2f)  SSIM %.4f mean  freezes %u (%.0f "
 		       "ms)  "
@@ -438,8 +440,26 @@ static void print_media(const struct cb_media_result *m, const struct cb_call_cf
 		       m->apm.auto_gain_control ? "on" : "off", m->apm.erle_db,
 		       m->apm.noise_reduction_db, m->apm.level_in_dbfs, m->apm.level_out_dbfs,
 		       m->apm.apm_delay_ms, m->apm.apm_cpu_us_per_frame);
-	printf("  verdict   %s  (p%g = %.1f ms: %s)\n", cb_band_name(m->verdict), cfg->verdict_pct,
-	       m->verdict_ms, cb_band_feel(m->verdict));
+	if (m->media == CB_MEDIA_VIDEO)
+		printf("  seen      on-screen age p50 %.1f  p95 %.1f  max %.1f ms  (%zu display "
+		       "instants)  never shown %llu of %llu frames\n",
+		       m->seen.age.p50, m->seen.age.p95, m->seen.age.max, m->seen.age.n,
+		       (unsigned long long)m->seen.unseen, (unsigned long long)m->seen.frames);
+	else
+		printf("  heard     age p50 %.1f  p95 %.1f  max %.1f ms  never heard %llu of %llu "
+		       "frames  concealment %.1f %% of play time  shrink: %llu samples cut, "
+		       "%llu frames removed\n",
+		       m->seen.age.p50, m->seen.age.p95, m->seen.age.max,
+		       (unsigned long long)m->seen.unseen, (unsigned long long)m->seen.frames,
+		       m->seen.concealed_pct, (unsigned long long)m->playout.cut_samples,
+		       (unsigned long long)m->playout.removed_frames);
+	{
+		char why[256];
+
+		cb_verdict_explain(m, cfg->verdict_pct, why, sizeof(why));
+		printf("  verdict   %s  (%s: %s)\n", cb_band_name(m->verdict), why,
+		       cb_band_feel(m->verdict));
+	}
 }
 
 static void print_recovery(const struct cb_run_result *r)

@@ -177,6 +177,69 @@ struct media_cols {
 	int media, encoded, sent, received, decoded, identified, mismatch, captured, e2e;
 };
 
+static double jnum_or_nan(json_t *o, const char *key)
+{
+	json_t *j = json_object_get(o, key);
+
+	return json_is_number(j) ? json_number_value(j) : NAN;
+}
+
+static int band_rank(const char *name)
+{
+	for (int b = 0; b < CB_BAND_COUNT; b++)
+		if (!strcmp(name, cb_band_name((enum cb_band)b)))
+			return b;
+	return -1; /* none */
+}
+
+/*
+ * The verdict as SCHEMA.md states it, recomputed from the summary's own
+ * parts: the delivered latency at the percentile (from frames.csv,
+ * `at_pct`), the age of what was seen/heard at the same percentile (its
+ * dist in `experience`), the share never shown/heard; the band is the
+ * worst of their bands, value_ms the larger latency.
+ */
+static int verdict_check(json_t *verdict, json_t *jm, const char *name, double pct,
+			 double at_pct, char *why, size_t why_len)
+{
+	json_t *ex = json_object_get(jm, "experience");
+	json_t *age = json_object_get(ex, json_object_get(ex, "on_screen_age_ms")
+					      ? "on_screen_age_ms"
+					      : "heard_age_ms");
+	double lat = jnum_or_nan(verdict, "latency_ms"), agev = jnum_or_nan(verdict, "age_ms");
+	double miss = jnum_or_nan(verdict, "missing_pct"), value = jnum_or_nan(verdict, "value_ms");
+	int bl = band_rank(cb_band_name(cb_band_of(lat))), ba = band_rank(cb_band_name(cb_band_of(agev)));
+	int bm = band_rank(jstr(verdict, "missing_band")), worst = bl;
+	double want_value = isnan(agev) || (!isnan(lat) && lat >= agev) ? lat : agev;
+
+	if (!same_ms(json_object_get(verdict, "latency_ms"), at_pct)) {
+		fail(why, why_len, "%s: verdict.latency_ms %g disagrees with p%g = %g ms", name, lat,
+		     pct, at_pct);
+		return -1;
+	}
+	if (!age || (pct == 95 && !isnan(agev) && !same_ms(json_object_get(age, "p95"), agev))) {
+		fail(why, why_len, "%s: verdict.age_ms %g disagrees with the age dist", name, agev);
+		return -1;
+	}
+	if (!isnan(miss) && bm != band_rank(cb_band_name(cb_band_of_missing(miss)))) {
+		fail(why, why_len, "%s: missing_band %s disagrees with %g %%", name,
+		     jstr(verdict, "missing_band"), miss);
+		return -1;
+	}
+	if (ba > worst)
+		worst = ba;
+	if (bm > worst)
+		worst = bm;
+	if (band_rank(jstr(verdict, "band")) != worst ||
+	    !(isnan(value) ? isnan(want_value) : fabs(value - want_value) < 1e-9)) {
+		fail(why, why_len,
+		     "%s: verdict %s at %g ms disagrees with latency %g, age %g, missing %g %%",
+		     name, jstr(verdict, "band"), value, lat, agev, miss);
+		return -1;
+	}
+	return 0;
+}
+
 static int check_media(json_t *jm, const char *name, const struct cb_csv *fr,
 		       const struct media_cols *k, double pct, const struct cb_csv *pk,
 		       const char *md, char *why, size_t why_len)
@@ -229,8 +292,7 @@ static int check_media(json_t *jm, const char *name, const struct cb_csv *fr,
 	{
 		struct cb_dist d;
 		static const char *const keys[] = {"min", "p50", "p90", "p95", "p99", "max"};
-		double want[6], at_pct, vms;
-		json_t *vj;
+		double want[6], at_pct;
 
 		cb_dist_compute(v, n, &d);
 		want[0] = d.min, want[1] = d.p50, want[2] = d.p90;
@@ -255,14 +317,8 @@ static int check_media(json_t *jm, const char *name, const struct cb_csv *fr,
 			goto out_free_v;
 		}
 		at_pct = cb_percentile_sorted(v, d.n, pct);
-		vj = json_object_get(verdict, "value_ms");
-		vms = json_is_number(vj) ? json_number_value(vj) : NAN;
-		if (!same_ms(vj, at_pct) ||
-		    strcmp(jstr(verdict, "band"), cb_band_name(cb_band_of(vms)))) {
-			fail(why, why_len, "%s: verdict %s at %g ms disagrees with p%g = %g ms",
-			     name, jstr(verdict, "band"), vms, pct, at_pct);
+		if (verdict_check(verdict, jm, name, pct, at_pct, why, why_len) < 0)
 			goto out_free_v;
-		}
 	}
 
 	{

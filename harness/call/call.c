@@ -168,13 +168,120 @@ static void copy_rx_stamps(struct cb_frame_rec *dst, const struct cb_frame_rec *
 	dst->decoded = rx->decoded;
 }
 
+/* What the viewer saw: the age of the picture on screen at every display
+ * instant (1/fps), from the first picture shown until the last captured
+ * frame would have been shown with the first picture's latency (or the
+ * last picture shown, if later): a frozen tail counts too. */
+static int seen_video(struct cb_media_result *mr, const struct cb_frame_log *tx,
+		      const struct cb_receiver *r, const struct cb_session *ss)
+{
+	struct cb_shown *sh = malloc((r->video.frames.n ? r->video.frames.n : 1) * sizeof(*sh));
+	uint64_t shown = 0;
+	size_t n = 0;
+	cb_ns end = CB_NS_NONE;
+	int rc;
+
+	cb_experience_init(&mr->seen);
+	if (!sh)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->video.frames.n; i++) {
+		const struct cb_frame_rec *rx = &r->video.frames.v[i];
+
+		if (!rx->identified || rx->content_id < 0 || (uint64_t)rx->content_id >= tx->n ||
+		    tx->v[rx->content_id].st[CB_ST_CAPTURED] == CB_NS_NONE)
+			continue;
+		sh[n].at = rx->st[CB_ST_IDENTIFIED];
+		sh[n].captured = tx->v[rx->content_id].st[CB_ST_CAPTURED];
+		n++;
+	}
+	if (n) {
+		cb_ns first_at = sh[0].at, first_lat = sh[0].at - sh[0].captured;
+
+		for (size_t i = 1; i < n; i++)
+			if (sh[i].at < first_at) {
+				first_at = sh[i].at;
+				first_lat = sh[i].at - sh[i].captured;
+			}
+		for (size_t i = 0; i < n; i++)
+			if (end == CB_NS_NONE || sh[i].at > end)
+				end = sh[i].at;
+		if (tx->n && tx->v[tx->n - 1].st[CB_ST_CAPTURED] != CB_NS_NONE &&
+		    tx->v[tx->n - 1].st[CB_ST_CAPTURED] + first_lat > end)
+			end = tx->v[tx->n - 1].st[CB_ST_CAPTURED] + first_lat;
+	}
+	rc = cb_experience_screen(&mr->seen, sh, n, CB_NS_PER_S / ss->cfg->fps, end);
+	free(sh);
+	for (size_t i = 0; i < tx->n; i++)
+		shown += tx->v[i].identified;
+	cb_experience_count(&mr->seen, tx->n, tx->n - shown);
+	return rc;
+}
+
+/* What the listener heard: every slot of fresh audio (decoded or rebuilt
+ * from FEC) gives one sample of age, its play time minus the capture time
+ * of its first sample (all its samples have that age: both run at 48 kHz);
+ * concealment and inserted slots give none and count as concealed time. */
+static int seen_audio(struct cb_media_result *mr, const struct cb_frame_log *tx,
+		      const struct cb_sender *s, const struct cb_session *ss)
+{
+	const struct cb_timeline *tl = &mr->playout;
+	const int64_t fsz = ss->audio_frame_samples;
+	struct cb_age_sample *v = malloc((tl->n ? tl->n : 1) * sizeof(*v));
+	uint64_t heard = 0, conc = 0, all = 0;
+	size_t k = 0;
+	int rc;
+
+	size_t last = 0;
+
+	cb_experience_init(&mr->seen);
+	if (!v)
+		return -ENOMEM;
+	/* After the last frame the buffer goes on concealing until the call
+	 * stops: that is the end of the talk, not a gap in it. */
+	for (size_t i = 0; i < tl->n; i++)
+		if (tl->v[i].kind == CB_PLAY_FRESH || tl->v[i].kind == CB_PLAY_FEC)
+			last = i + 1;
+	for (size_t i = 0; i < last; i++) {
+		const struct cb_play_seg *g = &tl->v[i];
+		int64_t src, q;
+
+		all += g->samples;
+		if (g->kind == CB_PLAY_CONCEAL || g->kind == CB_PLAY_EXPAND) {
+			conc += g->samples;
+			continue;
+		}
+		/* The first played sample of the slot is source sample `src`:
+		 * the encoder's look-ahead and the processing's delay come
+		 * first (before sample 0: the codec's priming, no capture). */
+		src = (int64_t)(uint32_t)(g->rtp_ts - s->audio.ts_base) - ss->opus_lookahead -
+		      ss->apm_delay;
+		q = src < 0 ? -src : 0;
+		src += q;
+		if (q >= g->samples || src / fsz >= (int64_t)tx->n ||
+		    tx->v[src / fsz].st[CB_ST_CAPTURED] == CB_NS_NONE)
+			continue;
+		v[k].t = g->t + (cb_ns)(q * CB_NS_PER_S / 48000);
+		v[k].age_ms = cb_ns_diff_ms(v[k].t, tx->v[src / fsz].st[CB_ST_CAPTURED] -
+							(cb_ns)((fsz - src % fsz) * CB_NS_PER_S / 48000));
+		k++;
+	}
+	rc = cb_experience_samples(&mr->seen, v, k);
+	free(v);
+	for (size_t i = 0; i < tx->n; i++)
+		heard += tx->v[i].decoded || tx->v[i].fec;
+	cb_experience_count(&mr->seen, tx->n, tx->n - heard);
+	mr->seen.concealed_pct = all ? 100.0 * (double)conc / (double)all : NAN;
+	return rc;
+}
+
 /* Move the sender's frame log into the result and put the receiver's
  * stamps and content readings on it. */
-static void merge_video(struct cb_media_result *mr, struct cb_sender *s, struct cb_receiver *r,
+static int merge_video(struct cb_media_result *mr, struct cb_sender *s, struct cb_receiver *r,
 			const struct cb_session *ss)
 {
 	struct cb_frame_log *tx = &s->video.log.frames;
 	const uint64_t step_num = 90000, step_den = (uint64_t)ss->cfg->fps;
+	int rc;
 
 	for (size_t i = 0; i < r->video.frames.n; i++) {
 		const struct cb_frame_rec *rx = &r->video.frames.v[i];
@@ -206,11 +313,13 @@ static void merge_video(struct cb_media_result *mr, struct cb_sender *s, struct 
 			row->e2e_ms = cb_ns_diff_ms(rx->st[CB_ST_IDENTIFIED],
 						    tx->v[rx->content_id].st[CB_ST_CAPTURED]);
 	}
+	rc = seen_video(mr, tx, r, ss);
 	mr->frames = *tx;
 	memset(tx, 0, sizeof(*tx));
+	return rc;
 }
 
-static void merge_audio(struct cb_media_result *mr, struct cb_sender *s, struct cb_receiver *r,
+static int merge_audio(struct cb_media_result *mr, struct cb_sender *s, struct cb_receiver *r,
 			const struct cb_session *ss)
 {
 	struct cb_frame_log *tx = &s->audio.log.frames;
@@ -218,6 +327,7 @@ static void merge_audio(struct cb_media_result *mr, struct cb_sender *s, struct 
 	const uint64_t total = tx->n * fs;
 	const uint64_t period = cb_amark_period(&ss->marks);
 	const uint64_t mlen = cb_amark_len(&ss->marks);
+	int rc;
 
 	for (size_t i = 0; i < r->audio.frames.n; i++) {
 		const struct cb_frame_rec *rx = &r->audio.frames.v[i];
@@ -267,7 +377,7 @@ static void merge_audio(struct cb_media_result *mr, struct cb_sender *s, struct 
 		 * the mark's source position plus the encoder's look-ahead and
 		 * the audio processing's delay. */
 		got = (int64_t)(uint32_t)(out_rx->rtp_ts - s->audio.ts_base) +
-		      (int64_t)(h->hit.out_sample - r->audio_stream_pos[h->rx_index]);
+		      cb_timeline_slot_sample(&r->playout, h->hit.out_sample);
 		expect = (int64_t)h->hit.src_sample + ss->opus_lookahead + ss->apm_delay;
 		if (llabs(got - expect) > 48) {
 			row->mismatch = 1;
@@ -280,8 +390,12 @@ static void merge_audio(struct cb_media_result *mr, struct cb_sender *s, struct 
 			}
 		}
 	}
+	mr->playout = r->playout;
+	cb_timeline_init(&r->playout, 48000);
+	rc = seen_audio(mr, tx, s, ss);
 	mr->frames = *tx;
 	memset(tx, 0, sizeof(*tx));
+	return rc;
 }
 
 /* Join the two ends' packet logs into one.  The sender numbered its
@@ -363,21 +477,53 @@ static int cmp_ns(const void *a, const void *b)
  * time in the jitter buffer, picture quality, smoothness, concealment and,
  * for audio, the E-model's R and MOS.
  */
-static int summarize_quality(struct cb_media_result *mr, const struct cb_call_cfg *cfg)
+static int cmp_u32(const void *a, const void *b)
 {
-	size_t n = mr->frames.n, k = 0, kp = 0, ks = 0, kr = 0;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The RTP times of the frames of `media` that lost a packet on the way
+ * (never arrived, for any reason), sorted; *n of them. */
+static uint32_t *frames_losing_packets(const struct cb_packet_log *pk, enum cb_media media,
+				       size_t *n)
+{
+	uint32_t *v = malloc((pk && pk->n ? pk->n : 1) * sizeof(*v));
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	for (size_t i = 0; pk && i < pk->n; i++)
+		if (pk->v[i].media == media && pk->v[i].received == CB_NS_NONE)
+			v[(*n)++] = pk->v[i].rtp_ts;
+	qsort(v, *n, sizeof(*v), cmp_u32);
+	return v;
+}
+
+static int frame_lost_packet(const uint32_t *lost, size_t n, uint32_t ts)
+{
+	return bsearch(&ts, lost, n, sizeof(*lost), cmp_u32) != NULL;
+}
+
+static int summarize_quality(struct cb_media_result *mr, const struct cb_call_cfg *cfg,
+			     const struct cb_packet_log *pk)
+{
+	size_t n = mr->frames.n, k = 0, kp = 0, ks = 0, kr = 0, nlost = 0;
 	double *psnr = malloc((n ? n : 1) * sizeof(double));
 	double *ssim = malloc((n ? n : 1) * sizeof(double));
 	cb_ns *render = malloc((n ? n : 1) * sizeof(cb_ns));
+	uint32_t *lost = frames_losing_packets(pk, mr->media, &nlost);
 	double jb_sum = 0;
 	int in_run = 0;
 
-	if (!psnr || !ssim || !render) {
+	if (!psnr || !ssim || !render || !lost) {
 		free(psnr);
 		free(ssim);
 		free(render);
+		free(lost);
 		return -ENOMEM;
 	}
+	mr->dropped_unreadable = 0;
 	mr->dropped_encoder = mr->dropped_network = mr->dropped_jitter_buffer = 0;
 	mr->dropped_decoder = mr->concealed_frames = mr->concealment_events = 0;
 	mr->fec_frames = 0;
@@ -385,15 +531,20 @@ static int summarize_quality(struct cb_media_result *mr, const struct cb_call_cf
 		const struct cb_frame_rec *f = &mr->frames.v[i];
 		int out_of_jb = f->st[CB_ST_JB_OUT] != CB_NS_NONE;
 
-		/* Each frame is charged to the first phase that lost it. */
+		/* Each frame is charged to the first phase that lost it.  A
+		 * frame that never came out complete was lost in the network
+		 * only if one of its packets was: when all arrived, the jitter
+		 * buffer discarded it (late, or removed to shrink the delay). */
 		if (!f->encoded)
 			mr->dropped_encoder++;
-		else if (!f->received)
+		else if (!f->received && frame_lost_packet(lost, nlost, f->rtp_ts))
 			mr->dropped_network++;
-		else if (!out_of_jb)
+		else if (!f->received || !out_of_jb)
 			mr->dropped_jitter_buffer++;
 		else if (!f->decoded)
 			mr->dropped_decoder++;
+		else if (mr->media == CB_MEDIA_VIDEO && !f->identified)
+			mr->dropped_unreadable++;
 		if (out_of_jb && f->st[CB_ST_FIRST_RECV] != CB_NS_NONE) {
 			jb_sum += cb_ns_diff_ms(f->st[CB_ST_JB_OUT], f->st[CB_ST_FIRST_RECV]);
 			k++;
@@ -455,6 +606,7 @@ static int summarize_quality(struct cb_media_result *mr, const struct cb_call_cf
 	free(psnr);
 	free(ssim);
 	free(render);
+	free(lost);
 	return 0;
 }
 
@@ -532,7 +684,8 @@ static void merge_recovery(struct cb_run_result *res, struct cb_sender *s, struc
 /* Counts, distributions and verdict of one media from its merged rows
  * (packet counts were made by merge_packets, which also sees rejected
  * packets that match no send). */
-static int summarize(struct cb_media_result *mr, const struct cb_call_cfg *cfg, double media_s)
+static int summarize(struct cb_media_result *mr, const struct cb_call_cfg *cfg, double media_s,
+		     const struct cb_packet_log *pk)
 {
 	int rc = cb_media_result_compute(mr, NULL, cfg->verdict_pct);
 
@@ -543,7 +696,7 @@ static int summarize(struct cb_media_result *mr, const struct cb_call_cfg *cfg, 
 	else
 		mr->algo_ms = NAN;
 	mr->achieved_kbps = media_s > 0 ? (double)mr->payload_bytes * 8 / media_s / 1000 : NAN;
-	return summarize_quality(mr, cfg);
+	return summarize_quality(mr, cfg, pk);
 }
 
 static void make_run_id(const struct cb_call_cfg *cfg, char *id, size_t len, char *iso,
@@ -1098,17 +1251,21 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 			res->media_s = a;
 	}
 	if (cfg->video) {
-		merge_video(&res->video, snd, rcv, &ss);
-		rc = merge_packets(res, &snd->video.log, &rcv->video, &res->video);
+		rc = merge_video(&res->video, snd, rcv, &ss);
 		if (rc == 0)
-			rc = summarize(&res->video, cfg, (double)res->video.frames.n / cfg->fps);
+			rc = merge_packets(res, &snd->video.log, &rcv->video, &res->video);
+		if (rc == 0)
+			rc = summarize(&res->video, cfg, (double)res->video.frames.n / cfg->fps,
+				       &res->packets);
 	}
 	if (cfg->audio && rc == 0) {
-		merge_audio(&res->audio, snd, rcv, &ss);
-		rc = merge_packets(res, &snd->audio.log, &rcv->audio, &res->audio);
+		rc = merge_audio(&res->audio, snd, rcv, &ss);
+		if (rc == 0)
+			rc = merge_packets(res, &snd->audio.log, &rcv->audio, &res->audio);
 		if (rc == 0)
 			rc = summarize(&res->audio, cfg,
-				       (double)res->audio.frames.n * cfg->audio_frame_ms / 1000.0);
+				       (double)res->audio.frames.n * cfg->audio_frame_ms / 1000.0,
+				       &res->packets);
 		if (rc == 0)
 			audio_quality(&res->audio, snd, rcv);
 		cb_sender_apm_effect(snd, &res->audio.apm);

@@ -13,9 +13,11 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "measure/experience.h"
 #include "measure/record.h"
 #include "measure/stats.h"
 #include "net/impair.h"
+#include "rx/timeline.h"
 #include "srtp/srtp.h"
 
 struct cb_call_cfg {
@@ -95,6 +97,15 @@ struct cb_audio_processing {
 	int apm_frame_ms;		      /**< the processing's frame (10 or 20) */
 };
 
+/** What decided a media's verdict. */
+enum cb_verdict_by {
+	CB_VERDICT_BY_NONE = 0, /**< nothing measured */
+	CB_VERDICT_BY_LATENCY,	/**< latency of the delivered frames / marks */
+	CB_VERDICT_BY_AGE,	/**< age of what was on screen / heard */
+	CB_VERDICT_BY_MISSING	/**< share of frames never shown / heard */
+};
+const char *cb_verdict_by_name(enum cb_verdict_by b); /* "latency", "age", "missing", "none" */
+
 /** Everything measured for one media (track). */
 struct cb_media_result {
 	enum cb_media media;
@@ -115,9 +126,27 @@ struct cb_media_result {
 	double target_kbps, achieved_kbps; /**< achieved: encoded media bits / media seconds */
 	double algo_ms;	    /**< audio: median framing + look-ahead share; NaN video */
 	struct cb_dist e2e; /**< content-measured end-to-end, ms */
+	/** Stage dists over one set of frames, so that their means add up:
+	 * identified frames, content as expected, with every stamp of the
+	 * chain (stage_frames of them); stage_total_ms is the mean of
+	 * identified − captured over that set (= the sum of the stage means). */
 	struct cb_dist stage[CB_SG_COUNT];
-	enum cb_band verdict; /**< band of the e2e percentile cfg.verdict_pct */
-	double verdict_ms;    /**< that percentile's value */
+	uint64_t stage_frames;
+	double stage_total_ms;
+	/** What the viewer saw / the listener heard (measure/experience.h):
+	 * video: age of the picture on screen at every display instant;
+	 * audio: age of every played fresh sample, concealment apart. */
+	struct cb_experience seen;
+	/** Audio: the playout timeline, one slot per played frame (owned). */
+	struct cb_timeline playout;
+	/** The verdict (see cb_media_result_compute): the worst of the bands
+	 * of the delivered latency's percentile, of the seen age's same
+	 * percentile, and of the share never shown/heard. */
+	enum cb_band verdict;
+	enum cb_verdict_by verdict_by;
+	double verdict_ms; /**< the larger of the two percentiles below */
+	double verdict_latency_ms, verdict_age_ms;
+	enum cb_band band_latency, band_age, band_missing;
 	struct cb_frame_log frames;
 	/** Mismatches to show: content read vs frame from the RTP timestamp (first few). */
 	struct {
@@ -127,6 +156,8 @@ struct cb_media_result {
 	/* frames lost on the way, by the phase that lost them (the source never
 	 * drops: it is synthetic) */
 	uint64_t dropped_encoder, dropped_network, dropped_jitter_buffer, dropped_decoder;
+	/** video: decoded, but the frame number could not be read from it */
+	uint64_t dropped_unreadable;
 	/* webrtc-stats: jitterBufferDelay / jitterBufferEmittedCount, ms */
 	double jb_delay_mean_ms;
 	/* video quality (libyuv I420PSNR / I420SSIM definitions) over identified frames */

@@ -22,6 +22,7 @@
 #include "rtp/rtp_stats.h"
 #include "rtp/rtx.h"
 #include "rx/nack.h"
+#include "rx/timeline.h"
 #include "net/transport.h"
 
 #define CB_PT_VIDEO 96
@@ -152,8 +153,7 @@ struct cb_receiver {
 	int err;
 	char errmsg[160];
 	struct cb_track_log video, audio; /* frames: one per decoded/handled frame */
-	uint64_t *audio_stream_pos;	  /* start sample of each audio record */
-	size_t audio_stream_cap;
+	struct cb_timeline playout;	  /* audio as heard: one slot per audio record */
 	struct cb_rx_hit *hits;
 	size_t n_hits, hits_cap;
 	uint64_t rejected_auth, rejected_replay, rejected_malformed, rtx_received;

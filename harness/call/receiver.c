@@ -59,8 +59,9 @@ struct rx_state {
 	/* Video sequence numbers whose packet last came by retransmission: a
 	 * frame holding one tells the jitter buffer so (see cb_jb_frame). */
 	uint8_t rtx_seq[65536 / 8];
-	uint64_t stream_pos;   /* decoded audio samples so far */
 	struct cb_qworker *qw; /* PSNR/SSIM of identified pictures, off the receive path */
+	uint32_t cut_pending;  /* audio samples to cut to shrink the delay (see pick_cut) */
+	int64_t mark_anchor;   /* stream position of the last audio mark found; -1 none */
 	uint8_t rtx_buf[CB_NET_MAX_PKT];
 	uint8_t bufs[RX_BATCH][CB_NET_MAX_PKT];
 };
@@ -93,30 +94,57 @@ static void log_packet(struct cb_receiver *r, enum cb_media m, uint16_t seq, uin
 	p->received = t;
 }
 
-/* Find the audio record whose decoded samples hold stream sample `pos`. */
-static size_t audio_record_at(const struct cb_receiver *r, uint64_t pos)
+/*
+ * Where in the slot about to be played (`nsamp` samples from stream
+ * position r->playout.pos) st->cut_pending samples can go without touching
+ * a mark: marks start every period after the last one found (the session
+ * says the period), and last cb_amark_len samples; a guard keeps the
+ * detector's correlation clear of the seam.  Before any mark was found
+ * nothing is known and the cut goes at the slot's end.  1 and *at if found.
+ */
+static int pick_cut(const struct cb_receiver *r, size_t nsamp, uint32_t *at)
 {
-	size_t lo = 0, hi = r->audio.frames.n;
+	const struct rx_state *st = r->st;
+	const int64_t period = (int64_t)cb_amark_period(&r->ss->marks);
+	const int64_t len = (int64_t)cb_amark_len(&r->ss->marks), guard = 96;
+	const int64_t pos0 = (int64_t)r->playout.pos, cut = st->cut_pending;
 
-	while (hi - lo > 1) {
-		size_t mid = (lo + hi) / 2;
-		if (r->audio_stream_pos[mid] <= pos)
-			lo = mid;
-		else
-			hi = mid;
+	if ((int64_t)nsamp < cut)
+		return 0;
+	if (st->mark_anchor < 0 || period <= 0) {
+		*at = (uint32_t)(nsamp - (size_t)cut);
+		return 1;
 	}
-	return lo;
+	for (int64_t c = (int64_t)nsamp - cut; c >= 0; c--) {
+		/* The window [pos0 + c, pos0 + c + cut) against the mark that
+		 * starts at or before its end. */
+		int64_t a = pos0 + c, b = a + cut;
+		int64_t k = (b - st->mark_anchor) / period;
+		int64_t ms = st->mark_anchor + k * period;
+
+		if (b - st->mark_anchor < 0)
+			ms = st->mark_anchor;
+		if (b <= ms - guard || a >= ms + len + guard) {
+			*at = (uint32_t)c;
+			return 1;
+		}
+	}
+	return 0;
 }
 
-/* Play one audio slot: decode `data` (NULL: conceal, or rebuild from
- * `fec_src`), keep the samples and read marks in them.  `pi` is the packet
- * when one plays; `expand` marks a slot added to grow the delay, which
- * stands for no frame of the sender's.  Every call adds exactly one record
- * and one frame of samples, so stream positions follow the slots. */
-static int audio_decode(struct cb_receiver *r, const uint8_t *data, size_t len, uint32_t ts,
-			const struct apkt_info *pi, cb_ns slot, const uint8_t *fec_src,
-			size_t fec_len, int expand)
+/* Play one audio slot `o`: decode `data` (NULL: conceal, or rebuild from
+ * `fec_src`), put the samples on the playout timeline, keep them and read
+ * marks in them.  `pi` is the packet when one plays; an EXPAND slot, added
+ * to grow the delay, stands for no frame of the sender's.  Every call adds
+ * exactly one record and one timeline slot, so the two share an index. */
+static int audio_decode(struct cb_receiver *r, const struct cb_ajb_out *o, const uint8_t *data,
+			size_t len, const struct apkt_info *pi, const uint8_t *fec_src,
+			size_t fec_len)
 {
+	const int expand = o->action == CB_AJB_EXPAND;
+	const cb_ns slot = o->slot;
+	enum cb_play_kind kind;
+	uint32_t cut, cut_at;
 	struct rx_state *st = r->st;
 	const struct cb_session *ss = r->ss;
 	struct cb_frame_rec *rec;
@@ -128,16 +156,7 @@ static int audio_decode(struct cb_receiver *r, const uint8_t *data, size_t len, 
 	rec = cb_frame_log_add(&r->audio.frames, CB_MEDIA_AUDIO, (uint32_t)r->audio.frames.n);
 	if (!rec)
 		return -ENOMEM;
-	if (r->audio.frames.n > r->audio_stream_cap) {
-		size_t cap = r->audio_stream_cap ? r->audio_stream_cap * 2 : 1024;
-		uint64_t *p = realloc(r->audio_stream_pos, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		r->audio_stream_pos = p;
-		r->audio_stream_cap = cap;
-	}
-	r->audio_stream_pos[r->audio.frames.n - 1] = st->stream_pos;
-	rec->rtp_ts = ts;
+	rec->rtp_ts = o->rtp_ts;
 	rec->st[CB_ST_JB_OUT] = slot;
 	if (pi) {
 		rec->first_seq = pi->seq;
@@ -178,6 +197,37 @@ static int audio_decode(struct cb_receiver *r, const uint8_t *data, size_t len, 
 	/* An added slot is not a frame of the sender's lost: it is counted
 	 * apart (audio_expanded) and leaves the frame it delays alone. */
 	rec->concealed = !rec->decoded && !rec->fec && !expand;
+	kind = expand	     ? CB_PLAY_EXPAND
+	       : rec->decoded ? CB_PLAY_FRESH
+	       : rec->fec     ? CB_PLAY_FEC
+			      : CB_PLAY_CONCEAL;
+	/* The buffer plays the next slot `advanced` earlier: that many samples
+	 * must go, or two would be heard at once (time-stretching without the
+	 * DSP).  They are cut where no mark is, as a time-stretcher cuts where
+	 * the signal lets it; until such a place comes they queue. */
+	st->cut_pending += cb_timeline_samples(&r->playout, o->advanced);
+	/* The marks still to come moved with what this slot changes: frames
+	 * removed before it bring them earlier, an inserted slot later. */
+	if (st->mark_anchor >= 0) {
+		st->mark_anchor -= (int64_t)o->removed * r->ss->audio_frame_samples;
+		if (expand)
+			st->mark_anchor += (int64_t)nsamp;
+	}
+	cut = 0;
+	cut_at = 0;
+	if (st->cut_pending && pick_cut(r, nsamp, &cut_at)) {
+		cut = st->cut_pending;
+		memmove(st->pcm + cut_at, st->pcm + cut_at + cut,
+			(nsamp - cut_at - cut) * sizeof(int16_t));
+		st->cut_pending = 0;
+		if (st->mark_anchor >= 0)
+			st->mark_anchor -= cut;
+	}
+	rc = cb_timeline_add(&r->playout, kind, o->rtp_ts, (uint32_t)nsamp, cut, cut_at,
+			     o->removed, rec->st[CB_ST_DEC_END], NULL);
+	if (rc < 0)
+		return rc;
+	nsamp -= cut;
 	/* Keep the decoded waveform (up to a bound) for the objective audio
 	 * quality figure computed after the call. */
 	if (r->audio_pcm_n + nsamp <= CB_RX_AUDIO_KEEP) {
@@ -195,7 +245,6 @@ static int audio_decode(struct cb_receiver *r, const uint8_t *data, size_t len, 
 	rc = cb_amark_detector_feed(st->det, st->pcm, nsamp, hits, &nh);
 	if (rc < 0)
 		return rc;
-	st->stream_pos += nsamp;
 	rec->st[CB_ST_IDENTIFIED] = cb_clock_now(r->clock);
 	for (size_t i = 0; i < nh; i++) {
 		struct cb_rx_hit *x;
@@ -211,17 +260,18 @@ static int audio_decode(struct cb_receiver *r, const uint8_t *data, size_t len, 
 			r->hits_cap = cap;
 		}
 		x = &r->hits[r->n_hits++];
-		j = audio_record_at(r, hits[i].out_sample);
+		j = cb_timeline_seg_at(&r->playout, hits[i].out_sample);
+		if (j >= r->playout.n)
+			continue; /* cannot be: the detector saw only played samples */
 		x->hit = hits[i];
 		x->rx_index = j;
-		/* A decoded frame's samples leave the decoder at its sample
-		 * rate, as a sound card would take them: sample q of the frame
-		 * is available q / 48000 s after the frame was decoded.  Every
-		 * sample then has the same latency, framing plus look-ahead plus
-		 * the pipeline, wherever it sat in its frame. */
-		x->t_avail =
-		    r->audio.frames.v[j].st[CB_ST_DEC_END] +
-		    (cb_ns)((hits[i].out_sample - r->audio_stream_pos[j]) * CB_NS_PER_S / 48000);
+		st->mark_anchor = (int64_t)hits[i].out_sample;
+		/* A sample is heard when the playout timeline reaches it: the
+		 * slots' samples play back to back at 48 kHz, so every sample
+		 * has the same latency, framing plus look-ahead plus the
+		 * pipeline plus the wait in the device's queue, wherever it
+		 * sat in its frame. */
+		x->t_avail = cb_timeline_time(&r->playout, hits[i].out_sample);
 		x->t_identified = rec->st[CB_ST_IDENTIFIED];
 		/* Live figure: the capture instant of a sample is known from
 		 * the agreed start and the sample rate. */
@@ -293,22 +343,22 @@ static int audio_poll(struct cb_receiver *r)
 			pi = &st->ainfo[o.seq % AINFO_SLOTS];
 			if (!pi->valid || pi->seq != o.seq)
 				pi = NULL;
-			rc = audio_decode(r, o.data, o.len, o.rtp_ts, pi, o.slot, NULL, 0, 0);
+			rc = audio_decode(r, &o, o.data, o.len, pi, NULL, 0);
 			if (pi)
 				st->ainfo[o.seq % AINFO_SLOTS].valid = 0;
 			break;
 		case CB_AJB_FEC:
 			/* The next packet is here: it carries this frame as
 			 * in-band FEC, if the call uses it. */
-			rc = audio_decode(r, NULL, 0, o.rtp_ts, NULL, o.slot,
-					  r->ss->cfg->opus_fec ? o.data : NULL, o.len, 0);
+			rc = audio_decode(r, &o, NULL, 0, NULL,
+					  r->ss->cfg->opus_fec ? o.data : NULL, o.len);
 			break;
 		case CB_AJB_CONCEAL:
-			rc = audio_decode(r, NULL, 0, o.rtp_ts, NULL, o.slot, NULL, 0, 0);
+			rc = audio_decode(r, &o, NULL, 0, NULL, NULL, 0);
 			break;
 		case CB_AJB_EXPAND:
 			r->audio_expanded++;
-			rc = audio_decode(r, NULL, 0, o.rtp_ts, NULL, o.slot, NULL, 0, 1);
+			rc = audio_decode(r, &o, NULL, 0, NULL, NULL, 0);
 			break;
 		default:
 			break;
@@ -657,12 +707,14 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	cb_timeline_init(&r->playout, 48000);
 	r->ss = ss;
 	r->tp = tp;
 	r->clock = clock;
 	st = r->st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
+	st->mark_anchor = -1;
 	rc = cb_srtp_open(&r->srtp, c->srtp, ss->key, ss->key_len, CB_SRTP_INBOUND);
 	if (rc < 0)
 		return rc;
@@ -813,7 +865,7 @@ void cb_receiver_close(struct cb_receiver *r)
 	cb_frame_log_free(&r->audio.frames);
 	cb_packet_log_free(&r->video.packets);
 	cb_packet_log_free(&r->audio.packets);
-	free(r->audio_stream_pos);
+	cb_timeline_free(&r->playout);
 	free(r->hits);
 	free(r->audio_pcm);
 	r->ss = NULL;

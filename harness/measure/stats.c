@@ -5,10 +5,10 @@
 
 static const struct {
 	const char *name;
-	double limit;
+	double limit, missing;
 	const char *feel;
 } bands[CB_BAND_COUNT] = {
-#define XX(n, s, lim, feel) [CB_BAND_##n] = {s, lim, feel},
+#define XX(n, s, lim, miss, feel) [CB_BAND_##n] = {s, lim, miss, feel},
     CB_BAND_MAP(XX)
 #undef XX
 };
@@ -77,6 +77,23 @@ enum cb_band cb_band_of(double ms)
 		if (ms <= bands[b].limit)
 			return (enum cb_band)b;
 	return CB_BAND_UNUSABLE;
+}
+
+enum cb_band cb_band_of_missing(double pct)
+{
+	if (isnan(pct))
+		return CB_BAND_NONE;
+	for (int b = 0; b < CB_BAND_COUNT - 1; b++)
+		if (pct <= bands[b].missing)
+			return (enum cb_band)b;
+	return CB_BAND_UNUSABLE;
+}
+
+double cb_band_limit_missing_pct(enum cb_band b)
+{
+	if (b == CB_BAND_UNUSABLE)
+		return INFINITY;
+	return b >= 0 && b < CB_BAND_COUNT ? bands[b].missing : NAN;
 }
 
 const char *cb_band_name(enum cb_band b)

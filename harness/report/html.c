@@ -198,21 +198,25 @@ static void run_verdict(FILE *f, const struct cb_run_result *res)
 	fprintf(f, "<div class=verdict><div class=big style=\"background:%s\">%s</div><div>",
 		cb_report_band_color(cb_band_name(b)), cb_band_name(b));
 	fprintf(f, "<div style=\"font-size:1.3em\"><b>%s</b></div>", cb_band_feel(b));
-	if (w && isfinite(w->verdict_ms))
-		fprintf(f, "<div>p%g end-to-end latency %.1f ms, decided by %s</div>",
-			res->cfg.verdict_pct, w->verdict_ms, cb_media_name(w->media));
+	if (w && w->verdict != CB_BAND_NONE)
+		fprintf(f, "<div>decided by %s</div>", cb_media_name(w->media));
 	else
-		fputs("<div>no latency was measured</div>", f);
+		fputs("<div>nothing was measured</div>", f);
 	for (int i = 0; i < 2; i++) {
+		char why[256];
+
 		if (!ms[i]->enabled)
 			continue;
+		cb_verdict_explain(ms[i], res->cfg.verdict_pct, why, sizeof(why));
 		fprintf(f, "<div>%s: ", cb_media_name(ms[i]->media));
 		badge(f, ms[i]->verdict);
-		if (isfinite(ms[i]->verdict_ms))
-			fprintf(f, " p%g %.1f ms", res->cfg.verdict_pct, ms[i]->verdict_ms);
+		fputc(' ', f);
+		esc(f, why);
 		fputs("</div>", f);
 	}
-	fputs("</div></div>\n", f);
+	fputs("<div class=muted>", f);
+	esc(f, cb_verdict_rule);
+	fputs("</div></div></div>\n", f);
 }
 
 static void dist_tr(FILE *f, const char *label, const struct cb_dist *d, int decimals)
@@ -247,6 +251,34 @@ static void run_latency(FILE *f, const struct cb_run_result *res, const char *di
 		if (ms[i]->enabled)
 			dist_tr(f, cb_media_name(ms[i]->media), &ms[i]->e2e, 1);
 	fputs("</table>\n", f);
+	fputs("<h3>What the viewer saw, what the listener heard</h3>\n<p>Video: the age of the "
+	      "picture on screen (display instant − capture time of the picture shown) at every "
+	      "display instant from the first picture on, so a frozen screen keeps ageing. Audio: "
+	      "the age of every played fresh sample; concealment counts as concealment, not as "
+	      "samples (ms).</p><table>",
+	      f);
+	fputs(dist_head, f);
+	for (int i = 0; i < 2; i++)
+		if (ms[i]->enabled)
+			dist_tr(f, ms[i]->media == CB_MEDIA_VIDEO ? "video on screen" : "audio heard",
+				&ms[i]->seen.age, 1);
+	fputs("</table>\n", f);
+	for (int i = 0; i < 2; i++)
+		if (ms[i]->enabled)
+			fprintf(f, "<p class=muted>%s: %llu of %llu captured frames never %s%s",
+				cb_media_name(ms[i]->media), (unsigned long long)ms[i]->seen.unseen,
+				(unsigned long long)ms[i]->seen.frames,
+				ms[i]->media == CB_MEDIA_VIDEO ? "shown" : "heard",
+				ms[i]->media == CB_MEDIA_VIDEO ? ".</p>\n" : "");
+	if (res->audio.enabled) {
+		if (isfinite(res->audio.seen.concealed_pct))
+			fprintf(f, "; concealment %.1f %% of the play time",
+				res->audio.seen.concealed_pct);
+		fprintf(f, "; shrinking cut %llu samples and removed %llu frames.</p>\n",
+			(unsigned long long)res->audio.playout.cut_samples,
+			(unsigned long long)res->audio.playout.removed_frames);
+	}
+	embed_svg(f, dir, "age.svg", "Age of what was on screen and heard, over time");
 	if (res->audio.enabled && isfinite(res->audio.algo_ms))
 		fprintf(f,
 			"<p class=muted>Audio includes %.1f ms of Opus framing and look-ahead "
@@ -273,8 +305,13 @@ static void stage_bar(FILE *f, const struct cb_media_result *m)
 	for (int s = 0; s < CB_SG_COUNT; s++)
 		if (isfinite(m->stage[s].mean) && m->stage[s].mean > 0)
 			total += m->stage[s].mean;
-	fprintf(f, "<p><b>%s</b> — stage means add up to %.1f ms</p>\n", cb_media_name(m->media),
-		total);
+	fprintf(f,
+		"<p><b>%s</b> — stage means add up to %.1f ms, over the %llu frames identified "
+		"as themselves with every stamp",
+		cb_media_name(m->media), total, (unsigned long long)m->stage_frames);
+	if (isfinite(m->stage_total_ms))
+		fprintf(f, " (their mean identified − captured: %.1f ms)", m->stage_total_ms);
+	fputs("</p>\n", f);
 	if (total <= 0) {
 		fputs("<p class=muted>no stage was measured</p>\n", f);
 		return;

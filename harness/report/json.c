@@ -93,6 +93,46 @@ static double identified_pct(const struct cb_media_result *m)
 	return m->captured ? 100.0 * (double)m->identified / (double)m->captured : NAN;
 }
 
+/* What was seen / heard (measure/experience.h); audio adds its playout
+ * timeline's bends (rx/timeline.h). */
+static json_t *experience_json(const struct cb_media_result *m)
+{
+	const struct cb_experience *e = &m->seen;
+	json_t *o;
+
+	if (m->media == CB_MEDIA_VIDEO)
+		return json_pack("{s:o, s:I, s:I, s:o}", "on_screen_age_ms", dist_json(&e->age),
+				 "frames", (json_int_t)e->frames, "never_shown",
+				 (json_int_t)e->unseen, "never_shown_pct", num(e->unseen_pct));
+	o = json_pack("{s:o, s:I, s:I, s:o, s:o}", "heard_age_ms", dist_json(&e->age), "frames",
+		      (json_int_t)e->frames, "never_heard", (json_int_t)e->unseen,
+		      "never_heard_pct", num(e->unseen_pct), "concealed_time_pct",
+		      num(e->concealed_pct));
+	if (o)
+		json_object_set_new(
+		    o, "playout",
+		    json_pack("{s:I, s:I, s:I, s:I, s:o}", "slots", (json_int_t)m->playout.n,
+			      "cut_samples", (json_int_t)m->playout.cut_samples, "removed_frames",
+			      (json_int_t)m->playout.removed_frames, "underruns",
+			      (json_int_t)m->playout.underruns, "slip_ms",
+			      num((double)m->playout.slip / 1e6)));
+	return o;
+}
+
+/* The verdict's three parts and what decided it (result.c verdict()). */
+static void verdict_parts(json_t *v, const struct cb_media_result *m)
+{
+	if (!v)
+		return;
+	json_object_set_new(v, "decided_by", json_string(cb_verdict_by_name(m->verdict_by)));
+	json_object_set_new(v, "latency_ms", num(m->verdict_latency_ms));
+	json_object_set_new(v, "latency_band", json_string(cb_band_name(m->band_latency)));
+	json_object_set_new(v, "age_ms", num(m->verdict_age_ms));
+	json_object_set_new(v, "age_band", json_string(cb_band_name(m->band_age)));
+	json_object_set_new(v, "missing_pct", num(m->seen.unseen_pct));
+	json_object_set_new(v, "missing_band", json_string(cb_band_name(m->band_missing)));
+}
+
 static json_t *media_json(const struct cb_media_result *m, double pct)
 {
 	json_t *o, *counts, *stages, *ex;
@@ -146,6 +186,16 @@ static json_t *media_json(const struct cb_media_result *m, double pct)
 					      (json_int_t)m->dropped_jitter_buffer, "decoder",
 					      (json_int_t)m->dropped_decoder));
 		json_object_set_new(o, "jitter_buffer_delay_ms", num(m->jb_delay_mean_ms));
+		if (m->media == CB_MEDIA_VIDEO)
+			json_object_set_new(json_object_get(o, "dropped"), "unreadable",
+					    json_integer((json_int_t)m->dropped_unreadable));
+		json_object_set_new(o, "stages_set",
+				    json_pack("{s:s, s:I, s:o}", "frames",
+					      "identified, content as expected, every stamp",
+					      "n", (json_int_t)m->stage_frames, "total_ms",
+					      num(m->stage_total_ms)));
+		json_object_set_new(o, "experience", experience_json(m));
+		verdict_parts(json_object_get(o, "verdict"), m);
 	}
 	if (o && m->media == CB_MEDIA_VIDEO)
 		json_object_set_new(

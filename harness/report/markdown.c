@@ -60,22 +60,28 @@ static void verdict_section(FILE *f, const struct cb_run_result *res)
 
 	fputs("## Verdict\n\n", f);
 	if (w)
-		fprintf(f,
-			"**Overall: %s** — %s. The worse of the enabled media, each graded by "
-			"its p%g end-to-end latency (decided by %s).\n\n",
-			cb_band_name(w->verdict), cb_band_feel(w->verdict), pct,
+		fprintf(f, "**Overall: %s** — %s (decided by %s).\n\n", cb_band_name(w->verdict),
+			cb_band_feel(w->verdict),
 			w->verdict == CB_BAND_NONE ? "no measurement" : cb_media_name(w->media));
 	else
 		fputs("**Overall: none** — no media was enabled.\n\n", f);
-	fprintf(f, "| media | band | p%g latency (ms) | what people feel |\n|---|---|---:|---|\n",
-		pct);
+	fprintf(f, "%s\n\n", cb_verdict_rule);
+	fprintf(f,
+		"| media | band | decided by | p%g delivered latency (ms) | p%g seen/heard age "
+		"(ms) | never shown/heard (%%) | why |\n|---|---|---|---:|---:|---:|---|\n",
+		pct, pct);
 	for (int i = 0; i < 2; i++) {
+		char why[256];
+
 		if (!ms[i]->enabled)
 			continue;
-		fprintf(f, "| %s | **%s** |", cb_media_name(ms[i]->media),
-			cb_band_name(ms[i]->verdict));
-		cell(f, ms[i]->verdict_ms, 1);
-		fprintf(f, " %s |\n", cb_band_feel(ms[i]->verdict));
+		cb_verdict_explain(ms[i], pct, why, sizeof(why));
+		fprintf(f, "| %s | **%s** | %s |", cb_media_name(ms[i]->media),
+			cb_band_name(ms[i]->verdict), cb_verdict_by_name(ms[i]->verdict_by));
+		cell(f, ms[i]->verdict_latency_ms, 1);
+		cell(f, ms[i]->verdict_age_ms, 1);
+		cell(f, ms[i]->seen.unseen_pct, 1);
+		fprintf(f, " %s |\n", why);
 	}
 	fputs("\nQuality bands (one-way, mouth-to-ear / glass-to-glass):\n\n"
 	      "| band | latency | what people feel |\n|---|---|---|\n",
@@ -182,10 +188,50 @@ static void media_section(FILE *f, const struct cb_media_result *m)
 	}
 	fputc('\n', f);
 
-	fputs("### Stage breakdown\n\n"
-	      "| stage | p50 ms | p95 ms | mean ms | share of e2e (mean) |\n"
-	      "|---|---:|---:|---:|---:|\n",
+	if (audio)
+		fputs("### What the listener heard\n\nThe age of every played fresh sample (play "
+		      "time on the playout timeline − capture time); concealment and inserted "
+		      "slots are counted as concealment, not as samples.\n\n",
+		      f);
+	else
+		fputs("### What the viewer saw\n\nThe age of the picture on screen (display "
+		      "instant − capture time of the picture shown), sampled at every display "
+		      "instant (1/fps) from the first picture on: a frozen screen keeps ageing.\n\n",
+		      f);
+	fputs("| n | min | mean | p50 | p90 | p95 | p99 | max |\n"
+	      "|---:|---:|---:|---:|---:|---:|---:|---:|\n",
 	      f);
+	dist_row(f, &m->seen.age);
+	fprintf(f, "\nNever %s: %" PRIu64 " of %" PRIu64 " captured frames (",
+		audio ? "heard" : "shown", m->seen.unseen, m->seen.frames);
+	if (isfinite(m->seen.unseen_pct))
+		fprintf(f, "%.1f %%).", m->seen.unseen_pct);
+	else
+		fputs("–).", f);
+	if (audio && isfinite(m->seen.concealed_pct))
+		fprintf(f, " Concealment: %.1f %% of the play time.", m->seen.concealed_pct);
+	if (audio)
+		fprintf(f,
+			" Shrinking the delay cut %" PRIu64 " samples and removed %" PRIu64
+			" whole frames; the timeline restarted late %" PRIu64 " times (%.1f ms "
+			"in all).",
+			m->playout.cut_samples, m->playout.removed_frames, m->playout.underruns,
+			(double)m->playout.slip / 1e6);
+	fputs("\n\n", f);
+
+	fprintf(f,
+		"### Stage breakdown\n\nOver one set of frames, so that the means add up: "
+		"the %" PRIu64 " frames identified as themselves with every stamp of the chain "
+		"(mean identified − captured ",
+		m->stage_frames);
+	if (isfinite(m->stage_total_ms))
+		fprintf(f, "%.2f ms", m->stage_total_ms);
+	else
+		fputs("–", f);
+	fprintf(f,
+		"%s).\n\n| stage | p50 ms | p95 ms | mean ms | share of e2e (mean) |\n"
+		"|---|---:|---:|---:|---:|\n",
+		audio ? "; the audio latency adds framing and look-ahead to it" : "");
 	for (int s = 0; s < CB_SG_COUNT; s++) {
 		const struct cb_dist *d = &m->stage[s];
 
@@ -193,8 +239,8 @@ static void media_section(FILE *f, const struct cb_media_result *m)
 		cell(f, d->p50, 2);
 		cell(f, d->p95, 2);
 		cell(f, d->mean, 2);
-		if (isfinite(d->mean) && isfinite(m->e2e.mean) && m->e2e.mean > 0)
-			fprintf(f, " %.1f %% |\n", 100.0 * d->mean / m->e2e.mean);
+		if (isfinite(d->mean) && isfinite(m->stage_total_ms) && m->stage_total_ms > 0)
+			fprintf(f, " %.1f %% |\n", 100.0 * d->mean / m->stage_total_ms);
 		else
 			fputs(" – |\n", f);
 	}
@@ -222,10 +268,16 @@ static void media_section(FILE *f, const struct cb_media_result *m)
 	fputs("\n\n### Quality\n\n", f);
 	fprintf(f,
 		"Frames lost, by the phase that lost them: encoder %" PRIu64 ", network %" PRIu64
-		", jitter buffer %" PRIu64 ", decoder %" PRIu64 ". Mean time in the jitter buffer "
-		"(webrtc-stats jitterBufferDelay / emitted): ",
+		", jitter buffer %" PRIu64 ", decoder %" PRIu64 "%s",
 		m->dropped_encoder, m->dropped_network, m->dropped_jitter_buffer,
-		m->dropped_decoder);
+		m->dropped_decoder, audio ? "" : ", decoded but unreadable ");
+	if (!audio)
+		fprintf(f, "%" PRIu64, m->dropped_unreadable);
+	fputs(". The network is charged only for frames that lost a packet on the way; "
+	      "frames whose packets all arrived but came too late or were discarded to "
+	      "shrink the delay are the jitter buffer's. Mean time in the jitter buffer "
+	      "(webrtc-stats jitterBufferDelay / emitted): ",
+	      f);
 	if (isfinite(m->jb_delay_mean_ms))
 		fprintf(f, "%.2f ms.\n\n", m->jb_delay_mean_ms);
 	else
@@ -384,6 +436,7 @@ static void plots_section(FILE *f, const struct cb_run_result *res, int have_plo
 	static const struct {
 		const char *name, *alt;
 	} extra[] = {
+	    {"age", "Age of what was on screen and heard over time (a freeze is a ramp)"},
 	    {"jitter_buffer", "Time in the jitter buffer per frame"},
 	    {"psnr", "Video PSNR per identified picture, with its mean"},
 	    {"rtcp", "RTT and fraction lost from the RTCP receiver reports"},

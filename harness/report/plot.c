@@ -19,7 +19,7 @@ extern char **environ;
  * The plots gnuplot makes, each in both formats: the first three always (an
  * empty one says why), the others only when cb_report_plot_made() finds data.
  */
-static const char *const plot_names[] = {"latency",	  "cdf",  "stages",
+static const char *const plot_names[] = {"latency", "cdf",	"stages", "age",
 					 "jitter_buffer", "psnr", "rtcp"};
 static const struct {
 	const char *ext, *term;
@@ -175,10 +175,14 @@ static int has_rtcp_data(const struct cb_run_result *res, const struct cb_media_
 	return 0;
 }
 
+static int has_age_data(const struct cb_media_result *m);
+
 int cb_report_plot_made(const struct cb_run_result *res, const char *name)
 {
 	if (!res || !name)
 		return 0;
+	if (!strcmp(name, "age"))
+		return has_age_data(&res->video) || has_age_data(&res->audio);
 	if (!strcmp(name, "latency") || !strcmp(name, "cdf") || !strcmp(name, "stages"))
 		return 1;
 	if (!strcmp(name, "jitter_buffer"))
@@ -203,6 +207,32 @@ static FILE *open_dat(const char *dir, const char *name, char *path, size_t room
 	if (!f)
 		*err = -errno;
 	return f;
+}
+
+static int has_age_data(const struct cb_media_result *m)
+{
+	return m->enabled && m->seen.n > 0;
+}
+
+/* The age of what was on screen / heard at each sample instant. */
+static int write_age_dat(const struct cb_media_result *m, cb_ns t0, const char *dir)
+{
+	char path[PATH_MAX], name[64], *buf = NULL;
+	size_t len = 0;
+	int err;
+	FILE *f;
+
+	snprintf(name, sizeof(name), "age_%s.dat", cb_media_name(m->media));
+	f = open_dat(dir, name, path, sizeof(path), &buf, &len, &err);
+	if (!f)
+		return err;
+	fprintf(f, "# %s: time_s (%s, from the run's first capture) age_ms\n",
+		cb_media_name(m->media),
+		m->media == CB_MEDIA_VIDEO ? "display instant" : "play time");
+	for (size_t i = 0; i < m->seen.n; i++)
+		fprintf(f, "%.6f %.3f\n", cb_ns_diff_ms(m->seen.v[i].t, t0) / 1e3,
+			m->seen.v[i].age_ms);
+	return cb_memstream_commit(f, &buf, &len, path);
 }
 
 /* A frame's RTP timestamp and capture time, to place a packet at its frame. */
@@ -367,7 +397,16 @@ static int write_rtcp_dat(const struct cb_run_result *res, enum cb_media media, 
 	return cb_memstream_commit(f, &buf, &len, path);
 }
 
-enum plot_kind { PLOT_LATENCY, PLOT_CDF, PLOT_STAGES, PLOT_JB, PLOT_PSNR, PLOT_RTT, PLOT_LOSS };
+enum plot_kind {
+	PLOT_LATENCY,
+	PLOT_CDF,
+	PLOT_STAGES,
+	PLOT_JB,
+	PLOT_PSNR,
+	PLOT_AGE,
+	PLOT_RTT,
+	PLOT_LOSS
+};
 
 static const char *const media_color[2] = {"#1565c0", "#ad1457"};
 
@@ -409,8 +448,9 @@ static void band_lines(FILE *f, double ymax, int vertical)
 
 /* What the script needs to know: which curves have data, and the scales. */
 struct plot_ctx {
-	int has_lat[2], has_stages[2], has_jb[2], has_psnr, has_rtcp[2];
+	int has_lat[2], has_stages[2], has_jb[2], has_psnr, has_rtcp[2], has_age[2];
 	double ymax;	      /**< latency scale, ms */
+	double age_ymax;      /**< age scale, ms */
 	size_t n_lost, n_rec; /**< rows of events_video.dat by kind */
 	double psnr_mean;
 	double rtcp_tmax; /**< latest reception report, s */
@@ -457,6 +497,9 @@ static void plot_media(FILE *f, const struct cb_run_result *res, enum plot_kind 
 			break;
 		case PLOT_PSNR:
 			fprintf(f, "dir.\"/psnr_%s.dat\" using 1:2 with points pt 7 ps 0.4", name);
+			break;
+		case PLOT_AGE:
+			fprintf(f, "dir.\"/age_%s.dat\" using 1:2 with steps lw 1.5", name);
 			break;
 		case PLOT_RTT:
 			/* Both media see the same path: bigger video points stay visible. */
@@ -554,6 +597,19 @@ static void script_one_format(FILE *f, const struct cb_run_result *res, const st
 		   "set label 20 \"no stage was measured\" at graph 0.5, graph 0.5 "
 		   "center\nset xrange [0:1]\nset yrange [0:1]\nplot 1/0 notitle\n",
 		   "");
+
+	/* What the viewer saw and the listener heard: the age of the content
+	 * on screen / in the ear over time; a freeze is a rising ramp. */
+	if (c->has_age[0] || c->has_age[1]) {
+		begin_plot(f, "age", ext);
+		fprintf(f,
+			"set title \"Age of what was on screen (video) and heard (audio), run "
+			"%s\"\nset xlabel \"time since first capture (s)\"\nset ylabel "
+			"\"age (ms)\"\nset grid\nset key top left\nset yrange [0:%.1f]\n",
+			res->run_id, c->age_ymax);
+		band_lines(f, c->age_ymax, 0);
+		plot_media(f, res, PLOT_AGE, c->has_age, "", "");
+	}
 
 	/* Jitter buffer delay per frame (webrtc-stats jitterBufferDelay's terms). */
 	if (c->has_jb[0] || c->has_jb[1]) {
@@ -733,8 +789,16 @@ int cb_report_plots(const struct cb_run_result *res, const char *dir, const stru
 		c.has_stages[i] = ms[i]->enabled && has_stage_data(ms[i]);
 		c.has_jb[i] = has_jb_data(ms[i]);
 		c.has_rtcp[i] = has_rtcp_data(res, ms[i]);
+		c.has_age[i] = has_age_data(ms[i]);
+		if (c.has_age[i] && ms[i]->seen.age.max * 1.1 > c.age_ymax)
+			c.age_ymax = ms[i]->seen.age.max * 1.1;
 		if (!ms[i]->enabled)
 			continue;
+		if (c.has_age[i]) {
+			err = write_age_dat(ms[i], t0, dir);
+			if (err)
+				return err;
+		}
 		err = write_latency_dat(ms[i], t0, dir, &c.ymax);
 		if (!err)
 			err = write_cdf_dat(ms[i], dir);
@@ -766,6 +830,8 @@ int cb_report_plots(const struct cb_run_result *res, const char *dir, const stru
 	 * is where the points sit against it.
 	 */
 	c.ymax = c.ymax * 1.1 > 120 ? c.ymax * 1.1 : 120;
+	if (c.age_ymax < 120)
+		c.age_ymax = 120;
 
 	err = cb_path_join(script, sizeof(script), dir, "plots.gp");
 	if (err)

@@ -30,6 +30,15 @@
  */
 const struct cb_media_result *cb_run_worst_media(const struct cb_run_result *res);
 
+/** The verdict rule, in one sentence, for reports. */
+extern const char cb_verdict_rule[];
+/**
+ * Why `m` got its verdict, in one line: the deciding part first, then the
+ * other two, e.g. "decided by on-screen age p95 3873.7 ms; delivered
+ * latency p95 106.0 ms (good); never shown 95.3 % (unusable)".
+ */
+void cb_verdict_explain(const struct cb_media_result *m, double pct, char *buf, size_t len);
+
 #define CB_SUMMARY_SCHEMA "callbench.summary/1"
 
 /**
