@@ -8,11 +8,14 @@
  * Both media wait in a jitter buffer.  Complete video frames go from the
  * assembler into rx/jitterbuf, which releases each when it is decodable and
  * due (WebRTC's timing: jitter + decode time + render delay); the frame is
- * decoded then.  Audio packets go into rx/audiojb, and playout pulls one
- * slot per frame duration: decoded, rebuilt from in-band FEC or concealed,
- * so that the decoded waveform is one continuous stream with exactly one
- * frame of samples per slot.  cb_receiver_next_wakeup says when the buffers
- * next need a poll.
+ * decoded then.  Every video format takes that path: one whose payload
+ * carries no picture id (H.264) gets one from its sequence numbers
+ * (rx/seqref), so a codec comparison compares codecs, not receivers.
+ * Audio packets go into rx/audiojb, and playout pulls one slot per frame
+ * duration: decoded, rebuilt from in-band FEC or concealed, so that the
+ * decoded waveform is one continuous stream with exactly one frame of
+ * samples per slot.  cb_receiver_next_wakeup says when the buffers next
+ * need a poll.
  */
 #include <errno.h>
 #include <math.h>
@@ -28,6 +31,7 @@
 #include "rx/audiojb.h"
 #include "rx/jitterbuf.h"
 #include "rx/qworker.h"
+#include "rx/seqref.h"
 #include "srtp/srtp.h"
 
 #define RX_BATCH   32
@@ -51,6 +55,7 @@ struct rx_state {
 	struct cb_codec vdec, adec;
 	struct cb_assembler *asmb;
 	struct cb_jitterbuf *jb;
+	struct cb_seqref seqref; /* picture ids for a format without them */
 	struct cb_audiojb *ajb;
 	struct cb_amark_detector *det;
 	int16_t *pcm;
@@ -385,8 +390,7 @@ static void on_jb_drop(void *user, const struct cb_jb_dropped *d)
 }
 
 /* Decode video frame record `idx` that left the jitter buffer at `jb_out`,
- * and read the number drawn into it.  `pid` < 0: a frame without a picture
- * id, which no jitter buffer can order. */
+ * and read the number drawn into it. */
 static int video_decode(struct cb_receiver *r, size_t idx, const uint8_t *data, size_t len,
 			int keyframe, int32_t pid, cb_ns jb_out)
 {
@@ -398,12 +402,8 @@ static int video_decode(struct cb_receiver *r, size_t idx, const uint8_t *data, 
 	cb_ns work;
 	int rc;
 
-	/* Never feed the decoder a frame it cannot decode.  The jitter buffer
-	 * releases a delta frame only right after its reference; a frame that
-	 * bypassed it falls back on the decoder's broken state: only a key
-	 * frame (asked for with a PLI) makes it whole again. */
-	if (pid < 0 && r->broken && !keyframe)
-		return 0;
+	/* The jitter buffer releases a delta frame only right after its
+	 * reference, so the decoder is never fed one it cannot decode. */
 	if (keyframe && r->broken)
 		cb_feedback_receiver_broken(r, 0, cb_clock_now(r->clock));
 	rec->st[CB_ST_JB_OUT] = jb_out;
@@ -414,15 +414,13 @@ static int video_decode(struct cb_receiver *r, size_t idx, const uint8_t *data, 
 	rec->st[CB_ST_DEC_END] = cb_clock_now(r->clock);
 	if (rc < 0) {
 		r->decode_errors[CB_MEDIA_VIDEO]++;
-		if (pid >= 0)
-			cb_jb_on_decode_error(st->jb, pid, rec->st[CB_ST_DEC_END]);
+		cb_jb_on_decode_error(st->jb, pid, rec->st[CB_ST_DEC_END]);
 		cb_feedback_receiver_broken(r, 1, rec->st[CB_ST_DEC_END]);
 		return 0;
 	}
 	/* The decode time sets how early the next frames leave the buffer. */
-	if (pid >= 0)
-		cb_jb_on_decoded(st->jb, pid, rec->st[CB_ST_DEC_END] - rec->st[CB_ST_DEC_START],
-				 rec->st[CB_ST_DEC_END]);
+	cb_jb_on_decoded(st->jb, pid, rec->st[CB_ST_DEC_END] - rec->st[CB_ST_DEC_START],
+			 rec->st[CB_ST_DEC_END]);
 	if (rc == 0)
 		return 0;
 	rec->decoded = 1;
@@ -451,8 +449,18 @@ static int video_insert(struct cb_receiver *r, const struct cb_asm_frame *f)
 	struct cb_frame_rec *rec;
 	struct cb_jb_frame jf;
 	size_t idx;
+	int32_t pid = f->picture_id;
 	int rc, rtx = 0;
 
+	/* No picture id in the payload (H.264): one from the frame's place in
+	 * the sequence numbers, the assembler handing frames out in decode
+	 * order.  It never hands out one that overlaps the last, so a refusal
+	 * here is a bug, not a late frame. */
+	if (pid < 0) {
+		pid = cb_seqref_frame(&st->seqref, f->first_seq, f->npackets);
+		if (pid < 0)
+			return pid;
+	}
 	rec = cb_frame_log_add(&r->video.frames, CB_MEDIA_VIDEO, (uint32_t)r->video.frames.n);
 	if (!rec)
 		return -ENOMEM;
@@ -481,7 +489,7 @@ static int video_insert(struct cb_receiver *r, const struct cb_asm_frame *f)
 	}
 	/* The receiver's own stamps: release times are compared with its
 	 * clock, and the time it took a packet is when the frame could go. */
-	jf = (struct cb_jb_frame){.picture_id = f->picture_id,
+	jf = (struct cb_jb_frame){.picture_id = pid,
 				  .rtp_ts = f->ts,
 				  .keyframe = f->keyframe,
 				  .first_arrival = f->first_recv,
@@ -491,8 +499,6 @@ static int video_insert(struct cb_receiver *r, const struct cb_asm_frame *f)
 				  .tag = idx,
 				  .retransmitted = rtx};
 	rc = cb_jb_insert(st->jb, &jf, now);
-	if (rc == CB_E_UNSUPPORTED)
-		return video_decode(r, idx, f->data, f->len, f->keyframe, -1, now);
 	if (rc == CB_E_LATE)
 		return 0; /* dropped and counted (on_jb_drop) */
 	return rc < 0 ? rc : 0;
@@ -735,6 +741,7 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 		rc = cb_assembler_open(&st->asmb, &ac);
 		if (rc < 0)
 			return rc;
+		cb_seqref_init(&st->seqref);
 		{
 			struct cb_jb_cfg jc;
 

@@ -12,9 +12,12 @@
  * frame is decodable exactly when the frame with picture_id − 1 (mod 2^15)
  * was decoded and the chain back to the last key frame is unbroken.  The
  * buffer therefore releases a delta frame only right after its predecessor,
- * and a key frame at any time (dropping everything older).  VP9 (flexible
- * mode, spatial layers) and H.264 will need their own dependency lists from
- * the payload descriptor or the dependency-descriptor extension.
+ * and a key frame at any time (dropping everything older).  H.264 as
+ * callbench sends it has the same chain (each P frame predicted from the
+ * one before) but no picture id: rx/seqref numbers its frames from their
+ * sequence numbers, leaving an id out after a gap.  VP9 (flexible mode,
+ * spatial layers) will need its own dependency lists from the payload
+ * descriptor or the dependency-descriptor extension.
  *
  * When frames are released.  A frame's render time is
  * cb_timing_render_time(its RTP time) (see rx/timing.h: first-frame
