@@ -42,16 +42,17 @@ static void run(const struct cb_call_cfg *cfg, struct cb_run_result *res)
 static void test_screen_age_frozen(void)
 {
 	/* 30 fps, 10 ms latency; frames 10..39 never arrive (a 1 s freeze). */
-	const cb_ns step = CB_NS_PER_S / 30;
-	struct cb_shown sh[60];
+	struct cb_shown sh[70];
+	cb_ns cap[70];
 	struct cb_experience e;
 	size_t n = 0;
 
 	for (int i = 0; i < 70; i++) {
+		cap[i] = (cb_ns)i * CB_NS_PER_S / 30;
 		if (i >= 10 && i < 40)
 			continue;
-		sh[n].captured = (cb_ns)i * CB_NS_PER_S / 30;
-		sh[n].at = sh[n].captured + 10 * CB_NS_PER_MS;
+		sh[n].captured = cap[i];
+		sh[n].at = cap[i] + 10 * CB_NS_PER_MS + (i == 50 ? 5 * CB_NS_PER_MS : 0);
 		n++;
 	}
 	/* Given out of order: the function sorts. */
@@ -61,14 +62,16 @@ static void test_screen_age_frozen(void)
 		sh[5] = t;
 	}
 	cb_experience_init(&e);
-	CU_ASSERT_EQUAL_FATAL(cb_experience_screen(&e, sh, n, step, sh[n - 1].at > 0 ? (cb_ns)69 * CB_NS_PER_S / 30 + 10 * CB_NS_PER_MS : 0), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_experience_screen(&e, cap, 70, sh, n), 0);
 	CU_ASSERT_EQUAL(e.n, 70);
-	/* A steady stream reads its latency, not a frame more (ns rounding). */
-	CU_ASSERT_DOUBLE_EQUAL(e.v[0].age_ms, 10.0, 1e-3);
-	CU_ASSERT_DOUBLE_EQUAL(e.v[5].age_ms, 10.0, 1e-3);
-	/* During the freeze the picture of frame 9 ages, up to 30 frames. */
+	/* A shown frame is seen at its latency. */
+	CU_ASSERT_DOUBLE_EQUAL(e.v[0].age_ms, 10.0, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(e.v[5].age_ms, 10.0, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(e.v[50].age_ms, 15.0, 1e-6);
+	/* During the freeze the picture of frame 9 ages, a frame per frame. */
+	CU_ASSERT_DOUBLE_EQUAL(e.v[10].age_ms, 10.0 + 1000.0 / 30, 1e-3);
 	CU_ASSERT_DOUBLE_EQUAL(e.v[39].age_ms, 10.0 + 30 * 1000.0 / 30, 1e-3);
-	CU_ASSERT_DOUBLE_EQUAL(e.v[40].age_ms, 10.0, 1e-3);
+	CU_ASSERT_DOUBLE_EQUAL(e.v[40].age_ms, 10.0, 1e-6);
 	CU_ASSERT_DOUBLE_EQUAL(e.age.max, 1010.0, 1e-3);
 	CU_ASSERT_EQUAL(e.age.n, 70);
 	/* 30 of 70 instants frozen: the p50 is fresh, the p95 is not. */
@@ -79,10 +82,10 @@ static void test_screen_age_frozen(void)
 	cb_experience_free(&e);
 
 	cb_experience_init(&e);
-	CU_ASSERT_EQUAL(cb_experience_screen(&e, NULL, 0, step, 0), 0);
+	CU_ASSERT_EQUAL(cb_experience_screen(&e, cap, 70, NULL, 0), 0);
 	CU_ASSERT_EQUAL(e.n, 0);
 	CU_ASSERT(isnan(e.age.p50));
-	CU_ASSERT_EQUAL(cb_experience_screen(&e, sh, n, 0, 0), -EINVAL);
+	CU_ASSERT_EQUAL(cb_experience_screen(&e, NULL, 3, sh, n), -EINVAL);
 	cb_experience_free(&e);
 }
 

@@ -168,22 +168,20 @@ static void copy_rx_stamps(struct cb_frame_rec *dst, const struct cb_frame_rec *
 	dst->decoded = rx->decoded;
 }
 
-/* What the viewer saw: the age of the picture on screen at every display
- * instant (1/fps), from the first picture shown until the last captured
- * frame would have been shown with the first picture's latency (or the
- * last picture shown, if later): a frozen tail counts too. */
+/* What the viewer saw: the age of the picture on screen at every frame's
+ * render time (measure/experience.h). */
 static int seen_video(struct cb_media_result *mr, const struct cb_frame_log *tx,
-		      const struct cb_receiver *r, const struct cb_session *ss)
+		      const struct cb_receiver *r)
 {
 	struct cb_shown *sh = malloc((r->video.frames.n ? r->video.frames.n : 1) * sizeof(*sh));
+	cb_ns *cap = malloc((tx->n ? tx->n : 1) * sizeof(*cap));
 	uint64_t shown = 0;
 	size_t n = 0;
-	cb_ns end = CB_NS_NONE;
-	int rc;
+	int rc = -ENOMEM;
 
 	cb_experience_init(&mr->seen);
-	if (!sh)
-		return -ENOMEM;
+	if (!sh || !cap)
+		goto out_free;
 	for (size_t i = 0; i < r->video.frames.n; i++) {
 		const struct cb_frame_rec *rx = &r->video.frames.v[i];
 
@@ -194,26 +192,15 @@ static int seen_video(struct cb_media_result *mr, const struct cb_frame_log *tx,
 		sh[n].captured = tx->v[rx->content_id].st[CB_ST_CAPTURED];
 		n++;
 	}
-	if (n) {
-		cb_ns first_at = sh[0].at, first_lat = sh[0].at - sh[0].captured;
-
-		for (size_t i = 1; i < n; i++)
-			if (sh[i].at < first_at) {
-				first_at = sh[i].at;
-				first_lat = sh[i].at - sh[i].captured;
-			}
-		for (size_t i = 0; i < n; i++)
-			if (end == CB_NS_NONE || sh[i].at > end)
-				end = sh[i].at;
-		if (tx->n && tx->v[tx->n - 1].st[CB_ST_CAPTURED] != CB_NS_NONE &&
-		    tx->v[tx->n - 1].st[CB_ST_CAPTURED] + first_lat > end)
-			end = tx->v[tx->n - 1].st[CB_ST_CAPTURED] + first_lat;
-	}
-	rc = cb_experience_screen(&mr->seen, sh, n, CB_NS_PER_S / ss->cfg->fps, end);
-	free(sh);
-	for (size_t i = 0; i < tx->n; i++)
+	for (size_t i = 0; i < tx->n; i++) {
+		cap[i] = tx->v[i].st[CB_ST_CAPTURED];
 		shown += tx->v[i].identified;
+	}
+	rc = cb_experience_screen(&mr->seen, cap, tx->n, sh, n);
 	cb_experience_count(&mr->seen, tx->n, tx->n - shown);
+out_free:
+	free(sh);
+	free(cap);
 	return rc;
 }
 
@@ -313,7 +300,7 @@ static int merge_video(struct cb_media_result *mr, struct cb_sender *s, struct c
 			row->e2e_ms = cb_ns_diff_ms(rx->st[CB_ST_IDENTIFIED],
 						    tx->v[rx->content_id].st[CB_ST_CAPTURED]);
 	}
-	rc = seen_video(mr, tx, r, ss);
+	rc = seen_video(mr, tx, r);
 	mr->frames = *tx;
 	memset(tx, 0, sizeof(*tx));
 	return rc;

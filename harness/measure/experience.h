@@ -5,9 +5,15 @@
  * Latency over delivered frames says nothing about a frozen screen: a frame
  * that never arrives adds no sample.  A viewer looks at the screen at every
  * display instant, and what they see there has an age: the display instant
- * minus the capture time of the picture being shown.  Sampled at every
- * display instant (every 1/fps) from the first picture on, that age grows
- * while the screen is frozen and falls back when a fresh picture arrives.
+ * minus the capture time of the picture being shown.
+ *
+ * The display instants are the frames' render times, one per captured frame
+ * from the first picture shown on: a frame that was shown renders when it
+ * was shown (its age is its latency, so on a clean path the two agree); a
+ * frame that never came renders at its capture time plus the delay of the
+ * last frame shown before it, and the screen still holds an older picture
+ * then — the age grows by a frame interval per missing frame while the
+ * screen is frozen, and falls back when a fresh picture arrives.
  *
  * A listener hears one sample after another: every played sample of a
  * fresh (decoded or FEC-rebuilt) frame has an age, its play time minus its
@@ -49,15 +55,14 @@ struct cb_experience {
 void cb_experience_init(struct cb_experience *e);
 void cb_experience_free(struct cb_experience *e);
 /**
- * Video: sample the age of the picture on screen at every `step` from the
- * first picture shown up to and including `end`.  `shown` (n entries, any
- * order; sorted in place by `at`): each picture that went on screen.  The
- * picture on screen at an instant is the last one put there at or before it
- * (or within step/1000 after it: nanosecond rounding of the frame period).
- * Fills e->v, e->n and e->age.  -EINVAL, -ENOMEM.
+ * Video: the age of the picture on screen at every display instant (see
+ * above).  `captured` (nframes): each captured frame's capture time, in
+ * capture order (CB_NS_NONE: not captured).  `shown` (n, any order; sorted
+ * in place by `at`): each picture that went on screen, and the capture time
+ * of the frame it showed.  Fills e->v, e->n and e->age.  -EINVAL, -ENOMEM.
  */
-int cb_experience_screen(struct cb_experience *e, struct cb_shown *shown, size_t n, cb_ns step,
-			 cb_ns end);
+int cb_experience_screen(struct cb_experience *e, const cb_ns *captured, size_t nframes,
+			 struct cb_shown *shown, size_t n);
 /** Audio (or any ready-made samples): take `v` (copied) as the samples and
  * compute e->age.  -EINVAL, -ENOMEM. */
 int cb_experience_samples(struct cb_experience *e, const struct cb_age_sample *v, size_t n);

@@ -253,7 +253,9 @@ static void run_latency(FILE *f, const struct cb_run_result *res, const char *di
 	fputs("</table>\n", f);
 	fputs("<h3>What the viewer saw, what the listener heard</h3>\n<p>Video: the age of the "
 	      "picture on screen (display instant − capture time of the picture shown) at every "
-	      "display instant from the first picture on, so a frozen screen keeps ageing. Audio: "
+	      "frame's display instant from the first picture on (a frame that never came is due "
+	      "at its capture time plus the last shown frame's delay), so a frozen screen keeps "
+	      "ageing. Audio: "
 	      "the age of every played fresh sample; concealment counts as concealment, not as "
 	      "samples (ms).</p><table>",
 	      f);

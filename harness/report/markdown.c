@@ -195,8 +195,11 @@ static void media_section(FILE *f, const struct cb_media_result *m)
 		      f);
 	else
 		fputs("### What the viewer saw\n\nThe age of the picture on screen (display "
-		      "instant − capture time of the picture shown), sampled at every display "
-		      "instant (1/fps) from the first picture on: a frozen screen keeps ageing.\n\n",
+		      "instant − capture time of the picture shown) at every frame's display "
+		      "instant from the first picture on: a shown frame is seen at its latency; "
+		      "a frame that never came is due at its capture time plus the last shown "
+		      "frame's delay, and the older picture still on screen then is its age, so a "
+		      "frozen screen keeps ageing.\n\n",
 		      f);
 	fputs("| n | min | mean | p50 | p90 | p95 | p99 | max |\n"
 	      "|---:|---:|---:|---:|---:|---:|---:|---:|\n",

@@ -76,7 +76,7 @@ const char *cb_verdict_by_name(enum cb_verdict_by b)
 const char cb_verdict_rule[] =
     "A media's verdict is the worst of three bands: its delivered latency (frames or marks "
     "that got through) at the verdict percentile; the age of what was on screen (video, "
-    "sampled at every display instant from the first picture on) or heard (audio, every "
+    "at every frame's display instant from the first picture on) or heard (audio, every "
     "played fresh sample) at the same percentile; and the share of captured frames never "
     "shown or heard (excellent <= 1 %, good <= 3 %, acceptable <= 10 %, poor <= 25 %, else "
     "unusable). The call's verdict is that of the worse media.";
