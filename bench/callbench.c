@@ -26,6 +26,8 @@
 #include "run_options.h"
 #include "report/report.h"
 #include "srtp/srtp.h"
+#include "summary.h"
+#include "report/junit.h"
 
 #define EXIT_USAGE	 2
 #define EXIT_INTERRUPTED 130
@@ -268,6 +270,58 @@ static int choose_net(void *base, const char *val, char *why, size_t len)
 }
 
 #define CO(f) offsetof(struct run_opts, call.f)
+static int take_max(void *base, const char *val, char *why, size_t len)
+{
+	return cb_gates_add_limit(&((struct run_opts *)base)->gates, 1, val, why, len);
+}
+
+static int take_min(void *base, const char *val, char *why, size_t len)
+{
+	return cb_gates_add_limit(&((struct run_opts *)base)->gates, 0, val, why, len);
+}
+
+static int take_fail_on(void *base, const char *val, char *why, size_t len)
+{
+	return cb_gates_add_fail_on(&((struct run_opts *)base)->gates, val, why, len);
+}
+
+int run_gates_check(struct run_opts *o, char *why, size_t len)
+{
+	struct cb_run_result empty;
+	json_t *sum;
+	int rc;
+
+	if (o->gates.n == 0)
+		return 0;
+	/* An empty run with both media on has every key of the schema. */
+	memset(&empty, 0, sizeof(empty));
+	empty.cfg = o->call;
+	empty.video.enabled = empty.audio.enabled = 1;
+	empty.video.media = CB_MEDIA_VIDEO;
+	empty.audio.media = CB_MEDIA_AUDIO;
+	sum = cb_report_summary_build(&empty);
+	if (!sum)
+		return -ENOMEM;
+	rc = cb_gates_check_paths(&o->gates, sum, why, len);
+	json_decref(sum);
+	return rc;
+}
+
+int run_gates_eval(struct run_opts *o, struct cb_run_result *res)
+{
+	json_t *sum;
+
+	if (o->gates.n == 0)
+		return 0;
+	sum = cb_report_summary_build(res);
+	if (!sum)
+		return -ENOMEM;
+	cb_gates_eval(&o->gates, sum);
+	json_decref(sum);
+	res->gates = &o->gates;
+	return 0;
+}
+
 const struct opt run_options[] = {
     {"duration", "SECONDS", "media time to capture", OPT_DOUBLE, CO(duration_s), 0, 0.1, 86400,
      NULL, NULL},
@@ -342,6 +396,21 @@ const struct opt run_options[] = {
      OPT_CHOICE, 0, 0, 0, 0, choose_net, "none"},
     {"quiet", NULL, "no live progress", OPT_FLAG_ON, offsetof(struct run_opts, quiet), 0, 0, 0,
      NULL, NULL},
+    {"fail-on", "BAND", "exit 1 if the verdict is BAND or worse", OPT_CHOICE, 0, 0, 0, 0,
+     take_fail_on, "excellent | good | acceptable | poor | unusable"},
+    {"max", "METRIC=VALUE",
+     "exit 1 if this summary.json figure is above VALUE (e.g. video.latency_ms.p95=150); "
+     "repeatable",
+     OPT_CHOICE, 0, 0, 0, 0, take_max, "none"},
+    {"min", "METRIC=VALUE",
+     "exit 1 if this summary.json figure is below VALUE (e.g. video.identified_pct=99); "
+     "repeatable",
+     OPT_CHOICE, 0, 0, 0, 0, take_min, "none"},
+    {"junit", "FILE", "write the run's checks (completed, measured, every limit) as JUnit XML",
+     OPT_STR, offsetof(struct run_opts, junit), 0, 0, sizeof(((struct run_opts *)0)->junit),
+     NULL, NULL},
+    {"json", NULL, "print summary.json on stdout (the human summary goes to stderr)",
+     OPT_FLAG_ON, offsetof(struct run_opts, json), 0, 0, 0, NULL, NULL},
     {NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -378,114 +447,110 @@ static void show_progress(void *user, const struct cb_call_progress *p)
 	*progress_line = 1;
 }
 
-static void print_media(const struct cb_media_result *m, const struct cb_call_cfg *cfg)
+/*
+ * What a CI job reads: 0 complete, measured and within every limit; 1 a
+ * limit breached, nothing measured, the run failed or its report could not
+ * be written; 130 interrupted (the partial report is written).
+ */
+static int run_exit_status(const struct cb_run_result *res, int report_failed)
 {
-	const struct cb_dist *d = &m->e2e;
-	double total = 0;
+	const struct cb_media_result *w = cb_run_worst_media(res);
 
-	if (!m->enabled)
-		return;
-	printf("%s (%s)\n", m->media == CB_MEDIA_VIDEO ? "video" : "audio", m->codec);
-	printf("  frames    captured %llu  encoded %llu  sent %llu  received %llu  decoded %llu  "
-	       "identified %llu",
-	       (unsigned long long)m->captured, (unsigned long long)m->encoded,
-	       (unsigned long long)m->sent, (unsigned long long)m->received,
-	       (unsigned long long)m->decoded, (unsigned long long)m->identified);
-	if (m->media == CB_MEDIA_AUDIO)
-		printf(" (marks %llu of %llu)", (unsigned long long)m->marks_identified,
-		       (unsigned long long)m->marks_sent);
-	printf("  mismatches %llu\n", (unsigned long long)m->mismatches);
-	printf("  packets   sent %llu  received %llu  lost %llu  rejected %llu\n",
-	       (unsigned long long)m->packets_sent, (unsigned long long)m->packets_received,
-	       (unsigned long long)m->packets_lost, (unsigned long long)m->packets_rejected);
-	printf("  bitrate   target %.0f kbps  achieved %.1f kbps\n", m->target_kbps,
-	       m->achieved_kbps);
-	printf("  latency   min %.1f  p50 %.1f  p95 %.1f  p99 %.1f  max %.1f ms  (n=%zu)\n", d->min,
-	       d->p50, d->p95, d->p99, d->max, d->n);
-	printf("  stages    (mean ms)");
-	for (int s = 0; s < CB_SG_COUNT; s++) {
-		if (m->stage[s].n == 0)
-			continue;
-		printf(" %s %.2f", cb_stage_name((enum cb_stage)s), m->stage[s].mean);
-		total += m->stage[s].mean;
+	fflush(stdout); /* the summary before the reason, also through a pipe */
+	if (report_failed || res->status == CB_RUN_FAILED)
+		return 1;
+	if (res->status == CB_RUN_INTERRUPTED)
+		return EXIT_INTERRUPTED;
+	if (!w || w->verdict == CB_BAND_NONE) {
+		fprintf(stderr, "callbench run: nothing was measured (verdict none): exit 1\n");
+		return 1;
 	}
-	if (m->media == CB_MEDIA_AUDIO && !isnan(m->algo_ms))
-		printf(" (+ framing/look-ahead %.1f)", m->algo_ms);
-	printf("  over %llu frames (identified, every stamp) = %.2f\n",
-	       (unsigned long long)m->stage_frames, m->stage_total_ms);
-	printf("  dropped   encoder %llu  network %llu  jitter buffer %llu  decoder %llu",
-	       (unsigned long long)m->dropped_encoder, (unsigned long long)m->dropped_network,
-	       (unsigned long long)m->dropped_jitter_buffer, (unsigned long long)m->dropped_decoder);
-	if (m->media == CB_MEDIA_VIDEO)
-		printf("  unreadable %llu", (unsigned long long)m->dropped_unreadable);
-	printf("   jitter buffer delay %.1f ms mean\n", m->jb_delay_mean_ms);
-	if (m->media == CB_MEDIA_VIDEO)
-		printf("  quality   PSNR %.2f dB mean (min %.2f)  SSIM %.4f mean  freezes %u (%.0f "
-		       "ms)  "
-		       "harmonic %.1f fps\n",
-		       m->psnr.mean, m->psnr.min, m->ssim.mean, m->freeze_count, m->freeze_total_ms,
-		       m->harmonic_fps);
-	else
-		printf("  quality   FEC rebuilt %llu frames  concealed %llu frames in %llu events  "
-		       "seg. SNR %.1f dB  correlation "
-		       "%.3f  E-model R %.1f MOS %.2f (%s)\n",
-		       (unsigned long long)m->fec_frames, (unsigned long long)m->concealed_frames,
-		       (unsigned long long)m->concealment_events, m->audio_seg_snr_db,
-		       m->audio_correlation, m->emodel_r, m->emodel_mos, m->emodel_band);
-	if (m->media == CB_MEDIA_AUDIO && m->apm.on)
-		printf("  processing AEC %s NS %s AGC %s  ERLE %.1f dB  noise reduction %.1f dB  "
-		       "level %.1f -> %.1f dBFS  +%.0f ms  %.0f us/frame\n",
-		       m->apm.echo_cancellation ? "on" : "off",
-		       m->apm.noise_suppression ? "on" : "off",
-		       m->apm.auto_gain_control ? "on" : "off", m->apm.erle_db,
-		       m->apm.noise_reduction_db, m->apm.level_in_dbfs, m->apm.level_out_dbfs,
-		       m->apm.apm_delay_ms, m->apm.apm_cpu_us_per_frame);
-	if (m->media == CB_MEDIA_VIDEO)
-		printf("  seen      on-screen age p50 %.1f  p95 %.1f  max %.1f ms  (%zu display "
-		       "instants)  never shown %llu of %llu frames\n",
-		       m->seen.age.p50, m->seen.age.p95, m->seen.age.max, m->seen.age.n,
-		       (unsigned long long)m->seen.unseen, (unsigned long long)m->seen.frames);
-	else
-		printf("  heard     age p50 %.1f  p95 %.1f  max %.1f ms  never heard %llu of %llu "
-		       "frames  concealment %.1f %% of play time  shrink: %llu samples cut, "
-		       "%llu frames removed\n",
-		       m->seen.age.p50, m->seen.age.p95, m->seen.age.max,
-		       (unsigned long long)m->seen.unseen, (unsigned long long)m->seen.frames,
-		       m->seen.concealed_pct, (unsigned long long)m->playout.cut_samples,
-		       (unsigned long long)m->playout.removed_frames);
-	{
-		char why[256];
-
-		cb_verdict_explain(m, cfg->verdict_pct, why, sizeof(why));
-		printf("  verdict   %s  (%s: %s)\n", cb_band_name(m->verdict), why,
-		       cb_band_feel(m->verdict));
+	if (res->gates && res->gates->breached) {
+		fprintf(stderr, "callbench run: %zu limit%s breached: exit 1\n", res->gates->breached,
+			res->gates->breached == 1 ? "" : "s");
+		return 1;
 	}
+	return 0;
 }
 
-static void print_recovery(const struct cb_run_result *r)
+/* The run as JUnit: did it complete, was it measured, and every limit. */
+static int run_write_junit(const char *path, const struct cb_run_result *res, int exit_rc)
 {
-	const struct cb_recovery *x = &r->recovery;
-	double rtt = NAN;
+	struct cb_junit_case cases[2 + CB_GATE_MAX];
+	const struct cb_media_result *w = cb_run_worst_media(res);
+	char verdict_msg[320], suite[96];
+	size_t n = 0;
+	const char *const props[][2] = {{"run_id", res->run_id},
+					{"status", cb_run_status_name(res->status)},
+					{"verdict", cb_band_name(w ? w->verdict : CB_BAND_NONE)}};
+	struct cb_junit_suite s = {.name = suite,
+				   .time_s = res->wall_s,
+				   .cases = cases,
+				   .props = props,
+				   .n_props = 3};
 
-	for (size_t i = r->n_rtcp; i-- > 0;)
-		if (!isnan(r->rtcp[i].rtt_ms)) {
-			rtt = r->rtcp[i].rtt_ms;
-			break;
-		}
-	printf("recovery (%s)\n", x->nack_enabled ? "NACK/RTX on" : "NACK off");
-	printf("  packets   missing %llu  NACKed %llu (%llu requests)  recovered %llu  late %llu  "
-	       "never "
-	       "%llu   RTX sent %llu\n",
-	       (unsigned long long)x->packets_missing, (unsigned long long)x->nack_requested,
-	       (unsigned long long)x->nack_requests_sent, (unsigned long long)x->recovered,
-	       (unsigned long long)x->recovered_late, (unsigned long long)x->never_recovered,
-	       (unsigned long long)x->rtx_sent);
-	printf(
-	    "  key frames  PLI sent %llu  answered %llu  decoder broken -> key frame p50 %.1f ms "
-	    "(n=%zu)   recovery p50 %.1f ms   RTT %.1f ms   RTCP sent %llu rejected %llu\n",
-	    (unsigned long long)x->pli_sent, (unsigned long long)x->keyframes_on_request,
-	    x->keyframe_wait_ms.p50, x->keyframe_wait_ms.n, x->recovery_ms.p50, rtt,
-	    (unsigned long long)x->rtcp_sent, (unsigned long long)x->rtcp_rejected);
+	(void)exit_rc;
+	snprintf(suite, sizeof(suite), "callbench run %s", res->run_id);
+	cases[n++] = (struct cb_junit_case){
+	    .classname = "callbench.run",
+	    .name = "completed",
+	    .time_s = res->wall_s,
+	    .outcome = res->status == CB_RUN_COMPLETE ? CB_JUNIT_PASS : CB_JUNIT_ERROR,
+	    .type = cb_run_status_name(res->status),
+	    .message = res->status == CB_RUN_COMPLETE ? NULL
+			: res->error[0]			 ? res->error
+							 : "the run was interrupted",
+	};
+	if (w) {
+		char why[256];
+
+		cb_verdict_explain(w, res->cfg.verdict_pct, why, sizeof(why));
+		snprintf(verdict_msg, sizeof(verdict_msg), "%s: %s (%s)", cb_media_name(w->media),
+			 cb_band_name(w->verdict), why);
+	} else {
+		snprintf(verdict_msg, sizeof(verdict_msg), "no media was enabled");
+	}
+	cases[n++] = (struct cb_junit_case){
+	    .classname = "callbench.run",
+	    .name = "measured",
+	    .outcome = w && w->verdict != CB_BAND_NONE ? CB_JUNIT_PASS : CB_JUNIT_FAILURE,
+	    .type = "unmeasured",
+	    .message = verdict_msg,
+	    .detail = verdict_msg,
+	};
+	for (size_t i = 0; res->gates && i < res->gates->n; i++) {
+		const struct cb_gate *g = &res->gates->v[i];
+
+		cases[n++] = (struct cb_junit_case){
+		    .classname = "callbench.run.limits",
+		    .name = g->kind == CB_GATE_FAIL_ON ? "fail-on" : g->metric,
+		    .outcome = g->pass ? CB_JUNIT_PASS : CB_JUNIT_FAILURE,
+		    .type = "limit",
+		    .message = g->text,
+		    .detail = g->kind == CB_GATE_FAIL_ON ? verdict_msg : g->text,
+		};
+	}
+	s.n = n;
+	return cb_junit_write(path, "callbench run", &s, 1);
+}
+
+/* --out must be a folder we can write into, before the call starts. */
+static int out_dir_check(const char *dir, char *why, size_t len)
+{
+	const char *d = dir[0] ? dir : "results";
+	int err = cb_mkdir_p(d);
+
+	if (err) {
+		if (snprintf(why, len, "%s: cannot make it: %s", d, cb_strerror(err)) < 0)
+			why[0] = 0;
+		return -1;
+	}
+	if (access(d, W_OK | X_OK) < 0) {
+		if (snprintf(why, len, "%s: not writable: %s", d, strerror(errno)) < 0)
+			why[0] = 0;
+		return -1;
+	}
+	return 0;
 }
 
 static void run_help(FILE *out)
@@ -510,8 +575,8 @@ static int cmd_run(int argc, char **argv)
 	struct cb_run_result res;
 	struct cb_call_hooks hooks = {0};
 	struct sigaction sa = {0};
-	char dir[512] = "";
-	int help, pos, rc, progress_line = 0;
+	char dir[512] = "", why[400];
+	int help, pos, rc, exit_rc, progress_line = 0;
 
 	cb_call_cfg_default(&o.call);
 	if (opts_parse("callbench run", run_options, &o, argc, argv, &help, &pos) < 0)
@@ -523,6 +588,14 @@ static int cmd_run(int argc, char **argv)
 	if (pos < argc) {
 		fprintf(stderr, "callbench run: unexpected argument '%s' (see --help)\n",
 			argv[pos]);
+		return EXIT_USAGE;
+	}
+	if (run_gates_check(&o, why, sizeof(why)) < 0) {
+		fprintf(stderr, "callbench run: --max/--min: %s\n", why);
+		return EXIT_USAGE;
+	}
+	if (out_dir_check(o.call.out_dir, why, sizeof(why)) < 0) {
+		fprintf(stderr, "callbench run: --out %s\n", why);
 		return EXIT_USAGE;
 	}
 	sa.sa_handler = on_signal;
@@ -544,24 +617,38 @@ static int cmd_run(int argc, char **argv)
 		cb_run_result_free(&res);
 		return rc == -EINVAL || rc == CB_E_NOTFOUND ? EXIT_USAGE : 1;
 	}
+	if (run_gates_eval(&o, &res) < 0) {
+		fprintf(stderr, "callbench run: evaluating the limits: out of memory\n");
+		cb_run_result_free(&res);
+		return 1;
+	}
 	rc = cb_report_write(&res, &hooks.log, dir, sizeof(dir));
-	printf("callbench run %s: %s, %.1f s of media in %.1f s\n", res.run_id,
-	       cb_run_status_name(res.status), res.media_s, res.wall_s);
-	if (res.status != CB_RUN_COMPLETE && res.error[0])
-		printf("  error: %s\n", res.error);
-	print_media(&res.video, &res.cfg);
-	print_media(&res.audio, &res.cfg);
-	print_recovery(&res);
-	if (rc < 0)
+	if (rc < 0) {
 		fprintf(stderr, "callbench run: writing the report failed: %s\n", cb_strerror(rc));
-	else
-		printf("report: %s/report.md\n", dir);
-	rc = rc < 0				? 1
-	     : res.status == CB_RUN_COMPLETE	? 0
-	     : res.status == CB_RUN_INTERRUPTED ? EXIT_INTERRUPTED
-						: 1;
+		dir[0] = 0;
+	}
+	print_run_summary(o.json ? stderr : stdout, &res, dir);
+	if (o.json) {
+		char *text = cb_report_summary_text(&res);
+
+		if (text) {
+			fputs(text, stdout);
+			fputc('\n', stdout);
+			free(text);
+		}
+	}
+	exit_rc = run_exit_status(&res, rc < 0);
+	if (o.junit[0]) {
+		int jr = run_write_junit(o.junit, &res, exit_rc);
+
+		if (jr < 0) {
+			fprintf(stderr, "callbench run: --junit %s: %s\n", o.junit,
+				cb_strerror(jr));
+			exit_rc = exit_rc ? exit_rc : 1;
+		}
+	}
 	cb_run_result_free(&res);
-	return rc;
+	return exit_rc;
 }
 
 static int cmd_codecs(int argc, char **argv)

@@ -8,12 +8,25 @@
 
 #include "call/call.h"
 #include "options.h"
+#include "report/gate.h"
 
 /** What `callbench run` parses into: the call's settings and the program's own. */
 struct run_opts {
 	struct cb_call_cfg call;
 	int quiet;
+	int json;	     /**< print summary.json on stdout, the summary on stderr */
+	char junit[256];     /**< write JUnit here; "" = not asked */
+	struct cb_gates gates; /**< --fail-on, --max, --min */
 };
+
+/**
+ * The gates of `o` against `res`: check the paths name figures (on an
+ * empty run of the same settings), evaluate them on the run's summary and
+ * attach them to `res` for the report.  -EINVAL (a usage error: `why`
+ * says which limit), -ENOMEM.
+ */
+int run_gates_check(struct run_opts *o, char *why, size_t len);
+int run_gates_eval(struct run_opts *o, struct cb_run_result *res);
 
 /** The run options, NULL-terminated (defined in callbench.c). */
 extern const struct opt run_options[];

@@ -347,51 +347,6 @@ static void test_plan_rejects(void)
 	cb_sweep_free(&sw);
 }
 
-/* The built program beside this test binary, or "" when it is not there. */
-static void program_path(char *out, size_t room)
-{
-	char exe[512];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *slash;
-
-	out[0] = 0;
-	if (n <= 0)
-		return;
-	exe[n] = 0;
-	slash = strrchr(exe, '/');
-	if (!slash)
-		return;
-	*slash = 0;
-	snprintf(out, room, "%s/callbench", exe);
-	if (access(out, X_OK) != 0)
-		out[0] = 0;
-}
-
-/* Run `cmd` in sh with callbench's folder first on PATH; its exit status. */
-static int sh(const char *prog, const char *cmd, char *output, size_t room)
-{
-	char line[8192], bindir[512];
-	FILE *p;
-	size_t n = 0;
-	int st;
-
-	snprintf(bindir, sizeof(bindir), "%s", prog);
-	*strrchr(bindir, '/') = 0;
-	snprintf(line, sizeof(line), "PATH='%s':\"$PATH\"; %s", bindir, cmd);
-	p = popen(line, "r");
-	if (!p)
-		return -1;
-	if (output && room) {
-		n = fread(output, 1, room - 1, p);
-		output[n] = 0;
-	} else {
-		while (fread(line, 1, sizeof(line), p) > 0)
-			;
-	}
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void test_cli_emit_jobs(void)
 {
 	char prog[600], tmpl[] = "/tmp/cb-sweep-XXXXXX", cmd[2048], out[16384], path[1024];
@@ -400,7 +355,7 @@ static void test_cli_emit_jobs(void)
 	int lines = 0;
 	json_t *root;
 
-	program_path(prog, sizeof(prog));
+	cb_test_program_path(prog, sizeof(prog));
 	if (!prog[0])
 		CB_SKIP("build/callbench not built");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
@@ -409,7 +364,7 @@ static void test_cli_emit_jobs(void)
 		 "--axis video-codec=vp8,%s --axis 'net=delay=10,loss=1|delay=40' --emit-jobs "
 		 "--out %s/jobs",
 		 two ? two : "vp8", dir);
-	CU_ASSERT_EQUAL_FATAL(sh(prog, cmd, out, sizeof(out)), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_test_sh(prog, cmd, out, sizeof(out)), 0);
 	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char check[4096];
 
@@ -419,7 +374,7 @@ static void test_cli_emit_jobs(void)
 		CU_ASSERT(strstr(l, "--emit-jobs") == NULL);
 		/* run parses every option before it reads --help: status 0 = a valid line. */
 		snprintf(check, sizeof(check), "%s --help >/dev/null 2>&1", l);
-		CU_ASSERT_EQUAL(sh(prog, check, NULL, 0), 0);
+		CU_ASSERT_EQUAL(cb_test_sh(prog, check, NULL, 0), 0);
 	}
 	CU_ASSERT_EQUAL(lines, 4);
 	snprintf(path, sizeof(path), "%s/jobs/sweep.json", dir);
@@ -431,7 +386,7 @@ static void test_cli_emit_jobs(void)
 	/* A bad axis value is a usage error naming the option. */
 	snprintf(cmd, sizeof(cmd), "callbench sweep --axis size=12x7 --emit-jobs --out %s/bad 2>&1",
 		 dir);
-	CU_ASSERT_EQUAL(sh(prog, cmd, out, sizeof(out)), 2);
+	CU_ASSERT_EQUAL(cb_test_sh(prog, cmd, out, sizeof(out)), 2);
 	CU_ASSERT(strstr(out, "--size") != NULL);
 	cb_test_rm_rf(dir);
 }
@@ -442,7 +397,7 @@ static void test_cli_report_merges(void)
 	char prog[600], cmd[2048], path[1024], *before, *after, other[600];
 	struct cb_csv a, b;
 
-	program_path(prog, sizeof(prog));
+	cb_test_program_path(prog, sizeof(prog));
 	if (!prog[0])
 		CB_SKIP("build/callbench not built");
 	if (!sweep_dir[0])
@@ -451,7 +406,7 @@ static void test_cli_report_merges(void)
 	before = cb_slurp(path, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(before);
 	snprintf(cmd, sizeof(cmd), "callbench report %s >/dev/null", sweep_dir);
-	CU_ASSERT_EQUAL(sh(prog, cmd, NULL, 0), 0);
+	CU_ASSERT_EQUAL(cb_test_sh(prog, cmd, NULL, 0), 0);
 	after = cb_slurp(path, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(after);
 	/* wall_s differs in nothing: the numbers come from the same summaries. */
@@ -463,7 +418,7 @@ static void test_cli_report_merges(void)
 	snprintf(other, sizeof(other), "%s/../merged", sweep_dir);
 	snprintf(cmd, sizeof(cmd), "callbench report --out %s %s/*_200* %s/*_400* >/dev/null",
 		 other, sweep_dir, sweep_dir);
-	CU_ASSERT_EQUAL(sh(prog, cmd, NULL, 0), 0);
+	CU_ASSERT_EQUAL(cb_test_sh(prog, cmd, NULL, 0), 0);
 	snprintf(path, sizeof(path), "%s/comparison.csv", sweep_dir);
 	CU_ASSERT_EQUAL_FATAL(cb_csv_read(path, &a), 0);
 	snprintf(path, sizeof(path), "%s/comparison.csv", other);
@@ -486,7 +441,7 @@ static void test_cli_report_merges(void)
 	check_self_contained(path);
 	/* Not a result folder: a usage error. */
 	snprintf(cmd, sizeof(cmd), "callbench report --out %s /tmp >/dev/null 2>&1", other);
-	CU_ASSERT_EQUAL(sh(prog, cmd, NULL, 0), 2);
+	CU_ASSERT_EQUAL(cb_test_sh(prog, cmd, NULL, 0), 2);
 	cb_test_rm_rf(sweep_root);
 	sweep_dir[0] = 0;
 }

@@ -54,4 +54,10 @@ void cb_test_check_folder(const char *dir);
  */
 void cb_test_write_checked(const struct cb_run_result *res, char *dir, size_t dir_len);
 
+/* The built program (build/callbench) beside this test binary, or "". */
+void cb_test_program_path(char *out, size_t room);
+/* Run `cmd` in sh with that program's folder first on PATH; its exit
+ * status.  `output` (room bytes, may be NULL) gets what it printed. */
+int cb_test_sh(const char *prog, const char *cmd, char *output, size_t room);
+
 #endif

@@ -6,6 +6,9 @@
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "net/transport.h"
 #include "report/report.h"
@@ -53,3 +56,49 @@ void cb_test_write_checked(const struct cb_run_result *res, char *dir, size_t di
 	CU_ASSERT_EQUAL_FATAL(cb_report_write(res, NULL, dir, dir_len), 0);
 	cb_test_check_folder(dir);
 }
+
+/* The built program beside this test binary, or "" when it is not there. */
+void cb_test_program_path(char *out, size_t room)
+{
+	char exe[512];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	out[0] = 0;
+	if (n <= 0)
+		return;
+	exe[n] = 0;
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return;
+	*slash = 0;
+	snprintf(out, room, "%s/callbench", exe);
+	if (access(out, X_OK) != 0)
+		out[0] = 0;
+}
+
+/* Run `cmd` in sh with callbench's folder first on PATH; its exit status. */
+int cb_test_sh(const char *prog, const char *cmd, char *output, size_t room)
+{
+	char line[8192], bindir[512];
+	FILE *p;
+	size_t n = 0;
+	int st;
+
+	snprintf(bindir, sizeof(bindir), "%s", prog);
+	*strrchr(bindir, '/') = 0;
+	snprintf(line, sizeof(line), "PATH='%s':\"$PATH\"; %s", bindir, cmd);
+	p = popen(line, "r");
+	if (!p)
+		return -1;
+	if (output && room) {
+		n = fread(output, 1, room - 1, p);
+		output[n] = 0;
+	} else {
+		while (fread(line, 1, sizeof(line), p) > 0)
+			;
+	}
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+

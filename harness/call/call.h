@@ -211,8 +211,13 @@ struct cb_recovery {
 
 #define CB_MAX_VERSIONS 8
 
+struct cb_gates;
+
 struct cb_run_result {
 	struct cb_call_cfg cfg;
+	/** The absolute limits the run was held to, evaluated (report/gate.h);
+	 * NULL: none.  Not owned: the program sets it before writing. */
+	const struct cb_gates *gates;
 	char run_id[64];
 	char started_utc[32]; /**< ISO 8601 wall time the run began */
 	enum cb_run_status status;

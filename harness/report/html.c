@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "report/gate.h"
 #include "report/report.h"
 #include "report/sweep.h"
 
@@ -217,6 +218,18 @@ static void run_verdict(FILE *f, const struct cb_run_result *res)
 	fputs("<div class=muted>", f);
 	esc(f, cb_verdict_rule);
 	fputs("</div></div></div>\n", f);
+	if (res->gates && res->gates->n) {
+		fprintf(f, "<div class=%s><b>Limits %s</b> — %zu of %zu breached<ul>",
+			res->gates->breached ? "warn" : "muted",
+			res->gates->breached ? "FAILED" : "passed", res->gates->breached,
+			res->gates->n);
+		for (size_t i = 0; i < res->gates->n; i++) {
+			fputs(res->gates->v[i].pass ? "<li>" : "<li><b>", f);
+			esc(f, res->gates->v[i].text);
+			fputs(res->gates->v[i].pass ? "</li>" : "</b></li>", f);
+		}
+		fputs("</ul></div>\n", f);
+	}
 }
 
 static void dist_tr(FILE *f, const char *label, const struct cb_dist *d, int decimals)

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "base/error.h"
+#include "report/gate.h"
 #include "report/report.h"
 
 /*
@@ -334,21 +335,19 @@ static json_t *rtcp_json(const struct cb_run_result *res)
 	return o;
 }
 
-int cb_report_summary_json(const struct cb_run_result *res, const char *path)
+json_t *cb_report_summary_build(const struct cb_run_result *res)
 {
 	const struct cb_media_result *w;
 	json_t *root, *versions, *media, *verdict;
-	char *text;
-	int err = -ENOMEM;
 
-	if (!res || !path)
-		return -EINVAL;
+	if (!res)
+		return NULL;
 	root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "schema", CB_SUMMARY_SCHEMA,
 			 "run_id", res->run_id, "started_utc", res->started_utc, "status",
 			 cb_run_status_name(res->status), "clock", res->clock, "wall_s",
 			 num(res->wall_s), "media_s", num(res->media_s));
 	if (!root)
-		return -ENOMEM;
+		return NULL;
 	if (res->error[0])
 		json_object_set_new(root, "error", json_string(res->error));
 	json_object_set_new(root, "settings", settings_json(&res->cfg));
@@ -375,6 +374,8 @@ int cb_report_summary_json(const struct cb_run_result *res, const char *path)
 	json_object_set_new(root, "verdict", verdict);
 	json_object_set_new(root, "recovery", recovery_json(&res->recovery));
 	json_object_set_new(root, "rtcp", rtcp_json(res));
+	if (res->gates)
+		json_object_set_new(root, "gates", cb_gates_json(res->gates));
 
 	/*
 	 * json_object_set_new with a NULL value fails and leaves the key out, so
@@ -384,15 +385,37 @@ int cb_report_summary_json(const struct cb_run_result *res, const char *path)
 	    !json_object_get(root, "media") || !json_object_get(root, "verdict") ||
 	    !json_object_get(root, "recovery") || !json_object_get(root, "rtcp") ||
 	    (res->video.enabled && !json_object_get(media, "video")) ||
-	    (res->audio.enabled && !json_object_get(media, "audio")))
-		goto out_free_root;
+	    (res->audio.enabled && !json_object_get(media, "audio")) ||
+	    (res->gates && !json_object_get(root, "gates"))) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
 
+char *cb_report_summary_text(const struct cb_run_result *res)
+{
+	json_t *root = cb_report_summary_build(res);
+	char *text;
+
+	if (!root)
+		return NULL;
 	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+	json_decref(root);
+	return text;
+}
+
+int cb_report_summary_json(const struct cb_run_result *res, const char *path)
+{
+	char *text;
+	int err;
+
+	if (!res || !path)
+		return -EINVAL;
+	text = cb_report_summary_text(res);
 	if (!text)
-		goto out_free_root;
+		return -ENOMEM;
 	err = cb_write_file_atomic(path, text, strlen(text));
 	free(text);
-out_free_root:
-	json_decref(root);
 	return err;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "base/error.h"
+#include "report/gate.h"
 #include "report/report.h"
 
 /* A number cell: NaN (not measured) shows as a dash, not as "nan". */
@@ -82,6 +83,23 @@ static void verdict_section(FILE *f, const struct cb_run_result *res)
 		cell(f, ms[i]->verdict_age_ms, 1);
 		cell(f, ms[i]->seen.unseen_pct, 1);
 		fprintf(f, " %s |\n", why);
+	}
+	if (res->gates && res->gates->n) {
+		fprintf(f, "\n**Limits: %s** — %zu of %zu breached.\n\n| limit | value | outcome |\n"
+			   "|---|---|---|\n",
+			res->gates->breached ? "FAILED" : "passed", res->gates->breached,
+			res->gates->n);
+		for (size_t i = 0; i < res->gates->n; i++) {
+			const struct cb_gate *g = &res->gates->v[i];
+
+			if (g->kind == CB_GATE_FAIL_ON)
+				fprintf(f, "| --fail-on %s | %s | %s |\n", cb_band_name(g->band),
+					g->value_txt, g->pass ? "passed" : "**breached**");
+			else
+				fprintf(f, "| --%s %s=%g | %s | %s |\n",
+					g->kind == CB_GATE_MAX_VALUE ? "max" : "min", g->metric,
+					g->limit, g->value_txt, g->pass ? "passed" : "**breached**");
+		}
 	}
 	fputs("\nQuality bands (one-way, mouth-to-ear / glass-to-glass):\n\n"
 	      "| band | latency | what people feel |\n|---|---|---|\n",

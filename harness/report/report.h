@@ -50,6 +50,10 @@ int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log
 
 /** Individual writers (used by cb_report_write, and by tests). */
 int cb_report_summary_json(const struct cb_run_result *res, const char *path);
+/** summary.json as a jansson tree (json_decref it), NULL on ENOMEM. */
+struct json_t *cb_report_summary_build(const struct cb_run_result *res);
+/** summary.json's text (free it), NULL on ENOMEM. */
+char *cb_report_summary_text(const struct cb_run_result *res);
 int cb_report_frames_csv(const struct cb_run_result *res, const char *path);
 int cb_report_packets_csv(const struct cb_run_result *res, const char *path);
 int cb_report_markdown(const struct cb_run_result *res, const char *path, int have_plots);

@@ -327,7 +327,7 @@ int cb_media_result_compute(struct cb_media_result *m, const struct cb_packet_lo
 
 /* The call's verdict is the worse of the enabled media; a media with no
  * measurement ranks below unusable, so a CI gate never reads a run that
- * measured nothing as a pass. */
+ * measured nothing as a pass.  On a tie of bands the larger verdict_ms. */
 const struct cb_media_result *cb_run_worst_media(const struct cb_run_result *res)
 {
 	const struct cb_media_result *ms[2] = {&res->video, &res->audio}, *w = NULL;
@@ -339,7 +339,9 @@ const struct cb_media_result *cb_run_worst_media(const struct cb_run_result *res
 		if (!ms[i]->enabled)
 			continue;
 		rank = ms[i]->verdict == CB_BAND_NONE ? CB_BAND_COUNT : (int)ms[i]->verdict;
-		if (rank > wr) {
+		/* On a tie the worse figure decides, not the first media. */
+		if (rank > wr || (rank == wr && w && isfinite(ms[i]->verdict_ms) &&
+				  (!isfinite(w->verdict_ms) || ms[i]->verdict_ms > w->verdict_ms))) {
 			wr = rank;
 			w = ms[i];
 		}
