@@ -15,6 +15,11 @@ ifdef WERROR
 CFLAGS  += -Werror
 endif
 
+# What versions.c reports for the libraries without a run-time version call.
+VERSION_DEFS := -DCB_SPEEXDSP_VERSION='"$(shell $(PKG_CONFIG) --modversion speexdsp 2>/dev/null)"' \
+	-DCB_LIBXDP_VERSION='"$(shell $(PKG_CONFIG) --modversion libxdp 2>/dev/null)"' \
+	-DCB_GIT_REV='"$(shell git rev-parse --short HEAD 2>/dev/null | sed 's/^/+/')"'
+
 BUILD   := build
 LIB     := $(BUILD)/libcallbench.a
 BIN     := $(BUILD)/callbench
@@ -50,6 +55,8 @@ T_LIBS     = $(shell $(PKG_CONFIG) --libs $(TPKGS))
 $(BUILD)/%.o: %.c | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(T_CFLAGS) -c $< -o $@
+
+$(BUILD)/harness/report/versions.o: CFLAGS += $(VERSION_DEFS)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

@@ -27,6 +27,7 @@
 #include "report/report.h"
 #include "srtp/srtp.h"
 #include "summary.h"
+#include "report/versions.h"
 #include "report/junit.h"
 
 #define EXIT_USAGE	 2
@@ -738,6 +739,14 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return cmd_help(0, NULL);
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		struct cb_version v[16];
+		size_t n = cb_versions(v, 16);
+
+		for (size_t i = 0; i < n; i++)
+			printf("%-10s %s\n", v[i].name, v[i].version);
+		return 0;
+	}
 	for (const struct command *c = commands; c->name; c++)
 		if (strcmp(c->name, argv[1]) == 0)
 			return c->fn(argc - 2, argv + 2);

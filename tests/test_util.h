@@ -28,10 +28,15 @@ static inline int cb_add_suite(const char *name, const struct cb_test_case *case
 	return 0;
 }
 
-/* Report a test skipped for a reason, visibly. */
+/* Tests skipped so far (the runner's closing line counts them apart from
+ * the passed ones: a skip is not a pass). */
+extern unsigned cb_test_skipped;
+
+/* Report a test skipped for a reason, visibly, and count it. */
 #define CB_SKIP(why)                                                                               \
 	do {                                                                                       \
 		printf("\n      skipped: %s ", (why));                                             \
+		cb_test_skipped++;                                                                 \
 		return;                                                                            \
 	} while (0)
 

@@ -16,6 +16,7 @@
 
 #include "base/error.h"
 #include "call/call.h"
+#include "report/versions.h"
 #include "call/endpoint.h"
 #include "codec/opus_util.h"
 #include "measure/quality.h"
@@ -1071,10 +1072,13 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	res->video.target_kbps = cfg->video_kbps;
 	res->audio.target_kbps = cfg->audio_kbps;
 	res->video.verdict = res->audio.verdict = CB_BAND_NONE;
-	add_version(res, "libvpx", cb_codec_vp8.version());
-	add_version(res, "libopus", cb_codec_opus.version());
-	add_version(res, "libsrtp2", cb_srtp_version());
-	add_version(res, "jansson", JANSSON_VERSION);
+	{
+		struct cb_version v[CB_MAX_VERSIONS];
+		size_t nv = cb_versions(v, CB_MAX_VERSIONS);
+
+		for (size_t i = 0; i < nv; i++)
+			add_version(res, v[i].name, v[i].version);
+	}
 
 	memset(&ss, 0, sizeof(ss));
 	ss.cfg = &res->cfg;

@@ -209,7 +209,7 @@ struct cb_recovery {
 	uint64_t pli_received, keyframes_on_request;
 };
 
-#define CB_MAX_VERSIONS 8
+#define CB_MAX_VERSIONS 12
 
 struct cb_gates;
 
