@@ -9,6 +9,9 @@
 
 #include "base/error.h"
 #include "commands.h"
+#include <jansson.h>
+#include <math.h>
+
 #include "options.h"
 #include "report/compare.h"
 
@@ -17,6 +20,7 @@
 
 struct compare_opts {
 	const char *tolerances, *junit, *markdown; /* argv strings, NULL = not asked */
+	int json;
 	int quiet;
 };
 
@@ -55,6 +59,8 @@ static const struct opt compare_options[] = {
      0, 0, take_markdown, "none"},
     {"quiet", NULL, "print only regressions and the outcome", OPT_FLAG_ON,
      offsetof(struct compare_opts, quiet), 0, 0, 0, NULL, NULL},
+    {"json", NULL, "print the comparison as JSON on stdout instead of the table", OPT_FLAG_ON,
+     offsetof(struct compare_opts, json), 0, 0, 0, NULL, NULL},
     {NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -103,6 +109,47 @@ static void compare_help(FILE *out)
 	    "Exit status: 0 no regression, 1 regression, 2 bad input (missing file, bad\n"
 	    "JSON, another schema, a member missing) or bad usage.\n",
 	    CB_CMP_SCHEMA_TOL);
+}
+
+/* The comparison for scripts: {regressions, metrics, groups: [{name,
+ * baseline, current, items: [{name, unit, baseline, current, delta, pass,
+ * change, tolerance}]}]}. */
+static void print_json(const struct cb_cmp_report *r)
+{
+	json_t *root = json_pack("{s:I, s:I, s:o}", "regressions", (json_int_t)r->failed,
+				 "metrics", (json_int_t)r->n_items, "groups", json_array());
+	json_t *groups = json_object_get(root, "groups");
+	char *text;
+
+	for (size_t g = 0; root && g < r->n_groups; g++) {
+		const struct cb_cmp_group *gr = &r->groups[g];
+		json_t *items = json_array();
+
+		for (size_t i = gr->first; items && i < gr->first + gr->n; i++) {
+			const struct cb_cmp_item *it = &r->items[i];
+
+			json_array_append_new(
+			    items,
+			    json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:s, s:s}", "name", it->name,
+				      "unit", it->unit, "baseline",
+				      isfinite(it->baseline) ? json_real(it->baseline) : json_null(),
+				      "current",
+				      isfinite(it->current) ? json_real(it->current) : json_null(),
+				      "delta", isfinite(it->delta) ? json_real(it->delta) : json_null(),
+				      "pass", it->pass, "change", it->change_txt, "tolerance",
+				      it->tolerance_txt));
+		}
+		json_array_append_new(groups,
+				      json_pack("{s:s, s:s, s:s, s:I, s:o}", "name", gr->name,
+						"baseline", gr->baseline_path, "current",
+						gr->current_path, "regressions", (json_int_t)gr->failed,
+						"items", items));
+	}
+	text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	if (text)
+		puts(text);
+	free(text);
+	json_decref(root);
 }
 
 static void print_diff(const struct cb_cmp_report *r, int quiet)
@@ -174,12 +221,19 @@ int cb_cmd_compare(int argc, char **argv)
 	}
 	rc = cb_cmp_paths(argv[pos], argv[pos + 1], &tol, &rep);
 	if (rc < 0) {
-		fprintf(stderr, "callbench compare: %s\n",
-			rep.error[0] ? rep.error : cb_strerror(rc));
+		const char *msg = rep.error[0] ? rep.error : cb_strerror(rc);
+
+		fprintf(stderr, "callbench compare: %s\n", msg);
+		if (o.junit && (err = cb_cmp_write_junit_error(o.junit, msg)) < 0)
+			fprintf(stderr, "callbench compare: --junit %s: %s\n", o.junit,
+				cb_strerror(err));
 		cb_cmp_report_free(&rep);
 		return EXIT_USAGE;
 	}
-	print_diff(&rep, o.quiet);
+	if (o.json)
+		print_json(&rep);
+	else
+		print_diff(&rep, o.quiet);
 	rc = rep.failed ? EXIT_REGRESSION : 0;
 	/* An output that cannot be written is reported as bad input naming the
 	 * file: CI must not read a missing JUnit file as a pass. */

@@ -7,6 +7,7 @@
  * table, so a new run option is a sweep axis with no change here.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -499,7 +500,14 @@ int cb_cmd_report(int argc, char **argv)
 		return 1;
 	}
 	for (int i = pos; i < argc; i++) {
-		err = cb_sweep_merge_add(&sw, argv[i], out);
+		char src[PATH_MAX];
+
+		/* A results folder stands for its latest run or sweep. */
+		if (cb_results_follow_latest(argv[i], src, sizeof(src)) < 0)
+			snprintf(src, sizeof(src), "%s", argv[i]);
+		if (strcmp(src, argv[i]))
+			printf("callbench report: %s: reading its latest, %s\n", argv[i], src);
+		err = cb_sweep_merge_add(&sw, src, out);
 		if (err) {
 			fprintf(stderr, "callbench report: %s: %s\n", argv[i],
 				err == CB_E_NOTFOUND

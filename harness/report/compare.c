@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 
 #include "base/error.h"
 #include "report/compare.h"
+#include "report/junit.h"
 #include "report/report.h"
 
 enum metric_kind {
@@ -552,18 +554,23 @@ out_free_json:
 enum input_kind { IN_RUN, IN_SWEEP };
 
 /* What `arg` names: the summary.json (or sweep.json) to read, in `file`. */
-static int resolve(const char *arg, enum input_kind *kind, char *file, size_t len,
+static int resolve(const char *given, enum input_kind *kind, char *file, size_t len,
 		   struct cb_cmp_report *r)
 {
+	char arg[PATH_MAX];
 	struct stat st;
 
+	/* A results folder (--out of a run or sweep) stands for its latest. */
+	if (cb_results_follow_latest(given, arg, sizeof(arg)) < 0)
+		snprintf(arg, sizeof(arg), "%s", given);
 	if (stat(arg, &st) < 0)
 		return fail(r, -errno, "%s: %s", arg, strerror(errno));
 	if (!S_ISDIR(st.st_mode)) {
 		const char *slash = strrchr(arg, '/');
 
 		*kind = strcmp(slash ? slash + 1 : arg, "sweep.json") == 0 ? IN_SWEEP : IN_RUN;
-		snprintf(file, len, "%s", arg);
+		if (snprintf(file, len, "%s", arg) >= (int)len)
+			return fail(r, -ENAMETOOLONG, "%s: path too long", arg);
 		return 0;
 	}
 	if (cb_path_join(file, len, arg, "summary.json") < 0)
@@ -578,7 +585,8 @@ static int resolve(const char *arg, enum input_kind *kind, char *file, size_t le
 		*kind = IN_SWEEP;
 		return 0;
 	}
-	return fail(r, -ENOENT, "%s: a folder with neither summary.json nor sweep.json", arg);
+	return fail(r, -ENOENT,
+		    "%s: a folder with neither summary.json, sweep.json nor a latest run", arg);
 }
 
 /* The folder that holds `file` ("." when none). */
@@ -731,55 +739,67 @@ void cb_cmp_report_free(struct cb_cmp_report *r)
 
 int cb_cmp_write_junit(const struct cb_cmp_report *r, const char *path)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct cb_junit_suite *suites = calloc(r->n_groups ? r->n_groups : 1, sizeof(*suites));
+	struct cb_junit_case *cases = calloc(r->n_items ? r->n_items : 1, sizeof(*cases));
+	char (*msg)[400] = calloc(r->n_items ? r->n_items : 1, sizeof(*msg));
+	char (*cls)[160] = calloc(r->n_groups ? r->n_groups : 1, sizeof(*cls));
+	const char *(*props)[2] = calloc(r->n_groups ? r->n_groups : 1, 2 * sizeof(*props));
+	int err = -ENOMEM;
 
-	if (!f)
-		return -ENOMEM;
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	fprintf(f, "<testsuites name=\"callbench compare\" tests=\"%zu\" failures=\"%zu\">\n",
-		r->n_items, r->failed);
+	if (!suites || !cases || !msg || !cls || !props)
+		goto out_free;
 	for (size_t g = 0; g < r->n_groups; g++) {
 		const struct cb_cmp_group *gr = &r->groups[g];
 		const char *suite = gr->name[0] ? gr->name : "run";
 
-		fputs("  <testsuite name=\"", f);
-		cb_xml_escape(f, CB_ESC_XML, suite);
-		fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\">\n", gr->n,
-			gr->failed);
-		fputs("    <properties>\n      <property name=\"baseline\" value=\"", f);
-		cb_xml_escape(f, CB_ESC_XML, gr->baseline_path);
-		fputs("\"/>\n      <property name=\"current\" value=\"", f);
-		cb_xml_escape(f, CB_ESC_XML, gr->current_path);
-		fputs("\"/>\n    </properties>\n", f);
+		snprintf(cls[g], sizeof(cls[g]), "callbench.compare.%s", suite);
+		props[2 * g][0] = "baseline";
+		props[2 * g][1] = gr->baseline_path;
+		props[2 * g + 1][0] = "current";
+		props[2 * g + 1][1] = gr->current_path;
+		suites[g] = (struct cb_junit_suite){.name = suite,
+						    .cases = cases + gr->first,
+						    .n = gr->n,
+						    .props = (const char *const(*)[2])&props[2 * g],
+						    .n_props = 2,
+						    .time_s = 0};
 		for (size_t i = gr->first; i < gr->first + gr->n; i++) {
 			const struct cb_cmp_item *it = &r->items[i];
 
-			fputs("    <testcase classname=\"callbench.compare.", f);
-			cb_xml_escape(f, CB_ESC_XML, suite);
-			fputs("\" name=\"", f);
-			cb_xml_escape(f, CB_ESC_XML, it->name);
-			if (it->pass) {
-				fputs("\"/>\n", f);
-				continue;
-			}
-			fputs("\">\n      <failure type=\"regression\" message=\"", f);
-			cb_xml_escape(f, CB_ESC_XML, it->name);
-			fputs(": ", f);
-			cb_xml_escape(f, CB_ESC_XML, it->baseline_txt);
-			fputs(" → ", f);
-			cb_xml_escape(f, CB_ESC_XML, it->current_txt);
-			fputs(" (", f);
-			cb_xml_escape(f, CB_ESC_XML, it->change_txt);
-			fputs("), tolerance ", f);
-			cb_xml_escape(f, CB_ESC_XML, it->tolerance_txt);
-			fputs("\"/>\n    </testcase>\n", f);
+			snprintf(msg[i], sizeof(msg[i]), "%s: %s → %s (%s), tolerance %s", it->name,
+				 it->baseline_txt, it->current_txt, it->change_txt,
+				 it->tolerance_txt);
+			cases[i] = (struct cb_junit_case){
+			    .classname = cls[g],
+			    .name = it->name,
+			    .outcome = it->pass ? CB_JUNIT_PASS : CB_JUNIT_FAILURE,
+			    .type = "regression",
+			    .message = msg[i],
+			    .detail = msg[i],
+			};
 		}
-		fputs("  </testsuite>\n", f);
 	}
-	fputs("</testsuites>\n", f);
-	return cb_memstream_commit(f, &buf, &len, path);
+	err = cb_junit_write(path, "callbench compare", suites, r->n_groups);
+out_free:
+	free(suites);
+	free(cases);
+	free(msg);
+	free(cls);
+	free(props);
+	return err;
+}
+
+int cb_cmp_write_junit_error(const char *path, const char *message)
+{
+	const struct cb_junit_case c = {.classname = "callbench.compare",
+					.name = "inputs",
+					.outcome = CB_JUNIT_ERROR,
+					.type = "bad-input",
+					.message = message,
+					.detail = message};
+	const struct cb_junit_suite s = {.name = "inputs", .cases = &c, .n = 1};
+
+	return cb_junit_write(path, "callbench compare", &s, 1);
 }
 
 /* A Markdown table cell: a '|' would end the cell early. */

@@ -122,6 +122,9 @@ int cb_cmp_paths(const char *baseline, const char *current, const struct cb_cmp_
  * 0 or a negative errno.
  */
 int cb_cmp_write_junit(const struct cb_cmp_report *r, const char *path);
+/** JUnit for a comparison that could not be made (bad input): one error
+ * test case with `message`, so that CI never reads "no file" as a pass. */
+int cb_cmp_write_junit_error(const char *path, const char *message);
 
 /**
  * A Markdown summary for a pull-request comment: the outcome, then per

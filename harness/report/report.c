@@ -280,3 +280,33 @@ int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log
 	cb_log(log, CB_LOG_INFO, "report", "wrote %s", dir);
 	return 0;
 }
+
+int cb_results_follow_latest(const char *arg, char *out, size_t len)
+{
+	char p[PATH_MAX], link[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+
+	if (!arg || !out || !len)
+		return -EINVAL;
+	if (stat(arg, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		goto as_is;
+	if (cb_path_join(p, sizeof(p), arg, "summary.json") == 0 && stat(p, &st) == 0)
+		goto as_is;
+	if (cb_path_join(p, sizeof(p), arg, "sweep.json") == 0 && stat(p, &st) == 0)
+		goto as_is;
+	if (cb_path_join(p, sizeof(p), arg, "latest") < 0)
+		return -ENAMETOOLONG;
+	n = readlink(p, link, sizeof(link) - 1);
+	if (n <= 0)
+		return -ENOENT;
+	link[n] = 0;
+	/* The link is relative to the folder (report.c writes just the id). */
+	if (link[0] == '/')
+		return snprintf(out, len, "%s", link) >= (int)len ? -ENAMETOOLONG : 0;
+	return snprintf(out, len, "%s/%s", arg, link) >= (int)len ? -ENAMETOOLONG : 0;
+as_is:
+	return snprintf(out, len, "%s", arg) >= (int)len ? -ENAMETOOLONG : 0;
+}

@@ -114,6 +114,14 @@ cb_ns cb_run_t0(const struct cb_run_result *res);
 int cb_media_result_compute(struct cb_media_result *m, const struct cb_packet_log *pk,
 			    double verdict_pct);
 
+/**
+ * What a results argument names: `arg` itself when it is a file or holds
+ * summary.json or sweep.json, else its `latest` run (the --out folder a
+ * run or sweep just wrote), written to `out` as arg/<run id> so that the
+ * caller can say which run it read.  0, -ENOENT, -ENAMETOOLONG.
+ */
+int cb_results_follow_latest(const char *arg, char *out, size_t len);
+
 /** Write `len` bytes to `path` atomically (temporary name, fsync, rename). */
 int cb_write_file_atomic(const char *path, const void *data, size_t len);
 
