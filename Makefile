@@ -8,7 +8,7 @@ PKGS    := vpx opus libsrtp2 jansson libxdp libbpf openh264 speexdsp libyuv
 PKG_CONFIG := PKG_CONFIG_PATH=$(CURDIR)/scripts/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH)) pkg-config
 TPKGS   := cunit
 CSTD    := -std=gnu11
-WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter
+WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers
 OPT     ?= -O2 -g
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -pthread -Iharness -MMD -MP
 ifdef WERROR

@@ -154,6 +154,68 @@ static int choose_codec_time(void *base, const char *val, char *why, size_t len)
 	return -1;
 }
 
+/* ---- the allowed values of the enumerated options, for --help ---- */
+
+static void list_codecs(char *buf, size_t len, enum cb_media m)
+{
+	size_t it = 0, pos = 0;
+	const struct cb_codec_ops *c;
+
+	buf[0] = 0;
+	while ((c = cb_codec_iterate(&it)) && pos < len) {
+		int w;
+
+		if (c->media != m)
+			continue;
+		w = snprintf(buf + pos, len - pos, "%s%s", pos ? ", " : "", c->name);
+		if (w > 0)
+			pos += (size_t)w;
+	}
+}
+
+static void list_video_codecs(char *buf, size_t len)
+{
+	list_codecs(buf, len, CB_MEDIA_VIDEO);
+}
+
+static void list_audio_codecs(char *buf, size_t len)
+{
+	list_codecs(buf, len, CB_MEDIA_AUDIO);
+}
+
+static void list_transports(char *buf, size_t len)
+{
+	size_t it = 0, pos = 0;
+	const struct cb_transport_ops *t;
+
+	buf[0] = 0;
+	while ((t = cb_transport_iterate(&it)) && pos < len) {
+		int w = snprintf(buf + pos, len - pos, "%s%s", pos ? ", " : "", t->name);
+
+		if (w > 0)
+			pos += (size_t)w;
+	}
+}
+
+static void profile_dir(char *dir, size_t len);
+
+static void list_net_profiles(char *buf, size_t len)
+{
+	char dir[600];
+
+	profile_dir(dir, sizeof(dir));
+	if (cb_impair_profile_names(dir, buf, len) < 0)
+		snprintf(buf, len, "(none found in %s)", dir);
+}
+
+static void list_net_keys(char *buf, size_t len)
+{
+	char keys[400];
+
+	cb_impair_keys(keys, sizeof(keys));
+	snprintf(buf, len, "KEY=VALUE,... with keys %s", keys);
+}
+
 /* Named network profiles live in fixtures/net/, found from the current
  * folder or beside the program (build/../fixtures/net). */
 static void profile_dir(char *dir, size_t len)
@@ -324,54 +386,34 @@ int run_gates_eval(struct run_opts *o, struct cb_run_result *res)
 }
 
 const struct opt run_options[] = {
+    {"media", NULL, NULL, OPT_GROUP},
     {"duration", "SECONDS", "media time to capture", OPT_DOUBLE, CO(duration_s), 0, 0.1, 86400,
      NULL, NULL},
     {"size", "WxH", "video resolution", OPT_SIZE, CO(width), CO(height), 64, 4096, NULL, NULL},
     {"fps", "N", "video frame rate", OPT_INT, CO(fps), 0, 1, 240, NULL, NULL},
+    {"video-codec", "NAME", "video codec", OPT_CHOICE, 0, 0, 0, 0, choose_vcodec, "vp8",
+     list_video_codecs},
     {"video-bitrate", "KBPS", "video target bitrate", OPT_INT, CO(video_kbps), 0, 30, 50000, NULL,
-     NULL},
-    {"audio-bitrate", "KBPS", "audio target bitrate", OPT_INT, CO(audio_kbps), 0, 6, 510, NULL,
      NULL},
     {"keyint", "FRAMES", "at most this many frames between key frames", OPT_INT, CO(keyint), 0, 1,
      100000, NULL, NULL},
     {"speed", "N", "VP8 cpu-used: -16..-1 fixed speed (faster as it grows in size), 1..16 adaptive",
      OPT_INT, CO(speed), 0, -16, 16, NULL, NULL},
-    {"opus-complexity", "N", "Opus encoder complexity", OPT_INT, CO(opus_complexity), 0, 0, 10,
-     NULL, NULL},
+    {"audio-codec", "NAME", "audio codec", OPT_CHOICE, 0, 0, 0, 0, choose_acodec, "opus",
+     list_audio_codecs},
+    {"audio-bitrate", "KBPS", "audio target bitrate", OPT_INT, CO(audio_kbps), 0, 6, 510, NULL,
+     NULL},
     {"audio-frame", "MS", "Opus frame duration (10, 20, 40, 60)", OPT_INT, CO(audio_frame_ms), 0,
      10, 60, NULL, NULL},
+    {"opus-complexity", "N", "Opus encoder complexity", OPT_INT, CO(opus_complexity), 0, 0, 10,
+     NULL, NULL},
     {"mark-period", "MS", "spacing of audio marks", OPT_INT, CO(mark_period_ms), 0, 100, 10000,
      NULL, NULL},
-    {"video-codec", "NAME", "video codec", OPT_CHOICE, 0, 0, 0, 0, choose_vcodec, "vp8"},
-    {"audio-codec", "NAME", "audio codec", OPT_CHOICE, 0, 0, 0, 0, choose_acodec, "opus"},
     {"no-video", NULL, "send no video track", OPT_FLAG_OFF, CO(video), 0, 0, 0, NULL, NULL},
     {"no-audio", NULL, "send no audio track", OPT_FLAG_OFF, CO(audio), 0, 0, 0, NULL, NULL},
-    {"srtp", "PROFILE", "SRTP protection profile", OPT_CHOICE, 0, 0, 0, 0, choose_srtp,
-     "AES_CM_128_HMAC_SHA1_80 | AEAD_AES_128_GCM"},
-    {"transport", "NAME", "how packets travel", OPT_CHOICE, 0, 0, 0, 0, choose_transport, "udp"},
-    {"mtu", "BYTES", "largest SRTP packet", OPT_INT, CO(mtu), 0, 200, 1500, NULL, NULL},
-    {"percentile", "P", "latency percentile whose band is the verdict", OPT_DOUBLE, CO(verdict_pct),
-     0, 1, 100, NULL, NULL},
-    {"seed", "N", "seed for everything random but the SRTP keys", OPT_U64, CO(seed), 0, 0, 0, NULL,
-     NULL},
-    {"out", "DIR", "folder that receives the run folder", OPT_STR, CO(out_dir), 0, 0,
-     sizeof(((struct cb_call_cfg *)0)->out_dir), NULL, NULL},
-    {"run-id", "ID", "name of the run folder", OPT_STR, CO(run_id), 0, 0,
-     sizeof(((struct cb_call_cfg *)0)->run_id), NULL, NULL},
-    {"no-nack", NULL, "no NACK/RTX retransmission (PLI and key frames still recover)", OPT_FLAG_OFF,
-     CO(nack), 0, 0, 0, NULL, NULL},
-    {"no-opus-fec", NULL, "no Opus in-band FEC (loss is concealed by PLC only)", OPT_FLAG_OFF,
-     CO(opus_fec), 0, 0, 0, NULL, NULL},
-    {"rtcp-interval", "MS", "interval of sender and receiver reports", OPT_INT,
-     CO(rtcp_interval_ms), 0, 10, 60000, NULL, NULL},
-    {"min-playout-delay", "MS", "video: lower bound of the jitter buffer's target delay", OPT_INT,
-     CO(min_playout_delay_ms), 0, 0, 10000, NULL, NULL},
-    {"max-playout-delay", "MS", "video: upper bound of the jitter buffer's target delay", OPT_INT,
-     CO(max_playout_delay_ms), 0, 0, 10000, NULL, NULL},
-    {"audio-jb-min", "MS", "audio: floor of the jitter buffer's target delay", OPT_INT,
-     CO(audio_jb_min_ms), 0, 0, 1000, NULL, NULL},
-    {"audio-jb-initial", "MS", "audio: jitter buffer delay before the first playout", OPT_INT,
-     CO(audio_jb_initial_ms), 0, 0, 1000, NULL, NULL},
+    {"constraints", "JSON|FILE", "getUserMedia constraints, resolved against the synthetic devices",
+     OPT_CHOICE, 0, 0, 0, 0, choose_constraints, "{\"video\":{...},\"audio\":{...}}"},
+    {"audio processing and the microphone's scene", NULL, NULL, OPT_GROUP},
     {"echo-cancellation", NULL, "audio: echo canceller on the microphone (speexdsp)", OPT_FLAG_ON,
      CO(echo_cancellation), 0, 0, 0, NULL, NULL},
     {"noise-suppression", NULL, "audio: noise suppressor on the microphone (speexdsp)", OPT_FLAG_ON,
@@ -384,19 +426,56 @@ const struct opt run_options[] = {
      CO(echo_delay_ms), 0, 0, 500, NULL, NULL},
     {"noise", "DBFS", "audio: background noise in the microphone (-90..-10; 0 = none)", OPT_DOUBLE,
      CO(noise_dbfs), 0, -90, 0, NULL, NULL},
-    {"constraints", "JSON|FILE", "getUserMedia constraints, resolved against the synthetic devices",
-     OPT_CHOICE, 0, 0, 0, 0, choose_constraints, "{\"video\":{...},\"audio\":{...}}"},
+    {"network", NULL, NULL, OPT_GROUP},
+    {"transport", "NAME", "how packets travel", OPT_CHOICE, 0, 0, 0, 0, choose_transport, "udp",
+     list_transports},
+    {"net", "SPEC", "network impairment, e.g. delay=50,jitter=10,loss=5,burst=3,rate=500,queue=30",
+     OPT_CHOICE, 0, 0, 0, 0, choose_net, "none", list_net_keys},
+    {"net-profile", "NAME", "network profile from fixtures/net/ (or a .json path)", OPT_CHOICE, 0,
+     0, 0, 0, choose_net_profile, "perfect",
+     list_net_profiles},
+    {"mtu", "BYTES", "largest SRTP packet", OPT_INT, CO(mtu), 0, 200, 1500, NULL, NULL},
+    {"srtp", "PROFILE", "SRTP protection profile", OPT_CHOICE, 0, 0, 0, 0, choose_srtp,
+     "AES_CM_128_HMAC_SHA1_80 | AEAD_AES_128_GCM"},
+    {"recovery", NULL, NULL, OPT_GROUP},
+    {"no-nack", NULL, "no NACK/RTX retransmission (PLI and key frames still recover)", OPT_FLAG_OFF,
+     CO(nack), 0, 0, 0, NULL, NULL},
+    {"no-opus-fec", NULL, "no Opus in-band FEC (loss is concealed by PLC only)", OPT_FLAG_OFF,
+     CO(opus_fec), 0, 0, 0, NULL, NULL},
+    {"rtcp-interval", "MS", "interval of sender and receiver reports", OPT_INT,
+     CO(rtcp_interval_ms), 0, 10, 60000, NULL, NULL},
+    {"playout", NULL, NULL, OPT_GROUP},
+    {"min-playout-delay", "MS", "video: lower bound of the jitter buffer's target delay", OPT_INT,
+     CO(min_playout_delay_ms), 0, 0, 10000, NULL, NULL},
+    {"max-playout-delay", "MS", "video: upper bound of the jitter buffer's target delay", OPT_INT,
+     CO(max_playout_delay_ms), 0, 0, 10000, NULL, NULL},
+    {"audio-jb-min", "MS", "audio: floor of the jitter buffer's target delay", OPT_INT,
+     CO(audio_jb_min_ms), 0, 0, 1000, NULL, NULL},
+    {"audio-jb-initial", "MS", "audio: jitter buffer delay before the first playout", OPT_INT,
+     CO(audio_jb_initial_ms), 0, 0, 1000, NULL, NULL},
+    {"clock", NULL, NULL, OPT_GROUP},
     {"clock", "real|sim", "real time, or a discrete-event simulation in virtual time", OPT_CHOICE,
      0, 0, 0, 0, choose_clock, "real"},
     {"codec-time", "MODEL",
      "sim clock: charge codec work as 'measured' or 'fixed:VENC,VDEC[,AENC,ADEC]' ms", OPT_CHOICE,
      0, 0, 0, 0, choose_codec_time, "measured"},
-    {"net-profile", "NAME", "network profile from fixtures/net/ (or a .json path)", OPT_CHOICE, 0,
-     0, 0, 0, choose_net_profile, "perfect"},
-    {"net", "SPEC", "network impairment, e.g. delay=50,jitter=10,loss=5,burst=3,rate=500,queue=30",
-     OPT_CHOICE, 0, 0, 0, 0, choose_net, "none"},
+    {"seed", "N", "seed for everything random but the SRTP keys", OPT_U64, CO(seed), 0, 0, 0, NULL,
+     NULL},
+    {"output", NULL, NULL, OPT_GROUP},
+    {"out", "DIR", "folder that receives the run folder", OPT_STR, CO(out_dir), 0, 0,
+     sizeof(((struct cb_call_cfg *)0)->out_dir), NULL, NULL},
+    {"run-id", "ID", "name of the run folder", OPT_STR, CO(run_id), 0, 0,
+     sizeof(((struct cb_call_cfg *)0)->run_id), NULL, NULL},
+    {"percentile", "P", "latency percentile whose band is the verdict", OPT_DOUBLE, CO(verdict_pct),
+     0, 1, 100, NULL, NULL},
     {"quiet", NULL, "no live progress", OPT_FLAG_ON, offsetof(struct run_opts, quiet), 0, 0, 0,
      NULL, NULL},
+    {"json", NULL, "print summary.json on stdout (the human summary goes to stderr)",
+     OPT_FLAG_ON, offsetof(struct run_opts, json), 0, 0, 0, NULL, NULL},
+    {"junit", "FILE", "write the run's checks (completed, measured, every limit) as JUnit XML",
+     OPT_STR, offsetof(struct run_opts, junit), 0, 0, sizeof(((struct run_opts *)0)->junit),
+     NULL, NULL},
+    {"gates (exit 1 when breached)", NULL, NULL, OPT_GROUP},
     {"fail-on", "BAND", "exit 1 if the verdict is BAND or worse", OPT_CHOICE, 0, 0, 0, 0,
      take_fail_on, "excellent | good | acceptable | poor | unusable"},
     {"max", "METRIC=VALUE",
@@ -407,11 +486,6 @@ const struct opt run_options[] = {
      "exit 1 if this summary.json figure is below VALUE (e.g. video.identified_pct=99); "
      "repeatable",
      OPT_CHOICE, 0, 0, 0, 0, take_min, "none"},
-    {"junit", "FILE", "write the run's checks (completed, measured, every limit) as JUnit XML",
-     OPT_STR, offsetof(struct run_opts, junit), 0, 0, sizeof(((struct run_opts *)0)->junit),
-     NULL, NULL},
-    {"json", NULL, "print summary.json on stdout (the human summary goes to stderr)",
-     OPT_FLAG_ON, offsetof(struct run_opts, json), 0, 0, 0, NULL, NULL},
     {NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL},
 };
 
@@ -566,8 +640,10 @@ static void run_help(FILE *out)
 		     "options [default; range]:\n");
 	opts_help(run_options, &d, out);
 	fprintf(out,
-		"\nExit status: 0 complete, 1 failed, 2 bad usage, 130 interrupted (a partial\n"
-		"report is still written and marked as interrupted).\n");
+		"\nExit status: 0 complete, measured and within every limit; 1 a limit breached,\n"
+		"nothing measured (verdict none), the run failed or its report could not be\n"
+		"written; 2 bad usage (an option, a limit naming no figure, an unwritable\n"
+		"--out); 130 interrupted (a partial report is still written and marked so).\n");
 }
 
 static int cmd_run(int argc, char **argv)

@@ -11,9 +11,59 @@
 static const struct opt *find(const struct opt *opts, const char *name, size_t len)
 {
 	for (; opts->name; opts++)
-		if (strlen(opts->name) == len && strncmp(opts->name, name, len) == 0)
+		if (opts->type != OPT_GROUP && strlen(opts->name) == len &&
+		    strncmp(opts->name, name, len) == 0)
 			return opts;
 	return NULL;
+}
+
+/* Edit distance of a[0..n) and b (insertions, deletions, substitutions). */
+static size_t distance(const char *a, size_t n, const char *b)
+{
+	size_t m = strlen(b), row[64], prev, tmp;
+
+	if (n >= 63 || m >= 63)
+		return 64;
+	for (size_t j = 0; j <= m; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= n; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= m; j++) {
+			size_t best = prev + (a[i - 1] != b[j - 1]);
+
+			tmp = row[j];
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[m];
+}
+
+const struct opt *opts_nearest(const struct opt *opts, const char *name, size_t len)
+{
+	const struct opt *best = NULL;
+	size_t bd = (size_t)-1, limit = len / 3 > 2 ? len / 3 : 2;
+
+	for (; opts->name; opts++) {
+		size_t d;
+
+		if (opts->type == OPT_GROUP)
+			continue;
+		d = distance(name, len, opts->name);
+		/* A prefix ("--video" for "--video-codec") is near too. */
+		if (len >= 3 && strncmp(opts->name, name, len) == 0)
+			d = 1;
+		if (d < bd) {
+			bd = d;
+			best = opts;
+		}
+	}
+	return bd <= limit ? best : NULL;
 }
 
 static int parse_num(const char *s, double *v)
@@ -96,6 +146,7 @@ static int set_value(const char *prog, const struct opt *o, void *base, const ch
 		return 0;
 	case OPT_FLAG_ON:
 	case OPT_FLAG_OFF:
+	case OPT_GROUP:
 		break;
 	}
 	return -1;
@@ -132,8 +183,15 @@ int opts_parse(const char *prog, const struct opt *opts, void *base, int argc, c
 		len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
 		o = find(opts, a + 2, len);
 		if (!o) {
-			fprintf(stderr, "%s: unknown option '%.*s' (see --help)\n", prog,
-				(int)len + 2, a);
+			const struct opt *near = opts_nearest(opts, a + 2, len);
+
+			if (near)
+				fprintf(stderr, "%s: unknown option '%.*s': did you mean --%s? (see "
+						"--help)\n",
+					prog, (int)len + 2, a, near->name);
+			else
+				fprintf(stderr, "%s: unknown option '%.*s' (see --help)\n", prog,
+					(int)len + 2, a);
 			free(pos);
 			return -1;
 		}
@@ -172,7 +230,14 @@ void opts_help(const struct opt *opts, const void *defaults, FILE *out)
 {
 	for (; opts->name; opts++) {
 		const char *p = (const char *)defaults + opts->offset;
-		char left[64], def[96] = "";
+		char left[64], def[96] = "", vals[512] = "";
+
+		if (opts->type == OPT_GROUP) {
+			fprintf(out, "\n%s:\n", opts->name);
+			continue;
+		}
+		if (opts->values)
+			opts->values(vals, sizeof(vals));
 
 		snprintf(left, sizeof(left), "--%s%s%s", opts->name, opts->arg ? " " : "",
 			 opts->arg ? opts->arg : "");
@@ -200,8 +265,11 @@ void opts_help(const struct opt *opts, const void *defaults, FILE *out)
 			break;
 		case OPT_FLAG_ON:
 		case OPT_FLAG_OFF:
+		case OPT_GROUP:
 			break;
 		}
 		fprintf(out, "  %-26s %s%s\n", left, opts->help, def);
+		if (vals[0])
+			fprintf(out, "  %-26s   one of: %s\n", "", vals);
 	}
 }

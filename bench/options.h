@@ -18,6 +18,7 @@ enum opt_type {
 	OPT_FLAG_OFF, /* int set to 0, no argument */
 	OPT_SIZE,     /* WxH into two ints at offset and offset2 */
 	OPT_CHOICE,   /* string checked by a callback, stored by it */
+	OPT_GROUP,    /* not an option: `name` heads the options after it in --help */
 };
 
 struct opt {
@@ -30,6 +31,8 @@ struct opt {
 	/* OPT_CHOICE: parse `val` into the struct at base; 0 or -1 with `why`. */
 	int (*choice)(void *base, const char *val, char *why, size_t len);
 	const char *choices; /* for help */
+	/* The allowed values, listed into buf for --help (NULL: `choices` says). */
+	void (*values)(char *buf, size_t len);
 };
 
 /*
@@ -39,6 +42,9 @@ struct opt {
  */
 int opts_parse(const char *prog, const struct opt *opts, void *base, int argc, char **argv,
 	       int *help, int *first_pos);
+/** The option of `opts` whose name is nearest to `name` (for "did you mean"),
+ * or NULL when none is near. */
+const struct opt *opts_nearest(const struct opt *opts, const char *name, size_t len);
 /** Print the option table with defaults read from `defaults`. */
 void opts_help(const struct opt *opts, const void *defaults, FILE *out);
 

@@ -490,6 +490,12 @@ static void list_keys(char *buf, size_t len, int members)
 	}
 }
 
+void cb_impair_keys(char *buf, size_t len)
+{
+	if (buf && len)
+		list_keys(buf, len, 0);
+}
+
 /* A number with an optional unit suffix, the whole string consumed. */
 static int parse_double(const char *s, const char *unit, double *out)
 {

@@ -171,6 +171,8 @@ int cb_impair_profile_load(const char *dir, const char *name_or_path, struct cb_
  * ", ".  Returns how many, or a negative error.
  */
 int cb_impair_profile_names(const char *dir, char *buf, size_t len);
+/** The keys of a --net spec, comma-separated, into buf. */
+void cb_impair_keys(char *buf, size_t len);
 
 /**
  * One line for reports, e.g. "4g: delay 35 ms, jitter 8 ms normal sd, loss
