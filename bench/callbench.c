@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "base/error.h"
@@ -501,23 +502,48 @@ static void log_stderr(void *user, enum cb_log_level level, const char *module, 
 	fprintf(stderr, "callbench: %s: %s: %s\n", names[level], module, msg);
 }
 
+/* The terminal's width, for a progress line that must not wrap. */
+static int term_width(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		return ws.ws_col;
+	return 80;
+}
+
+/* One line, redrawn in place: media time elapsed of total, then what fits. */
 static void show_progress(void *user, const struct cb_call_progress *p)
 {
 	int *progress_line = user;
-	int width = 24, done = p->duration_s > 0 ? (int)(width * p->media_s / p->duration_s) : 0;
-	char bar[32];
+	int cols = term_width(), width = cols >= 100 ? 24 : cols >= 70 ? 12 : 0;
+	int done = p->duration_s > 0 ? (int)(width * p->media_s / p->duration_s) : 0;
+	char bar[32] = "", line[512];
+	int n;
 
-	memset(bar, '#', (size_t)done);
-	memset(bar + done, '.', (size_t)(width - done));
-	bar[width] = 0;
-	fprintf(stderr, "\r[%s] %5.1f/%.1f s  video %5llu frames", bar, p->media_s, p->duration_s,
-		(unsigned long long)p->video_frames_identified);
-	if (!isnan(p->last_video_ms))
-		fprintf(stderr, " %6.1f ms", p->last_video_ms);
-	fprintf(stderr, "  audio %4llu marks", (unsigned long long)p->audio_marks_identified);
-	if (!isnan(p->last_audio_ms))
-		fprintf(stderr, " %6.1f ms", p->last_audio_ms);
-	fprintf(stderr, "   ");
+	if (done > width)
+		done = width;
+	if (width) {
+		bar[0] = '[';
+		memset(bar + 1, '#', (size_t)done);
+		memset(bar + 1 + done, '.', (size_t)(width - done));
+		bar[width + 1] = ']';
+		bar[width + 2] = ' ';
+		bar[width + 3] = 0;
+	}
+	n = snprintf(line, sizeof(line), "%s%.1f/%.1f s  video %llu", bar, p->media_s,
+		     p->duration_s, (unsigned long long)p->video_frames_identified);
+	if (n > 0 && (size_t)n < sizeof(line) && !isnan(p->last_video_ms))
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " %.1f ms", p->last_video_ms);
+	if (n > 0 && (size_t)n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "  audio %llu",
+			      (unsigned long long)p->audio_marks_identified);
+	if (n > 0 && (size_t)n < sizeof(line) && !isnan(p->last_audio_ms))
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " %.1f ms", p->last_audio_ms);
+	/* Never wider than the terminal: a wrapped line cannot be redrawn. */
+	if (cols - 1 < (int)sizeof(line))
+		line[cols - 1] = 0;
+	fprintf(stderr, "\r%s\033[K", line);
 	fflush(stderr);
 	*progress_line = 1;
 }
