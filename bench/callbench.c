@@ -30,6 +30,7 @@
 #include "summary.h"
 #include "report/versions.h"
 #include "report/junit.h"
+#include "checks.h"
 
 #define EXIT_USAGE	 2
 #define EXIT_INTERRUPTED 130
@@ -575,63 +576,15 @@ static int run_exit_status(const struct cb_run_result *res, int report_failed)
 }
 
 /* The run as JUnit: did it complete, was it measured, and every limit. */
-static int run_write_junit(const char *path, const struct cb_run_result *res, int exit_rc)
+static int run_write_junit(const char *path, const struct cb_run_result *res)
 {
-	struct cb_junit_case cases[2 + CB_GATE_MAX];
-	const struct cb_media_result *w = cb_run_worst_media(res);
-	char verdict_msg[320], suite[96];
-	size_t n = 0;
-	const char *const props[][2] = {{"run_id", res->run_id},
-					{"status", cb_run_status_name(res->status)},
-					{"verdict", cb_band_name(w ? w->verdict : CB_BAND_NONE)}};
-	struct cb_junit_suite s = {.name = suite,
-				   .time_s = res->wall_s,
-				   .cases = cases,
-				   .props = props,
-				   .n_props = 3};
+	struct run_checks k;
+	struct cb_junit_suite s;
+	char suite[96];
 
-	(void)exit_rc;
 	snprintf(suite, sizeof(suite), "callbench run %s", res->run_id);
-	cases[n++] = (struct cb_junit_case){
-	    .classname = "callbench.run",
-	    .name = "completed",
-	    .time_s = res->wall_s,
-	    .outcome = res->status == CB_RUN_COMPLETE ? CB_JUNIT_PASS : CB_JUNIT_ERROR,
-	    .type = cb_run_status_name(res->status),
-	    .message = res->status == CB_RUN_COMPLETE ? NULL
-			: res->error[0]			 ? res->error
-							 : "the run was interrupted",
-	};
-	if (w) {
-		char why[256];
-
-		cb_verdict_explain(w, res->cfg.verdict_pct, why, sizeof(why));
-		snprintf(verdict_msg, sizeof(verdict_msg), "%s: %s (%s)", cb_media_name(w->media),
-			 cb_band_name(w->verdict), why);
-	} else {
-		snprintf(verdict_msg, sizeof(verdict_msg), "no media was enabled");
-	}
-	cases[n++] = (struct cb_junit_case){
-	    .classname = "callbench.run",
-	    .name = "measured",
-	    .outcome = w && w->verdict != CB_BAND_NONE ? CB_JUNIT_PASS : CB_JUNIT_FAILURE,
-	    .type = "unmeasured",
-	    .message = verdict_msg,
-	    .detail = verdict_msg,
-	};
-	for (size_t i = 0; res->gates && i < res->gates->n; i++) {
-		const struct cb_gate *g = &res->gates->v[i];
-
-		cases[n++] = (struct cb_junit_case){
-		    .classname = "callbench.run.limits",
-		    .name = g->kind == CB_GATE_FAIL_ON ? "fail-on" : g->metric,
-		    .outcome = g->pass ? CB_JUNIT_PASS : CB_JUNIT_FAILURE,
-		    .type = "limit",
-		    .message = g->text,
-		    .detail = g->kind == CB_GATE_FAIL_ON ? verdict_msg : g->text,
-		};
-	}
-	s.n = n;
+	run_checks_make(&k, res, suite);
+	s = run_checks_suite(&k);
 	return cb_junit_write(path, "callbench run", &s, 1);
 }
 
@@ -742,7 +695,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	exit_rc = run_exit_status(&res, rc < 0);
 	if (o.junit[0]) {
-		int jr = run_write_junit(o.junit, &res, exit_rc);
+		int jr = run_write_junit(o.junit, &res);
 
 		if (jr < 0) {
 			fprintf(stderr, "callbench run: --junit %s: %s\n", o.junit,

@@ -22,6 +22,7 @@
 #include "report/report.h"
 #include "report/sweep.h"
 #include "run_options.h"
+#include "checks.h"
 
 #define EXIT_USAGE	 2
 #define EXIT_INTERRUPTED 130
@@ -239,22 +240,96 @@ static void log_stderr(void *user, enum cb_log_level level, const char *module, 
 
 struct sweep_progress {
 	size_t n;
+	struct run_opts *o;	   /* the limits every cell is held to */
+	struct run_checks *checks; /* per cell, for JUnit; NULL without --junit */
+	size_t breached_cells, unmeasured_cells;
+	struct timespec start;
 };
+
+static double since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Before the cell's report is written: hold it to the limits. */
+static void cell_result(void *user, size_t i, struct cb_run_result *res)
+{
+	struct sweep_progress *p = user;
+
+	(void)i;
+	if (run_gates_eval(p->o, res) < 0)
+		res->gates = NULL;
+}
 
 static void cell_done(void *user, size_t i, const struct cb_sweep_cell *c,
 		      const struct cb_run_result *res)
 {
-	const struct sweep_progress *p = user;
-	const struct cb_media_result *v = res ? &res->video : NULL;
+	struct sweep_progress *p = user;
+	const struct cb_media_result *w = res ? cb_run_worst_media(res) : NULL;
+	double el = since(&p->start), eta = el / (double)(i + 1) * (double)(p->n - i - 1);
 
-	printf("[%zu/%zu] %-40s %-11s", i + 1, p->n, c->name, c->status);
-	if (v && v->enabled)
-		printf(" video %-10s p95 %7.1f ms  PSNR %5.2f dB  %7.1f kbps",
-		       cb_band_name(v->verdict), v->e2e.p95, v->psnr.mean, v->achieved_kbps);
+	printf("[%zu/%zu] %-36s %-11s", i + 1, p->n, c->name, c->status);
+	if (w) {
+		char why[256];
+
+		cb_verdict_explain(w, res->cfg.verdict_pct, why, sizeof(why));
+		printf(" %s (%s: %s)", cb_band_name(w->verdict), cb_media_name(w->media), why);
+	}
 	if (res)
-		printf("  (%.1f s)", res->wall_s);
-	putchar('\n');
+		printf("  %.1f s", res->wall_s);
+	printf("  ETA %.0f s\n", eta);
+	if (!w || w->verdict == CB_BAND_NONE)
+		p->unmeasured_cells++;
+	if (res && res->gates && res->gates->breached) {
+		p->breached_cells++;
+		for (size_t k = 0; k < res->gates->n; k++)
+			if (!res->gates->v[k].pass)
+				printf("        FAIL %s\n", res->gates->v[k].text);
+	}
+	if (p->checks && res) {
+		char suite[160];
+
+		snprintf(suite, sizeof(suite), "callbench sweep cell %s", c->name);
+		run_checks_make(&p->checks[i], res, suite);
+	} else if (p->checks) {
+		memset(&p->checks[i], 0, sizeof(p->checks[i]));
+		snprintf(p->checks[i].suite, sizeof(p->checks[i].suite),
+			 "callbench sweep cell %s", c->name);
+		p->checks[i].c[0] = (struct cb_junit_case){.classname = "callbench.run",
+							   .name = "completed",
+							   .outcome = CB_JUNIT_ERROR,
+							   .type = "failed",
+							   .message = "the cell's run failed"};
+		p->checks[i].n = 1;
+	}
 	fflush(stdout);
+}
+
+/* One testsuite per cell that ran. */
+static int sweep_write_junit(const char *path, const struct sweep_progress *p, size_t ran)
+{
+	struct cb_junit_suite *s = calloc(ran ? ran : 1, sizeof(*s));
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < ran; i++)
+		s[i] = run_checks_suite(&p->checks[i]);
+	err = cb_junit_write(path, "callbench sweep", s, ran);
+	free(s);
+	return err;
+}
+
+/* A table cell of `w` characters: the number, or "–" when not measured. */
+static void cell_num(double v, int w, int prec)
+{
+	if (isfinite(v))
+		printf(" %*.*f", w, prec, v);
+	else
+		printf(" %*s", w + 2, "–"); /* "–" is 3 bytes, 1 column */
 }
 
 static void print_table(const struct cb_sweep *sw, const char *dir)
@@ -264,9 +339,14 @@ static void print_table(const struct cb_sweep *sw, const char *dir)
 	for (size_t c = 0; c < sw->n_cells; c++) {
 		const struct cb_sweep_fig *g = &sw->cells[c].fig;
 
-		printf("%-40s %-11s %-10s %8.1f %8.1f %8.1f %7.2f %8.1f %7.2f\n", sw->cells[c].name,
-		       sw->cells[c].status, g->band, g->video_p50, g->video_p95, g->audio_p95,
-		       g->psnr_mean, g->video_kbps, g->encode_ms);
+		printf("%-40s %-11s %-10s", sw->cells[c].name, sw->cells[c].status, g->band);
+		cell_num(g->video_p50, 8, 1);
+		cell_num(g->video_p95, 8, 1);
+		cell_num(g->audio_p95, 8, 1);
+		cell_num(g->psnr_mean, 7, 2);
+		cell_num(g->video_kbps, 8, 1);
+		cell_num(g->encode_ms, 7, 2);
+		putchar('\n');
 	}
 	printf("\nreport: %s/report.html (comparison.md, comparison.csv, sweep.json)\n", dir);
 }
@@ -343,7 +423,7 @@ int cb_cmd_sweep(int argc, char **argv)
 {
 	struct sweep_args a = {.sw = {.id = ""}};
 	struct run_opts o = {0};
-	struct sweep_progress prog;
+	struct sweep_progress prog = {0};
 	struct cb_sweep_hooks hooks = {0};
 	struct cb_call_hooks call_hooks = {0};
 	struct sigaction sa = {0};
@@ -363,6 +443,15 @@ int cb_cmd_sweep(int argc, char **argv)
 	if (pos < a.nrest) {
 		fprintf(stderr, "callbench sweep: unexpected argument '%s' (see --help)\n",
 			a.rest[pos]);
+		goto out;
+	}
+	if (a.sw.n_axes == 0) {
+		fprintf(stderr, "callbench sweep: no --axis: a sweep varies at least one option "
+				"(use callbench run for one call; see --help)\n");
+		goto out;
+	}
+	if (run_gates_check(&o, why, sizeof(why)) < 0) {
+		fprintf(stderr, "callbench sweep: --max/--min: %s\n", why);
 		goto out;
 	}
 	if (o.call.run_id[0]) {
@@ -422,6 +511,17 @@ int cb_cmd_sweep(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	prog.n = a.sw.n_cells;
+	prog.o = &o;
+	clock_gettime(CLOCK_MONOTONIC, &prog.start);
+	if (o.junit[0]) {
+		prog.checks = calloc(a.sw.n_cells, sizeof(*prog.checks));
+		if (!prog.checks) {
+			fprintf(stderr, "callbench sweep: out of memory\n");
+			rc = 1;
+			goto out;
+		}
+	}
+	hooks.cell_result = cell_result;
 	hooks.log = (struct cb_logger){.fn = log_stderr, .max_level = CB_LOG_WARN};
 	call_hooks.log = hooks.log;
 	hooks.apply = apply_value;
@@ -439,7 +539,30 @@ int cb_cmd_sweep(int argc, char **argv)
 	}
 	print_table(&a.sw, dir);
 	rc = atomic_load(&sweep_stop) ? EXIT_INTERRUPTED : err ? 1 : 0;
+	if (rc == 0 && prog.breached_cells) {
+		fprintf(stderr, "callbench sweep: %zu cell%s breached a limit: exit 1\n",
+			prog.breached_cells, prog.breached_cells == 1 ? "" : "s");
+		rc = 1;
+	}
+	if (rc == 0 && prog.unmeasured_cells) {
+		fprintf(stderr, "callbench sweep: %zu cell%s measured nothing: exit 1\n",
+			prog.unmeasured_cells, prog.unmeasured_cells == 1 ? "" : "s");
+		rc = 1;
+	}
+	if (prog.checks) {
+		size_t ran = 0;
+
+		for (size_t c = 0; c < a.sw.n_cells; c++)
+			ran += strcmp(a.sw.cells[c].status, "pending") != 0;
+		err = sweep_write_junit(o.junit, &prog, ran);
+		if (err < 0) {
+			fprintf(stderr, "callbench sweep: --junit %s: %s\n", o.junit,
+				cb_strerror(err));
+			rc = rc ? rc : 1;
+		}
+	}
 out:
+	free(prog.checks);
 	cb_sweep_free(&a.sw);
 	free(a.rest);
 	free(a.base);

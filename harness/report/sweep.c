@@ -1364,6 +1364,8 @@ int cb_sweep_run(struct cb_sweep *sw, const struct cb_call_cfg *base, const char
 			       res.error[0] ? res.error : cb_strerror(rc));
 			snprintf(cell->status, sizeof(cell->status), "failed");
 		} else {
+			if (hooks->cell_result)
+				hooks->cell_result(hooks->user, c, &res);
 			rc = cb_report_write(&res, log, NULL, 0);
 			snprintf(cell->status, sizeof(cell->status), "%s",
 				 rc < 0 ? "failed" : cb_run_status_name(res.status));

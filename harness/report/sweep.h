@@ -113,6 +113,9 @@ struct cb_sweep_hooks {
 	struct cb_logger log;
 	cb_sweep_apply_fn apply;
 	void *user;
+	/** Called with each cell's result before its report is written (may
+	 * be NULL): e.g. to hold it to limits (cb_run_result.gates). */
+	void (*cell_result)(void *user, size_t i, struct cb_run_result *res);
 	/** Called after each cell (may be NULL): its index and the cell's result. */
 	void (*cell_done)(void *user, size_t i, const struct cb_sweep_cell *c,
 			  const struct cb_run_result *res);
