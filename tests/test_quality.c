@@ -564,6 +564,56 @@ static void test_audio(void)
 	CU_ASSERT_EQUAL(cb_audio_quality(ref, deg, N, 10, &a), -EINVAL);
 }
 
+/* Spans: the same figures as one comparison of the same samples copied
+ * together, except that segments never join two spans. */
+static void test_audio_spans(void)
+{
+	static int16_t ref[N], deg[N], r2[N], d2[N];
+	/* deg holds ref[0..12000) at 5000 and ref[20000..44000) at 24000. */
+	const struct cb_audio_span sp[2] = {{.ref = 0, .deg = 5000, .len = 12000},
+					    {.ref = 20000, .deg = 24000, .len = 24000}};
+	struct cb_audio_quality a, b;
+	struct cb_rng r;
+
+	make_tone(ref, 8000);
+	cb_rng_seed(&r, 5);
+	for (int i = 0; i < N; i++)
+		deg[i] = (int16_t)(cb_rng_next(&r) & 0x3fff); /* not the tone */
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < sp[k].len; i++)
+			deg[sp[k].deg + i] = (int16_t)(ref[sp[k].ref + i] + ((i & 1) ? 800 : -800));
+	CU_ASSERT_EQUAL(cb_audio_quality_spans(ref, N, deg, N, sp, 2, RATE, &a), 0);
+	CU_ASSERT_DOUBLE_EQUAL(a.snr_db, 16.9897, 0.01);
+	CU_ASSERT_DOUBLE_EQUAL(a.seg_snr_db, 16.9897, 0.01);
+	CU_ASSERT_DOUBLE_EQUAL(a.correlation, 0.99015, 0.005);
+	CU_ASSERT_EQUAL(a.segments, 12000 / 960 + 24000 / 960); /* 12 + 25 */
+
+	/* Against the samples copied together: SNR and correlation agree. */
+	memcpy(r2, ref, 12000 * sizeof(*r2));
+	memcpy(r2 + 12000, ref + 20000, 24000 * sizeof(*r2));
+	memcpy(d2, deg + 5000, 12000 * sizeof(*d2));
+	memcpy(d2 + 12000, deg + 24000, 24000 * sizeof(*d2));
+	CU_ASSERT_EQUAL(cb_audio_quality(r2, d2, 36000, RATE, &b), 0);
+	CU_ASSERT_DOUBLE_EQUAL(a.snr_db, b.snr_db, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(a.correlation, b.correlation, 1e-9);
+
+	/* One span over everything is cb_audio_quality. */
+	{
+		const struct cb_audio_span all = {0, 0, N};
+
+		CU_ASSERT_EQUAL(cb_audio_quality_spans(ref, N, deg, N, &all, 1, RATE, &a), 0);
+		CU_ASSERT_EQUAL(cb_audio_quality(ref, deg, N, RATE, &b), 0);
+		CU_ASSERT_EQUAL(a.snr_db, b.snr_db);
+		CU_ASSERT_EQUAL(a.seg_snr_db, b.seg_snr_db);
+		CU_ASSERT_EQUAL(a.correlation, b.correlation);
+	}
+	/* A span leaving either signal, or none at all, is refused. */
+	CU_ASSERT_EQUAL(cb_audio_quality_spans(ref, 40000, deg, N, sp, 2, RATE, &a), -EINVAL);
+	CU_ASSERT_EQUAL(cb_audio_quality_spans(ref, N, deg, 40000, sp, 2, RATE, &a), -EINVAL);
+	CU_ASSERT_EQUAL(cb_audio_quality_spans(ref, N, deg, N, sp, 0, RATE, &a), -EINVAL);
+	CU_ASSERT_EQUAL(cb_audio_quality_spans(ref, N, deg, N, NULL, 2, RATE, &a), -EINVAL);
+}
+
 int cb_suite_quality(void)
 {
 	static const struct cb_test_case cases[] = {
@@ -581,6 +631,7 @@ int cb_suite_quality(void)
 	    {"harmonic frame rate", test_harmonic_mixed},
 	    {"e-model", test_emodel},
 	    {"audio snr", test_audio},
+	    {"audio snr over spans", test_audio_spans},
 	    {NULL, NULL},
 	};
 

@@ -19,6 +19,7 @@
 #include "report/versions.h"
 #include "call/endpoint.h"
 #include "codec/opus_util.h"
+#include "measure/align.h"
 #include "measure/quality.h"
 #include "media/audio_source.h"
 #include "net/path.h"
@@ -598,43 +599,96 @@ static int summarize_quality(struct cb_media_result *mr, const struct cb_call_cf
 	return 0;
 }
 
-/* Decoded audio against the source it came from, aligned by where the marks
- * were found (the median offset, i.e. the codec's look-ahead). */
+/* What audio record `i` of the receiver played, as measure/align.h
+ * describes it: the frame's RTP time gives its source position, less the
+ * encoder's look-ahead and the processing's delay, which come out of the
+ * decoder before the frame's own first sample. */
+/* What receiver audio record `i` played, as one or two pieces (two when
+ * samples were cut from inside its slot: the source jumps there); the
+ * playout timeline (mr->playout) has one slot per record.  Returns how
+ * many pieces were written to p. */
+static size_t audio_pieces(const struct cb_media_result *mr, const struct cb_receiver *r,
+			   const struct cb_sender *s, size_t i, struct cb_align_piece *p)
+{
+	const struct cb_frame_rec *rx = &r->audio.frames.v[i];
+	const struct cb_play_seg *g = &mr->playout.v[i];
+	const struct cb_session *ss = s->ss;
+	enum cb_align_kind kind = rx->decoded	 ? CB_ALIGN_DECODED
+				  : rx->fec	 ? CB_ALIGN_FEC
+				  : rx->concealed ? CB_ALIGN_CONCEALED
+						 : CB_ALIGN_INSERTED; /* added to grow the delay */
+	int64_t src = (int64_t)(uint32_t)(rx->rtp_ts - s->audio.ts_base) - ss->opus_lookahead -
+		      ss->apm_delay;
+
+	if (!g->cut || g->cut_at >= g->samples) {
+		p[0] = (struct cb_align_piece){
+		    .played = g->pos, .len = g->samples, .src = src, .kind = kind};
+		return 1;
+	}
+	p[0] = (struct cb_align_piece){.played = g->pos, .len = g->cut_at, .src = src, .kind = kind};
+	p[1] = (struct cb_align_piece){.played = g->pos + g->cut_at,
+				       .len = g->samples - g->cut_at,
+				       .src = src + g->cut_at + g->cut,
+				       .kind = kind};
+	return 2;
+}
+
+/* Decoded audio against the source it came from, stretch by stretch: each
+ * played frame is put against the source samples its RTP time names, so
+ * concealment, added and discarded frames move the alignment with them
+ * instead of spoiling it for the rest of the call. */
 static void audio_quality(struct cb_media_result *mr, struct cb_sender *s, struct cb_receiver *r)
 {
-	double *off;
-	int64_t offset;
-	size_t n;
-	int16_t *ref;
+	const size_t n = r->audio.frames.n;
+	const uint64_t src_n = (uint64_t)mr->frames.n * (uint64_t)s->ss->audio_frame_samples;
+	struct cb_align_piece *pieces = NULL;
+	struct cb_audio_span *spans = NULL;
+	struct cb_align_stats st;
 	struct cb_audio_quality q;
+	size_t n_spans = n, n_pieces = 0;
+	int16_t *ref = NULL;
+	int shift;
 
 	mr->audio_seg_snr_db = mr->audio_snr_db = mr->audio_correlation = NAN;
-	if (!r->n_hits || !r->audio_pcm_n)
+	mr->audio_compared_samples = 0;
+	mr->audio_stretches = 0;
+	if (!n || !r->audio_pcm_n || !src_n)
 		return;
-	off = malloc(r->n_hits * sizeof(*off));
-	if (!off)
-		return;
-	for (size_t i = 0; i < r->n_hits; i++)
-		off[i] = (double)((int64_t)r->hits[i].hit.out_sample -
-				  (int64_t)r->hits[i].hit.src_sample);
-	offset = (int64_t)cb_percentile_sorted(
-	    (cb_dist_compute(off, r->n_hits, &(struct cb_dist){0}), off), r->n_hits, 50);
-	free(off);
-	if (offset < 0 || (size_t)offset >= r->audio_pcm_n)
-		return;
-	n = r->audio_pcm_n - (size_t)offset;
-	if (n > (size_t)mr->frames.n * 48 * (size_t)s->ss->cfg->audio_frame_ms)
-		n = (size_t)mr->frames.n * 48 * (size_t)s->ss->cfg->audio_frame_ms;
-	ref = malloc(n * sizeof(*ref));
-	if (!ref)
-		return;
-	if (cb_sender_source_audio(s, 0, ref, n) == 0 &&
-	    cb_audio_quality(ref, r->audio_pcm + offset, n, 48000, &q) == 0) {
-		mr->audio_seg_snr_db = q.seg_snr_db;
-		mr->audio_snr_db = q.snr_db;
-		mr->audio_correlation = q.correlation;
+	n_spans = 2 * n;
+	pieces = malloc(2 * n * sizeof(*pieces));
+	spans = malloc(2 * n * sizeof(*spans));
+	ref = malloc((size_t)src_n * sizeof(*ref));
+	if (!pieces || !spans || !ref)
+		goto out_free;
+	/* Slots after the last sent frame (the call draining) are left out:
+	 * their concealment is not the call's. */
+	for (size_t i = 0; i < n && i < mr->playout.n; i++) {
+		if ((uint32_t)(r->audio.frames.v[i].rtp_ts - s->audio.ts_base) /
+			(uint64_t)s->ss->audio_frame_samples >=
+		    mr->frames.n)
+			break;
+		n_pieces += audio_pieces(mr, r, s, i, pieces + n_pieces);
 	}
+	if (cb_align_stretches(pieces, n_pieces, r->audio_pcm_n, src_n, spans, &n_spans, &st) < 0 ||
+	    !n_spans)
+		goto out_free;
+	if (cb_sender_source_audio(s, 0, ref, (size_t)src_n) < 0 ||
+	    cb_align_refine(ref, (size_t)src_n, r->audio_pcm, r->audio_pcm_n, spans, &n_spans,
+			    CB_ALIGN_MAX_SHIFT, &shift, &st) < 0 ||
+	    !n_spans)
+		goto out_free;
+	if (cb_audio_quality_spans(ref, (size_t)src_n, r->audio_pcm, r->audio_pcm_n, spans, n_spans,
+				   48000, &q) < 0)
+		goto out_free;
+	mr->audio_seg_snr_db = q.seg_snr_db;
+	mr->audio_snr_db = q.snr_db;
+	mr->audio_correlation = q.correlation;
+	mr->audio_compared_samples = st.compared;
+	mr->audio_stretches = st.stretches;
+out_free:
 	free(ref);
+	free(spans);
+	free(pieces);
 }
 
 /* Loss recovery as both ends saw it, and the reception reports over time. */

@@ -170,6 +170,9 @@ struct cb_media_result {
 	uint64_t fec_frames; /**< audio frames rebuilt from in-band FEC */
 	/* audio objective quality against the aligned source (not PESQ/POLQA) */
 	double audio_seg_snr_db, audio_snr_db, audio_correlation;
+	/* played samples in those figures (concealed and inserted ones are not),
+	 * and the stretches of constant alignment they fall into */
+	uint64_t audio_compared_samples, audio_stretches;
 	/* E-model (ITU-T G.107) from the measured mouth-to-ear delay and the
 	 * loss left after recovery; Opus values assumed: Ie 0, Bpl 25.1 */
 	double emodel_r, emodel_mos, emodel_loss_pct;

@@ -429,36 +429,54 @@ static double snr_db(double signal, double noise, double lo, double hi)
 	return s < lo ? lo : s > hi ? hi : s;
 }
 
-int cb_audio_quality(const int16_t *ref, const int16_t *deg, size_t n, int sample_rate,
-		     struct cb_audio_quality *out)
+int cb_audio_quality_spans(const int16_t *ref, size_t ref_n, const int16_t *deg, size_t deg_n,
+			   const struct cb_audio_span *spans, size_t n_spans, int sample_rate,
+			   struct cb_audio_quality *out)
 {
 	size_t seg_len, used = 0, skipped = 0;
+	uint64_t n = 0;
 	double seg_sum = 0, sig = 0, err = 0;
 	double mr = 0, md = 0, cov = 0, vr = 0, vd = 0;
 	/* Mean square of a -50 dBFS signal, relative to full scale 32768. */
 	const double silence = 32768.0 * 32768.0 * pow(10, CB_AUDIO_SILENCE_DBFS / 10);
 
-	if (!ref || !deg || !out || n == 0 || sample_rate <= 0)
+	if (!ref || !deg || !spans || !out || sample_rate <= 0)
 		return -EINVAL;
 	seg_len = (size_t)sample_rate * CB_AUDIO_SEGMENT_MS / 1000;
 	if (seg_len == 0)
 		return -EINVAL;
+	for (size_t k = 0; k < n_spans; k++) {
+		const struct cb_audio_span *sp = &spans[k];
 
-	for (size_t s0 = 0; s0 + seg_len <= n; s0 += seg_len) {
-		double ss = 0, se = 0;
+		if (sp->ref > ref_n || sp->len > ref_n - sp->ref || sp->deg > deg_n ||
+		    sp->len > deg_n - sp->deg)
+			return -EINVAL;
+		n += sp->len;
+	}
+	if (n == 0)
+		return -EINVAL;
 
-		for (size_t i = s0; i < s0 + seg_len; i++) {
-			double e = (double)deg[i] - ref[i];
+	/* Segments lie within one span: a segment never joins two stretches
+	 * of the call that were not played next to each other. */
+	for (size_t k = 0; k < n_spans; k++) {
+		const int16_t *r = ref + spans[k].ref, *d = deg + spans[k].deg;
 
-			ss += (double)ref[i] * ref[i];
-			se += e * e;
+		for (size_t s0 = 0; s0 + seg_len <= spans[k].len; s0 += seg_len) {
+			double ss = 0, se = 0;
+
+			for (size_t i = s0; i < s0 + seg_len; i++) {
+				double e = (double)d[i] - r[i];
+
+				ss += (double)r[i] * r[i];
+				se += e * e;
+			}
+			if (ss / (double)seg_len < silence) {
+				skipped++;
+				continue;
+			}
+			seg_sum += snr_db(ss, se, CB_AUDIO_SEG_SNR_MIN, CB_AUDIO_SEG_SNR_MAX);
+			used++;
 		}
-		if (ss / (double)seg_len < silence) {
-			skipped++;
-			continue;
-		}
-		seg_sum += snr_db(ss, se, CB_AUDIO_SEG_SNR_MIN, CB_AUDIO_SEG_SNR_MAX);
-		used++;
 	}
 
 	/*
@@ -466,22 +484,30 @@ int cb_audio_quality(const int16_t *ref, const int16_t *deg, size_t n, int sampl
 	 * accurate even for signals with a large DC offset, where the one-pass
 	 * formula would cancel catastrophically.
 	 */
-	for (size_t i = 0; i < n; i++) {
-		double a = ref[i], b = deg[i];
+	for (size_t k = 0; k < n_spans; k++) {
+		const int16_t *r = ref + spans[k].ref, *d = deg + spans[k].deg;
 
-		sig += a * a;
-		err += (b - a) * (b - a);
-		mr += a;
-		md += b;
+		for (size_t i = 0; i < spans[k].len; i++) {
+			double a = r[i], b = d[i];
+
+			sig += a * a;
+			err += (b - a) * (b - a);
+			mr += a;
+			md += b;
+		}
 	}
 	mr /= (double)n;
 	md /= (double)n;
-	for (size_t i = 0; i < n; i++) {
-		double a = ref[i] - mr, b = deg[i] - md;
+	for (size_t k = 0; k < n_spans; k++) {
+		const int16_t *r = ref + spans[k].ref, *d = deg + spans[k].deg;
 
-		cov += a * b;
-		vr += a * a;
-		vd += b * b;
+		for (size_t i = 0; i < spans[k].len; i++) {
+			double a = r[i] - mr, b = d[i] - md;
+
+			cov += a * b;
+			vr += a * a;
+			vd += b * b;
+		}
 	}
 
 	out->seg_snr_db = used ? seg_sum / (double)used : NAN;
@@ -490,4 +516,14 @@ int cb_audio_quality(const int16_t *ref, const int16_t *deg, size_t n, int sampl
 	out->segments = used;
 	out->segments_skipped = skipped;
 	return 0;
+}
+
+int cb_audio_quality(const int16_t *ref, const int16_t *deg, size_t n, int sample_rate,
+		     struct cb_audio_quality *out)
+{
+	const struct cb_audio_span whole = {.ref = 0, .deg = 0, .len = n};
+
+	if (n == 0)
+		return -EINVAL;
+	return cb_audio_quality_spans(ref, n, deg, n, &whole, 1, sample_rate, out);
 }

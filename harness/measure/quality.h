@@ -261,4 +261,23 @@ struct cb_audio_quality {
 int cb_audio_quality(const int16_t *ref, const int16_t *deg, size_t n, int sample_rate,
 		     struct cb_audio_quality *out);
 
+/** A stretch of samples aligned by the caller: ref[ref..ref+len) against
+ * deg[deg..deg+len). */
+struct cb_audio_span {
+	size_t ref, deg, len;
+};
+
+/**
+ * As cb_audio_quality, over several aligned spans of `ref` (`ref_n`
+ * samples) and `deg` (`deg_n` samples) taken together, for a call whose
+ * playout was not one continuous copy of its source (see measure/align.h).
+ * Segments of the segmental SNR are whole segments within one span; the
+ * overall SNR and the correlation pool every sample of every span.
+ * -EINVAL if a pointer is NULL, a span leaves either signal, the spans
+ * hold no sample or the rate is too low.  `*out` is written only on success.
+ */
+int cb_audio_quality_spans(const int16_t *ref, size_t ref_n, const int16_t *deg, size_t deg_n,
+			   const struct cb_audio_span *spans, size_t n_spans, int sample_rate,
+			   struct cb_audio_quality *out);
+
 #endif

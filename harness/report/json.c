@@ -209,15 +209,18 @@ static json_t *media_json(const struct cb_media_result *m, double pct)
 	if (o && m->media == CB_MEDIA_AUDIO)
 		json_object_set_new(
 		    o, "quality",
-		    json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:{s:o, s:o, s:s, s:o, s:f, s:f}}",
+		    json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:{s:o, s:o, s:s, s:o, "
+			      "s:f, s:f}}",
 			      "concealed_frames", (json_int_t)m->concealed_frames,
 			      "concealed_samples", (json_int_t)m->concealed_samples,
 			      "concealment_events", (json_int_t)m->concealment_events,
 			      "segmental_snr_db", num(m->audio_seg_snr_db), "snr_db",
 			      num(m->audio_snr_db), "correlation", num(m->audio_correlation),
-			      "emodel", "r", num(m->emodel_r), "mos", num(m->emodel_mos), "band",
-			      m->emodel_band, "loss_after_recovery_pct", num(m->emodel_loss_pct),
-			      "assumed_ie", 0.0, "assumed_bpl", 25.1));
+			      "compared_samples", (json_int_t)m->audio_compared_samples,
+			      "aligned_stretches", (json_int_t)m->audio_stretches, "emodel", "r",
+			      num(m->emodel_r), "mos", num(m->emodel_mos), "band", m->emodel_band,
+			      "loss_after_recovery_pct", num(m->emodel_loss_pct), "assumed_ie", 0.0,
+			      "assumed_bpl", 25.1));
 	/* Only when the microphone heard a scene or was processed, so runs
 	 * without keep their summary unchanged. */
 	if (o && m->media == CB_MEDIA_AUDIO && m->apm.on) {
