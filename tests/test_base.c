@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "base/clock.h"
@@ -55,6 +56,36 @@ static void test_clock_monotonic(void)
 	CU_ASSERT_DOUBLE_EQUAL(cb_ns_diff_ms(3 * CB_NS_PER_MS, CB_NS_PER_MS), 2.0, 1e-12);
 }
 
+/* A timed wait with nobody to signal ends at its deadline (real clock) or at
+ * once with time moved to it (simulated clock). */
+static void test_clock_wait_until(void)
+{
+	struct cb_clock c;
+	struct cb_sim_clock sc = {.t = 5 * CB_NS_PER_S};
+	pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t cond;
+	cb_ns a, b;
+	int rc;
+
+	CU_ASSERT_EQUAL_FATAL(cb_clock_cond_init(&cond), 0);
+	cb_clock_real_init(&c);
+	pthread_mutex_lock(&m);
+	a = cb_clock_now(&c);
+	do
+		rc = cb_clock_wait_until(&c, &cond, &m, a + 2 * CB_NS_PER_MS);
+	while (rc == 0); /* spurious wake-ups are allowed */
+	b = cb_clock_now(&c);
+	CU_ASSERT_EQUAL(rc, -ETIMEDOUT);
+	CU_ASSERT(b >= a + 2 * CB_NS_PER_MS);
+	/* A deadline already passed returns at once. */
+	CU_ASSERT_EQUAL(cb_clock_wait_until(&c, &cond, &m, a), -ETIMEDOUT);
+	cb_clock_sim_init(&c, &sc);
+	CU_ASSERT_EQUAL(cb_clock_wait_until(&c, &cond, &m, 7 * CB_NS_PER_S), -ETIMEDOUT);
+	CU_ASSERT_EQUAL(cb_clock_now(&c), 7 * CB_NS_PER_S);
+	pthread_mutex_unlock(&m);
+	pthread_cond_destroy(&cond);
+}
+
 static void test_image(void)
 {
 	struct cb_image a, b;
@@ -76,6 +107,7 @@ int cb_suite_base(void)
 	    {"error codes have names and messages", test_error_names},
 	    {"rng is reproducible and normal", test_rng_reproducible},
 	    {"real clock is monotonic and sleeps", test_clock_monotonic},
+	    {"clock waits until a deadline (real and sim)", test_clock_wait_until},
 	    {"I420 image alloc and copy", test_image},
 	    {NULL, NULL},
 	};

@@ -30,10 +30,40 @@ static int real_sleep_until(void *self, cb_ns t)
 	return -rc;
 }
 
+/* pthread_cond_timedwait takes an absolute time on the condition
+ * variable's clock, which cb_clock_cond_init sets to CLOCK_MONOTONIC: the
+ * same timeline as real_now, so `t` needs no conversion. */
+static int real_wait_until(void *self, pthread_cond_t *cond, pthread_mutex_t *mutex, cb_ns t)
+{
+	struct timespec ts;
+
+	(void)self;
+	if (t < 0)
+		t = 0;
+	ts = (struct timespec){.tv_sec = t / CB_NS_PER_S, .tv_nsec = t % CB_NS_PER_S};
+	return -pthread_cond_timedwait(cond, mutex, &ts);
+}
+
+int cb_clock_cond_init(pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+	int rc;
+
+	rc = pthread_condattr_init(&attr);
+	if (rc)
+		return -rc;
+	rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (rc == 0)
+		rc = pthread_cond_init(cond, &attr);
+	pthread_condattr_destroy(&attr);
+	return -rc;
+}
+
 static const struct cb_clock_ops real_ops = {
     .name = "real",
     .now = real_now,
     .sleep_until = real_sleep_until,
+    .wait_until = real_wait_until,
 };
 
 void cb_clock_real_init(struct cb_clock *c)
@@ -56,6 +86,16 @@ static int sim_sleep_until(void *self, cb_ns t)
 	return 0;
 }
 
+/* Nothing else runs on a simulated timeline while its owner waits, so the
+ * wait is over at once: time moves to the deadline, as in sleep_until. */
+static int sim_wait_until(void *self, pthread_cond_t *cond, pthread_mutex_t *mutex, cb_ns t)
+{
+	(void)cond;
+	(void)mutex;
+	sim_sleep_until(self, t);
+	return -ETIMEDOUT;
+}
+
 static void sim_charge(void *self, enum cb_work w, cb_ns real_elapsed)
 {
 	struct cb_sim_clock *s = self;
@@ -69,6 +109,7 @@ static const struct cb_clock_ops sim_ops = {
     .name = "sim",
     .now = sim_now,
     .sleep_until = sim_sleep_until,
+    .wait_until = sim_wait_until,
     .charge = sim_charge,
 };
 

@@ -9,6 +9,7 @@
 #ifndef CB_BASE_CLOCK_H
 #define CB_BASE_CLOCK_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 typedef int64_t cb_ns;
@@ -32,6 +33,13 @@ struct cb_clock_ops {
 	/** Block until `t` (or return at once if it has passed). 0 or a negative error. */
 	int (*sleep_until)(void *self, cb_ns t);
 	/**
+	 * Wait on `cond` (with `mutex` held, as pthread_cond_wait) until it is
+	 * signalled or the clock reaches `deadline`, whichever comes first.
+	 * 0 when woken (by a signal, or spuriously: the caller looks again),
+	 * -ETIMEDOUT when `deadline` has come, or another negative error.
+	 */
+	int (*wait_until)(void *self, pthread_cond_t *cond, pthread_mutex_t *mutex, cb_ns deadline);
+	/**
 	 * Account for a piece of work that took `real_elapsed` of real time.
 	 * NULL for the real clock, where time passes by itself; a simulated
 	 * clock moves its own time on by the measured or the modelled cost.
@@ -53,6 +61,23 @@ static inline int cb_clock_sleep_until(const struct cb_clock *c, cb_ns t)
 {
 	return c->ops->sleep_until(c->self, t);
 }
+
+/**
+ * Wait for a wake-up on `cond` or for `deadline`, whichever is first: the
+ * way a thread that holds work for a later time sleeps without polling.
+ * `cond` must have been made by cb_clock_cond_init() so that the real clock
+ * times the wait on CLOCK_MONOTONIC, the timeline of cb_real_now().  A
+ * simulated clock never blocks: its time jumps to `deadline` and the wait
+ * ends at once with -ETIMEDOUT, as sleep_until does.
+ */
+static inline int cb_clock_wait_until(const struct cb_clock *c, pthread_cond_t *cond,
+				      pthread_mutex_t *mutex, cb_ns deadline)
+{
+	return c->ops->wait_until(c->self, cond, mutex, deadline);
+}
+
+/** Initialise `cond` for cb_clock_wait_until (CLOCK_MONOTONIC timeouts). 0 or an error. */
+int cb_clock_cond_init(pthread_cond_t *cond);
 
 /** The real clock: CLOCK_MONOTONIC, shared by every thread of the process. */
 void cb_clock_real_init(struct cb_clock *c);
@@ -76,7 +101,7 @@ static inline void cb_clock_work_end(const struct cb_clock *c, enum cb_work w, c
 
 /**
  * A simulated clock: virtual time that moves only when told.  sleep_until
- * jumps forward at once; work is charged as measured (fixed == 0) or as the
+ * and wait_until jump forward at once; work is charged as measured (fixed == 0) or as the
  * fixed cost per kind, which makes a run reproducible bit for bit.  One
  * simulated clock is one timeline (one thread of an endpoint): the event
  * loop sets `t` to an event's time before running it on that timeline.

@@ -5,7 +5,12 @@
  *  - direct: a perfect network: packets go to the transport at once, and
  *    the path adds nothing;
  *  - shaped: real clock with impairment: a thread hands each packet to the
- *    transport at its release time;
+ *    transport at its release time.  It sleeps until the earliest release
+ *    (cb_clock_wait_until), woken early only by a packet due sooner or by
+ *    close, so it wakes about once per batch, never to poll; a packet that
+ *    is due at once with nothing held ahead of it (loss only, or a jitter
+ *    sample clipped to no delay) goes straight to the transport from
+ *    cb_path_send, without the thread;
  *  - simulated: virtual time: each packet (a copy of its bytes) is handed to
  *    a callback with its arrival time, and the event loop delivers it.
  */
@@ -36,6 +41,15 @@ struct cb_path_cfg {
 	void *user;
 };
 
+/** What the path added, over every copy it handed on (duplicates count twice). */
+struct cb_path_stats {
+	uint64_t packets; /**< copies handed to the transport or the event loop */
+	cb_ns added_sum;  /**< sum of hand-on time - send time: the delay the path added */
+	cb_ns late_sum; /**< shaped: sum of hand-on time - release time (the emulator's own lag) */
+	cb_ns late_max; /**< shaped: the largest of those */
+	uint64_t wakeups; /**< shaped: times the thread woke from a wait */
+};
+
 struct cb_path;
 
 int cb_path_open(struct cb_path **out, const struct cb_path_cfg *cfg);
@@ -48,6 +62,8 @@ int cb_path_send(struct cb_path *p, const struct cb_net_pkt *pkts, size_t n, cb_
 		 struct cb_path_verdict *v);
 /** Packets still waiting in a shaped path. */
 size_t cb_path_pending(struct cb_path *p);
+/** A copy of the counts so far (all zero for NULL). */
+void cb_path_get_stats(struct cb_path *p, struct cb_path_stats *out);
 /** Stop (dropping what waits) and free.  Safe on NULL. */
 void cb_path_close(struct cb_path *p);
 
