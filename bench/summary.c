@@ -48,8 +48,10 @@ static void print_media(FILE *out, const struct cb_media_result *m, const struct
 	fprintf(out, "  packets   sent %llu  received %llu  lost %llu  rejected %llu\n",
 		U(m->packets_sent), U(m->packets_received), U(m->packets_lost),
 		U(m->packets_rejected));
-	fprintf(out, "  bitrate   target %s kbps  achieved %s kbps\n", N(&n, m->target_kbps, 0),
-		N(&n, m->achieved_kbps, 1));
+	fprintf(out, "  bitrate   target %s kbps  achieved %s kbps (%s%s %%)%s\n",
+		N(&n, m->target_kbps, 0), N(&n, m->achieved_kbps, 1),
+		m->rate_miss_pct > 0 ? "+" : "", N(&n, m->rate_miss_pct, 1),
+		m->target_missed ? "  WARNING: target missed by more than 10 %" : "");
 	n.i = 0;
 	fprintf(out, "  latency   min %s  p50 %s  p95 %s  p99 %s  max %s ms  (n=%zu)\n",
 		N(&n, d->min, 1), N(&n, d->p50, 1), N(&n, d->p95, 1), N(&n, d->p99, 1),

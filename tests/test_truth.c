@@ -302,6 +302,42 @@ static void test_jb_drops_not_network(void)
 	cb_run_result_free(&res);
 }
 
+/* ---- defect 4: a low target is met (frames dropped), or flagged ---- */
+
+static void test_low_bitrate_met(void)
+{
+	const char *codecs[] = {"vp8", "vp9", "h264"};
+
+	for (size_t c = 0; c < 3; c++) {
+		struct cb_call_cfg cfg;
+		struct cb_run_result r50, r100;
+
+		truth_cfg(&cfg, 10);
+		cfg.audio = 0;
+		cfg.width = 640;
+		cfg.height = 480;
+		snprintf(cfg.video_codec, sizeof(cfg.video_codec), "%s", codecs[c]);
+		cfg.video_kbps = 50;
+		run(&cfg, &r50);
+		cfg.video_kbps = 100;
+		run(&cfg, &r100);
+		/* Before: both ~385 kbps (VP8), byte for byte the same stream. */
+		CU_ASSERT(r50.video.payload_bytes != r100.video.payload_bytes);
+		/* Near the target (openh264 overshoots 50 kbps by ~16 %: flagged). */
+		CU_ASSERT(r50.video.achieved_kbps < 75);
+		CU_ASSERT(r100.video.achieved_kbps < 120);
+		CU_ASSERT_EQUAL(r50.video.target_missed, fabs(r50.video.rate_miss_pct) > 10);
+		CU_ASSERT_FALSE(r100.video.target_missed);
+		if (c < 2)
+			CU_ASSERT_FALSE(r50.video.target_missed);
+		/* The encoder met it by dropping frames, and they are counted. */
+		CU_ASSERT(r50.video.dropped_encoder > 0);
+		CU_ASSERT_EQUAL(r50.video.dropped_encoder, r50.video.captured - r50.video.encoded);
+		cb_run_result_free(&r50);
+		cb_run_result_free(&r100);
+	}
+}
+
 int cb_suite_truth(void)
 {
 	static const struct cb_test_case cases[] = {
@@ -313,6 +349,7 @@ int cb_suite_truth(void)
 	     test_frozen_screen_graded},
 	    {"audio plays on one timeline; marks read their place on it", test_audio_one_timeline},
 	    {"jitter-buffer drops are not charged to the network", test_jb_drops_not_network},
+	    {"--video-bitrate 50 and 100 differ and meet the target", test_low_bitrate_met},
 	    {NULL, NULL},
 	};
 	return cb_add_suite("truth", cases);

@@ -738,6 +738,13 @@ static int summarize(struct cb_media_result *mr, const struct cb_call_cfg *cfg, 
 	else
 		mr->algo_ms = NAN;
 	mr->achieved_kbps = media_s > 0 ? (double)mr->payload_bytes * 8 / media_s / 1000 : NAN;
+	/* The encoder may not reach the target (a floor of its quantizer
+	 * range, or frames dropped): say so rather than let the run pass for
+	 * one at the asked rate. */
+	mr->rate_miss_pct = mr->target_kbps > 0 && isfinite(mr->achieved_kbps)
+				? 100.0 * (mr->achieved_kbps - mr->target_kbps) / mr->target_kbps
+				: NAN;
+	mr->target_missed = isfinite(mr->rate_miss_pct) && fabs(mr->rate_miss_pct) > 10.0;
 	return summarize_quality(mr, cfg, pk);
 }
 

@@ -124,6 +124,9 @@ struct cb_media_result {
 	uint64_t bytes_sent;		   /**< SRTP bytes on the wire */
 	uint64_t payload_bytes;		   /**< encoded media bytes */
 	double target_kbps, achieved_kbps; /**< achieved: encoded media bits / media seconds */
+	/** (achieved − target) / target in %; target_missed when |that| > 10 */
+	double rate_miss_pct;
+	int target_missed;
 	double algo_ms;	    /**< audio: median framing + look-ahead share; NaN video */
 	struct cb_dist e2e; /**< content-measured end-to-end, ms */
 	/** Stage dists over one set of frames, so that their means add up:

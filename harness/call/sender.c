@@ -281,6 +281,10 @@ int cb_sender_encode(struct cb_sender *s, enum cb_media m, uint32_t idx)
 		return rc;
 	}
 	rec->encoded = t->pending.len > 0;
+	/* A key frame asked for (PLI) but dropped by the encoder's rate
+	 * control is still owed: ask again with the next frame. */
+	if (force && idx && !t->pending.len)
+		atomic_store(&s->force_key, 1);
 	rec->keyframe = (uint8_t)(t->pending.len && t->pending.keyframe);
 	rec->bytes = (uint32_t)t->pending.len;
 	t->pending_rec = t->log.frames.n - 1;
@@ -512,6 +516,7 @@ int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_p
 	if (c->video) {
 		struct cb_codec_cfg cc = {
 		    .bitrate_kbps = c->video_kbps,
+		    .frame_drop = 1,
 		    .width = c->width,
 		    .height = c->height,
 		    .fps_num = c->fps,

@@ -29,6 +29,10 @@ struct cb_codec_cfg {
 		       positive lets libvpx adapt it to measured timing */
 	int error_resilient; /**< 1 = error resilient mode */
 	int threads;	     /**< encoder threads (1 default) */
+	/** 1 = the rate control may drop frames to meet the target, as
+	 * libwebrtc configures libvpx and openh264 for real time (the call
+	 * sets it); 0 = every input frame is encoded */
+	int frame_drop;
 	/* audio */
 	int sample_rate;       /**< 48000 */
 	int channels;	       /**< 1 */

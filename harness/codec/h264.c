@@ -73,10 +73,10 @@ static int h264_enc_init(void *priv, const struct cb_codec_cfg *cfg)
 	p.iMaxBitrate = UNSPECIFIED_BIT_RATE;
 	p.iRCMode = RC_BITRATE_MODE;
 	p.fMaxFrameRate = (float)fps;
-	/* Every frame the harness captures must be encoded, or the frame
-	 * count along the path would not add up (the VP8 encoder has its drop
-	 * threshold at 0 for the same reason). */
-	p.bEnableFrameSkip = false;
+	/* Frame skipping on (cfg->frame_drop), as libwebrtc's H264EncoderImpl has it: a target
+	 * below what the quantizer range reaches is met by skipping frames
+	 * (counted as dropped by the encoder), not exceeded. */
+	p.bEnableFrameSkip = cfg->frame_drop ? true : false;
 	/* 0 asks openh264 for no periodic IDR at all, which is what keyint 0
 	 * ("codec default") means for the VP8 encoder too: key frames then
 	 * come only when asked for. */

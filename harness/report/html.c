@@ -218,6 +218,13 @@ static void run_verdict(FILE *f, const struct cb_run_result *res)
 	fputs("<div class=muted>", f);
 	esc(f, cb_verdict_rule);
 	fputs("</div></div></div>\n", f);
+	for (int i = 0; i < 2; i++)
+		if (ms[i]->enabled && ms[i]->target_missed)
+			fprintf(f,
+				"<div class=warn><b>%s target bitrate missed</b>: %.1f kbps "
+				"achieved against %.0f kbps asked (%+.1f %%)</div>\n",
+				cb_media_name(ms[i]->media), ms[i]->achieved_kbps,
+				ms[i]->target_kbps, ms[i]->rate_miss_pct);
 	if (res->gates && res->gates->n) {
 		fprintf(f, "<div class=%s><b>Limits %s</b> — %zu of %zu breached<ul>",
 			res->gates->breached ? "warn" : "muted",

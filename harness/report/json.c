@@ -196,6 +196,10 @@ static json_t *media_json(const struct cb_media_result *m, double pct)
 					      "n", (json_int_t)m->stage_frames, "total_ms",
 					      num(m->stage_total_ms)));
 		json_object_set_new(o, "experience", experience_json(m));
+		json_object_set_new(json_object_get(o, "bitrate"), "miss_pct",
+				    num(m->rate_miss_pct));
+		json_object_set_new(json_object_get(o, "bitrate"), "target_met",
+				    json_boolean(!m->target_missed));
 		verdict_parts(json_object_get(o, "verdict"), m);
 	}
 	if (o && m->media == CB_MEDIA_VIDEO)

@@ -84,6 +84,13 @@ static void verdict_section(FILE *f, const struct cb_run_result *res)
 		cell(f, ms[i]->seen.unseen_pct, 1);
 		fprintf(f, " %s |\n", why);
 	}
+	for (int i = 0; i < 2; i++)
+		if (ms[i]->enabled && ms[i]->target_missed)
+			fprintf(f,
+				"\n> **%s target bitrate missed**: %.1f kbps achieved against %.0f "
+				"kbps asked (%+.1f %%).\n",
+				cb_media_name(ms[i]->media), ms[i]->achieved_kbps,
+				ms[i]->target_kbps, ms[i]->rate_miss_pct);
 	if (res->gates && res->gates->n) {
 		fprintf(f, "\n**Limits: %s** — %zu of %zu breached.\n\n| limit | value | outcome |\n"
 			   "|---|---|---|\n",
@@ -265,6 +272,11 @@ static void media_section(FILE *f, const struct cb_media_result *m)
 		else
 			fputs(" – |\n", f);
 	}
+	if (m->target_missed)
+		fprintf(f,
+			"\n> **Target bitrate missed**: achieved %.1f kbps against %.0f kbps "
+			"(%+.1f %%, more than 10 %% off).\n",
+			m->achieved_kbps, m->target_kbps, m->rate_miss_pct);
 	fputs("\n### Bitrate\n\n| target kbps | achieved kbps | media bytes | bytes on the wire "
 	      "(SRTP) |\n|---:|---:|---:|---:|\n|",
 	      f);
