@@ -324,6 +324,11 @@ int cb_report_summary_json(const struct cb_run_result *res, const char *path)
 			    "media", w ? json_string(cb_media_name(w->media)) : json_null());
 	json_object_set_new(root, "verdict", verdict);
 	json_object_set_new(root, "recovery", recovery_json(&res->recovery));
+	json_object_set_new(
+	    root, "emulator",
+	    json_pack("{s:I, s:o, s:o, s:o}", "packets", (json_int_t)res->net_added.packets,
+		      "added_delay_ms", num(res->net_added.added_delay_ms), "late_ms",
+		      num(res->net_added.late_ms), "late_max_ms", num(res->net_added.late_max_ms)));
 	json_object_set_new(root, "rtcp", rtcp_json(res));
 
 	/*

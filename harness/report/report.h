@@ -30,6 +30,13 @@
  */
 const struct cb_media_result *cb_run_worst_media(const struct cb_run_result *res);
 
+/**
+ * One line for report.md and report.html on what the emulator added, e.g.
+ * "56.1 ms mean over 1234 packets; 0.06 ms behind the release times on
+ * average (max 0.41 ms)".
+ */
+void cb_net_added_describe(const struct cb_net_added *a, char *buf, size_t len);
+
 #define CB_SUMMARY_SCHEMA "callbench.summary/1"
 
 /**
