@@ -338,7 +338,9 @@ const struct opt run_options[] = {
      0, 0, 0, 0, choose_codec_time, "measured"},
     {"net-profile", "NAME", "network profile from fixtures/net/ (or a .json path)", OPT_CHOICE, 0,
      0, 0, 0, choose_net_profile, "perfect"},
-    {"net", "SPEC", "network impairment, e.g. delay=50,jitter=10,loss=5,burst=3,rate=500,queue=30",
+    {"net", "SPEC",
+     "network impairment, e.g. delay=50,jitter=10,loss=5,burst=3,rate=500,queue=30 (jitter "
+     "without reorder holds packets back to keep order: mean delay above delay=)",
      OPT_CHOICE, 0, 0, 0, 0, choose_net, "none"},
     {"quiet", NULL, "no live progress", OPT_FLAG_ON, offsetof(struct run_opts, quiet), 0, 0, 0,
      NULL, NULL},
