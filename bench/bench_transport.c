@@ -25,6 +25,11 @@
  * one-way.  Both are "one-way on loopback", so they are compared directly,
  * with our lowest offered rate (nearest to sockperf's unloaded ping-pong).
  *
+ * The emulator's own cost: on udp at the lowest offered rate, the same run
+ * is made straight to the transport and through the impairment emulator
+ * (net/path.c) set to a fixed 1 ms delay, side by side; what the second
+ * adds beyond the 1 ms is the emulator's (thread wake-up, hand-off).
+ *
  * Output: a table on stdout and <out>/bench-transport-<UTC time>/ with
  * bench.json, latency.dat, plots.gp, latency.png, latency.svg, sockperf.log;
  * <out>/bench-transport-latest points at the newest.
@@ -77,6 +82,7 @@
 #include "base/error.h"
 #include "commands.h"
 #include "measure/stats.h"
+#include "net/path.h"
 #include "net/transport.h"
 #include "options.h"
 #include "report/report.h"
@@ -242,6 +248,7 @@ struct run_result {
 
 struct run {
 	struct cb_transport a, b;
+	struct cb_path *path; /* NULL: straight to the transport */
 	struct cb_clock clock;
 	double rate;
 	size_t n, size;
@@ -288,7 +295,8 @@ static void *sender_main(void *arg)
 			k++;
 		}
 		while (off < k) {
-			int rc = cb_transport_send(&r->a, p + off, k - off);
+			int rc = r->path ? cb_path_send(r->path, p + off, k - off, now, NULL)
+					 : cb_transport_send(&r->a, p + off, k - off);
 
 			if (rc < 0) {
 				r->send_err = rc;
@@ -396,8 +404,9 @@ static void summarize(double *v, size_t n, struct lat_summary *s)
  * packets scheduled after `warmup`.  Returns 0, or a negative error from
  * opening or using the transport.
  */
+/* `net` NULL: send straight to the transport; else through the emulator. */
 static int run_once(const struct cb_transport_ops *ops, double rate, double seconds, cb_ns warmup,
-		    size_t size, struct run_result *res)
+		    size_t size, const struct cb_impair_cfg *net, struct run_result *res)
 {
 	struct run r;
 	struct cb_transport_cfg cfg = {.clock = &r.clock};
@@ -436,6 +445,13 @@ static int run_once(const struct cb_transport_ops *ops, double rate, double seco
 	rc = cb_transport_open_pair(ops, &cfg, &r.a, &r.b);
 	if (rc < 0)
 		goto out_free;
+	if (net) {
+		struct cb_path_cfg pc = {.tp = &r.a, .impair = net, .clock = &r.clock};
+
+		rc = cb_path_open(&r.path, &pc);
+		if (rc < 0)
+			goto out_close;
+	}
 	rc = start_pinned(&rx, receiver_main, &r, 1);
 	if (rc < 0)
 		goto out_close;
@@ -504,6 +520,7 @@ out_free_samples:
 	free(stack);
 	free(app);
 out_close:
+	cb_path_close(r.path);
 	cb_transport_close(&r.a);
 	cb_transport_close(&r.b);
 out_free:
@@ -530,7 +547,7 @@ static int try_rate(const struct cb_transport_ops *ops, double rate, size_t size
 		    struct max_rate *mr, int *held)
 {
 	struct run_result res;
-	int rc = run_once(ops, rate, MAXRATE_RUN_S, MAXRATE_WARMUP, size, &res);
+	int rc = run_once(ops, rate, MAXRATE_RUN_S, MAXRATE_WARMUP, size, NULL, &res);
 	struct rate_step *st;
 
 	if (rc < 0)
@@ -1089,6 +1106,46 @@ static void print_lat_row(const char *name, double offered, const struct run_res
 	printf("\n");
 }
 
+/* ---- the emulator's own cost ----------------------------------------- */
+
+#define EMU_DELAY_MS 1.0
+
+struct emu_result {
+	struct run_result direct, emulated;
+};
+
+/*
+ * udp at the lowest offered rate, straight and through the emulator with
+ * a fixed EMU_DELAY_MS, one run after the other; prints one line.
+ */
+static int emulator_cost(const struct bench_opts *o, struct emu_result *e)
+{
+	struct cb_impair_cfg net;
+	int err;
+
+	cb_impair_cfg_default(&net);
+	net.delay_ms = EMU_DELAY_MS;
+	snprintf(net.name, sizeof(net.name), "custom");
+	memset(e, 0, sizeof(*e));
+	err = run_once(&cb_transport_udp, o->rate[0], o->duration, WARMUP_NS, (size_t)o->size, NULL,
+		       &e->direct);
+	if (err == 0)
+		err = run_once(&cb_transport_udp, o->rate[0], o->duration, WARMUP_NS,
+			       (size_t)o->size, &net, &e->emulated);
+	if (err < 0) {
+		printf("\nemulator cost: failed: %s\n", cb_strerror(err));
+		return err;
+	}
+	printf("\nemulator cost, udp at %.0f/s, side by side: one-way p50 straight %.2f us; "
+	       "through the emulator (delay=%g) %.2f us: it adds %.2f us beyond its %g ms "
+	       "(p99 less the delay %.2f us, straight %.2f us)\n",
+	       o->rate[0], e->direct.lat.p50, EMU_DELAY_MS, e->emulated.lat.p50,
+	       e->emulated.lat.p50 - EMU_DELAY_MS * 1000 - e->direct.lat.p50, EMU_DELAY_MS,
+	       e->emulated.lat.p99 - EMU_DELAY_MS * 1000, e->direct.lat.p99);
+	fflush(stdout);
+	return 0;
+}
+
 static void bench_help(FILE *out)
 {
 	struct bench_opts d;
@@ -1116,7 +1173,8 @@ static int bench_transport(int argc, char **argv)
 	struct tm tm;
 	json_t *root = NULL;
 	char *text = NULL;
-	int help, pos, ntr = 0, failed = 0, plotted = 0, err;
+	int help, pos, ntr = 0, failed = 0, plotted = 0, err, emu_ok = 0;
+	struct emu_result emu;
 
 	bench_defaults(&o);
 	if (opts_parse("callbench bench transport", bench_options, &o, argc, argv, &help, &pos) < 0)
@@ -1164,7 +1222,7 @@ static int bench_transport(int argc, char **argv)
 		r->ops = o.tp[t];
 		for (int i = 0; i < o.nrates; i++) {
 			err = run_once(r->ops, o.rate[i], o.duration, WARMUP_NS, (size_t)o.size,
-				       &r->runs[i]);
+				       NULL, &r->runs[i]);
 			if (err == -EPERM || err == -EACCES || err == CB_E_UNSUPPORTED) {
 				snprintf(r->skipped, sizeof(r->skipped), "%s",
 					 r->runs[i].why[0] ? r->runs[i].why : cb_strerror(err));
@@ -1185,6 +1243,10 @@ static int bench_transport(int argc, char **argv)
 		if (r->skipped[0])
 			r->have_runs = 0;
 	}
+
+	for (int t = 0; t < ntr; t++)
+		if (tr[t].ops == &cb_transport_udp && tr[t].have_runs)
+			emu_ok = emulator_cost(&o, &emu) == 0;
 
 	if (o.max_rate) {
 		printf("\nhighest rate sustained without loss (%.1f s runs, doubling from %.0f/s, "
@@ -1231,6 +1293,14 @@ static int bench_transport(int argc, char **argv)
 	}
 
 	root = bench_json(&o, tr, ntr, o.sockperf ? &sp : NULL, created);
+	if (root && emu_ok)
+		json_object_set_new(
+		    root, "emulator",
+		    json_pack(
+			"{s:s, s:f, s:f, s:o, s:o, s:o}", "transport", "udp", "rate", o.rate[0],
+			"delay_ms", EMU_DELAY_MS, "direct_us", lat_json(&emu.direct.lat),
+			"emulated_us", lat_json(&emu.emulated.lat), "added_p50_us",
+			num(emu.emulated.lat.p50 - EMU_DELAY_MS * 1000 - emu.direct.lat.p50)));
 	text = root ? json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) : NULL;
 	err = text ? cb_path_join(path, sizeof(path), dir, "bench.json") : -ENOMEM;
 	if (!err)

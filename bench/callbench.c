@@ -431,7 +431,8 @@ const struct opt run_options[] = {
     {"network", NULL, NULL, OPT_GROUP},
     {"transport", "NAME", "how packets travel", OPT_CHOICE, 0, 0, 0, 0, choose_transport, "udp",
      list_transports},
-    {"net", "SPEC", "network impairment, e.g. delay=50,jitter=10,loss=5,burst=3,rate=500,queue=30",
+    {"net", "SPEC", "network impairment, e.g. delay=50,jitter=10,loss=5,burst=3,rate=500,queue=30 (jitter "
+     "without reorder holds packets back to keep order: mean delay above delay=)",
      OPT_CHOICE, 0, 0, 0, 0, choose_net, "none", list_net_keys},
     {"net-profile", "NAME", "network profile from fixtures/net/ (or a .json path)", OPT_CHOICE, 0,
      0, 0, 0, choose_net_profile, "perfect",

@@ -1091,6 +1091,20 @@ static int run_sim(struct cb_session *ss, struct cb_sender *snd, struct cb_recei
 	return q->err;
 }
 
+/* The forward path's counts as figures for the report. */
+static void net_added(struct cb_net_added *out, struct cb_path *path, int sim)
+{
+	struct cb_path_stats st;
+	double n;
+
+	cb_path_get_stats(path, &st);
+	n = (double)st.packets;
+	out->packets = st.packets;
+	out->added_delay_ms = st.packets ? (double)st.added_sum / n / 1e6 : NAN;
+	out->late_ms = st.packets && !sim ? (double)st.late_sum / n / 1e6 : NAN;
+	out->late_max_ms = st.packets && !sim ? (double)st.late_max / 1e6 : NAN;
+}
+
 int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks,
 		struct cb_run_result *res)
 {
@@ -1280,6 +1294,7 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	/* Finish the receiver's side work (quality) in both modes. */
 	cb_receiver_stop_join(rcv);
 	res->wall_s = (double)(cb_real_now() - wall0) / 1e9;
+	net_added(&res->net_added, path, cfg->sim);
 	if (rc < 0 && !snd->err && !rcv->err)
 		snprintf(res->error, sizeof(res->error), "running the call: %s", cb_strerror(rc));
 

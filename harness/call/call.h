@@ -186,6 +186,19 @@ struct cb_media_result {
 	struct cb_audio_processing apm;
 };
 
+/**
+ * What the impairment emulator added on the way from sender to receiver
+ * (the forward path: media, RTX and the sender's RTCP), from
+ * cb_path_get_stats.  Without reordering, jitter keeps packet order by
+ * holding packets back, so the mean added delay is above delay_ms.
+ */
+struct cb_net_added {
+	uint64_t packets;      /**< copies handed on (a duplicate counts twice) */
+	double added_delay_ms; /**< mean hand-on - send time; NaN without packets */
+	double late_ms;	       /**< real clock: mean lag behind the release times; NaN in sim */
+	double late_max_ms;    /**< real clock: the largest lag; NaN in sim */
+};
+
 /** One reception report as the sender saw it (RTCP RR, RFC 3550 §6.4). */
 struct cb_rtcp_sample {
 	cb_ns t; /**< when the sender received it */
@@ -239,6 +252,7 @@ struct cb_run_result {
 	struct cb_media_result video, audio;
 	struct cb_packet_log packets;
 	struct cb_recovery recovery;
+	struct cb_net_added net_added;
 	struct cb_rtcp_sample *rtcp; /**< reception reports over time */
 	size_t n_rtcp;
 };

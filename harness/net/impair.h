@@ -23,7 +23,11 @@
  *      "loss gemodel p r 1-h 1-k" (gemodel = 1).
  *   3. delay link: delay_ms plus a jitter sample, never earlier than the
  *      packet left the link; without reordering a packet is never released
- *      before the one released before it (release = max(release, last)).
+ *      before the one released before it (release = max(release, last)),
+ *      as WebRTC's SimulatedNetwork does.  Keeping order this way holds
+ *      packets back, so the mean delay is above delay_ms: D + 6.0 ms per
+ *      packet for jitter 10 ms normal in the default call (~175 packets/s);
+ *      with reordering it is D.
  *   4. duplication: with dup_pct a second copy goes through the delay link
  *      with its own jitter sample (as netem, which duplicates at enqueue; the
  *      copy here does not take link capacity).

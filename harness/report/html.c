@@ -447,6 +447,9 @@ static void run_network(FILE *f, const struct cb_run_result *res, const char *di
 	esc(f, res->cfg.net.name[0] ? res->cfg.net.name : "custom");
 	fputs("</b> — ", f);
 	esc(f, net);
+	cb_net_added_describe(&res->net_added, net, sizeof(net));
+	fputs("<br>Delay added: ", f);
+	esc(f, net);
 	fputs("</p>\n<table><tr><th>media</th><th class=n>packets sent</th><th class=n>received"
 	      "</th><th class=n>lost</th><th class=n>network loss</th><th class=n>queue drops"
 	      "</th><th class=n>rejected</th><th class=n>jitter buffer delay ms</th></tr>\n",

@@ -380,6 +380,11 @@ json_t *cb_report_summary_build(const struct cb_run_result *res)
 			    "media", w ? json_string(cb_media_name(w->media)) : json_null());
 	json_object_set_new(root, "verdict", verdict);
 	json_object_set_new(root, "recovery", recovery_json(&res->recovery));
+	json_object_set_new(
+	    root, "emulator",
+	    json_pack("{s:I, s:o, s:o, s:o}", "packets", (json_int_t)res->net_added.packets,
+		      "added_delay_ms", num(res->net_added.added_delay_ms), "late_ms",
+		      num(res->net_added.late_ms), "late_max_ms", num(res->net_added.late_max_ms)));
 	json_object_set_new(root, "rtcp", rtcp_json(res));
 	if (res->gates)
 		json_object_set_new(root, "gates", cb_gates_json(res->gates));

@@ -544,6 +544,8 @@ static void settings_section(FILE *f, const struct cb_run_result *res)
 		fprintf(f, "| network | %s: %s |\n| clock | %s |\n",
 			c->net.name[0] ? c->net.name : "custom", net,
 			c->sim ? "sim (discrete events, virtual network)" : "real");
+		cb_net_added_describe(&res->net_added, net, sizeof(net));
+		fprintf(f, "| network: delay added | %s |\n", net);
 		if (c->sim)
 			fprintf(f, "| codec time | %s |\n",
 				c->codec_time_fixed ? "fixed model" : "charged as measured");

@@ -38,6 +38,12 @@ extern const char cb_verdict_rule[];
  * latency p95 106.0 ms (good); never shown 95.3 % (unusable)".
  */
 void cb_verdict_explain(const struct cb_media_result *m, double pct, char *buf, size_t len);
+/**
+ * One line for report.md and report.html on what the emulator added, e.g.
+ * "56.1 ms mean over 1234 packets; 0.06 ms behind the release times on
+ * average (max 0.41 ms)".
+ */
+void cb_net_added_describe(const struct cb_net_added *a, char *buf, size_t len);
 
 #define CB_SUMMARY_SCHEMA "callbench.summary/1"
 

@@ -1,5 +1,7 @@
 #include <errno.h>
 #include <math.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -347,4 +349,23 @@ const struct cb_media_result *cb_run_worst_media(const struct cb_run_result *res
 		}
 	}
 	return w;
+}
+
+void cb_net_added_describe(const struct cb_net_added *a, char *buf, size_t len)
+{
+	int n;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	if (!a->packets || !isfinite(a->added_delay_ms)) {
+		snprintf(buf, len, "no packets");
+		return;
+	}
+	n = snprintf(buf, len, "%.2f ms mean over %" PRIu64 " packets", a->added_delay_ms,
+		     a->packets);
+	if (n >= 0 && (size_t)n < len && isfinite(a->late_ms))
+		snprintf(buf + n, len - (size_t)n,
+			 "; %.3f ms behind the release times on average (max %.3f ms)", a->late_ms,
+			 a->late_max_ms);
 }
