@@ -431,12 +431,12 @@ const struct opt run_options[] = {
     {"network", NULL, NULL, OPT_GROUP},
     {"transport", "NAME", "how packets travel", OPT_CHOICE, 0, 0, 0, 0, choose_transport, "udp",
      list_transports},
-    {"net", "SPEC", "network impairment, e.g. delay=50,jitter=10,loss=5,burst=3,rate=500,queue=30 (jitter "
+    {"net", "SPEC",
+     "network impairment, e.g. delay=50,jitter=10,loss=5,burst=3,rate=500,queue=30 (jitter "
      "without reorder holds packets back to keep order: mean delay above delay=)",
      OPT_CHOICE, 0, 0, 0, 0, choose_net, "none", list_net_keys},
     {"net-profile", "NAME", "network profile from fixtures/net/ (or a .json path)", OPT_CHOICE, 0,
-     0, 0, 0, choose_net_profile, "perfect",
-     list_net_profiles},
+     0, 0, 0, choose_net_profile, "perfect", list_net_profiles},
     {"mtu", "BYTES", "largest SRTP packet", OPT_INT, CO(mtu), 0, 200, 1500, NULL, NULL},
     {"srtp", "PROFILE", "SRTP protection profile", OPT_CHOICE, 0, 0, 0, 0, choose_srtp,
      "AES_CM_128_HMAC_SHA1_80 | AEAD_AES_128_GCM"},
@@ -473,11 +473,11 @@ const struct opt run_options[] = {
      0, 1, 100, NULL, NULL},
     {"quiet", NULL, "no live progress", OPT_FLAG_ON, offsetof(struct run_opts, quiet), 0, 0, 0,
      NULL, NULL},
-    {"json", NULL, "print summary.json on stdout (the human summary goes to stderr)",
-     OPT_FLAG_ON, offsetof(struct run_opts, json), 0, 0, 0, NULL, NULL},
+    {"json", NULL, "print summary.json on stdout (the human summary goes to stderr)", OPT_FLAG_ON,
+     offsetof(struct run_opts, json), 0, 0, 0, NULL, NULL},
     {"junit", "FILE", "write the run's checks (completed, measured, every limit) as JUnit XML",
-     OPT_STR, offsetof(struct run_opts, junit), 0, 0, sizeof(((struct run_opts *)0)->junit),
-     NULL, NULL},
+     OPT_STR, offsetof(struct run_opts, junit), 0, 0, sizeof(((struct run_opts *)0)->junit), NULL,
+     NULL},
     {"gates (exit 1 when breached)", NULL, NULL, OPT_GROUP},
     {"fail-on", "BAND", "exit 1 if the verdict is BAND or worse", OPT_CHOICE, 0, 0, 0, 0,
      take_fail_on, "excellent | good | acceptable | poor | unusable"},
@@ -569,8 +569,8 @@ static int run_exit_status(const struct cb_run_result *res, int report_failed)
 		return 1;
 	}
 	if (res->gates && res->gates->breached) {
-		fprintf(stderr, "callbench run: %zu limit%s breached: exit 1\n", res->gates->breached,
-			res->gates->breached == 1 ? "" : "s");
+		fprintf(stderr, "callbench run: %zu limit%s breached: exit 1\n",
+			res->gates->breached, res->gates->breached == 1 ? "" : "s");
 		return 1;
 	}
 	return 0;

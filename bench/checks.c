@@ -74,7 +74,8 @@ void run_checks_make(struct run_checks *k, const struct cb_run_result *res, cons
 	for (size_t i = 0; res->gates && i < res->gates->n; i++) {
 		const struct cb_gate *g = &res->gates->v[i];
 
-		c = add(k, "callbench.run.limits", g->kind == CB_GATE_FAIL_ON ? "fail-on" : g->metric,
+		c = add(k, "callbench.run.limits",
+			g->kind == CB_GATE_FAIL_ON ? "fail-on" : g->metric,
 			g->pass ? CB_JUNIT_PASS : CB_JUNIT_FAILURE, "limit", g->text);
 		/* For the verdict the detail says what decided it. */
 		if (g->kind == CB_GATE_FAIL_ON)

@@ -116,8 +116,8 @@ static void compare_help(FILE *out)
  * change, tolerance}]}]}. */
 static void print_json(const struct cb_cmp_report *r)
 {
-	json_t *root = json_pack("{s:I, s:I, s:o}", "regressions", (json_int_t)r->failed,
-				 "metrics", (json_int_t)r->n_items, "groups", json_array());
+	json_t *root = json_pack("{s:I, s:I, s:o}", "regressions", (json_int_t)r->failed, "metrics",
+				 (json_int_t)r->n_items, "groups", json_array());
 	json_t *groups = json_object_get(root, "groups");
 	char *text;
 
@@ -130,20 +130,20 @@ static void print_json(const struct cb_cmp_report *r)
 
 			json_array_append_new(
 			    items,
-			    json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:s, s:s}", "name", it->name,
-				      "unit", it->unit, "baseline",
-				      isfinite(it->baseline) ? json_real(it->baseline) : json_null(),
-				      "current",
-				      isfinite(it->current) ? json_real(it->current) : json_null(),
-				      "delta", isfinite(it->delta) ? json_real(it->delta) : json_null(),
-				      "pass", it->pass, "change", it->change_txt, "tolerance",
-				      it->tolerance_txt));
+			    json_pack(
+				"{s:s, s:s, s:o, s:o, s:o, s:b, s:s, s:s}", "name", it->name,
+				"unit", it->unit, "baseline",
+				isfinite(it->baseline) ? json_real(it->baseline) : json_null(),
+				"current",
+				isfinite(it->current) ? json_real(it->current) : json_null(),
+				"delta", isfinite(it->delta) ? json_real(it->delta) : json_null(),
+				"pass", it->pass, "change", it->change_txt, "tolerance",
+				it->tolerance_txt));
 		}
-		json_array_append_new(groups,
-				      json_pack("{s:s, s:s, s:s, s:I, s:o}", "name", gr->name,
-						"baseline", gr->baseline_path, "current",
-						gr->current_path, "regressions", (json_int_t)gr->failed,
-						"items", items));
+		json_array_append_new(groups, json_pack("{s:s, s:s, s:s, s:I, s:o}", "name",
+							gr->name, "baseline", gr->baseline_path,
+							"current", gr->current_path, "regressions",
+							(json_int_t)gr->failed, "items", items));
 	}
 	text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	if (text)

@@ -186,8 +186,9 @@ int opts_parse(const char *prog, const struct opt *opts, void *base, int argc, c
 			const struct opt *near = opts_nearest(opts, a + 2, len);
 
 			if (near)
-				fprintf(stderr, "%s: unknown option '%.*s': did you mean --%s? (see "
-						"--help)\n",
+				fprintf(stderr,
+					"%s: unknown option '%.*s': did you mean --%s? (see "
+					"--help)\n",
 					prog, (int)len + 2, a, near->name);
 			else
 				fprintf(stderr, "%s: unknown option '%.*s' (see --help)\n", prog,

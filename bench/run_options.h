@@ -14,8 +14,8 @@
 struct run_opts {
 	struct cb_call_cfg call;
 	int quiet;
-	int json;	     /**< print summary.json on stdout, the summary on stderr */
-	char junit[256];     /**< write JUnit here; "" = not asked */
+	int json;	       /**< print summary.json on stdout, the summary on stderr */
+	char junit[256];       /**< write JUnit here; "" = not asked */
 	struct cb_gates gates; /**< --fail-on, --max, --min */
 };
 

@@ -99,13 +99,14 @@ static void print_media(FILE *out, const struct cb_media_result *m, const struct
 			N(&n, m->psnr.mean, 2), N(&n, m->psnr.min, 2), N(&n, m->ssim.mean, 4),
 			m->freeze_count, N(&n, m->freeze_total_ms, 0), N(&n, m->harmonic_fps, 1));
 	else
-		fprintf(out,
-			"  quality   FEC rebuilt %llu frames  concealed %llu frames in %llu events  "
-			"seg. SNR %s dB  correlation %s  E-model R %s MOS %s (%s)\n",
-			U(m->fec_frames), U(m->concealed_frames), U(m->concealment_events),
-			N(&n, m->audio_seg_snr_db, 1), N(&n, m->audio_correlation, 3),
-			N(&n, m->emodel_r, 1), N(&n, m->emodel_mos, 2),
-			m->emodel_band[0] ? m->emodel_band : "–");
+		fprintf(
+		    out,
+		    "  quality   FEC rebuilt %llu frames  concealed %llu frames in %llu events  "
+		    "seg. SNR %s dB  correlation %s  E-model R %s MOS %s (%s)\n",
+		    U(m->fec_frames), U(m->concealed_frames), U(m->concealment_events),
+		    N(&n, m->audio_seg_snr_db, 1), N(&n, m->audio_correlation, 3),
+		    N(&n, m->emodel_r, 1), N(&n, m->emodel_mos, 2),
+		    m->emodel_band[0] ? m->emodel_band : "–");
 	n.i = 0;
 	if (!video && m->apm.on)
 		fprintf(out,
@@ -140,8 +141,8 @@ static void print_recovery(FILE *out, const struct cb_run_result *r)
 		"  key frames  PLI sent %llu  answered %llu  decoder broken -> key frame p50 %s ms "
 		"(n=%zu)   recovery p50 %s ms   RTT %s ms   RTCP sent %llu rejected %llu\n",
 		U(x->pli_sent), U(x->keyframes_on_request), N(&n, x->keyframe_wait_ms.p50, 1),
-		x->keyframe_wait_ms.n, N(&n, x->recovery_ms.p50, 1), N(&n, rtt, 1),
-		U(x->rtcp_sent), U(x->rtcp_rejected));
+		x->keyframe_wait_ms.n, N(&n, x->recovery_ms.p50, 1), N(&n, rtt, 1), U(x->rtcp_sent),
+		U(x->rtcp_rejected));
 }
 
 void print_run_summary(FILE *out, const struct cb_run_result *res, const char *report_dir)

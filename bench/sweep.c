@@ -296,8 +296,8 @@ static void cell_done(void *user, size_t i, const struct cb_sweep_cell *c,
 		run_checks_make(&p->checks[i], res, suite);
 	} else if (p->checks) {
 		memset(&p->checks[i], 0, sizeof(p->checks[i]));
-		snprintf(p->checks[i].suite, sizeof(p->checks[i].suite),
-			 "callbench sweep cell %s", c->name);
+		snprintf(p->checks[i].suite, sizeof(p->checks[i].suite), "callbench sweep cell %s",
+			 c->name);
 		p->checks[i].c[0] = (struct cb_junit_case){.classname = "callbench.run",
 							   .name = "completed",
 							   .outcome = CB_JUNIT_ERROR,

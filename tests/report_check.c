@@ -199,22 +199,22 @@ static int band_rank(const char *name)
  * dist in `experience`), the share never shown/heard; the band is the
  * worst of their bands, value_ms the larger latency.
  */
-static int verdict_check(json_t *verdict, json_t *jm, const char *name, double pct,
-			 double at_pct, char *why, size_t why_len)
+static int verdict_check(json_t *verdict, json_t *jm, const char *name, double pct, double at_pct,
+			 char *why, size_t why_len)
 {
 	json_t *ex = json_object_get(jm, "experience");
-	json_t *age = json_object_get(ex, json_object_get(ex, "on_screen_age_ms")
-					      ? "on_screen_age_ms"
-					      : "heard_age_ms");
+	json_t *age = json_object_get(
+	    ex, json_object_get(ex, "on_screen_age_ms") ? "on_screen_age_ms" : "heard_age_ms");
 	double lat = jnum_or_nan(verdict, "latency_ms"), agev = jnum_or_nan(verdict, "age_ms");
 	double miss = jnum_or_nan(verdict, "missing_pct"), value = jnum_or_nan(verdict, "value_ms");
-	int bl = band_rank(cb_band_name(cb_band_of(lat))), ba = band_rank(cb_band_name(cb_band_of(agev)));
+	int bl = band_rank(cb_band_name(cb_band_of(lat))),
+	    ba = band_rank(cb_band_name(cb_band_of(agev)));
 	int bm = band_rank(jstr(verdict, "missing_band")), worst = bl;
 	double want_value = isnan(agev) || (!isnan(lat) && lat >= agev) ? lat : agev;
 
 	if (!same_ms(json_object_get(verdict, "latency_ms"), at_pct)) {
-		fail(why, why_len, "%s: verdict.latency_ms %g disagrees with p%g = %g ms", name, lat,
-		     pct, at_pct);
+		fail(why, why_len, "%s: verdict.latency_ms %g disagrees with p%g = %g ms", name,
+		     lat, pct, at_pct);
 		return -1;
 	}
 	if (!age || (pct == 95 && !isnan(agev) && !same_ms(json_object_get(age, "p95"), agev))) {

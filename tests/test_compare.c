@@ -491,8 +491,7 @@ static void test_junit_well_formed(void)
 	CU_ASSERT_EQUAL(attr_of(xml, "<testsuites", "tests"), (long)r.n_items);
 	CU_ASSERT_EQUAL(attr_of(xml, "<testsuite ", "failures"), 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(xml, "name=\"a&lt;b &amp; &quot;c&quot;\""));
-	CU_ASSERT_PTR_NOT_NULL(
-	    strstr(xml, "<failure message=\"audio.latency_ms.p95"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(xml, "<failure message=\"audio.latency_ms.p95"));
 	/* The detail as the element's text, the type beside the message. */
 	CU_ASSERT_PTR_NOT_NULL(strstr(xml, "type=\"regression\">audio.latency_ms.p95"));
 	free(xml);

@@ -34,9 +34,10 @@ static void test_parse_and_eval(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_EQUAL(cb_gates_add_limit(&g, 1, "video.latency_ms.p95=150", why, sizeof(why)), 0);
-	CU_ASSERT_EQUAL(cb_gates_add_limit(&g, 0, "media.video.identified_pct=99", why, sizeof(why)),
+	CU_ASSERT_EQUAL(
+	    cb_gates_add_limit(&g, 0, "media.video.identified_pct=99", why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(cb_gates_add_limit(&g, 1, "video.latency_ms.p50=1000", why, sizeof(why)),
 			0);
-	CU_ASSERT_EQUAL(cb_gates_add_limit(&g, 1, "video.latency_ms.p50=1000", why, sizeof(why)), 0);
 	CU_ASSERT_EQUAL(cb_gates_add_limit(&g, 1, "recovery.pli_sent=3", why, sizeof(why)), 0);
 	CU_ASSERT_EQUAL(cb_gates_add_fail_on(&g, "acceptable", why, sizeof(why)), 0);
 	CU_ASSERT_EQUAL(cb_gates_check_paths(&g, s, why, sizeof(why)), 0);
@@ -57,7 +58,8 @@ static void test_parse_and_eval(void)
 	}
 
 	/* Bad specs say what was wrong. */
-	CU_ASSERT_EQUAL(cb_gates_add_limit(&g, 1, "video.latency_ms.p95", why, sizeof(why)), -EINVAL);
+	CU_ASSERT_EQUAL(cb_gates_add_limit(&g, 1, "video.latency_ms.p95", why, sizeof(why)),
+			-EINVAL);
 	CU_ASSERT(strstr(why, "METRIC=VALUE") != NULL);
 	CU_ASSERT_EQUAL(cb_gates_add_limit(&g, 1, "x=abc", why, sizeof(why)), -EINVAL);
 	CU_ASSERT(strstr(why, "not a number") != NULL);
@@ -84,9 +86,16 @@ static void test_junit_shape(void)
 	char *dir = mkdtemp(tmpl), *x;
 	const struct cb_junit_case cases[] = {
 	    {.classname = "c", .name = "ok", .time_s = 0.5},
-	    {.classname = "c", .name = "a<b", .outcome = CB_JUNIT_FAILURE, .type = "limit",
-	     .message = "x = 2 > 1 & \"q\"", .detail = "the detail"},
-	    {.classname = "c", .name = "bad input", .outcome = CB_JUNIT_ERROR, .message = "no file"},
+	    {.classname = "c",
+	     .name = "a<b",
+	     .outcome = CB_JUNIT_FAILURE,
+	     .type = "limit",
+	     .message = "x = 2 > 1 & \"q\"",
+	     .detail = "the detail"},
+	    {.classname = "c",
+	     .name = "bad input",
+	     .outcome = CB_JUNIT_ERROR,
+	     .message = "no file"},
 	};
 	const struct cb_junit_suite s = {.name = "suite", .time_s = 1.25, .cases = cases, .n = 3};
 
@@ -95,8 +104,9 @@ static void test_junit_shape(void)
 	CU_ASSERT_EQUAL_FATAL(cb_junit_write(path, "callbench", &s, 1), 0);
 	x = cb_slurp(path, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
-	CU_ASSERT(strstr(x, "tests=\"3\" failures=\"1\" errors=\"1\" skipped=\"0\" time=\"1.250\"") !=
-		  NULL);
+	CU_ASSERT(
+	    strstr(x, "tests=\"3\" failures=\"1\" errors=\"1\" skipped=\"0\" time=\"1.250\"") !=
+	    NULL);
 	CU_ASSERT(strstr(x, "<testcase classname=\"c\" name=\"ok\" time=\"0.500\"/>") != NULL);
 	CU_ASSERT(strstr(x, "name=\"a&lt;b\"") != NULL);
 	CU_ASSERT(strstr(x, "<failure message=\"x = 2 &gt; 1 &amp; &quot;q&quot;\" "

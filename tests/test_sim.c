@@ -17,18 +17,9 @@
 
 static void sim_cfg(struct cb_call_cfg *c, const char *out, const char *id, uint64_t seed)
 {
-	cb_call_cfg_default(c);
-	c->duration_s = 3.0;
-	c->width = 320;
-	c->height = 240;
-	c->video_kbps = 500;
-	c->sim = 1;
-	c->codec_time_fixed = 1;
-	c->codec_ms[0] = 4.0;
-	c->codec_ms[1] = 1.5;
-	c->codec_ms[2] = 0.4;
-	c->codec_ms[3] = 0.1;
-	c->seed = seed;
+	const double ms[4] = {4.0, 1.5, 0.4, 0.1};
+
+	cb_test_sim_cfg(c, 3.0, ms, seed);
 	snprintf(c->out_dir, sizeof(c->out_dir), "%s", out);
 	snprintf(c->run_id, sizeof(c->run_id), "%s", id);
 }

@@ -17,18 +17,9 @@
 
 static void truth_cfg(struct cb_call_cfg *c, double duration_s)
 {
-	cb_call_cfg_default(c);
-	c->duration_s = duration_s;
-	c->width = 320;
-	c->height = 240;
-	c->video_kbps = 500;
-	c->sim = 1;
-	c->codec_time_fixed = 1;
-	c->codec_ms[0] = 5.0;
-	c->codec_ms[1] = 1.0;
-	c->codec_ms[2] = 0.5;
-	c->codec_ms[3] = 0.1;
-	c->seed = 1;
+	const double ms[4] = {5.0, 1.0, 0.5, 0.1}; /* --codec-time fixed:5,1 */
+
+	cb_test_sim_cfg(c, duration_s, ms, 1);
 }
 
 static void run(const struct cb_call_cfg *cfg, struct cb_run_result *res)
@@ -96,30 +87,42 @@ static void test_timeline_continuous(void)
 
 	cb_timeline_init(&tl, 48000);
 	/* Slots ready every 20 ms: back to back. */
-	CU_ASSERT_EQUAL(cb_timeline_add(&tl, CB_PLAY_FRESH, 0, 960, 0, 0, 0, 100 * CB_NS_PER_MS, NULL), 0);
-	CU_ASSERT_EQUAL(cb_timeline_add(&tl, CB_PLAY_FRESH, 960, 960, 0, 0, 0, 100 * CB_NS_PER_MS + f, NULL), 0);
+	CU_ASSERT_EQUAL(
+	    cb_timeline_add(&tl, CB_PLAY_FRESH, 0, 960, 0, 0, 0, 100 * CB_NS_PER_MS, NULL), 0);
+	CU_ASSERT_EQUAL(
+	    cb_timeline_add(&tl, CB_PLAY_FRESH, 960, 960, 0, 0, 0, 100 * CB_NS_PER_MS + f, NULL),
+	    0);
 	/* Ready 5 ms early (the buffer shrank without cutting): the samples
 	 * queue behind the previous slot instead of playing over it. */
-	CU_ASSERT_EQUAL(cb_timeline_add(&tl, CB_PLAY_FRESH, 1920, 960, 0, 0, 0, 100 * CB_NS_PER_MS + 2 * f - 5 * CB_NS_PER_MS, NULL), 0);
+	CU_ASSERT_EQUAL(cb_timeline_add(&tl, CB_PLAY_FRESH, 1920, 960, 0, 0, 0,
+					100 * CB_NS_PER_MS + 2 * f - 5 * CB_NS_PER_MS, NULL),
+			0);
 	CU_ASSERT_EQUAL(tl.v[2].t, 100 * CB_NS_PER_MS + 2 * f);
 	/* 240 samples cut from sample 100 of this slot: 5 ms less delay. */
-	CU_ASSERT_EQUAL(cb_timeline_add(&tl, CB_PLAY_FRESH, 2880, 960, 240, 100, 0, 100 * CB_NS_PER_MS + 3 * f - 5 * CB_NS_PER_MS, NULL), 0);
+	CU_ASSERT_EQUAL(cb_timeline_add(&tl, CB_PLAY_FRESH, 2880, 960, 240, 100, 0,
+					100 * CB_NS_PER_MS + 3 * f - 5 * CB_NS_PER_MS, NULL),
+			0);
 	CU_ASSERT_EQUAL(tl.v[3].samples, 720);
 	CU_ASSERT_EQUAL(tl.cut_samples, 240);
 	CU_ASSERT_EQUAL(cb_timeline_slot_sample(&tl, tl.v[3].pos + 99), 99);
 	CU_ASSERT_EQUAL(cb_timeline_slot_sample(&tl, tl.v[3].pos + 100), 340);
 	/* The next slot is ready just when the timeline gets there. */
-	CU_ASSERT_EQUAL(cb_timeline_add(&tl, CB_PLAY_FRESH, 3840, 960, 0, 0, 0, 100 * CB_NS_PER_MS + 4 * f - 5 * CB_NS_PER_MS, NULL), 0);
+	CU_ASSERT_EQUAL(cb_timeline_add(&tl, CB_PLAY_FRESH, 3840, 960, 0, 0, 0,
+					100 * CB_NS_PER_MS + 4 * f - 5 * CB_NS_PER_MS, NULL),
+			0);
 	CU_ASSERT_EQUAL(tl.v[4].t, 100 * CB_NS_PER_MS + 4 * f - 5 * CB_NS_PER_MS);
 	CU_ASSERT_EQUAL(tl.underruns, 0);
 	/* A slot ready 30 ms late: an underrun, the timeline restarts. */
-	CU_ASSERT_EQUAL(cb_timeline_add(&tl, CB_PLAY_CONCEAL, 4800, 960, 0, 0, 0, 100 * CB_NS_PER_MS + 5 * f + 25 * CB_NS_PER_MS, NULL), 0);
+	CU_ASSERT_EQUAL(cb_timeline_add(&tl, CB_PLAY_CONCEAL, 4800, 960, 0, 0, 0,
+					100 * CB_NS_PER_MS + 5 * f + 25 * CB_NS_PER_MS, NULL),
+			0);
 	CU_ASSERT_EQUAL(tl.underruns, 1);
 	CU_ASSERT_EQUAL(tl.slip, 30 * CB_NS_PER_MS);
 	CU_ASSERT(tl.v[5].underrun);
 	/* No two samples at one time, anywhere. */
 	for (size_t i = 1; i < tl.n; i++)
-		CU_ASSERT(tl.v[i].t >= tl.v[i - 1].t + (cb_ns)tl.v[i - 1].samples * CB_NS_PER_S / 48000);
+		CU_ASSERT(tl.v[i].t >=
+			  tl.v[i - 1].t + (cb_ns)tl.v[i - 1].samples * CB_NS_PER_S / 48000);
 	CU_ASSERT_EQUAL(cb_timeline_time(&tl, tl.v[1].pos + 480), tl.v[1].t + 10 * CB_NS_PER_MS);
 	CU_ASSERT_EQUAL(cb_timeline_time(&tl, tl.pos), CB_NS_NONE);
 	CU_ASSERT_EQUAL(cb_timeline_add(&tl, CB_PLAY_FRESH, 0, 960, 900, 100, 0, 0, NULL), -EINVAL);
@@ -214,9 +217,9 @@ static void check_audio_timeline(const struct cb_run_result *res, const char *wh
 			for (size_t i = 0; i < tl->n; i++) {
 				const struct cb_play_seg *g = &tl->v[i];
 				double t = (double)g->t / 1e6, tc;
-				double end = i ? (double)tl->v[i - 1].t / 1e6 +
-						     tl->v[i - 1].samples / 48.0
-					       : t;
+				double end =
+				    i ? (double)tl->v[i - 1].t / 1e6 + tl->v[i - 1].samples / 48.0
+				      : t;
 
 				tc = t + g->cut_at / 48.0;
 				if (tc > prev_heard && tc <= heard)
@@ -251,8 +254,8 @@ static void test_audio_one_timeline(void)
 	static const struct {
 		int frame_ms, mark_ms;
 		double jitter_ms;
-	} matrix[] = {{20, 100, 0}, {10, 100, 0}, {40, 120, 0}, {60, 120, 0},
-		      {20, 100, 10}, {20, 100, 30}};
+	} matrix[] = {{20, 100, 0}, {10, 100, 0},  {40, 120, 0},
+		      {60, 120, 0}, {20, 100, 10}, {20, 100, 30}};
 
 	for (size_t k = 0; k < sizeof(matrix) / sizeof(matrix[0]); k++) {
 		struct cb_call_cfg cfg;

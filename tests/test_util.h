@@ -3,12 +3,14 @@
 #define CB_TEST_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <CUnit/CUnit.h>
 
 struct cb_transport;
 struct cb_net_pkt;
 struct cb_run_result;
+struct cb_call_cfg;
 
 /* Add a suite with tests given as {"name", fn} pairs, NULL-terminated. */
 struct cb_test_case {
@@ -64,5 +66,10 @@ void cb_test_program_path(char *out, size_t room);
 /* Run `cmd` in sh with that program's folder first on PATH; its exit
  * status.  `output` (room bytes, may be NULL) gets what it printed. */
 int cb_test_sh(const char *prog, const char *cmd, char *output, size_t room);
+
+/* A small simulated call (320x240, 500 kbps, sim clock, fixed codec time
+ * `codec_ms`: video encode/decode, audio encode/decode) of `duration_s`. */
+void cb_test_sim_cfg(struct cb_call_cfg *c, double duration_s, const double codec_ms[4],
+		     uint64_t seed);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "call/call.h"
 #include "net/transport.h"
 #include "report/report.h"
 #include "report_check.h"
@@ -105,3 +106,17 @@ int cb_test_sh(const char *prog, const char *cmd, char *output, size_t room)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+void cb_test_sim_cfg(struct cb_call_cfg *c, double duration_s, const double codec_ms[4],
+		     uint64_t seed)
+{
+	cb_call_cfg_default(c);
+	c->duration_s = duration_s;
+	c->width = 320;
+	c->height = 240;
+	c->video_kbps = 500;
+	c->sim = 1;
+	c->codec_time_fixed = 1;
+	for (int i = 0; i < 4; i++)
+		c->codec_ms[i] = codec_ms[i];
+	c->seed = seed;
+}

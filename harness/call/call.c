@@ -250,8 +250,9 @@ static int seen_audio(struct cb_media_result *mr, const struct cb_frame_log *tx,
 		    tx->v[src / fsz].st[CB_ST_CAPTURED] == CB_NS_NONE)
 			continue;
 		v[k].t = g->t + (cb_ns)(q * CB_NS_PER_S / 48000);
-		v[k].age_ms = cb_ns_diff_ms(v[k].t, tx->v[src / fsz].st[CB_ST_CAPTURED] -
-							(cb_ns)((fsz - src % fsz) * CB_NS_PER_S / 48000));
+		v[k].age_ms =
+		    cb_ns_diff_ms(v[k].t, tx->v[src / fsz].st[CB_ST_CAPTURED] -
+					      (cb_ns)((fsz - src % fsz) * CB_NS_PER_S / 48000));
 		k++;
 	}
 	rc = cb_experience_samples(&mr->seen, v, k);
@@ -266,7 +267,7 @@ static int seen_audio(struct cb_media_result *mr, const struct cb_frame_log *tx,
 /* Move the sender's frame log into the result and put the receiver's
  * stamps and content readings on it. */
 static int merge_video(struct cb_media_result *mr, struct cb_sender *s, struct cb_receiver *r,
-			const struct cb_session *ss)
+		       const struct cb_session *ss)
 {
 	struct cb_frame_log *tx = &s->video.log.frames;
 	const uint64_t step_num = 90000, step_den = (uint64_t)ss->cfg->fps;
@@ -309,7 +310,7 @@ static int merge_video(struct cb_media_result *mr, struct cb_sender *s, struct c
 }
 
 static int merge_audio(struct cb_media_result *mr, struct cb_sender *s, struct cb_receiver *r,
-			const struct cb_session *ss)
+		       const struct cb_session *ss)
 {
 	struct cb_frame_log *tx = &s->audio.log.frames;
 	const uint64_t fs = (uint64_t)ss->audio_frame_samples;
@@ -613,19 +614,20 @@ static size_t audio_pieces(const struct cb_media_result *mr, const struct cb_rec
 	const struct cb_frame_rec *rx = &r->audio.frames.v[i];
 	const struct cb_play_seg *g = &mr->playout.v[i];
 	const struct cb_session *ss = s->ss;
-	enum cb_align_kind kind = rx->decoded	 ? CB_ALIGN_DECODED
-				  : rx->fec	 ? CB_ALIGN_FEC
+	enum cb_align_kind kind = rx->decoded	  ? CB_ALIGN_DECODED
+				  : rx->fec	  ? CB_ALIGN_FEC
 				  : rx->concealed ? CB_ALIGN_CONCEALED
-						 : CB_ALIGN_INSERTED; /* added to grow the delay */
-	int64_t src = (int64_t)(uint32_t)(rx->rtp_ts - s->audio.ts_base) - ss->opus_lookahead -
-		      ss->apm_delay;
+						  : CB_ALIGN_INSERTED; /* added to grow the delay */
+	int64_t src =
+	    (int64_t)(uint32_t)(rx->rtp_ts - s->audio.ts_base) - ss->opus_lookahead - ss->apm_delay;
 
 	if (!g->cut || g->cut_at >= g->samples) {
 		p[0] = (struct cb_align_piece){
 		    .played = g->pos, .len = g->samples, .src = src, .kind = kind};
 		return 1;
 	}
-	p[0] = (struct cb_align_piece){.played = g->pos, .len = g->cut_at, .src = src, .kind = kind};
+	p[0] =
+	    (struct cb_align_piece){.played = g->pos, .len = g->cut_at, .src = src, .kind = kind};
 	p[1] = (struct cb_align_piece){.played = g->pos + g->cut_at,
 				       .len = g->samples - g->cut_at,
 				       .src = src + g->cut_at + g->cut,

@@ -202,7 +202,7 @@ static int audio_decode(struct cb_receiver *r, const struct cb_ajb_out *o, const
 	/* An added slot is not a frame of the sender's lost: it is counted
 	 * apart (audio_expanded) and leaves the frame it delays alone. */
 	rec->concealed = !rec->decoded && !rec->fec && !expand;
-	kind = expand	     ? CB_PLAY_EXPAND
+	kind = expand	      ? CB_PLAY_EXPAND
 	       : rec->decoded ? CB_PLAY_FRESH
 	       : rec->fec     ? CB_PLAY_FEC
 			      : CB_PLAY_CONCEAL;
@@ -228,8 +228,8 @@ static int audio_decode(struct cb_receiver *r, const struct cb_ajb_out *o, const
 		if (st->mark_anchor >= 0)
 			st->mark_anchor -= cut;
 	}
-	rc = cb_timeline_add(&r->playout, kind, o->rtp_ts, (uint32_t)nsamp, cut, cut_at,
-			     o->removed, rec->st[CB_ST_DEC_END], NULL);
+	rc = cb_timeline_add(&r->playout, kind, o->rtp_ts, (uint32_t)nsamp, cut, cut_at, o->removed,
+			     rec->st[CB_ST_DEC_END], NULL);
 	if (rc < 0)
 		return rc;
 	nsamp -= cut;

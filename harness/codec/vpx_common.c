@@ -36,11 +36,10 @@ int cb_vpx_enc_config(vpx_codec_iface_t *iface, const struct cb_codec_cfg *cfg, 
 	vc->rc_target_bitrate = (unsigned int)cfg->bitrate_kbps;
 	vc->rc_resize_allowed = 0;
 	/* As libwebrtc configures libvpx for real time (cfg->frame_drop, which
-	 * the call sets): frame dropping on (threshold 30 % of the buffer), so a target below what the
-	 * quantizer range can reach is met by dropping frames, as a browser
-	 * does, instead of being silently exceeded.  A dropped frame is
-	 * counted (dropped.encoder) and the target is held against the
-	 * achieved rate in the report. */
+	 * the call sets): frame dropping on (threshold 30 % of the buffer), so a target below what
+	 * the quantizer range can reach is met by dropping frames, as a browser does, instead of
+	 * being silently exceeded.  A dropped frame is counted (dropped.encoder) and the target is
+	 * held against the achieved rate in the report. */
 	vc->rc_dropframe_thresh = cfg->frame_drop ? 30 : 0;
 	vc->rc_min_quantizer = 2;
 	vc->rc_buf_sz = 1000;

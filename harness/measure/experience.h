@@ -43,13 +43,13 @@ struct cb_age_sample {
 };
 
 struct cb_experience {
-	struct cb_dist age;	  /**< over the samples, ms */
-	struct cb_age_sample *v;  /**< the samples in time order (owned) */
+	struct cb_dist age;	 /**< over the samples, ms */
+	struct cb_age_sample *v; /**< the samples in time order (owned) */
 	size_t n;
-	uint64_t frames;	  /**< frames captured */
-	uint64_t unseen;	  /**< of those, never shown (video) / never heard (audio) */
-	double unseen_pct;	  /**< 100 · unseen / frames; NaN without frames */
-	double concealed_pct;	  /**< audio: share of play time that was concealment; NaN video */
+	uint64_t frames;      /**< frames captured */
+	uint64_t unseen;      /**< of those, never shown (video) / never heard (audio) */
+	double unseen_pct;    /**< 100 · unseen / frames; NaN without frames */
+	double concealed_pct; /**< audio: share of play time that was concealment; NaN video */
 };
 
 void cb_experience_init(struct cb_experience *e);

@@ -741,8 +741,8 @@ int cb_cmp_write_junit(const struct cb_cmp_report *r, const char *path)
 {
 	struct cb_junit_suite *suites = calloc(r->n_groups ? r->n_groups : 1, sizeof(*suites));
 	struct cb_junit_case *cases = calloc(r->n_items ? r->n_items : 1, sizeof(*cases));
-	char (*msg)[400] = calloc(r->n_items ? r->n_items : 1, sizeof(*msg));
-	char (*cls)[160] = calloc(r->n_groups ? r->n_groups : 1, sizeof(*cls));
+	char(*msg)[400] = calloc(r->n_items ? r->n_items : 1, sizeof(*msg));
+	char(*cls)[160] = calloc(r->n_groups ? r->n_groups : 1, sizeof(*cls));
 	const char *(*props)[2] = calloc(r->n_groups ? r->n_groups : 1, 2 * sizeof(*props));
 	int err = -ENOMEM;
 
@@ -757,12 +757,13 @@ int cb_cmp_write_junit(const struct cb_cmp_report *r, const char *path)
 		props[2 * g][1] = gr->baseline_path;
 		props[2 * g + 1][0] = "current";
 		props[2 * g + 1][1] = gr->current_path;
-		suites[g] = (struct cb_junit_suite){.name = suite,
-						    .cases = cases + gr->first,
-						    .n = gr->n,
-						    .props = (const char *const(*)[2])&props[2 * g],
-						    .n_props = 2,
-						    .time_s = 0};
+		suites[g] =
+		    (struct cb_junit_suite){.name = suite,
+					    .cases = cases + gr->first,
+					    .n = gr->n,
+					    .props = (const char *const(*)[2]) & props[2 * g],
+					    .n_props = 2,
+					    .time_s = 0};
 		for (size_t i = gr->first; i < gr->first + gr->n; i++) {
 			const struct cb_cmp_item *it = &r->items[i];
 

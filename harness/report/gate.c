@@ -80,8 +80,8 @@ static json_t *lookup(json_t *root, const char *path)
 		return NULL;
 	for (tok = strtok_r(buf, ".", &save); tok && j; tok = strtok_r(NULL, ".", &save))
 		j = json_is_object(j) ? json_object_get(j, tok) : NULL;
-	if (!j && strncmp(path, "media.", 6) && snprintf(buf, sizeof(buf), "media.%s", path) <
-							(int)sizeof(buf))
+	if (!j && strncmp(path, "media.", 6) &&
+	    snprintf(buf, sizeof(buf), "media.%s", path) < (int)sizeof(buf))
 		return lookup(root, buf);
 	return j;
 }
@@ -172,14 +172,14 @@ json_t *cb_gates_json(const struct cb_gates *g)
 			o = json_pack("{s:s, s:s, s:f, s:b, s:o, s:s}", "kind",
 				      x->kind == CB_GATE_MAX_VALUE ? "max" : "min", "metric",
 				      x->metric, "limit", x->limit, "pass", x->pass, "value",
-				      isfinite(x->value) ? json_real(x->value) : json_null(), "text",
-				      x->text);
+				      isfinite(x->value) ? json_real(x->value) : json_null(),
+				      "text", x->text);
 		if (!o || json_array_append_new(arr, o)) {
 			json_decref(arr);
 			return NULL;
 		}
 	}
-	o = json_pack("{s:o, s:I, s:b}", "limits", arr, "breached", (json_int_t)g->breached,
-		      "pass", g->breached == 0);
+	o = json_pack("{s:o, s:I, s:b}", "limits", arr, "breached", (json_int_t)g->breached, "pass",
+		      g->breached == 0);
 	return o;
 }

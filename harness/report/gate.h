@@ -24,9 +24,9 @@ enum cb_gate_kind { CB_GATE_FAIL_ON = 0, CB_GATE_MAX_VALUE, CB_GATE_MIN_VALUE };
 
 struct cb_gate {
 	enum cb_gate_kind kind;
-	char metric[96];    /**< as given: "video.latency_ms.p95"; "verdict" for --fail-on */
-	double limit;	    /**< max/min */
-	enum cb_band band;  /**< fail-on */
+	char metric[96];   /**< as given: "video.latency_ms.p95"; "verdict" for --fail-on */
+	double limit;	   /**< max/min */
+	enum cb_band band; /**< fail-on */
 	/* the outcome, from cb_gates_eval() */
 	int evaluated;
 	int pass;

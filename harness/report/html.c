@@ -282,7 +282,8 @@ static void run_latency(FILE *f, const struct cb_run_result *res, const char *di
 	fputs(dist_head, f);
 	for (int i = 0; i < 2; i++)
 		if (ms[i]->enabled)
-			dist_tr(f, ms[i]->media == CB_MEDIA_VIDEO ? "video on screen" : "audio heard",
+			dist_tr(f,
+				ms[i]->media == CB_MEDIA_VIDEO ? "video on screen" : "audio heard",
 				&ms[i]->seen.age, 1);
 	fputs("</table>\n", f);
 	for (int i = 0; i < 2; i++)

@@ -110,13 +110,13 @@ static json_t *experience_json(const struct cb_media_result *m)
 		      "never_heard_pct", num(e->unseen_pct), "concealed_time_pct",
 		      num(e->concealed_pct));
 	if (o)
-		json_object_set_new(
-		    o, "playout",
-		    json_pack("{s:I, s:I, s:I, s:I, s:o}", "slots", (json_int_t)m->playout.n,
-			      "cut_samples", (json_int_t)m->playout.cut_samples, "removed_frames",
-			      (json_int_t)m->playout.removed_frames, "underruns",
-			      (json_int_t)m->playout.underruns, "slip_ms",
-			      num((double)m->playout.slip / 1e6)));
+		json_object_set_new(o, "playout",
+				    json_pack("{s:I, s:I, s:I, s:I, s:o}", "slots",
+					      (json_int_t)m->playout.n, "cut_samples",
+					      (json_int_t)m->playout.cut_samples, "removed_frames",
+					      (json_int_t)m->playout.removed_frames, "underruns",
+					      (json_int_t)m->playout.underruns, "slip_ms",
+					      num((double)m->playout.slip / 1e6)));
 	return o;
 }
 
@@ -192,8 +192,8 @@ static json_t *media_json(const struct cb_media_result *m, double pct)
 					    json_integer((json_int_t)m->dropped_unreadable));
 		json_object_set_new(o, "stages_set",
 				    json_pack("{s:s, s:I, s:o}", "frames",
-					      "identified, content as expected, every stamp",
-					      "n", (json_int_t)m->stage_frames, "total_ms",
+					      "identified, content as expected, every stamp", "n",
+					      (json_int_t)m->stage_frames, "total_ms",
 					      num(m->stage_total_ms)));
 		json_object_set_new(o, "experience", experience_json(m));
 		json_object_set_new(json_object_get(o, "bitrate"), "miss_pct",

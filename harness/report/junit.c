@@ -43,7 +43,8 @@ int cb_junit_write(const char *path, const char *name, const struct cb_junit_sui
 		return -ENOMEM;
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", f);
 	attr(f, "name", name);
-	fprintf(f, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
+	fprintf(f,
+		" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
 		tests, failures, errors, skipped, time_s);
 	for (size_t s = 0; s < n; s++) {
 		const struct cb_junit_suite *su = &suites[s];
@@ -73,7 +74,7 @@ int cb_junit_write(const char *path, const char *name, const struct cb_junit_sui
 		for (size_t i = 0; i < su->n; i++) {
 			const struct cb_junit_case *c = &su->cases[i];
 			const char *el = c->outcome == CB_JUNIT_FAILURE ? "failure"
-					 : c->outcome == CB_JUNIT_ERROR	? "error"
+					 : c->outcome == CB_JUNIT_ERROR ? "error"
 									: "skipped";
 
 			fputs("    <testcase", f);

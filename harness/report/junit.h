@@ -15,7 +15,7 @@ enum cb_junit_outcome { CB_JUNIT_PASS = 0, CB_JUNIT_FAILURE, CB_JUNIT_ERROR, CB_
 
 struct cb_junit_case {
 	const char *classname, *name;
-	double time_s;	 /**< NaN: written as 0 */
+	double time_s; /**< NaN: written as 0 */
 	enum cb_junit_outcome outcome;
 	const char *type;    /**< failure/error type, e.g. "regression", "gate"; NULL: none */
 	const char *message; /**< one line; NULL: the name */

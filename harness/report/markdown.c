@@ -92,8 +92,9 @@ static void verdict_section(FILE *f, const struct cb_run_result *res)
 				cb_media_name(ms[i]->media), ms[i]->achieved_kbps,
 				ms[i]->target_kbps, ms[i]->rate_miss_pct);
 	if (res->gates && res->gates->n) {
-		fprintf(f, "\n**Limits: %s** — %zu of %zu breached.\n\n| limit | value | outcome |\n"
-			   "|---|---|---|\n",
+		fprintf(f,
+			"\n**Limits: %s** — %zu of %zu breached.\n\n| limit | value | outcome |\n"
+			"|---|---|---|\n",
 			res->gates->breached ? "FAILED" : "passed", res->gates->breached,
 			res->gates->n);
 		for (size_t i = 0; i < res->gates->n; i++) {
@@ -105,7 +106,8 @@ static void verdict_section(FILE *f, const struct cb_run_result *res)
 			else
 				fprintf(f, "| --%s %s=%g | %s | %s |\n",
 					g->kind == CB_GATE_MAX_VALUE ? "max" : "min", g->metric,
-					g->limit, g->value_txt, g->pass ? "passed" : "**breached**");
+					g->limit, g->value_txt,
+					g->pass ? "passed" : "**breached**");
 		}
 	}
 	fputs("\nQuality bands (one-way, mouth-to-ear / glass-to-glass):\n\n"

@@ -19,7 +19,7 @@ extern char **environ;
  * The plots gnuplot makes, each in both formats: the first three always (an
  * empty one says why), the others only when cb_report_plot_made() finds data.
  */
-static const char *const plot_names[] = {"latency", "cdf",	"stages", "age",
+static const char *const plot_names[] = {"latency",	  "cdf",  "stages", "age",
 					 "jitter_buffer", "psnr", "rtcp"};
 static const struct {
 	const char *ext, *term;

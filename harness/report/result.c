@@ -83,8 +83,8 @@ const char cb_verdict_rule[] =
     "shown or heard (excellent <= 1 %, good <= 3 %, acceptable <= 10 %, poor <= 25 %, else "
     "unusable). The call's verdict is that of the worse media.";
 
-static void explain_part(char *buf, size_t len, size_t *at, const char *what, double pct,
-			 double v, const char *unit, enum cb_band b)
+static void explain_part(char *buf, size_t len, size_t *at, const char *what, double pct, double v,
+			 const char *unit, enum cb_band b)
 {
 	int w;
 
@@ -95,8 +95,8 @@ static void explain_part(char *buf, size_t len, size_t *at, const char *what, do
 	if (isnan(v))
 		w = snprintf(buf + *at, len - *at, "%s%s: none", sep, what);
 	else if (pct > 0)
-		w = snprintf(buf + *at, len - *at, "%s%s p%g %.1f %s (%s)", sep, what, pct, v,
-			     unit, cb_band_name(b));
+		w = snprintf(buf + *at, len - *at, "%s%s p%g %.1f %s (%s)", sep, what, pct, v, unit,
+			     cb_band_name(b));
 	else
 		w = snprintf(buf + *at, len - *at, "%s%s %.1f %s (%s)", sep, what, v, unit,
 			     cb_band_name(b));
@@ -188,8 +188,7 @@ static int verdict(struct cb_media_result *m, double pct)
 		m->seen.unseen_pct = NAN; /* nothing captured, or not computed */
 	m->band_latency = cb_band_of(m->verdict_latency_ms);
 	m->band_age = cb_band_of(m->verdict_age_ms);
-	m->band_missing =
-	    m->seen.frames ? cb_band_of_missing(m->seen.unseen_pct) : CB_BAND_NONE;
+	m->band_missing = m->seen.frames ? cb_band_of_missing(m->seen.unseen_pct) : CB_BAND_NONE;
 	b = m->band_latency;
 	m->verdict_by = b == CB_BAND_NONE ? CB_VERDICT_BY_NONE : CB_VERDICT_BY_LATENCY;
 	if (worse(m->band_age, b)) {
@@ -202,7 +201,8 @@ static int verdict(struct cb_media_result *m, double pct)
 	}
 	m->verdict = b;
 	m->verdict_ms = m->verdict_latency_ms;
-	if (!isnan(m->verdict_age_ms) && (isnan(m->verdict_ms) || m->verdict_age_ms > m->verdict_ms))
+	if (!isnan(m->verdict_age_ms) &&
+	    (isnan(m->verdict_ms) || m->verdict_age_ms > m->verdict_ms))
 		m->verdict_ms = m->verdict_age_ms;
 	return 0;
 }
@@ -342,8 +342,9 @@ const struct cb_media_result *cb_run_worst_media(const struct cb_run_result *res
 			continue;
 		rank = ms[i]->verdict == CB_BAND_NONE ? CB_BAND_COUNT : (int)ms[i]->verdict;
 		/* On a tie the worse figure decides, not the first media. */
-		if (rank > wr || (rank == wr && w && isfinite(ms[i]->verdict_ms) &&
-				  (!isfinite(w->verdict_ms) || ms[i]->verdict_ms > w->verdict_ms))) {
+		if (rank > wr ||
+		    (rank == wr && w && isfinite(ms[i]->verdict_ms) &&
+		     (!isfinite(w->verdict_ms) || ms[i]->verdict_ms > w->verdict_ms))) {
 			wr = rank;
 			w = ms[i];
 		}

@@ -43,8 +43,8 @@ int cb_timeline_add(struct cb_timeline *tl, enum cb_play_kind kind, uint32_t rtp
 	struct cb_play_seg *s;
 	cb_ns due;
 
-	if (!tl || tl->rate == 0 || cut > samples || cut_at > samples - cut || ready == CB_NS_NONE ||
-	    kind > CB_PLAY_EXPAND)
+	if (!tl || tl->rate == 0 || cut > samples || cut_at > samples - cut ||
+	    ready == CB_NS_NONE || kind > CB_PLAY_EXPAND)
 		return -EINVAL;
 	if (tl->n == tl->cap) {
 		size_t cap = tl->cap ? tl->cap * 2 : 512;

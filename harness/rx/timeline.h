@@ -40,16 +40,16 @@ enum cb_play_kind {
 
 /** One slot of played audio. */
 struct cb_play_seg {
-	cb_ns t;	       /**< when its first sample plays */
-	cb_ns ready;	       /**< when its samples were ready (decode end) */
-	uint64_t pos;	       /**< its first sample's position in the played stream */
-	uint32_t samples;      /**< samples played (after the cut) */
-	uint32_t cut;	       /**< samples removed from it to shrink the delay */
-	uint32_t cut_at;       /**< ... from this sample of the slot on (before the cut) */
-	uint32_t rtp_ts;       /**< RTP time of the frame that belongs in the slot */
-	uint8_t kind;	       /**< enum cb_play_kind */
+	cb_ns t;		/**< when its first sample plays */
+	cb_ns ready;		/**< when its samples were ready (decode end) */
+	uint64_t pos;		/**< its first sample's position in the played stream */
+	uint32_t samples;	/**< samples played (after the cut) */
+	uint32_t cut;		/**< samples removed from it to shrink the delay */
+	uint32_t cut_at;	/**< ... from this sample of the slot on (before the cut) */
+	uint32_t rtp_ts;	/**< RTP time of the frame that belongs in the slot */
+	uint8_t kind;		/**< enum cb_play_kind */
 	uint8_t removed_before; /**< whole frames discarded just before it (shrink) */
-	uint8_t underrun;      /**< the timeline restarted at this slot (see above) */
+	uint8_t underrun;	/**< the timeline restarted at this slot (see above) */
 };
 
 struct cb_timeline {
