@@ -735,6 +735,36 @@ static void test_check_catches_disagreement(void)
 	free(tmp);
 }
 
+/*
+ * A report that fails part-way (here report.html cannot be put in place)
+ * leaves no summary.json: a folder whose summary says "complete" always has
+ * its report.md and report.html beside it.  Rewriting a folder that had a
+ * summary removes it before anything else is written.
+ */
+static void test_summary_written_last(void)
+{
+	char *tmp = make_tmpdir(), path[PATH_MAX], blocker[PATH_MAX];
+	struct cb_run_result res;
+	struct stat st;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
+	make_result(&res, tmp, "half", CB_RUN_COMPLETE, 1);
+	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, NULL, 0), 0);
+	snprintf(path, sizeof(path), "%s/half/summary.json", tmp);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	/* A non-empty folder where report.html must go: the rename fails. */
+	snprintf(blocker, sizeof(blocker), "%s/half/report.html", tmp);
+	CU_ASSERT_EQUAL(unlink(blocker), 0);
+	CU_ASSERT_EQUAL(mkdir(blocker, 0700), 0);
+	snprintf(blocker, sizeof(blocker), "%s/half/report.html/x", tmp);
+	CU_ASSERT_EQUAL(mkdir(blocker, 0700), 0);
+	CU_ASSERT(cb_report_write(&res, NULL, NULL, 0) < 0);
+	CU_ASSERT_NOT_EQUAL(stat(path, &st), 0);
+	cb_run_result_free(&res);
+	cb_test_rm_rf(tmp);
+	free(tmp);
+}
+
 int cb_suite_report(void)
 {
 	static const struct cb_test_case cases[] = {
@@ -744,6 +774,7 @@ int cb_suite_report(void)
 	    {"interrupted and failed runs are marked", test_interrupted_and_failed},
 	    {"plots without data are skipped, with their embeds", test_plots_without_data},
 	    {"the folder check catches a disagreement", test_check_catches_disagreement},
+	    {"a report that fails part-way leaves no summary.json", test_summary_written_last},
 	    {NULL, NULL},
 	};
 	return cb_add_suite("report", cases);

@@ -206,7 +206,6 @@ int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log
 		const char *file;
 		int (*fn)(const struct cb_run_result *res, const char *path);
 	} writers[] = {
-	    {"summary.json", cb_report_summary_json},
 	    {"frames.csv", cb_report_frames_csv},
 	    {"packets.csv", cb_report_packets_csv},
 	};
@@ -232,6 +231,13 @@ int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log
 	err = cb_mkdir_p(dir);
 	if (err) {
 		cb_log(log, CB_LOG_ERROR, "report", "cannot make %s: %s", dir, cb_strerror(err));
+		return err;
+	}
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	if (unlink(path) < 0 && errno != ENOENT) {
+		err = -errno;
+		cb_log(log, CB_LOG_ERROR, "report", "cannot replace %s: %s", path,
+		       cb_strerror(err));
 		return err;
 	}
 	for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++) {
@@ -263,6 +269,19 @@ int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log
 	if (err) {
 		cb_log(log, CB_LOG_ERROR, "report", "cannot write %s/report.html: %s", dir,
 		       cb_strerror(err));
+		return err;
+	}
+	/*
+	 * summary.json goes last: a run killed while writing its report must
+	 * not leave a summary that says "complete" beside a missing report.md
+	 * or report.html.  A folder without summary.json is not a finished run
+	 * (compare and report refuse it).  Rewriting a folder removes the old
+	 * summary first, for the same reason.
+	 */
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	err = cb_report_summary_json(res, path);
+	if (err) {
+		cb_log(log, CB_LOG_ERROR, "report", "cannot write %s: %s", path, cb_strerror(err));
 		return err;
 	}
 	/*
