@@ -57,6 +57,8 @@ $(BUILD)/%.o: %.c | $(BUILD)/.deps
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(T_CFLAGS) -c $< -o $@
 
 $(BUILD)/harness/report/versions.o: CFLAGS += $(VERSION_DEFS)
+# The git revision it names: rebuilt when HEAD moves.
+$(BUILD)/harness/report/versions.o: $(wildcard .git/HEAD .git/refs/heads/*)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

@@ -229,7 +229,7 @@ static int audio_decode(struct cb_receiver *r, const struct cb_ajb_out *o, const
 			st->mark_anchor -= cut;
 	}
 	rc = cb_timeline_add(&r->playout, kind, o->rtp_ts, (uint32_t)nsamp, cut, cut_at, o->removed,
-			     rec->st[CB_ST_DEC_END], NULL);
+			     rec->st[CB_ST_DEC_END]);
 	if (rc < 0)
 		return rc;
 	nsamp -= cut;

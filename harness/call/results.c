@@ -12,7 +12,6 @@
 
 #include "call/endpoint.h"
 #include "call/results.h"
-#include "codec/opus_util.h"
 #include "measure/align.h"
 #include "measure/quality.h"
 #include "report/report.h"

@@ -38,7 +38,7 @@ uint32_t cb_timeline_samples(const struct cb_timeline *tl, cb_ns d)
 
 int cb_timeline_add(struct cb_timeline *tl, enum cb_play_kind kind, uint32_t rtp_ts,
 		    uint32_t samples, uint32_t cut, uint32_t cut_at, uint32_t removed_before,
-		    cb_ns ready, const struct cb_play_seg **seg)
+		    cb_ns ready)
 {
 	struct cb_play_seg *s;
 	cb_ns due;
@@ -83,8 +83,6 @@ int cb_timeline_add(struct cb_timeline *tl, enum cb_play_kind kind, uint32_t rtp
 	tl->cut_samples += cut;
 	tl->removed_frames += removed_before;
 	tl->n++;
-	if (seg)
-		*seg = s;
 	return 0;
 }
 

@@ -70,12 +70,11 @@ void cb_timeline_free(struct cb_timeline *tl);
 /**
  * Append one slot whose `samples` (before the cut) were ready at `ready`;
  * `cut` of them, from sample `cut_at` on (cut_at + cut <= samples), were
- * removed.  `*seg`, if not NULL, gets the stored slot (valid until the next
- * append).  -EINVAL, -ENOMEM.
+ * removed.  The slot is tl->v[tl->n - 1] after.  -EINVAL, -ENOMEM.
  */
 int cb_timeline_add(struct cb_timeline *tl, enum cb_play_kind kind, uint32_t rtp_ts,
 		    uint32_t samples, uint32_t cut, uint32_t cut_at, uint32_t removed_before,
-		    cb_ns ready, const struct cb_play_seg **seg);
+		    cb_ns ready);
 /** Which sample of its slot (counted before the cut) stream sample `pos` is;
  * -1 if it was never played. */
 int64_t cb_timeline_slot_sample(const struct cb_timeline *tl, uint64_t pos);
