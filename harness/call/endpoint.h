@@ -184,7 +184,6 @@ struct cb_receiver {
 	struct cb_recovery rec; /* receiver half */
 	/* playout: what the jitter buffers did (rx/jitterbuf.h, rx/audiojb.h) */
 	uint64_t jb_dropped[4]; /* video frames dropped, by enum cb_jb_drop */
-	uint64_t audio_late, audio_expanded, audio_removed;
 	double *recovery_ms, *keyframe_wait_ms;
 	size_t n_recovery, n_keyframe_wait, recovery_cap, keyframe_wait_cap;
 };

@@ -200,7 +200,8 @@ static int audio_decode(struct cb_receiver *r, const struct cb_ajb_out *o, const
 		rec->decoded = 1;
 	}
 	/* An added slot is not a frame of the sender's lost: it is counted
-	 * apart (audio_expanded) and leaves the frame it delays alone. */
+	 * apart (an EXPAND slot of the playout timeline) and leaves the frame it
+	 * delays alone. */
 	rec->concealed = !rec->decoded && !rec->fec && !expand;
 	kind = expand	      ? CB_PLAY_EXPAND
 	       : rec->decoded ? CB_PLAY_FRESH
@@ -308,7 +309,6 @@ static int audio_packet(struct cb_receiver *r, const struct cb_rtp_hdr *h, cb_ns
 				    .len = h->payload_len};
 	rc = cb_ajb_insert(st->ajb, &pk);
 	if (rc == CB_E_LATE) {
-		r->audio_late++;
 		*fate = CB_PKT_LATE;
 		return 0;
 	}
@@ -342,7 +342,6 @@ static int audio_poll(struct cb_receiver *r)
 	while ((act = cb_ajb_pull(st->ajb, cb_clock_now(r->clock), &o)) > 0) {
 		const struct apkt_info *pi;
 
-		r->audio_removed += o.removed;
 		switch (act) {
 		case CB_AJB_PLAY:
 			pi = &st->ainfo[o.seq % AINFO_SLOTS];
@@ -362,7 +361,6 @@ static int audio_poll(struct cb_receiver *r)
 			rc = audio_decode(r, &o, NULL, 0, NULL, NULL, 0);
 			break;
 		case CB_AJB_EXPAND:
-			r->audio_expanded++;
 			rc = audio_decode(r, &o, NULL, 0, NULL, NULL, 0);
 			break;
 		default:
