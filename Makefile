@@ -33,10 +33,13 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_AUX := $(filter-out tests/runner.c $(TEST_SRC),$(sort $(wildcard tests/*.c)))
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o) $(TEST_AUX:%.c=$(BUILD)/%.o) $(BUILD)/tests/runner.o
 SUITES   := $(patsubst tests/test_%.c,%,$(TEST_SRC))
+# tests/fuzz/fuzz_<target>.c: one libFuzzer target each (tests/fuzz/fuzz.h).
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay-%)
 
-.PHONY: all deps run test check bench clean format
+.PHONY: all deps run test check bench clean format fuzz fuzz-bins fuzz-replay fuzz-seeds fuzz-merge sanitize
 
-all: deps-stamp $(BIN) $(TESTBIN)
+all: deps-stamp $(BIN) $(TESTBIN) $(FUZZ_REPLAY)
 
 # Install missing Debian packages once; the stamp is refreshed by `make deps`.
 deps:
@@ -78,6 +81,13 @@ $(BUILD)/tests/runner.o: tests/runner.c $(BUILD)/tests/suites.inc
 $(TESTBIN): $(TEST_OBJ) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(PKG_LIBS) $(T_LIBS) -pthread
 
+# Each fuzz target with a plain main() (tests/fuzz/replay.c) that runs the
+# files it is given: how `make test` runs the corpora, with any compiler.
+$(BUILD)/fuzz/replay-%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
+		$(BUILD)/tests/fuzz/util.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -pthread
+
 # The main job: a default 10-second loopback call that writes a report under
 # results/ (results/latest points at it).  Pass options with ARGS="...".
 run: all
@@ -89,8 +99,18 @@ run: all
 # The baseline gate runs first so that the CUnit runner's closing
 # "N passed, N failed" line is the last thing the test command prints.
 test: all
-	scripts/check-baselines.sh
+	CALLBENCH=$(BIN) scripts/check-baselines.sh
+	@$(MAKE) --no-print-directory fuzz-replay
 	$(TESTBIN)
+
+# Every input of every fuzz corpus (tests/fuzz/corpus/<target>/), once.
+fuzz-replay: $(FUZZ_REPLAY)
+	@for t in $(FUZZ_TARGETS); do \
+		$(BUILD)/fuzz/replay-$$t tests/fuzz/corpus/$$t 2>$(BUILD)/fuzz/$$t.log || { \
+			tail -n 30 $(BUILD)/fuzz/$$t.log; \
+			echo "fuzz corpus $$t: FAILED (the last 'input' line names the input)"; \
+			exit 1; }; \
+	done
 
 # Regenerate fixtures/baselines/*.json after an intended change
 # (fixtures/baselines/README.md says when and how to review it).
@@ -100,13 +120,53 @@ baselines: all
 
 check: test
 
+# ---- fuzzing: clang's libFuzzer, with ASan and UBSan ----
+# `make fuzz FUZZ_SECONDS=N` runs every target N seconds (FUZZ_TARGETS="a b"
+# for some); new inputs collect in build-fuzz/corpus/<target>/, crashes in
+# build-fuzz/crash-<target>-*.  `make fuzz-merge` adds the inputs that reach
+# new code to the committed corpus (tests/fuzz/corpus/).
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build-fuzz
+FUZZ_FLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+		-fno-sanitize-recover=undefined
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+		OPT="$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link" fuzz-bins
+	scripts/fuzz.sh run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+fuzz-merge:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+		OPT="$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link" fuzz-bins
+	scripts/fuzz.sh merge $(FUZZ_BUILD) 0 $(FUZZ_TARGETS)
+fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
+$(BUILD)/fuzz/fuzz-%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/util.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -pthread
+
+# Rebuild the seed corpus from the library's writers and fixtures/.
+fuzz-seeds: $(BUILD)/fuzz/seeds
+	$(BUILD)/fuzz/seeds tests/fuzz/corpus fixtures
+$(BUILD)/fuzz/seeds: $(BUILD)/tests/fuzz/seeds.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -pthread
+
+# ---- sanitizers: the whole test suite under ASan + UBSan, then the
+# threaded real-clock suites under TSan (each in its own build folder) ----
+SAN_FLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	      -fno-sanitize-recover=undefined
+TSAN_FLAGS := -O1 -g -fsanitize=thread
+TSAN_SUITES ?= call transport receiver
+sanitize:
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="$(SAN_FLAGS)" test
+	@$(MAKE) --no-print-directory BUILD=build-tsan OPT="$(TSAN_FLAGS)" all
+	CB_TEST_FILTER="$(TSAN_SUITES)" TSAN_OPTIONS="halt_on_error=1" build-tsan/callbench-tests
+
 bench: all
 	$(BIN) bench transport $(ARGS)
 
 format:
-	clang-format -i harness/*/*.[ch] bench/*.[ch] tests/*.[ch]
+	clang-format -i harness/*/*.[ch] bench/*.[ch] tests/*.[ch] tests/fuzz/*.[ch]
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) build-asan build-tsan
 
--include $(LIB_OBJ:.o=.d) $(BIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(BIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/tests/fuzz/*.d)

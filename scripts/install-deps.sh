@@ -9,7 +9,8 @@ libvpx-dev libopus-dev libsrtp2-dev
 libcunit1-dev libpcap-dev libjansson-dev
 gnuplot-nox
 libxdp-dev libbpf-dev iproute2 sockperf
-libopenh264-dev libspeexdsp-dev libyuv-dev"
+libopenh264-dev libspeexdsp-dev libyuv-dev
+clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -1,7 +1,7 @@
 /*
  * The one CUnit runner.  Every tests/test_<name>.c defines
  * `int cb_suite_<name>(void)`, which adds its suite; the Makefile lists them
- * in suites.inc.  CB_TEST_FILTER=<name> runs only that suite.
+ * in suites.inc.  CB_TEST_FILTER="<name> ..." runs only those suites.
  * Exits non-zero on any failure.
  */
 #include <stdio.h>
@@ -28,6 +28,24 @@ static const struct suite_entry suites[] = {
     {NULL, NULL},
 };
 
+/* Is `name` one of the suites of `filter` (separated by spaces or commas)? */
+static int selected(const char *filter, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!filter || !*filter)
+		return 1;
+	for (const char *p = filter; *p;) {
+		size_t k = strcspn(p, " ,");
+
+		if (k == n && !strncmp(p, name, n))
+			return 1;
+		p += k;
+		p += strspn(p, " ,");
+	}
+	return 0;
+}
+
 int main(void)
 {
 	const char *filter = getenv("CB_TEST_FILTER");
@@ -36,7 +54,7 @@ int main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	for (const struct suite_entry *s = suites; s->name; s++) {
-		if (filter && *filter && strcmp(filter, s->name) != 0)
+		if (!selected(filter, s->name))
 			continue;
 		if (s->add() != 0) {
 			fprintf(stderr, "runner: could not register suite %s: %s\n", s->name,

@@ -277,6 +277,15 @@ static double jnum(json_t *o, const char *path)
 	return o && json_is_number(o) ? json_number_value(o) : NAN;
 }
 
+/* A whole number of `o` at `path` (a picture size): 0 where it is missing,
+ * not a number, or outside int — a summary.json from anywhere is outside input. */
+static int jint(json_t *o, const char *path)
+{
+	double v = jnum(o, path);
+
+	return isfinite(v) && v >= INT_MIN && v <= INT_MAX ? (int)v : 0;
+}
+
 static void jstr(json_t *o, const char *path, char *out, size_t room)
 {
 	char key[64];
@@ -354,8 +363,8 @@ int cb_sweep_fig_read(const char *run_dir, struct cb_sweep_fig *fig)
 	fig->media_s = jnum(root, "media_s");
 	jstr(root, "settings.video_codec", fig->video_codec, sizeof(fig->video_codec));
 	jstr(root, "settings.network.profile", fig->net_profile, sizeof(fig->net_profile));
-	fig->width = (int)jnum(root, "settings.width");
-	fig->height = (int)jnum(root, "settings.height");
+	fig->width = jint(root, "settings.width");
+	fig->height = jint(root, "settings.height");
 	if (!fig->band[0])
 		snprintf(fig->band, sizeof(fig->band), "none");
 	json_decref(root);

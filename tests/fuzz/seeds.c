@@ -1,0 +1,578 @@
+/*
+ * seeds.c — write the seed corpus of every fuzz target into
+ * tests/fuzz/corpus/<target>/ (`make fuzz-seeds`): well-formed inputs built
+ * with the library's own writers (the packets a call sends), the vectors
+ * of the unit tests, and the project's fixtures.  Files are named by a
+ * hash of their bytes, as libFuzzer names what it finds, so re-running
+ * adds nothing twice.  Usage: seeds CORPUS_DIR FIXTURES_DIR
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "net/frame.h"
+#include "report/sweep.h"
+#include "rtp/payload.h"
+#include "rtp/rtcp.h"
+#include "rtp/rtp.h"
+#include "rtp/rtx.h"
+#include "srtp/srtp.h"
+
+#include "fuzz_key.h"
+
+struct seeds {
+	const char *corpus, *fixtures;
+	int err;
+	size_t written;
+};
+
+struct buf {
+	uint8_t d[1 << 17];
+	size_t n;
+};
+
+static void put(struct seeds *s, const char *target, const uint8_t *d, size_t n)
+{
+	char path[PATH_MAX];
+	uint64_t h = 1469598103934665603ull;
+	FILE *f;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ d[i]) * 1099511628211ull;
+	snprintf(path, sizeof(path), "%s/%s", s->corpus, target);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%s/seed-%016llx", s->corpus, target,
+		 (unsigned long long)h);
+	f = fopen(path, "wb");
+	if (!f || fwrite(d, 1, n, f) != n || fclose(f)) {
+		fprintf(stderr, "seeds: %s: %s\n", path, strerror(errno));
+		s->err = 1;
+		return;
+	}
+	s->written++;
+}
+
+static void put_str(struct seeds *s, const char *target, const char *str)
+{
+	put(s, target, (const uint8_t *)str, strlen(str));
+}
+
+static void b_u8(struct buf *b, uint8_t v)
+{
+	if (b->n < sizeof(b->d))
+		b->d[b->n++] = v;
+}
+
+static void b_u16(struct buf *b, uint16_t v)
+{
+	b_u8(b, (uint8_t)(v >> 8));
+	b_u8(b, (uint8_t)v);
+}
+
+static void b_bytes(struct buf *b, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		b_u8(b, p[i]);
+}
+
+/* A record as fz_record() reads it. */
+static void b_record(struct buf *b, const uint8_t *p, size_t n)
+{
+	b_u16(b, (uint16_t)n);
+	b_bytes(b, p, n);
+}
+
+static size_t rtp_packet(uint8_t pt, uint16_t seq, uint32_t ts, uint32_t ssrc, int marker,
+			 const uint8_t *payload, size_t plen, uint8_t *out, size_t room)
+{
+	struct cb_rtp_hdr h = {.pt = pt, .seq = seq, .ts = ts, .ssrc = ssrc, .marker = marker};
+	size_t n = room;
+
+	if (cb_rtp_write(&h, out, &n) || n + plen > room)
+		return 0;
+	memcpy(out + n, payload, plen);
+	return n + plen;
+}
+
+static int pay_index(const char *name)
+{
+	size_t it = 0;
+	int i = 0;
+	const struct cb_pay_ops *ops;
+
+	while ((ops = cb_pay_iterate(&it))) {
+		if (!strcmp(ops->name, name))
+			return i;
+		i++;
+	}
+	return -1;
+}
+
+/* A frame of `kind` (0: key, 1: delta) in the format's bitstream shape. */
+static size_t sample_frame(const char *fmt, int delta, uint8_t *out, size_t len)
+{
+	static const uint8_t sps[] = {0x67, 0x42, 0xc0, 0x1e, 0xd9, 0x00, 0xa0, 0x47, 0xfe, 0xc8};
+	static const uint8_t pps[] = {0x68, 0xce, 0x3c, 0x80};
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		out[i] = (uint8_t)(i * 37 + 11);
+	if (!strcmp(fmt, "h264")) {
+		if (!delta) {
+			memcpy(out, "\0\0\0\1", 4);
+			memcpy(out + 4, sps, sizeof(sps));
+			n = 4 + sizeof(sps);
+			memcpy(out + n, "\0\0\0\1", 4);
+			memcpy(out + n + 4, pps, sizeof(pps));
+			n += 4 + sizeof(pps);
+		}
+		memcpy(out + n, "\0\0\0\1", 4);
+		out[n + 4] = delta ? 0x41 : 0x65;
+		/* no start code inside the NAL unit */
+		for (size_t i = n + 5; i < len; i++)
+			if (out[i] == 0)
+				out[i] = 0x5a;
+		return len;
+	}
+	if (!strcmp(fmt, "vp8"))
+		out[0] = delta ? 0x11 : 0x10; /* VP8 frame tag: bit 0 clear on a key frame */
+	if (!strcmp(fmt, "vp9"))
+		out[0] = delta ? 0x86 : 0x82; /* uncompressed header: frame marker, profile 0 */
+	return len;
+}
+
+/* Packetize one frame into RTP packets appended as records (step before the first). */
+static int frame_packets(const char *fmt, void *priv, uint16_t *seq, uint32_t ts, int delta,
+			 size_t size, size_t max_payload, uint8_t step, struct buf *b, size_t skip,
+			 int swap, uint8_t (*keep)[1500], size_t *keep_len, size_t *n_keep)
+{
+	const struct cb_pay_ops *ops = cb_pay_find(fmt);
+	uint8_t frame[8192], pay[1500], pkt[1500], held[1500];
+	size_t n_pkt = 0, plen, len, held_len = 0;
+	int last = 0, rc;
+
+	if (!ops || size > sizeof(frame))
+		return -1;
+	size = sample_frame(fmt, delta, frame, size);
+	if (ops->begin(priv, frame, size, !delta))
+		return -1;
+	for (;;) {
+		plen = sizeof(pay);
+		rc = ops->next(priv, max_payload, pay, &plen, &last);
+		if (rc != 1)
+			break;
+		len = rtp_packet(96, (*seq)++, ts, 0x1234abcd, last, pay, plen, pkt, sizeof(pkt));
+		if (keep && *n_keep < 64) {
+			memcpy(keep[*n_keep], pkt, len);
+			keep_len[(*n_keep)++] = len;
+		}
+		if (n_pkt + 1 != skip) {
+			if (swap && n_pkt == 0) {
+				memcpy(held, pkt, len);
+				held_len = len;
+			} else {
+				b_u8(b, n_pkt == 0 || (swap && n_pkt == 1) ? step : 0);
+				b_record(b, pkt, len);
+				if (held_len) {
+					b_u8(b, 0);
+					b_record(b, held, held_len);
+					held_len = 0;
+				}
+			}
+		}
+		n_pkt++;
+		if (last)
+			break;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+static void seed_rtp_rtcp(struct seeds *s)
+{
+	uint8_t pkt[1500], rtx[1500], pay[200];
+	size_t n, m;
+	struct cb_rtcp_sr sr = {.ssrc = 0x1234abcd,
+				.ntp = 0xe8a1b2c3d4e5f607ull,
+				.rtp_ts = 90000,
+				.packet_count = 300,
+				.octet_count = 250000,
+				.n_blocks = 1};
+	struct cb_rtcp_rr rr = {.ssrc = 0x5678, .n_blocks = 1};
+	struct cb_nack_entry ne[2] = {{.pid = 100, .blp = 0x8001}, {.pid = 65530, .blp = 0}};
+	struct cb_fir_entry fe = {.ssrc = 0x1234abcd, .seq = 3};
+	uint32_t bye_ssrc[2] = {0x1234abcd, 0x5678};
+
+	for (size_t i = 0; i < sizeof(pay); i++)
+		pay[i] = (uint8_t)i;
+	n = rtp_packet(96, 1000, 3000, 0x1234abcd, 1, pay, sizeof(pay), pkt, sizeof(pkt));
+	put(s, "rtp", pkt, n);
+	m = sizeof(rtx);
+	if (cb_rtx_wrap(pkt, n, 0x9999, 97, 7, rtx, &m) == 0)
+		put(s, "rtp", rtx, m);
+	{ /* CSRCs, a one-byte-header extension (RFC 8285) and padding */
+		struct cb_rtp_hdr h = {.pt = 111,
+				       .seq = 65535,
+				       .ts = 0xfffffff0,
+				       .ssrc = 7,
+				       .csrc_count = 2,
+				       .csrc = {1, 2}};
+		size_t k = sizeof(pkt);
+
+		cb_rtp_write(&h, pkt, &k);
+		pkt[0] |= 0x30; /* X and P */
+		memcpy(pkt + k, "\xbe\xde\x00\x01\x10\xff\x00\x00", 8);
+		memcpy(pkt + k + 8, pay, 20);
+		memcpy(pkt + k + 28, "\0\0\0\4", 4);
+		put(s, "rtp", pkt, k + 32);
+	}
+	sr.blocks[0] = (struct cb_rtcp_report_block){.ssrc = 0x5678,
+						     .fraction_lost = 12,
+						     .cumulative_lost = 40,
+						     .ext_highest_seq = 70000,
+						     .jitter = 90,
+						     .lsr = 0x12345678,
+						     .dlsr = 6553};
+	rr.blocks[0] = sr.blocks[0];
+	n = sizeof(pkt);
+	if (cb_rtcp_build_report(&sr, NULL, "callbench@fuzz", pkt, &n) == 0)
+		put(s, "rtcp", pkt, n);
+	n = sizeof(pkt);
+	if (cb_rtcp_build_report(NULL, &rr, "rx", pkt, &n) == 0) {
+		put(s, "rtcp", pkt, n);
+		m = sizeof(pkt) - n;
+		if (cb_rtcp_build_nack(0x5678, 0x1234abcd, ne, 2, pkt + n, &m) == 0)
+			put(s, "rtcp", pkt, n + m);
+		m = sizeof(pkt) - n;
+		if (cb_rtcp_build_pli(0x5678, 0x1234abcd, pkt + n, &m) == 0)
+			put(s, "rtcp", pkt, n + m);
+		m = sizeof(pkt) - n;
+		if (cb_rtcp_build_fir(0x5678, &fe, 1, pkt + n, &m) == 0)
+			put(s, "rtcp", pkt, n + m);
+		m = sizeof(pkt) - n;
+		if (cb_rtcp_build_bye(bye_ssrc, 2, "done", pkt + n, &m) == 0)
+			put(s, "rtcp", pkt, n + m);
+	}
+}
+
+static void seed_depay_rx(struct seeds *s)
+{
+	static const char *const video[] = {"vp8", "vp9", "h264"};
+	static uint8_t keep[64][1500];
+	size_t keep_len[64];
+	struct buf *b = malloc(sizeof(*b));
+
+	if (!b) {
+		s->err = 1;
+		return;
+	}
+	for (int f = 0; f < 3; f++) {
+		for (int variant = 0; variant < 3; variant++) {
+			uint16_t seq = (uint16_t)(variant == 2 ? 65530 : 100);
+			size_t n_keep = 0;
+			const struct cb_pay_ops *ops = cb_pay_find(video[f]);
+			_Alignas(16) uint8_t priv[1024];
+
+			/* one packetizer per stream: its picture ids run on */
+			memset(priv, 0, sizeof(priv));
+			if (!ops || ops->priv_size > sizeof(priv) ||
+			    (ops->init && ops->init(priv))) {
+				s->err = 1;
+				break;
+			}
+			b->n = 0;
+			b_u8(b, (uint8_t)f);
+			for (int k = 0; k < 6; k++)
+				frame_packets(video[f], priv, &seq, (uint32_t)k * 3000, k != 0,
+					      k ? 1800 : 4000, 1000, 33, b,
+					      variant == 1 && k == 2 ? 2 : 0,
+					      variant == 2 && k == 3, keep, keep_len, &n_keep);
+			put(s, "rxvideo", b->d, b->n);
+			if (variant)
+				continue;
+			/* each payload alone, behind the depay target's format byte */
+			for (size_t i = 0; i < n_keep; i += 2) {
+				struct cb_rtp_hdr h;
+
+				if (cb_rtp_parse(keep[i], keep_len[i], &h))
+					continue;
+				b->n = 0;
+				b_u8(b, (uint8_t)pay_index(video[f]));
+				b_bytes(b, h.payload, h.payload_len);
+				put(s, "depay", b->d, b->n);
+			}
+		}
+	}
+	/* audio: 20 ms Opus packets in order, with a gap, reordered, bunched */
+	for (int variant = 0; variant < 4; variant++) {
+		uint8_t pay[80], pkt[200];
+
+		b->n = 0;
+		b_u8(b, (uint8_t)variant);
+		for (int i = 0; i < 60; i++) {
+			int k = variant == 2 && (i % 10 == 4)	? i + 1
+				: variant == 2 && (i % 10 == 5) ? i - 1
+								: i;
+			size_t n;
+
+			if (variant == 1 && i >= 20 && i < 23)
+				continue;
+			memset(pay, 0, sizeof(pay));
+			pay[0] = 0x78; /* TOC: CELT-only FB 20 ms, one frame */
+			pay[1] = (uint8_t)k;
+			n = rtp_packet(111, (uint16_t)(5000 + k), (uint32_t)k * 960, 0xa0d10, 0,
+				       pay, sizeof(pay), pkt, sizeof(pkt));
+			b_u8(b, variant == 3 ? (i % 5 ? 0 : 100) : 20);
+			b_record(b, pkt, n);
+		}
+		put(s, "rxaudio", b->d, b->n);
+		if (variant == 0) {
+			b->n = 0;
+			b_u8(b, (uint8_t)pay_index("opus"));
+			b_bytes(b, pay, sizeof(pay));
+			put(s, "depay", b->d, b->n);
+		}
+	}
+	free(b);
+}
+
+static void seed_srtp(struct seeds *s)
+{
+	struct buf *b = malloc(sizeof(*b));
+
+	if (!b) {
+		s->err = 1;
+		return;
+	}
+	for (int p = 0; p < CB_SRTP_PROFILE_COUNT; p++) {
+		struct cb_srtp *out = NULL;
+		uint8_t pkt[1500], pay[300], first[1500];
+		size_t n, plen, first_len = 0;
+		struct cb_rtcp_sr sr = {.ssrc = 0x1234abcd, .ntp = 1ull << 40};
+
+		if (cb_srtp_open(&out, (enum cb_srtp_profile)p, fuzz_srtp_key,
+				 cb_srtp_key_len((enum cb_srtp_profile)p), CB_SRTP_OUTBOUND)) {
+			s->err = 1;
+			break;
+		}
+		b->n = 0;
+		b_u8(b, (uint8_t)p);
+		for (int i = 0; i < 8; i++) {
+			memset(pay, i, sizeof(pay));
+			n = rtp_packet(96, (uint16_t)(200 + i), (uint32_t)i * 3000, 0x1234abcd, 1,
+				       pay, sizeof(pay), pkt, sizeof(pkt));
+			if (cb_srtp_protect(out, pkt, n, sizeof(pkt), &plen))
+				continue;
+			if (!first_len) {
+				memcpy(first, pkt, plen);
+				first_len = plen;
+			}
+			b_record(b, pkt, plen);
+			if (i == 3) {
+				n = sizeof(pkt);
+				if (cb_rtcp_build_report(&sr, NULL, "cname", pkt, &n) == 0 &&
+				    cb_srtcp_protect(out, pkt, n, sizeof(pkt), &plen) == 0)
+					b_record(b, pkt, plen);
+			}
+		}
+		b_record(b, first, first_len); /* a replay */
+		put(s, "srtp", b->d, b->n);
+		cb_srtp_close(out);
+	}
+	free(b);
+}
+
+static void seed_frames(struct seeds *s)
+{
+	struct cb_frame_addr fa = {.src_mac = {2, 0, 0, 0, 0, 1},
+				   .dst_mac = {2, 0, 0, 0, 0, 2},
+				   .src_ip = 0xc6120001,
+				   .dst_ip = 0xc6120002,
+				   .src_port = 5004,
+				   .dst_port = 5006};
+	uint8_t pay[400], frame[1500];
+	struct buf *b = malloc(sizeof(*b));
+
+	if (!b) {
+		s->err = 1;
+		return;
+	}
+	for (size_t i = 0; i < sizeof(pay); i++)
+		pay[i] = (uint8_t)(i ^ 0x5c);
+	for (int v = 0; v < 3; v++) {
+		size_t n = sizeof(frame);
+
+		if (cb_frame_build_udp(&fa, 42, pay, v == 0 ? 12 : sizeof(pay), frame, &n))
+			continue;
+		if (v == 2)
+			frame[CB_FRAME_ETH_LEN + 6] |= 0x20; /* IPv4 more-fragments */
+		b->n = 0;
+		b_bytes(b, fa.dst_mac, 6);
+		b_u16(b, (uint16_t)(fa.dst_ip >> 16));
+		b_u16(b, (uint16_t)fa.dst_ip);
+		b_u16(b, fa.dst_port);
+		b_bytes(b, frame, n);
+		put(s, "xdpframe", b->d, b->n);
+	}
+	free(b);
+}
+
+static int read_file(const char *path, struct buf *b)
+{
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return -1;
+	b->n = fread(b->d, 1, sizeof(b->d), f);
+	fclose(f);
+	return 0;
+}
+
+/* Every *.json of `dir`, as is (target "profile") or behind a mode byte and length. */
+static void seed_dir(struct seeds *s, const char *dir, const char *target, int mode)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct buf *b = malloc(sizeof(*b)), *o = malloc(sizeof(*o));
+	char path[PATH_MAX];
+
+	if (!d || !b || !o) {
+		fprintf(stderr, "seeds: %s: cannot read\n", dir);
+		s->err = 1;
+		goto out;
+	}
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+
+		if (l < 5 || strcmp(e->d_name + l - 5, ".json"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (read_file(path, b))
+			continue;
+		if (mode < 0) {
+			put(s, target, b->d, b->n);
+			continue;
+		}
+		o->n = 0;
+		b_u8(o, (uint8_t)mode);
+		b_record(o, b->d, b->n);
+		put(s, target, o->d, o->n);
+	}
+out:
+	if (d)
+		closedir(d);
+	free(b);
+	free(o);
+}
+
+static void seed_sweep(struct seeds *s)
+{
+	static const char *const codecs[] = {"vp8", "h264"};
+	struct cb_sweep sw;
+	char dir[] = "/tmp/cb-seeds-XXXXXX", path[PATH_MAX];
+	struct buf *b = malloc(sizeof(*b)), *o = malloc(sizeof(*o)), *c = malloc(sizeof(*c));
+
+	memset(&sw, 0, sizeof(sw));
+	if (!b || !o || !c || !mkdtemp(dir)) {
+		s->err = 1;
+		goto out;
+	}
+	snprintf(sw.id, sizeof(sw.id), "seed");
+	if (cb_sweep_axis_add(&sw, "video-codec", codecs, 2) || cb_sweep_plan(&sw) ||
+	    cb_sweep_json_write(&sw, dir)) {
+		s->err = 1;
+		goto rm;
+	}
+	snprintf(path, sizeof(path), "%s/sweep.json", dir);
+	if (read_file(path, b))
+		goto rm;
+	/* the cell's summary: the clean baseline */
+	snprintf(path, sizeof(path), "%s/baselines/clean.json", s->fixtures);
+	if (read_file(path, c))
+		c->n = 0;
+	o->n = 0;
+	b_u8(o, 1);
+	b_record(o, b->d, b->n);
+	b_record(o, c->d, c->n);
+	put(s, "summary", o->d, o->n);
+rm:
+	snprintf(path, sizeof(path), "%s/sweep.json", dir);
+	unlink(path);
+	rmdir(dir);
+out:
+	cb_sweep_free(&sw);
+	free(b);
+	free(o);
+	free(c);
+}
+
+static const char *const net_specs[] = {
+    "delay=50,jitter=10,dist=pareto,reorder,loss=5,burst=3,dup=1,rate=500,queue=30,overhead=28,"
+    "seed=7",
+    "gemodel=1:30:100:0",
+    "delay=1500",
+    "outage_at=2,outage=1",
+    "loss=20%,rate=250kbps,delay=40ms",
+    "dist=uniform,jitter=5,reorder=0",
+    "delay=abc",
+    "",
+};
+
+/* From tests/test_constraints.c, and the shapes a user writes. */
+static const char *const constraints[] = {
+    "{\"video\":true}",
+    "{\"audio\":true}",
+    "{\"video\":{\"deviceId\":\"cam-b\"}}",
+    "{\"video\":{\"width\":{\"min\":640,\"ideal\":1280},\"frameRate\":{\"max\":30}}}",
+    "{\"video\":{\"width\":{\"ideal\":5000},\"resizeMode\":\"none\"}}",
+    "{\"video\":{\"width\":{\"min\":5000}}}",
+    "{\"video\":{\"facingMode\":\"environment\"}}",
+    "{\"video\":{\"advanced\":[{\"width\":1280,\"height\":720},{\"width\":640}]}}",
+    "{\"video\":{\"width\":{\"ideal\":1920},\"advanced\":[{\"resizeMode\":\"none\"},"
+    "{\"aspectRatio\":1.777778}]}}",
+    "{\"audio\":{\"sampleRate\":{\"exact\":48000},\"echoCancellation\":false,"
+    "\"channelCount\":{\"ideal\":2},\"latency\":0.01,\"volume\":0.5},\"video\":false}",
+    "{\"audio\":{\"deviceId\":[\"a\",\"b\"],\"groupId\":{\"exact\":\"g\"}},\"video\":"
+    "{\"height\":{\"max\":480},\"frameRate\":{\"exact\":15},\"unknownThing\":1}}",
+};
+
+static const char *const tolerances =
+    "{\"schema\": \"callbench.tolerances/1\", \"tolerances\": {"
+    "\"latency_ms.p95\": {\"abs\": 50, \"rel_pct\": null},"
+    "\"video.identified_pct\": {\"abs\": 2}, \"audio.quality.mos\": {\"skip\": true}}}";
+
+int main(int argc, char **argv)
+{
+	struct seeds s = {.corpus = argc > 1 ? argv[1] : "tests/fuzz/corpus",
+			  .fixtures = argc > 2 ? argv[2] : "fixtures"};
+	char dir[PATH_MAX];
+	uint8_t t[1024];
+	size_t n;
+
+	mkdir(s.corpus, 0755);
+	seed_rtp_rtcp(&s);
+	seed_depay_rx(&s);
+	seed_srtp(&s);
+	seed_frames(&s);
+	for (size_t i = 0; i < sizeof(net_specs) / sizeof(net_specs[0]); i++)
+		put_str(&s, "netspec", net_specs[i]);
+	for (size_t i = 0; i < sizeof(constraints) / sizeof(constraints[0]); i++)
+		put_str(&s, "constraints", constraints[i]);
+	snprintf(dir, sizeof(dir), "%s/net", s.fixtures);
+	seed_dir(&s, dir, "profile", -1);
+	snprintf(dir, sizeof(dir), "%s/baselines", s.fixtures);
+	seed_dir(&s, dir, "summary", 0);
+	seed_sweep(&s);
+	n = strlen(tolerances);
+	t[0] = 2;
+	t[1] = (uint8_t)(n >> 8);
+	t[2] = (uint8_t)n;
+	memcpy(t + 3, tolerances, n);
+	put(&s, "summary", t, n + 3);
+	printf("seeds: %zu files in %s\n", s.written, s.corpus);
+	return s.err;
+}
