@@ -39,6 +39,9 @@ FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay-%)
 
 .PHONY: all deps run test check bench clean format fuzz fuzz-bins fuzz-replay fuzz-seeds fuzz-merge sanitize
 
+# Intermediate objects of the pattern rules (tests/fuzz/*.o) are kept.
+.SECONDARY:
+
 all: deps-stamp $(BIN) $(TESTBIN) $(FUZZ_REPLAY)
 
 # Install missing Debian packages once; the stamp is refreshed by `make deps`.
@@ -150,15 +153,19 @@ $(BUILD)/fuzz/seeds: $(BUILD)/tests/fuzz/seeds.o $(LIB)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -pthread
 
 # ---- sanitizers: the whole test suite under ASan + UBSan, then the
-# threaded real-clock suites under TSan (each in its own build folder) ----
+# threaded real-clock suites under TSan (each in its own build folder; TSan
+# is too slow for real time, so CB_TEST_SLOW=1 tells those suites not to
+# hold figures that need the machine to keep up — it is there for races) ----
 SAN_FLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	      -fno-sanitize-recover=undefined
 TSAN_FLAGS := -O1 -g -fsanitize=thread
-TSAN_SUITES ?= call transport receiver
+TSAN_SUITES ?= call transport receiver capture xdp
 sanitize:
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT="$(SAN_FLAGS)" test
+	ASAN_OPTIONS="detect_leaks=1" UBSAN_OPTIONS="print_stacktrace=1" \
+		$(MAKE) --no-print-directory BUILD=build-asan OPT="$(SAN_FLAGS)" test
 	@$(MAKE) --no-print-directory BUILD=build-tsan OPT="$(TSAN_FLAGS)" all
-	CB_TEST_FILTER="$(TSAN_SUITES)" TSAN_OPTIONS="halt_on_error=1" build-tsan/callbench-tests
+	CB_TEST_FILTER="$(TSAN_SUITES)" CB_TEST_SLOW=1 TSAN_OPTIONS="halt_on_error=1" \
+		build-tsan/callbench-tests
 
 bench: all
 	$(BIN) bench transport $(ARGS)

@@ -30,6 +30,32 @@ static void short_cfg(struct cb_call_cfg *c, const char *out)
 	snprintf(c->run_id, sizeof(c->run_id), "call-test");
 }
 
+/*
+ * The audio marks were found.  On a loaded machine (a sanitizer build, a
+ * busy CI host) real-time playout can fall behind: a frame played as
+ * concealment, or dropped to catch up, cannot carry its mark.  So a
+ * real-clock call must find nine marks in ten, and says when it missed
+ * any; the simulated-clock suites (sim, truth) hold every mark exactly.
+ * Under TSan (cb_test_slow) real time is out of reach: some must be found.
+ */
+static void assert_marks_found(const struct cb_media_result *a)
+{
+	if (a->marks_identified != a->marks_sent)
+		printf(
+		    "\n      note: %llu of %llu audio marks found, %llu frames concealed in %llu "
+		    "runs (machine too slow for real time?)\n",
+		    (unsigned long long)a->marks_identified, (unsigned long long)a->marks_sent,
+		    (unsigned long long)a->concealed_frames,
+		    (unsigned long long)a->concealment_events);
+	CU_ASSERT(a->marks_sent > 0);
+	CU_ASSERT(a->marks_identified <= a->marks_sent);
+	if (cb_test_slow()) {
+		CU_ASSERT(a->marks_identified > 0);
+	} else {
+		CU_ASSERT(10 * a->marks_identified >= 9 * a->marks_sent);
+	}
+}
+
 static void test_short_call_identifies_everything(void)
 {
 	char tmpl[] = "/tmp/cb-call-XXXXXX", dir[512];
@@ -59,7 +85,7 @@ static void test_short_call_identifies_everything(void)
 	/* Audio: every mark that could come out was found, none misplaced. */
 	CU_ASSERT_EQUAL(res.audio.captured, 100);
 	CU_ASSERT(res.audio.marks_sent >= 18);
-	CU_ASSERT_EQUAL(res.audio.marks_identified, res.audio.marks_sent);
+	assert_marks_found(&res.audio);
 	CU_ASSERT_EQUAL(res.audio.mismatches, 0);
 	/* The 20 ms frame is part of audio latency: a mark starting a frame
 	 * waits the whole frame before it can be encoded. */
@@ -167,7 +193,7 @@ static void test_every_transport_carries_a_call(void)
 				printf("\n      transport %s: %s\n", t->name, res.error);
 			CU_ASSERT_EQUAL(res.video.captured, 30);
 			CU_ASSERT_EQUAL(res.video.identified, res.video.captured);
-			CU_ASSERT_EQUAL(res.audio.marks_identified, res.audio.marks_sent);
+			assert_marks_found(&res.audio);
 			CU_ASSERT_EQUAL(res.video.mismatches + res.audio.mismatches, 0);
 			CU_ASSERT_EQUAL(res.video.packets_lost + res.audio.packets_lost, 0);
 			CU_ASSERT_STRING_EQUAL(res.cfg.transport, t->name);

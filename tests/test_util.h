@@ -43,6 +43,13 @@ extern unsigned cb_test_skipped;
 	} while (0)
 
 /* Remove `dir` and everything below it (rm -rf); errors are ignored. */
+/**
+ * 1 when the tests run on a build too slow for real time (CB_TEST_SLOW set,
+ * as `make sanitize` does for TSan): real-clock tests then still run every
+ * step, but do not hold figures that need the machine to keep up.
+ */
+int cb_test_slow(void);
+
 void cb_test_rm_rf(const char *dir);
 
 /*

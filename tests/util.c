@@ -6,6 +6,7 @@
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -119,4 +120,11 @@ void cb_test_sim_cfg(struct cb_call_cfg *c, double duration_s, const double code
 	for (int i = 0; i < 4; i++)
 		c->codec_ms[i] = codec_ms[i];
 	c->seed = seed;
+}
+
+int cb_test_slow(void)
+{
+	const char *v = getenv("CB_TEST_SLOW");
+
+	return v && *v && strcmp(v, "0") != 0;
 }

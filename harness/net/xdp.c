@@ -383,7 +383,7 @@ out_close_ends:
 
 static void tx_reap(struct xdp_end *e)
 {
-	uint32_t idx, n = xsk_ring_cons__peek(&e->cq, XDP_RING_SIZE, &idx);
+	uint32_t idx = 0, n = xsk_ring_cons__peek(&e->cq, XDP_RING_SIZE, &idx);
 
 	for (uint32_t i = 0; i < n; i++)
 		e->tx_free[e->n_tx_free++] = *xsk_ring_cons__comp_addr(&e->cq, idx + i);
