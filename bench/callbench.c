@@ -651,6 +651,10 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "callbench run: --max/--min: %s\n", why);
 		return EXIT_USAGE;
 	}
+	if (o.call.run_id[0] && cb_run_id_check(o.call.run_id, why, sizeof(why)) < 0) {
+		fprintf(stderr, "callbench run: --run-id: %s\n", why);
+		return EXIT_USAGE;
+	}
 	if (out_dir_check(o.call.out_dir, why, sizeof(why)) < 0) {
 		fprintf(stderr, "callbench run: --out %s\n", why);
 		return EXIT_USAGE;

@@ -79,6 +79,8 @@ static int cfg_check(const struct cb_call_cfg *c, char *why, size_t len)
 
 	if (!(c->duration_s > 0 && c->duration_s <= 86400))
 		return snprintf(why, len, "duration must be in (0, 86400] s"), -EINVAL;
+	if (c->run_id[0] && cb_run_id_check(c->run_id, why, len) < 0)
+		return -EINVAL;
 	if (!c->video && !c->audio)
 		return snprintf(why, len, "both video and audio are off"), -EINVAL;
 	if (c->video) {

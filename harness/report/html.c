@@ -721,7 +721,7 @@ int cb_sweep_report_html(const struct cb_sweep *sw, const char *dir, int have_pl
 		incomplete += strcmp(sw->cells[c].status, "complete") != 0;
 		if (has_summary(&sw->cells[c]) && r > worst_rank) {
 			worst_rank = r;
-			worst = sw->cells[c].fig.band;
+			worst = r < CB_BAND_COUNT ? cb_band_name((enum cb_band)r) : "none";
 		}
 	}
 	if (incomplete)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "report/gp.h"
 #include "report/report.h"
 
 extern char **environ;
@@ -453,7 +454,8 @@ struct plot_ctx {
 	double age_ymax;      /**< age scale, ms */
 	size_t n_lost, n_rec; /**< rows of events_video.dat by kind */
 	double psnr_mean;
-	double rtcp_tmax; /**< latest reception report, s */
+	double rtcp_tmax;     /**< latest reception report, s */
+	char rid[2 * 64 + 3]; /**< the run id as a gnuplot literal (report/gp.h) */
 };
 
 /*
@@ -549,9 +551,9 @@ static void script_one_format(FILE *f, const struct cb_run_result *res, const st
 	/* Latency over time, with the band limits and the packet losses. */
 	begin_plot(f, "latency", ext);
 	fprintf(f,
-		"set title \"End-to-end latency over time, run %s (measured from decoded "
+		"set title \"End-to-end latency over time, run \".%s.\" (measured from decoded "
 		"content)\"\n",
-		res->run_id);
+		c->rid);
 	fprintf(f,
 		"set xlabel \"capture time since first capture (s)\"\n"
 		"set ylabel \"one-way latency (ms)\"\nset grid\nset key top left\n"
@@ -574,10 +576,10 @@ static void script_one_format(FILE *f, const struct cb_run_result *res, const st
 	/* CDF, with the band limits as vertical lines. */
 	begin_plot(f, "cdf", ext);
 	fprintf(f,
-		"set title \"Latency CDF, run %s\"\nset xlabel \"one-way latency "
+		"set title \"Latency CDF, run \".%s\nset xlabel \"one-way latency "
 		"(ms)\"\nset ylabel \"fraction of samples at or below\"\nset grid\n"
 		"set key bottom right\nset yrange [0:1.02]\nset xrange [0:%.1f]\n",
-		res->run_id, c->ymax);
+		c->rid, c->ymax);
 	band_lines(f, c->ymax, 1);
 	plot_media(f, res, PLOT_CDF, c->has_lat,
 		   "set label 20 \"no latency was measured\" at graph 0.5, graph 0.5 "
@@ -587,12 +589,12 @@ static void script_one_format(FILE *f, const struct cb_run_result *res, const st
 	/* Stage breakdown: grouped bars of the mean per stage. */
 	begin_plot(f, "stages", ext);
 	fprintf(f,
-		"set title \"Mean time per stage, run %s\"\nset ylabel \"mean ms\"\n"
+		"set title \"Mean time per stage, run \".%s\nset ylabel \"mean ms\"\n"
 		"set style data histograms\nset style histogram clustered gap 1\n"
 		"set style fill solid 0.8 border -1\nset boxwidth 0.9\n"
 		"set xtics rotate by -30 nomirror\nset grid ytics\nset key top left\n"
 		"set yrange [0:*]\n",
-		res->run_id);
+		c->rid);
 	plot_media(f, res, PLOT_STAGES, c->has_stages,
 		   "set label 20 \"no stage was measured\" at graph 0.5, graph 0.5 "
 		   "center\nset xrange [0:1]\nset yrange [0:1]\nplot 1/0 notitle\n",
@@ -603,10 +605,10 @@ static void script_one_format(FILE *f, const struct cb_run_result *res, const st
 	if (c->has_age[0] || c->has_age[1]) {
 		begin_plot(f, "age", ext);
 		fprintf(f,
-			"set title \"Age of what was on screen (video) and heard (audio), run "
-			"%s\"\nset xlabel \"time since first capture (s)\"\nset ylabel "
+			"set title \"Age of what was on screen (video) and heard (audio), run \"."
+			"%s\nset xlabel \"time since first capture (s)\"\nset ylabel "
 			"\"age (ms)\"\nset grid\nset key top left\nset yrange [0:%.1f]\n",
-			res->run_id, c->age_ymax);
+			c->rid, c->age_ymax);
 		band_lines(f, c->age_ymax, 0);
 		plot_media(f, res, PLOT_AGE, c->has_age, "", "");
 	}
@@ -614,12 +616,13 @@ static void script_one_format(FILE *f, const struct cb_run_result *res, const st
 	/* Jitter buffer delay per frame (webrtc-stats jitterBufferDelay's terms). */
 	if (c->has_jb[0] || c->has_jb[1]) {
 		begin_plot(f, "jitter_buffer", ext);
-		fprintf(f,
-			"set title \"Time in the jitter buffer per frame, run %s (first packet "
-			"received to jitter buffer out)\"\nset xlabel \"capture time since first "
-			"capture (s)\"\nset ylabel \"jitter buffer delay (ms)\"\nset grid\n"
-			"set key top left\nset yrange [0:*]\n",
-			res->run_id);
+		fprintf(
+		    f,
+		    "set title \"Time in the jitter buffer per frame, run \".%s.\" (first packet "
+		    "received to jitter buffer out)\"\nset xlabel \"capture time since first "
+		    "capture (s)\"\nset ylabel \"jitter buffer delay (ms)\"\nset grid\n"
+		    "set key top left\nset yrange [0:*]\n",
+		    c->rid);
 		plot_media(f, res, PLOT_JB, c->has_jb, "", "");
 	}
 
@@ -627,10 +630,10 @@ static void script_one_format(FILE *f, const struct cb_run_result *res, const st
 	if (c->has_psnr) {
 		begin_plot(f, "psnr", ext);
 		fprintf(f,
-			"set title \"Video PSNR per identified picture, run %s\"\nset xlabel "
+			"set title \"Video PSNR per identified picture, run \".%s\nset xlabel "
 			"\"capture time since first capture (s)\"\nset ylabel \"PSNR (dB)\"\n"
 			"set grid\nset key bottom left\n",
-			res->run_id);
+			c->rid);
 		snprintf(extra, sizeof(extra),
 			 ", \\\n     %.4f with lines dt 2 lw 2 lc rgb \"#37474f\" title \"mean "
 			 "%.2f dB\"",
@@ -641,14 +644,15 @@ static void script_one_format(FILE *f, const struct cb_run_result *res, const st
 	/* RTT and fraction lost from the reception reports, in two panels. */
 	if (c->has_rtcp[0] || c->has_rtcp[1]) {
 		begin_plot(f, "rtcp", ext);
-		fprintf(f,
-			"set multiplot layout 2,1 title \"RTCP receiver reports, run %s (as the "
-			"sender received them)\"\nset grid\nset key top left\n"
-			"set datafile missing NaN\n"
-			"set offsets 0, 0, graph 0.12, 0\n"
-			"set xrange [0:%.3f]\nset ylabel \"RTT (ms)\"\nset yrange [0:*]\n"
-			"set format x \"\"\nset bmargin 1\n",
-			res->run_id, c->rtcp_tmax > 0 ? c->rtcp_tmax * 1.02 : 1.0);
+		fprintf(
+		    f,
+		    "set multiplot layout 2,1 title \"RTCP receiver reports, run \".%s.\" (as the "
+		    "sender received them)\"\nset grid\nset key top left\n"
+		    "set datafile missing NaN\n"
+		    "set offsets 0, 0, graph 0.12, 0\n"
+		    "set xrange [0:%.3f]\nset ylabel \"RTT (ms)\"\nset yrange [0:*]\n"
+		    "set format x \"\"\nset bmargin 1\n",
+		    c->rid, c->rtcp_tmax > 0 ? c->rtcp_tmax * 1.02 : 1.0);
 		plot_media(f, res, PLOT_RTT, c->has_rtcp, "", "");
 		fputs("set format x \"%g\"\nset bmargin\nset tmargin 1\n"
 		      "set xlabel \"time since first capture (s)\"\n"
@@ -677,7 +681,7 @@ static int write_script(const struct cb_run_result *res, const char *path, const
 	fprintf(f,
 		"# callbench plots for run %s.\n# Re-run in this folder with: gnuplot plots.gp\n"
 		"if (!exists(\"dir\")) dir = \".\"\nif (!exists(\"suffix\")) suffix = \"\"\n",
-		res->run_id);
+		c->rid);
 	for (size_t fi = 0; fi < sizeof(formats) / sizeof(formats[0]); fi++) {
 		fprintf(f, "\n# ---- %s ----\nset terminal %s\n", formats[fi].ext,
 			formats[fi].term);
@@ -685,26 +689,6 @@ static int write_script(const struct cb_run_result *res, const char *path, const
 	}
 	fputs("set output\n", f);
 	return cb_memstream_commit(f, &buf, &len, path);
-}
-
-/* Quote `s` as a gnuplot single-quoted string, where '' stands for one '. */
-static int gp_quote(char *out, size_t room, const char *s)
-{
-	size_t o = 0;
-
-	if (room < 3)
-		return -ENAMETOOLONG;
-	out[o++] = '\'';
-	for (; *s; s++) {
-		if (o + 3 >= room)
-			return -ENAMETOOLONG;
-		if (*s == '\'')
-			out[o++] = '\'';
-		out[o++] = *s;
-	}
-	out[o++] = '\'';
-	out[o] = '\0';
-	return 0;
 }
 
 /*
@@ -722,7 +706,7 @@ int cb_gnuplot_run(const char *dir, const char *script, const char *log_name, co
 	pid_t pid;
 	int err, status;
 
-	err = gp_quote(qdir, sizeof(qdir), dir);
+	err = cb_gp_quote_path(qdir, sizeof(qdir), dir);
 	if (err)
 		return err;
 	snprintf(expr, sizeof(expr), "dir=%s; suffix='.tmp'", qdir);
@@ -784,6 +768,9 @@ int cb_report_plots(const struct cb_run_result *res, const char *dir, const stru
 	ms[0] = &res->video;
 	ms[1] = &res->audio;
 	t0 = cb_run_t0(res);
+	err = cb_gp_quote(c.rid, sizeof(c.rid), res->run_id);
+	if (err)
+		return err;
 	for (int i = 0; i < 2; i++) {
 		c.has_lat[i] = ms[i]->enabled && ms[i]->e2e.n > 0;
 		c.has_stages[i] = ms[i]->enabled && has_stage_data(ms[i]);

@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -188,15 +189,30 @@ int cb_symlink_replace(const char *dir, const char *link, const char *target)
 	return 0;
 }
 
-/*
- * A run id becomes a folder name; refuse anything that would escape
- * `out_dir` or name something other than one folder inside it.
- */
-static int run_id_ok(const char *id)
+int cb_run_id_check(const char *id, char *why, size_t len)
 {
-	if (!*id || !strcmp(id, ".") || !strcmp(id, "..") || !strcmp(id, "latest"))
-		return 0;
-	return strchr(id, '/') == NULL;
+	size_t n = id ? strlen(id) : 0;
+
+	if (!n)
+		return snprintf(why, len, "a run id cannot be empty"), -EINVAL;
+	if (n > 63)
+		return snprintf(why, len, "a run id is at most 63 characters"), -EINVAL;
+	if (!isalnum((unsigned char)id[0]))
+		return snprintf(why, len, "a run id starts with a letter or a digit"), -EINVAL;
+	if (!strcmp(id, "latest"))
+		return snprintf(why, len, "\"latest\" is the link to the newest run"), -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)id[i];
+
+		if (!isalnum(c) && c != '.' && c != '_' && c != '+' && c != '-')
+			return snprintf(
+				   why, len,
+				   "a run id is letters, digits and . _ + - only (character %zu "
+				   "is not)",
+				   i + 1),
+			       -EINVAL;
+	}
+	return 0;
 }
 
 int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log, char *dir_out,
@@ -212,14 +228,14 @@ int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log
 	const char *out_dir;
 	/* Room for the longest file name after the folder, so no path is cut. */
 	char dir[PATH_MAX - 64], path[PATH_MAX];
+	char why[128];
 	int err, n, have_plots;
 
 	if (!res || (dir_out && !dir_len))
 		return -EINVAL;
 	out_dir = res->cfg.out_dir[0] ? res->cfg.out_dir : "results";
-	if (!run_id_ok(res->run_id)) {
-		cb_log(log, CB_LOG_ERROR, "report", "run id \"%s\" cannot name a folder",
-		       res->run_id);
+	if (cb_run_id_check(res->run_id, why, sizeof(why)) < 0) {
+		cb_log(log, CB_LOG_ERROR, "report", "the run id cannot name a folder: %s", why);
 		return -EINVAL;
 	}
 	n = snprintf(dir, sizeof(dir), "%s/%s", out_dir, res->run_id);

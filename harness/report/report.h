@@ -152,4 +152,11 @@ int cb_symlink_replace(const char *dir, const char *link, const char *target);
 /** "`dir`/`name`" into `out` (`room` bytes); -ENAMETOOLONG if it does not fit. */
 int cb_path_join(char *out, size_t room, const char *dir, const char *name);
 
+/**
+ * A run id names a folder, a link target and plot titles: 1..63 of
+ * letters, digits, '.', '_', '+' and '-', starting with a letter or digit,
+ * and not "latest".  0, or -EINVAL with the reason in `why`.
+ */
+int cb_run_id_check(const char *id, char *why, size_t len);
+
 #endif

@@ -12,6 +12,7 @@
 
 #include "base/error.h"
 #include "report/report.h"
+#include "report/gp.h"
 #include "report/sweep.h"
 
 #define MAX_CELLS 100000
@@ -333,6 +334,15 @@ static json_t *load_summary(const char *run_dir)
 	return root;
 }
 
+/* One of summary.json's verdict bands, or "none". */
+static int band_known(const char *band)
+{
+	for (int b = 0; b < CB_BAND_COUNT; b++)
+		if (!strcmp(band, cb_band_name((enum cb_band)b)))
+			return 1;
+	return !strcmp(band, "none");
+}
+
 int cb_sweep_fig_read(const char *run_dir, struct cb_sweep_fig *fig)
 {
 	json_t *root;
@@ -365,9 +375,18 @@ int cb_sweep_fig_read(const char *run_dir, struct cb_sweep_fig *fig)
 	jstr(root, "settings.network.profile", fig->net_profile, sizeof(fig->net_profile));
 	fig->width = jint(root, "settings.width");
 	fig->height = jint(root, "settings.height");
+	json_decref(root);
+	/* A summary.json may come from anywhere: a band or a status outside the
+	 * schema is not shown as if it were one. */
 	if (!fig->band[0])
 		snprintf(fig->band, sizeof(fig->band), "none");
-	json_decref(root);
+	if (!band_known(fig->band) ||
+	    (strcmp(fig->status, "complete") && strcmp(fig->status, "interrupted") &&
+	     strcmp(fig->status, "failed"))) {
+		snprintf(fig->band, sizeof(fig->band), "none");
+		snprintf(fig->status, sizeof(fig->status), "invalid");
+		return CB_E_FORMAT;
+	}
 	return 0;
 }
 
@@ -884,13 +903,6 @@ static int write_markdown(const struct cb_sweep *sw, const char *dir, int have_p
 
 /* ---- plots ---- */
 
-/* Text for a gnuplot double-quoted string: quotes and backslashes would end or escape it. */
-static void gp_text(FILE *f, const char *s)
-{
-	for (; *s; s++)
-		fputc(*s == '"' || *s == '\\' ? '\'' : *s, f);
-}
-
 static void gp_num(FILE *f, double x)
 {
 	if (isfinite(x))
@@ -1030,9 +1042,9 @@ static int write_rd(const struct cb_sweep *sw, const char *dir, struct sweep_plo
 		for (size_t i = 0; i < n; i++) {
 			fprintf(f, "%.4f %.4f", pts[i]->fig.video_kbps, pts[i]->fig.psnr_mean);
 			gp_num(f, pts[i]->fig.ssim_mean);
-			fprintf(f, " \"");
-			gp_text(f, pts[i]->name);
-			fputs("\"\n", f);
+			fputc(' ', f);
+			cb_gp_datum(f, pts[i]->name);
+			fputc('\n', f);
 		}
 		fputs("\n\n", f);
 	}
@@ -1059,9 +1071,7 @@ static int write_sweep_dats(const struct cb_sweep *sw, const char *dir, struct s
 		const struct cb_sweep_fig *g = &sw->cells[c].fig;
 		double v[4] = {g->video_p50, g->video_p95, g->audio_p50, g->audio_p95};
 
-		fputc('"', f);
-		gp_text(f, sw->cells[c].name);
-		fputc('"', f);
+		cb_gp_datum(f, sw->cells[c].name);
 		for (int i = 0; i < 4; i++) {
 			gp_num(f, v[i]);
 			if (isfinite(v[i]) && v[i] > x->ymax)
@@ -1090,13 +1100,13 @@ static int write_sweep_dats(const struct cb_sweep *sw, const char *dir, struct s
 				  sw->n_axes && cell->value[0] ? cell->value[0] : "all");
 		bands_col_label(sw, cell, label, sizeof(label));
 		col = label_index(x->cols, &x->n_cols, label);
-		fprintf(f, "%d %d %ld %s", col, row,
-			strtol(cb_report_band_color(cell->fig.band) + 1, NULL, 16),
-			cell->fig.band[0] ? cell->fig.band : "none");
+		fprintf(f, "%d %d %ld ", col, row,
+			strtol(cb_report_band_color(cell->fig.band) + 1, NULL, 16));
+		cb_gp_datum(f, cell->fig.band[0] ? cell->fig.band : "none");
 		gp_num(f, cell->fig.verdict_ms);
-		fputs(" \"", f);
-		gp_text(f, cell->name);
-		fputs("\"\n", f);
+		fputc(' ', f);
+		cb_gp_datum(f, cell->name);
+		fputc('\n', f);
 	}
 	return cb_memstream_commit(f, &buf, &len, path);
 }
@@ -1122,9 +1132,9 @@ static void tics(FILE *f, const char *axis, char (*labels)[128], size_t n)
 {
 	fprintf(f, "set %stics (", axis);
 	for (size_t i = 0; i < n; i++) {
-		fputs(i ? ", \"" : "\"", f);
-		gp_text(f, labels[i]);
-		fprintf(f, "\" %zu", i);
+		fputs(i ? ", " : "", f);
+		cb_gp_string(f, labels[i]);
+		fprintf(f, " %zu", i);
 	}
 	fputs(")\n", f);
 }
@@ -1135,15 +1145,16 @@ static void sweep_script_one(FILE *f, const struct cb_sweep *sw, const struct sw
 	const char *id = sw->id[0] ? sw->id : "merged";
 
 	fprintf(f, "reset\nset output dir.\"/sweep_latency.%s\".suffix\n", ext);
-	fputs("set title \"Latency by setting, sweep ", f);
-	gp_text(f, id);
-	fprintf(f,
-		" (end to end, from the decoded content)\"\nset ylabel \"one-way latency (ms)\"\n"
-		"set style data histograms\nset style histogram clustered gap 1\n"
-		"set style fill solid 0.85 border -1\nset boxwidth 0.9\nset datafile missing "
-		"\"NaN\"\nset xtics rotate by -35 nomirror\nset grid ytics\nset key top left\n"
-		"set yrange [0:%.1f]\nset bmargin 9\n",
-		x->ymax);
+	fputs("set title \"Latency by setting, sweep \".", f);
+	cb_gp_string(f, id);
+	fprintf(
+	    f,
+	    ".\" (end to end, from the decoded content)\"\nset ylabel \"one-way latency (ms)\"\n"
+	    "set style data histograms\nset style histogram clustered gap 1\n"
+	    "set style fill solid 0.85 border -1\nset boxwidth 0.9\nset datafile missing "
+	    "\"NaN\"\nset xtics rotate by -35 nomirror\nset grid ytics\nset key top left\n"
+	    "set yrange [0:%.1f]\nset bmargin 9\n",
+	    x->ymax);
 	band_hlines(f, x->ymax);
 	fputs("plot dir.\"/sweep_latency.dat\" using 2:xtic(1) lc rgb \"#90caf9\" title \"video "
 	      "p50\", '' using 3 lc rgb \"#1565c0\" title \"video p95\", '' using 4 lc rgb "
@@ -1152,12 +1163,13 @@ static void sweep_script_one(FILE *f, const struct cb_sweep *sw, const struct sw
 	      f);
 
 	fprintf(f, "reset\nset output dir.\"/sweep_rd.%s\".suffix\n", ext);
-	fputs("set title \"Rate-distortion, sweep ", f);
-	gp_text(f, id);
-	fputs(": mean PSNR against achieved video bitrate\"\nset xlabel \"achieved video bitrate "
-	      "(kbps)\"\nset ylabel \"PSNR (dB, mean over identified pictures)\"\nset grid\n"
-	      "set key outside right top\n",
-	      f);
+	fputs("set title \"Rate-distortion, sweep \".", f);
+	cb_gp_string(f, id);
+	fputs(
+	    ".\": mean PSNR against achieved video bitrate\"\nset xlabel \"achieved video bitrate "
+	    "(kbps)\"\nset ylabel \"PSNR (dB, mean over identified pictures)\"\nset grid\n"
+	    "set key outside right top\n",
+	    f);
 	if (!x->n_series) {
 		fputs("set label 20 \"no PSNR was measured\" at graph 0.5, graph 0.5 center\n"
 		      "set xrange [0:1]\nplot 1/0 notitle\n",
@@ -1168,19 +1180,18 @@ static void sweep_script_one(FILE *f, const struct cb_sweep *sw, const struct sw
 		for (size_t i = 0; i < x->n_series; i++) {
 			fprintf(f,
 				"%sdir.\"/sweep_rd.dat\" index %zu using 1:2 with %s pt 7 "
-				"ps 1.2 lw 2 title \"",
+				"ps 1.2 lw 2 title ",
 				i ? ", \\\n     " : "", i, x->rd_lines ? "linespoints" : "points");
-			gp_text(f, x->series[i]);
-			fputc('"', f);
+			cb_gp_string(f, x->series[i]);
 		}
 		fputc('\n', f);
 	}
 
 	fprintf(f, "reset\nset output dir.\"/sweep_bands.%s\".suffix\n", ext);
-	fputs("set title \"Band map, sweep ", f);
-	gp_text(f, id);
+	fputs("set title \"Band map, sweep \".", f);
+	cb_gp_string(f, id);
 	fprintf(f,
-		": verdict of each cell (p%g latency of the worse media)\"\n"
+		".\": verdict of each cell (p%g latency of the worse media)\"\n"
 		"set xrange [-0.5:%zu.5]\nset yrange [-0.5:%zu.5] reverse\nunset key\n"
 		"set xtics rotate by -30 nomirror\nset bmargin 8\nset lmargin 16\n",
 		isfinite(sw->n_cells ? sw->cells[0].fig.verdict_pct : NAN)
@@ -1189,8 +1200,11 @@ static void sweep_script_one(FILE *f, const struct cb_sweep *sw, const struct sw
 		x->n_cols ? x->n_cols - 1 : 0, x->n_rows ? x->n_rows - 1 : 0);
 	tics(f, "x", x->cols, x->n_cols);
 	tics(f, "y", x->rows, x->n_rows);
-	if (sw->n_axes)
-		fprintf(f, "set ylabel \"%s\"\n", sw->axis[0].name);
+	if (sw->n_axes) {
+		fputs("set ylabel ", f);
+		cb_gp_string(f, sw->axis[0].name);
+		fputc('\n', f);
+	}
 	fputs("plot dir.\"/sweep_bands.dat\" using 1:2:(0.48):(0.48):3 with boxxyerror fs solid "
 	      "0.85 noborder lc rgb variable, \\\n     '' using 1:2:(sprintf(\"%s\\n%s\", "
 	      "strcol(4), valid(5) ? sprintf(\"%.0f ms\", $5) : \"-\")) with labels tc rgb "
@@ -1287,7 +1301,8 @@ int cb_sweep_report_write(struct cb_sweep *sw, const char *dir, const struct cb_
 		 * may have finished since sweep.json was written); a pending
 		 * cell without one stays pending.
 		 */
-		if (cb_sweep_fig_read(path, &cell->fig) == 0)
+		err = cb_sweep_fig_read(path, &cell->fig);
+		if (err == 0 || err == CB_E_FORMAT)
 			snprintf(cell->status, sizeof(cell->status), "%s", cell->fig.status);
 		else if (strcmp(cell->status, "pending") != 0)
 			snprintf(cell->status, sizeof(cell->status), "missing");

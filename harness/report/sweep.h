@@ -64,7 +64,8 @@ struct cb_sweep_cell {
 	/** Run folder: relative to the sweep folder, or absolute (merged cells). */
 	char dir[512];
 	char *value[CB_SWEEP_MAX_AXES]; /**< owned; one per axis, "" when unknown */
-	/** "pending", "complete", "interrupted", "failed", "missing" (no summary). */
+	/** "pending", "complete", "interrupted", "failed", "missing" (no summary),
+	 * "invalid" (a summary whose band or status is outside the schema). */
 	char status[16];
 	struct cb_sweep_fig fig;
 };
@@ -145,7 +146,9 @@ int cb_sweep_json_write(const struct cb_sweep *sw, const char *dir);
 
 /**
  * Read the figures of the run folder `run_dir` (its summary.json) into
- * `fig`; 0, or a negative error with fig->status "missing".
+ * `fig`; 0, CB_E_FORMAT with fig->status "invalid" and band "none" when
+ * its verdict band or status is none of the schema's, or another negative
+ * error with fig->status "missing".
  */
 int cb_sweep_fig_read(const char *run_dir, struct cb_sweep_fig *fig);
 
