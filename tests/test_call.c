@@ -110,6 +110,30 @@ static void test_short_call_identifies_everything(void)
 	cb_test_rm_rf(out);
 }
 
+/* The call ends when what the jitter buffers hold has played: with audio
+ * held 300 ms, the last three marks of a 1 s call are still there when the
+ * last packet arrived (a fixed 50 ms wait lost them). */
+static void test_end_of_call_plays_out(void)
+{
+	char tmpl[] = "/tmp/cb-call-XXXXXX";
+	struct cb_call_cfg cfg;
+	struct cb_run_result res;
+	char *out = mkdtemp(tmpl);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	short_cfg(&cfg, out);
+	cfg.duration_s = 1.0;
+	cfg.video = 0;
+	cfg.audio_jb_min_ms = 300;
+	cfg.audio_jb_initial_ms = 300;
+	CU_ASSERT_EQUAL_FATAL(cb_call_run(&cfg, NULL, &res), 0);
+	CU_ASSERT_EQUAL(res.status, CB_RUN_COMPLETE);
+	CU_ASSERT(res.audio.e2e.min > 300);
+	assert_marks_found(&res.audio);
+	cb_run_result_free(&res);
+	cb_test_rm_rf(out);
+}
+
 static void stop_early(void *user, const struct cb_call_progress *p)
 {
 	atomic_int *stop = user;
@@ -209,6 +233,8 @@ int cb_suite_call(void)
 	    {"bad settings are rejected with a reason", test_bad_settings_rejected},
 	    {"a 2 s real call identifies every frame and mark",
 	     test_short_call_identifies_everything},
+	    {"the end of the call plays out what the jitter buffers hold",
+	     test_end_of_call_plays_out},
 	    {"an interrupted call still writes a marked report",
 	     test_interrupted_call_still_reports},
 	    {"every transport carries a call unchanged", test_every_transport_carries_a_call},

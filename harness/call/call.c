@@ -230,8 +230,14 @@ static int run_real(struct cb_session *ss, struct cb_sender *snd, struct cb_rece
 		cb_path_pending(path)) &&
 	       cb_clock_now(&ss->clock) - drain_start < DRAIN_MAX_NS && !rcv->err)
 		cb_clock_sleep_until(&ss->clock, cb_clock_now(&ss->clock) + 5 * CB_NS_PER_MS);
-	/* The last video frame may still be in the assembler or decoder. */
-	cb_clock_sleep_until(&ss->clock, cb_clock_now(&ss->clock) + 50 * CB_NS_PER_MS);
+	/* Then let the jitter buffers play out what they hold (the last marks
+	 * may wait there a playout delay), within a bound: a frame that can
+	 * never be decoded leaves when its buffer drops it. */
+	drain_start = cb_clock_now(&ss->clock);
+	do
+		cb_clock_sleep_until(&ss->clock, cb_clock_now(&ss->clock) + 10 * CB_NS_PER_MS);
+	while (atomic_load(&rcv->backlog) > 0 && !rcv->err &&
+	       cb_clock_now(&ss->clock) - drain_start < DRAIN_MAX_NS);
 	cb_receiver_stop_join(rcv);
 	cb_feedback_sender_stop(snd);
 	return 0;

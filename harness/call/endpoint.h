@@ -159,6 +159,8 @@ struct cb_receiver {
 	uint64_t rejected_auth, rejected_replay, rejected_malformed, rtx_received;
 	uint64_t decode_errors[2];
 	atomic_uint_fast64_t packets_seen;
+	/* frames and audio slots the jitter buffers still hold, after each poll */
+	atomic_uint_fast64_t backlog;
 	/* live figures for progress, written by the receiver thread only */
 	atomic_uint_fast64_t video_identified, audio_identified;
 	atomic_int_fast64_t last_video_ns, last_audio_ns;

@@ -554,6 +554,9 @@ int cb_receiver_poll(struct cb_receiver *r)
 		if (rc < 0)
 			return rc;
 	}
+	/* For the end of the call: frames and slots still to come out of the
+	 * jitter buffers (read by the supervising thread). */
+	atomic_store(&r->backlog, (uint_fast64_t)(cb_jb_held(st->jb) + cb_ajb_pending(st->ajb)));
 	return cb_feedback_receiver_poll(r);
 }
 

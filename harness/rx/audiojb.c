@@ -350,3 +350,10 @@ int cb_ajb_pull(struct cb_audiojb *a, cb_ns now, struct cb_ajb_out *out)
 	a->st.concealed++;
 	return CB_AJB_CONCEAL;
 }
+
+size_t cb_ajb_pending(const struct cb_audiojb *a)
+{
+	if (!a || !a->started || a->idx_newest < a->due)
+		return 0;
+	return (size_t)(a->idx_newest - a->due + 1);
+}

@@ -126,6 +126,11 @@ int cb_ajb_insert(struct cb_audiojb *ajb, const struct cb_ajb_packet *p);
  * *out, or CB_AJB_NOTHING.  Call until it returns CB_AJB_NOTHING.
  */
 int cb_ajb_pull(struct cb_audiojb *ajb, cb_ns now, struct cb_ajb_out *out);
+/**
+ * Slots still to play up to the newest packet received (0 before the
+ * first, and once the newest has played): what the end of a call waits for.
+ */
+size_t cb_ajb_pending(const struct cb_audiojb *ajb);
 /** When the next slot is due; CB_NS_NONE before the first packet. */
 cb_ns cb_ajb_next_pull(const struct cb_audiojb *ajb);
 /** The target delay now. */

@@ -435,3 +435,12 @@ int cb_jb_on_decode_error(struct cb_jitterbuf *jb, int32_t picture_id, cb_ns now
 	break_chain(jb, now);
 	return 0;
 }
+
+size_t cb_jb_held(const struct cb_jitterbuf *jb)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; jb && i < jb->cfg.capacity; i++)
+		n += jb->slots[i].used != 0;
+	return n;
+}

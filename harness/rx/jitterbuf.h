@@ -160,6 +160,8 @@ int cb_jb_pop(struct cb_jitterbuf *jb, cb_ns now, struct cb_jb_out *out);
  * May lie in the past: then call cb_jb_pop at once.
  */
 cb_ns cb_jb_next_wakeup(const struct cb_jitterbuf *jb);
+/** Frames held, not yet released or dropped. */
+size_t cb_jb_held(const struct cb_jitterbuf *jb);
 /** 1 and *since (when the break was detected) if a key frame is needed, else 0. */
 int cb_jb_needs_keyframe(const struct cb_jitterbuf *jb, cb_ns *since);
 /** The frame `picture_id` took `decode_time` to decode, done at `now`. */
