@@ -293,6 +293,48 @@ static void test_h264_waits_in_jitter_buffer(void)
 	cb_test_rm_rf(out);
 }
 
+/* Frames of more than 512 packets (1080p at 50 Mbit/s; a 200-byte MTU) go
+ * out whole and come back; a frame too big for the receiver to hold is
+ * refused before the call, naming what to change. */
+static void test_large_frames(void)
+{
+	static const double codec_ms[4] = {5, 1, 1, 1};
+	char tmpl[] = "/tmp/cb-sim-XXXXXX";
+	char *out = mkdtemp(tmpl);
+	struct cb_call_cfg cfg;
+	struct cb_run_result r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	for (int k = 0; k < 2; k++) {
+		cb_test_sim_cfg(&cfg, 1.0, codec_ms, 5);
+		snprintf(cfg.out_dir, sizeof(cfg.out_dir), "%s", out);
+		cfg.audio = 0;
+		if (k == 0) {
+			cfg.width = 1920;
+			cfg.height = 1080;
+			cfg.video_kbps = 50000;
+		} else {
+			cfg.mtu = 200;
+			cfg.video_kbps = 5000;
+		}
+		CU_ASSERT_EQUAL_FATAL(cb_call_run(&cfg, NULL, &r), 0);
+		CU_ASSERT_EQUAL(r.status, CB_RUN_COMPLETE);
+		if (r.status != CB_RUN_COMPLETE)
+			printf("\n      %s\n", r.error);
+		CU_ASSERT_EQUAL(r.video.identified, r.video.captured);
+		CU_ASSERT(r.video.packets_sent > 512 * 2);
+		cb_run_result_free(&r);
+	}
+	cb_test_sim_cfg(&cfg, 1.0, codec_ms, 5);
+	cfg.mtu = 200;
+	cfg.fps = 1;
+	cfg.video_kbps = 50000;
+	CU_ASSERT_EQUAL(cb_call_run(&cfg, NULL, &r), -EINVAL);
+	CU_ASSERT(strstr(r.error, "--mtu") != NULL);
+	cb_run_result_free(&r);
+	cb_test_rm_rf(out);
+}
+
 int cb_suite_sim(void)
 {
 	static const struct cb_test_case cases[] = {
@@ -304,6 +346,8 @@ int cb_suite_sim(void)
 	     test_h264_waits_in_jitter_buffer},
 	    {"audio quality after a mid-call discard, and with 10 ms frames",
 	     test_audio_quality_after_discard},
+	    {"frames of more than 512 packets are sent whole; too big is refused up front",
+	     test_large_frames},
 	    {NULL, NULL},
 	};
 	return cb_add_suite("sim", cases);

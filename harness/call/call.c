@@ -73,6 +73,23 @@ void cb_call_cfg_default(struct cb_call_cfg *c)
 	c->echo_delay_ms = 40;
 }
 
+size_t cb_video_packets_per_frame(const struct cb_call_cfg *c)
+{
+	size_t payload = (size_t)c->mtu - 12 - cb_srtp_overhead(c->srtp) - 8; /* descriptor */
+	double bytes = c->video_kbps * 1000.0 / 8 / (c->fps > 0 ? c->fps : 1);
+
+	return (size_t)ceil(bytes / (double)payload);
+}
+
+size_t cb_video_asm_slots(const struct cb_call_cfg *c)
+{
+	size_t want = 8 * cb_video_packets_per_frame(c), slots = 1024;
+
+	while (slots < want && slots < CB_ASM_SLOTS_MAX)
+		slots *= 2;
+	return slots >= want ? slots : 0;
+}
+
 static int cfg_check(const struct cb_call_cfg *c, char *why, size_t len)
 {
 	const struct cb_codec_ops *ops;
@@ -111,6 +128,14 @@ static int cfg_check(const struct cb_call_cfg *c, char *why, size_t len)
 	}
 	if (c->mtu < 200 || c->mtu > 1500)
 		return snprintf(why, len, "mtu must be 200..1500"), -EINVAL;
+	if (c->video && cb_video_asm_slots(c) == 0)
+		return snprintf(why, len,
+				"a %d kbps, %d fps video frame averages %zu packets of a %d-byte "
+				"MTU, more than the receiver holds (%d per frame): raise --mtu or "
+				"--fps, or lower --video-bitrate",
+				c->video_kbps, c->fps, cb_video_packets_per_frame(c), c->mtu,
+				CB_ASM_SLOTS_MAX / 8),
+		       -EINVAL;
 	if (c->sim && c->transport[0] && strcmp(c->transport, "udp") && strcmp(c->transport, "sim"))
 		return snprintf(why, len,
 				"a simulated-clock run uses a virtual network, not transport '%s'",

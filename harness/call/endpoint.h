@@ -201,6 +201,14 @@ int cb_receiver_poll(struct cb_receiver *r);
 /* When the jitter buffers next need cb_receiver_poll (a frame due, a slot
  * to play); CB_NS_NONE if nothing is waiting.  May lie in the past. */
 cb_ns cb_receiver_next_wakeup(const struct cb_receiver *r);
+
+/* The most packet slots the video assembler is given (each ~2 kB). */
+#define CB_ASM_SLOTS_MAX 16384
+/* Packets an average video frame of `c` takes (bitrate, frame rate, MTU). */
+size_t cb_video_packets_per_frame(const struct cb_call_cfg *c);
+/* Assembler slots for `c`: room for eight average frames (a key frame is
+ * several), at least 1024; 0 when that is more than CB_ASM_SLOTS_MAX. */
+size_t cb_video_asm_slots(const struct cb_call_cfg *c);
 /* The NACK requester gave up on video packet `seq`: stop waiting for it. */
 void cb_receiver_gave_up(struct cb_receiver *r, uint16_t seq);
 

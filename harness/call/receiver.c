@@ -731,7 +731,8 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 		/* With NACK the gap waits for retransmissions until the
 		 * requester gives up (it says so); without, only for
 		 * reordering. */
-		struct cb_assembler_cfg ac = {.max_wait = (c->nack ? 1000 : 100) * CB_NS_PER_MS};
+		struct cb_assembler_cfg ac = {.max_wait = (c->nack ? 1000 : 100) * CB_NS_PER_MS,
+					      .slots = cb_video_asm_slots(c)};
 
 		if (!ops)
 			return CB_E_NOTFOUND;

@@ -26,8 +26,6 @@
 #include "rtp/rtp.h"
 #include "srtp/srtp.h"
 
-#define MAX_PKTS_PER_FRAME 512
-
 struct video_src_state {
 	struct cb_camera *src;
 	struct cb_image img;
@@ -82,6 +80,29 @@ static int should_stop(struct cb_sender *s)
 	return atomic_load(&s->abort) || (s->stop && atomic_load(s->stop));
 }
 
+/* Make room for `cap` packets of a frame (from `old`); the pointers in pk
+ * are set again as packets are written. */
+static int grow_packets(uint8_t (**bufs)[CB_NET_MAX_PKT], struct cb_net_pkt **pk,
+			struct cb_path_verdict **verdict, size_t old, size_t cap)
+{
+	void *b = realloc(*bufs, sizeof(**bufs) * cap);
+
+	if (!b)
+		return -ENOMEM;
+	*bufs = b;
+	b = realloc(*pk, sizeof(**pk) * cap);
+	if (!b)
+		return -ENOMEM;
+	*pk = b;
+	b = realloc(*verdict, sizeof(**verdict) * cap);
+	if (!b)
+		return -ENOMEM;
+	*verdict = b;
+	for (size_t i = 0; i < old; i++)
+		(*pk)[i].data = (*bufs)[i];
+	return 0;
+}
+
 /*
  * Packetize, protect and send one encoded frame; fills the frame's
  * packetized..last_sent stamps and the packet log.
@@ -91,20 +112,19 @@ static int send_frame(struct cb_sender *s, struct cb_sender_track *t, struct cb_
 {
 	const struct cb_session *ss = s->ss;
 	const struct cb_clock *clk = t->clock;
-	struct cb_path_verdict *verdict;
+	struct cb_path_verdict *verdict = NULL;
 	static const size_t room = CB_NET_MAX_PKT;
-	uint8_t(*bufs)[CB_NET_MAX_PKT];
-	struct cb_net_pkt pk[MAX_PKTS_PER_FRAME];
-	size_t n = 0;
+	uint8_t(*bufs)[CB_NET_MAX_PKT] = NULL;
+	struct cb_net_pkt *pk = NULL;
+	/* Packets the frame needs: payloads are cut evenly, each carrying at
+	 * least half the budget (descriptors are small), plus a few for
+	 * formats that start a packet per NAL unit; grown if that is short. */
+	size_t n = 0, cap = enc->len / (ss->max_payload / 2) + 16;
 	int rc, last = 0;
 
-	bufs = malloc(sizeof(*bufs) * MAX_PKTS_PER_FRAME);
-	verdict = malloc(sizeof(*verdict) * MAX_PKTS_PER_FRAME);
-	if (!bufs || !verdict) {
-		free(bufs);
-		free(verdict);
-		return -ENOMEM;
-	}
+	rc = grow_packets(&bufs, &pk, &verdict, 0, cap);
+	if (rc < 0)
+		goto out_free;
 	rc = t->pay->begin(t->pay_priv, enc->data, enc->len, enc->keyframe);
 	if (rc < 0)
 		goto out_free;
@@ -112,9 +132,15 @@ static int send_frame(struct cb_sender *s, struct cb_sender_track *t, struct cb_
 		struct cb_rtp_hdr h = {0};
 		size_t hl = room, pl;
 
-		if (n == MAX_PKTS_PER_FRAME) {
-			rc = CB_E_NOSPACE;
-			goto out_free;
+		if (n == cap) {
+			if (cap >= 65535) { /* a frame's packet count is 16 bits */
+				rc = CB_E_NOSPACE;
+				goto out_free;
+			}
+			rc = grow_packets(&bufs, &pk, &verdict, cap, cap * 2);
+			if (rc < 0)
+				goto out_free;
+			cap *= 2;
 		}
 		h.pt = t->media == CB_MEDIA_VIDEO ? CB_PT_VIDEO : CB_PT_AUDIO;
 		h.seq = (uint16_t)(t->seq + n);
@@ -198,6 +224,7 @@ static int send_frame(struct cb_sender *s, struct cb_sender_track *t, struct cb_
 	rc = 0;
 out_free:
 	free(bufs);
+	free(pk);
 	free(verdict);
 	return rc;
 }
