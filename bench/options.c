@@ -66,10 +66,14 @@ const struct opt *opts_nearest(const struct opt *opts, const char *name, size_t 
 	return bd <= limit ? best : NULL;
 }
 
+/* A decimal number: strtod's hexadecimal ("0x10"), "inf" and "nan" are
+ * not what anyone means by a duration or a bitrate. */
 static int parse_num(const char *s, double *v)
 {
 	char *end;
 
+	if (strpbrk(s, "xXpP") || strspn(s, "+-0123456789.eE") != strlen(s))
+		return -1;
 	errno = 0;
 	*v = strtod(s, &end);
 	return (errno || end == s || *end || isnan(*v)) ? -1 : 0;

@@ -206,6 +206,12 @@ static void test_cli_refuses_run_id(void)
 	CU_ASSERT(access("/tmp/cb-sec-never", F_OK) != 0);
 	unlink("/tmp/cb-sec-Q1");
 	cb_test_rm_rf("/tmp/cb-sec-never");
+	/* Numbers are decimal: strtod would take 0x10 as 16 and inf as forever. */
+	CU_ASSERT_EQUAL(cb_test_sh(prog, "callbench run --duration 0x10 2>&1", out, sizeof(out)),
+			2);
+	CU_ASSERT(strstr(out, "'0x10' is not a number") != NULL);
+	CU_ASSERT_EQUAL(
+	    cb_test_sh(prog, "callbench run --video-bitrate inf 2>&1", out, sizeof(out)), 2);
 }
 
 int cb_suite_security(void)
@@ -215,7 +221,7 @@ int cb_suite_security(void)
 	    {"plots: no run id runs a command through gnuplot", test_plots_run_no_outside_text},
 	    {"merged report: summary.json strings run nothing, forged bands not shown",
 	     test_merged_report_no_outside_text},
-	    {"callbench run: a bad --run-id is a usage error before the call",
+	    {"callbench run: a bad --run-id or a non-decimal number is a usage error",
 	     test_cli_refuses_run_id},
 	    {NULL, NULL},
 	};
