@@ -157,6 +157,27 @@ static void test_single_nal(void)
 	free(priv);
 }
 
+/* NAL unit types 0 and 24..31 (unspecified in H.264; RTP's own in RFC 6184)
+ * would be misread if sent alone: they are left out, the rest goes as usual. */
+static void test_unspecified_nal_types_skipped(void)
+{
+	static const struct nal_spec s[] = {{0, 2, 40}, {T_SLICE, 2, 500}, {26, 2, 30}, {31, 0, 9}};
+	static const struct nal_spec only[] = {{24, 2, 20}, {0, 0, 5}};
+	static uint8_t au[MAX_AU];
+	static struct pkts p;
+	void *priv = open_pay();
+	size_t len = build_au(au, s, 4, 7);
+
+	packetize(priv, au, len, BUDGET, &p);
+	CU_ASSERT_EQUAL_FATAL(p.n, 1);
+	CU_ASSERT_EQUAL(p.len[0], 500);
+	/* what comes back is the slice alone, start code and all */
+	check_rebuild(&p, au + 4 + 40, 4 + 500, 0);
+	len = build_au(au, only, 2, 7);
+	CU_ASSERT_EQUAL(cb_pay_h264.begin(priv, au, len, 0), CB_E_FORMAT);
+	free(priv);
+}
+
 static void test_stap_a(void)
 {
 	/* SPS, PPS and a small IDR: one STAP-A, as browsers send them. */
@@ -447,6 +468,7 @@ int cb_suite_pay_h264(void)
 	static const struct cb_test_case cases[] = {
 	    {"registry", test_registry},
 	    {"single NAL unit packet", test_single_nal},
+	    {"NAL unit types 0 and 24..31 are not sent", test_unspecified_nal_types_skipped},
 	    {"STAP-A aggregates SPS, PPS and a small IDR", test_stap_a},
 	    {"FU-A at the budget boundaries", test_fu_a_boundaries},
 	    {"random access units rebuild byte-exactly", test_random_round_trips},

@@ -67,8 +67,8 @@ struct h264_pay {
  * (its 4-byte form) or are trailing_zero_8bits, and are not part of it.
  * Emulation prevention guarantees no 00 00 01 inside a NAL unit.
  */
-static int find_nal(const uint8_t *b, size_t len, size_t pos, size_t *nal, size_t *nal_len,
-		    size_t *after)
+static int find_any_nal(const uint8_t *b, size_t len, size_t pos, size_t *nal, size_t *nal_len,
+			size_t *after)
 {
 	size_t i = pos, start, end;
 
@@ -94,6 +94,25 @@ static int find_nal(const uint8_t *b, size_t len, size_t pos, size_t *nal, size_
 	*nal_len = end - start;
 	*after = i;
 	return 1;
+}
+
+/*
+ * find_any_nal, passing over NAL unit types 0 and 24..31: H.264 leaves
+ * them unspecified and RFC 6184 gives 24..31 their RTP meaning (STAP, MTAP,
+ * FU), so sent alone they would be read as something else.  No decoder
+ * needs them; they are not sent.
+ */
+static int find_nal(const uint8_t *b, size_t len, size_t pos, size_t *nal, size_t *nal_len,
+		    size_t *after)
+{
+	while (find_any_nal(b, len, pos, nal, nal_len, after)) {
+		uint8_t type = b[*nal] & NAL_TYPE_MASK;
+
+		if (type != 0 && type < NAL_STAP_A)
+			return 1;
+		pos = *after;
+	}
+	return 0;
 }
 
 static int h264_init(void *priv)
