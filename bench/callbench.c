@@ -345,6 +345,20 @@ static int take_min(void *base, const char *val, char *why, size_t len)
 	return cb_gates_add_limit(&((struct run_opts *)base)->gates, 0, val, why, len);
 }
 
+/* --log-level error|warning|info|debug */
+static int choose_log_level(void *base, const char *val, char *why, size_t len)
+{
+	static const char *const names[] = {"error", "warning", "info", "debug"};
+
+	for (int i = 0; i < 4; i++)
+		if (strcmp(val, names[i]) == 0) {
+			((struct run_opts *)base)->log_level = i;
+			return 0;
+		}
+	snprintf(why, len, "unknown log level '%s' (allowed: error, warning, info, debug)", val);
+	return -1;
+}
+
 static int take_fail_on(void *base, const char *val, char *why, size_t len)
 {
 	return cb_gates_add_fail_on(&((struct run_opts *)base)->gates, val, why, len);
@@ -473,6 +487,10 @@ const struct opt run_options[] = {
      0, 1, 100, NULL, NULL},
     {"quiet", NULL, "no live progress", OPT_FLAG_ON, offsetof(struct run_opts, quiet), 0, 0, 0,
      NULL, NULL},
+    {"log-level", "LEVEL",
+     "library messages on stderr up to this level: error, warning, info (adds the transport's "
+     "addresses and ports, the report folder), debug",
+     OPT_CHOICE, 0, 0, 0, 0, choose_log_level, "warning"},
     {"json", NULL, "print summary.json on stdout (the human summary goes to stderr)", OPT_FLAG_ON,
      offsetof(struct run_opts, json), 0, 0, 0, NULL, NULL},
     {"junit", "FILE", "write the run's checks (completed, measured, every limit) as JUnit XML",
@@ -636,6 +654,7 @@ static int cmd_run(int argc, char **argv)
 	int help, pos, rc, exit_rc, progress_line = 0;
 
 	cb_call_cfg_default(&o.call);
+	o.log_level = CB_LOG_WARN;
 	if (opts_parse("callbench run", run_options, &o, argc, argv, &help, &pos) < 0)
 		return EXIT_USAGE;
 	if (help) {
@@ -660,8 +679,8 @@ static int cmd_run(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	hooks.log =
-	    (struct cb_logger){.fn = log_stderr, .user = &progress_line, .max_level = CB_LOG_WARN};
+	hooks.log = (struct cb_logger){
+	    .fn = log_stderr, .user = &progress_line, .max_level = (enum cb_log_level)o.log_level};
 	hooks.stop = &stop_requested;
 	hooks.user = &progress_line;
 	if (!o.quiet && isatty(STDERR_FILENO))
