@@ -35,15 +35,24 @@
 #define EXIT_USAGE	 2
 #define EXIT_INTERRUPTED 130
 
-/* The only process-wide state: set by SIGINT/SIGTERM, read by the call. */
-static atomic_int stop_requested;
+/*
+ * The only process-wide state, set by SIGINT/SIGTERM.  The first signal
+ * during the call stops it; the partial report is still written, marked
+ * interrupted.  A signal once the call is over (the first, or a second one)
+ * abandons the report: the writer stops at the next file, so no
+ * summary.json is written and nothing half-written is left (a second Ctrl-C
+ * used to restore the default action and kill the program where it stood,
+ * leaving temporary files and, with the xdp transport, its namespaces).
+ */
+static atomic_int stop_requested; /* read by the call */
+static atomic_int report_stop;	  /* read by the report writer */
+static atomic_int call_over;
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	atomic_store(&stop_requested, 1);
-	/* A second Ctrl-C ends the program at once. */
-	signal(SIGINT, SIG_DFL);
+	if (atomic_exchange(&stop_requested, 1) || atomic_load(&call_over))
+		atomic_store(&report_stop, 1);
 }
 
 static int choose_srtp(void *base, const char *val, char *why, size_t len)
@@ -641,7 +650,11 @@ static void run_help(FILE *out)
 		"\nExit status: 0 complete, measured and within every limit; 1 a limit breached,\n"
 		"nothing measured (verdict none), the run failed or its report could not be\n"
 		"written; 2 bad usage (an option, a limit naming no figure, an unwritable\n"
-		"--out); 130 interrupted (a partial report is still written and marked so).\n");
+		"--out); 130 interrupted (a partial report is still written and marked so).\n"
+		"SIGINT or SIGTERM during the call stops it and writes that partial report; a\n"
+		"signal while the report is being written (the first, if the call was over, or\n"
+		"a second one) abandons the report: the run folder is left without\n"
+		"summary.json, `latest` is not moved, and no temporary file is left.\n");
 }
 
 static int cmd_run(int argc, char **argv)
@@ -686,6 +699,11 @@ static int cmd_run(int argc, char **argv)
 	if (!o.quiet && isatty(STDERR_FILENO))
 		hooks.progress = show_progress;
 	rc = cb_call_run(&o.call, &hooks, &res);
+	/* A signal that came after the call had settled its status stopped
+	 * nothing of it: it is one for the report. */
+	atomic_store(&call_over, 1);
+	if (atomic_load(&stop_requested) && res.status != CB_RUN_INTERRUPTED)
+		atomic_store(&report_stop, 1);
 	if (progress_line)
 		fputc('\n', stderr);
 	if (rc < 0) {
@@ -698,9 +716,19 @@ static int cmd_run(int argc, char **argv)
 		cb_run_result_free(&res);
 		return 1;
 	}
-	rc = cb_report_write(&res, &hooks.log, dir, sizeof(dir));
-	if (rc < 0) {
-		fprintf(stderr, "callbench run: writing the report failed: %s\n", cb_strerror(rc));
+	rc = cb_report_write(&res, &hooks.log, &report_stop, dir, sizeof(dir));
+	if (rc == CB_E_STOPPED) {
+		fprintf(stderr,
+			"callbench run: interrupted while writing the report: %s/%s is left "
+			"without summary.json (not a finished run)\n",
+			o.call.out_dir[0] ? o.call.out_dir : "results", res.run_id);
+		dir[0] = 0;
+	} else if (rc < 0) {
+		fprintf(stderr,
+			"callbench run: writing the report into %s/%s failed: %s (the folder is "
+			"left without summary.json)\n",
+			o.call.out_dir[0] ? o.call.out_dir : "results", res.run_id,
+			cb_strerror(rc));
 		dir[0] = 0;
 	}
 	print_run_summary(o.json ? stderr : stdout, &res, dir);
@@ -713,8 +741,8 @@ static int cmd_run(int argc, char **argv)
 			free(text);
 		}
 	}
-	exit_rc = run_exit_status(&res, rc < 0);
-	if (o.junit[0]) {
+	exit_rc = rc == CB_E_STOPPED ? EXIT_INTERRUPTED : run_exit_status(&res, rc < 0);
+	if (o.junit[0] && rc != CB_E_STOPPED) {
 		int jr = run_write_junit(o.junit, &res);
 
 		if (jr < 0) {

@@ -261,7 +261,7 @@ static void test_html_escapes_run_id(void)
 	snprintf(cfg.out_dir, sizeof(cfg.out_dir), "%s", out);
 	snprintf(cfg.run_id, sizeof(cfg.run_id), "a<b>&\"c'");
 	CU_ASSERT_EQUAL_FATAL(cb_call_run(&cfg, NULL, &res), 0);
-	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, dir, sizeof(dir)), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, NULL, dir, sizeof(dir)), 0);
 	snprintf(path, sizeof(path), "%s/report.html", dir);
 	check_self_contained(path);
 	CU_ASSERT(contains(path, "a&lt;b&gt;&amp;&quot;c&#39;"));

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -714,13 +715,13 @@ static int gp_quote(char *out, size_t room, const char *s)
  * report, whose plots run the same way.
  */
 int cb_gnuplot_run(const char *dir, const char *script, const char *log_name, const char *tag,
-		   const struct cb_logger *log)
+		   const struct cb_logger *log, const atomic_int *stop)
 {
 	char qdir[PATH_MAX + 8], expr[PATH_MAX + 64], logpath[PATH_MAX];
 	posix_spawn_file_actions_t fa;
 	char *argv[5];
 	pid_t pid;
-	int err, status;
+	int err, status, stopped = 0;
 
 	err = gp_quote(qdir, sizeof(qdir), dir);
 	if (err)
@@ -734,6 +735,8 @@ int cb_gnuplot_run(const char *dir, const char *script, const char *log_name, co
 	argv[2] = expr;
 	argv[3] = (char *)script;
 	argv[4] = NULL;
+	if (stop && atomic_load(stop))
+		return CB_E_STOPPED;
 
 	err = posix_spawn_file_actions_init(&fa);
 	if (err)
@@ -755,13 +758,25 @@ int cb_gnuplot_run(const char *dir, const char *script, const char *log_name, co
 		err = CB_E_EXTERNAL;
 		goto out_destroy_fa;
 	}
+	/*
+	 * A stop asked for while gnuplot runs ends it rather than waiting for
+	 * it: the caller is abandoning the report, and a gnuplot left running
+	 * would go on writing into the folder.  The wait is never given up, so
+	 * no gnuplot outlives this call.
+	 */
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			err = -errno;
 			goto out_destroy_fa;
 		}
+		if (stop && atomic_load(stop) && !stopped) {
+			kill(pid, SIGTERM);
+			stopped = 1;
+		}
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (stopped || (stop && atomic_load(stop))) {
+		err = CB_E_STOPPED;
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		cb_log(log, CB_LOG_WARN, tag, "gnuplot failed (status %d); see %s", status,
 		       logpath);
 		err = CB_E_EXTERNAL;
@@ -771,7 +786,8 @@ out_destroy_fa:
 	return err;
 }
 
-int cb_report_plots(const struct cb_run_result *res, const char *dir, const struct cb_logger *log)
+int cb_report_plots(const struct cb_run_result *res, const char *dir, const struct cb_logger *log,
+		    const atomic_int *stop)
 {
 	const struct cb_media_result *ms[2];
 	struct plot_ctx c = {.ymax = 0};
@@ -839,7 +855,7 @@ int cb_report_plots(const struct cb_run_result *res, const char *dir, const stru
 	err = write_script(res, script, &c);
 	if (err)
 		return err;
-	err = cb_gnuplot_run(dir, script, "plots.log", "report", log);
+	err = cb_gnuplot_run(dir, script, "plots.log", "report", log, stop);
 	/*
 	 * Move every finished plot into place; on failure remove the partial
 	 * ones instead, so that no *.tmp is left behind either way.  A plot
