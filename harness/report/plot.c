@@ -5,9 +5,11 @@
 #include <math.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -786,6 +788,36 @@ out_destroy_fa:
 	return err;
 }
 
+/*
+ * Did gnuplot finish writing `path`?  It does not check its writes: on a
+ * full disk it leaves an empty or cut-short file and still exits 0.  A
+ * whole PNG ends with its IEND chunk, a whole SVG with its closing tag.
+ */
+static int plot_whole(const char *path, const char *ext)
+{
+	static const uint8_t iend[8] = {'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+	uint8_t tail[64];
+	struct stat st;
+	size_t n, k;
+	FILE *f;
+
+	if (stat(path, &st) < 0 || st.st_size < (off_t)sizeof(iend))
+		return 0;
+	f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	k = st.st_size < (off_t)sizeof(tail) ? (size_t)st.st_size : sizeof(tail);
+	n = fseeko(f, -(off_t)k, SEEK_END) == 0 ? fread(tail, 1, k, f) : 0;
+	fclose(f);
+	if (n != k)
+		return 0;
+	if (!strcmp(ext, "png"))
+		return memcmp(tail + n - sizeof(iend), iend, sizeof(iend)) == 0;
+	while (n && (tail[n - 1] == '\n' || tail[n - 1] == '\r' || tail[n - 1] == ' '))
+		n--;
+	return n >= 6 && memcmp(tail + n - 6, "</svg>", 6) == 0;
+}
+
 int cb_report_plots(const struct cb_run_result *res, const char *dir, const struct cb_logger *log,
 		    const atomic_int *stop)
 {
@@ -856,6 +888,21 @@ int cb_report_plots(const struct cb_run_result *res, const char *dir, const stru
 	if (err)
 		return err;
 	err = cb_gnuplot_run(dir, script, "plots.log", "report", log, stop);
+	/* Every plot whole, or none of them: a cut-short one is never put in place. */
+	for (size_t p = 0; !err && p < sizeof(plot_names) / sizeof(plot_names[0]); p++) {
+		if (!cb_report_plot_made(res, plot_names[p]))
+			continue;
+		for (size_t fi = 0; !err && fi < sizeof(formats) / sizeof(formats[0]); fi++) {
+			snprintf(name, sizeof(name), "%s.%s.tmp", plot_names[p], formats[fi].ext);
+			if (cb_path_join(from, sizeof(from), dir, name))
+				return -ENAMETOOLONG;
+			if (access(from, F_OK) == 0 && !plot_whole(from, formats[fi].ext)) {
+				cb_log(log, CB_LOG_WARN, "report",
+				       "gnuplot left %s cut short (is the disk full?)", from);
+				err = CB_E_EXTERNAL;
+			}
+		}
+	}
 	/*
 	 * Move every finished plot into place; on failure remove the partial
 	 * ones instead, so that no *.tmp is left behind either way.  A plot
