@@ -35,15 +35,24 @@
 #define EXIT_USAGE	 2
 #define EXIT_INTERRUPTED 130
 
-/* The only process-wide state: set by SIGINT/SIGTERM, read by the call. */
-static atomic_int stop_requested;
+/*
+ * The only process-wide state, set by SIGINT/SIGTERM.  The first signal
+ * during the call stops it; the partial report is still written, marked
+ * interrupted.  A signal once the call is over (the first, or a second one)
+ * abandons the report: the writer stops at the next file, so no
+ * summary.json is written and nothing half-written is left (a second Ctrl-C
+ * used to restore the default action and kill the program where it stood,
+ * leaving temporary files and, with the xdp transport, its namespaces).
+ */
+static atomic_int stop_requested; /* read by the call */
+static atomic_int report_stop;	  /* read by the report writer */
+static atomic_int call_over;
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	atomic_store(&stop_requested, 1);
-	/* A second Ctrl-C ends the program at once. */
-	signal(SIGINT, SIG_DFL);
+	if (atomic_exchange(&stop_requested, 1) || atomic_load(&call_over))
+		atomic_store(&report_stop, 1);
 }
 
 static int choose_srtp(void *base, const char *val, char *why, size_t len)
@@ -345,6 +354,20 @@ static int take_min(void *base, const char *val, char *why, size_t len)
 	return cb_gates_add_limit(&((struct run_opts *)base)->gates, 0, val, why, len);
 }
 
+/* --log-level error|warning|info|debug */
+static int choose_log_level(void *base, const char *val, char *why, size_t len)
+{
+	static const char *const names[] = {"error", "warning", "info", "debug"};
+
+	for (int i = 0; i < 4; i++)
+		if (strcmp(val, names[i]) == 0) {
+			((struct run_opts *)base)->log_level = i;
+			return 0;
+		}
+	snprintf(why, len, "unknown log level '%s' (allowed: error, warning, info, debug)", val);
+	return -1;
+}
+
 static int take_fail_on(void *base, const char *val, char *why, size_t len)
 {
 	return cb_gates_add_fail_on(&((struct run_opts *)base)->gates, val, why, len);
@@ -473,6 +496,10 @@ const struct opt run_options[] = {
      0, 1, 100, NULL, NULL},
     {"quiet", NULL, "no live progress", OPT_FLAG_ON, offsetof(struct run_opts, quiet), 0, 0, 0,
      NULL, NULL},
+    {"log-level", "LEVEL",
+     "library messages on stderr up to this level: error, warning, info (adds the transport's "
+     "addresses and ports, the report folder), debug",
+     OPT_CHOICE, 0, 0, 0, 0, choose_log_level, "warning"},
     {"json", NULL, "print summary.json on stdout (the human summary goes to stderr)", OPT_FLAG_ON,
      offsetof(struct run_opts, json), 0, 0, 0, NULL, NULL},
     {"junit", "FILE", "write the run's checks (completed, measured, every limit) as JUnit XML",
@@ -623,7 +650,11 @@ static void run_help(FILE *out)
 		"\nExit status: 0 complete, measured and within every limit; 1 a limit breached,\n"
 		"nothing measured (verdict none), the run failed or its report could not be\n"
 		"written; 2 bad usage (an option, a limit naming no figure, an unwritable\n"
-		"--out); 130 interrupted (a partial report is still written and marked so).\n");
+		"--out); 130 interrupted (a partial report is still written and marked so).\n"
+		"SIGINT or SIGTERM during the call stops it and writes that partial report; a\n"
+		"signal while the report is being written (the first, if the call was over, or\n"
+		"a second one) abandons the report: the run folder is left without\n"
+		"summary.json, `latest` is not moved, and no temporary file is left.\n");
 }
 
 static int cmd_run(int argc, char **argv)
@@ -636,6 +667,7 @@ static int cmd_run(int argc, char **argv)
 	int help, pos, rc, exit_rc, progress_line = 0;
 
 	cb_call_cfg_default(&o.call);
+	o.log_level = CB_LOG_WARN;
 	if (opts_parse("callbench run", run_options, &o, argc, argv, &help, &pos) < 0)
 		return EXIT_USAGE;
 	if (help) {
@@ -664,13 +696,18 @@ static int cmd_run(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	hooks.log =
-	    (struct cb_logger){.fn = log_stderr, .user = &progress_line, .max_level = CB_LOG_WARN};
+	hooks.log = (struct cb_logger){
+	    .fn = log_stderr, .user = &progress_line, .max_level = (enum cb_log_level)o.log_level};
 	hooks.stop = &stop_requested;
 	hooks.user = &progress_line;
 	if (!o.quiet && isatty(STDERR_FILENO))
 		hooks.progress = show_progress;
 	rc = cb_call_run(&o.call, &hooks, &res);
+	/* A signal that came after the call had settled its status stopped
+	 * nothing of it: it is one for the report. */
+	atomic_store(&call_over, 1);
+	if (atomic_load(&stop_requested) && res.status != CB_RUN_INTERRUPTED)
+		atomic_store(&report_stop, 1);
 	if (progress_line)
 		fputc('\n', stderr);
 	if (rc < 0) {
@@ -683,9 +720,19 @@ static int cmd_run(int argc, char **argv)
 		cb_run_result_free(&res);
 		return 1;
 	}
-	rc = cb_report_write(&res, &hooks.log, dir, sizeof(dir));
-	if (rc < 0) {
-		fprintf(stderr, "callbench run: writing the report failed: %s\n", cb_strerror(rc));
+	rc = cb_report_write(&res, &hooks.log, &report_stop, dir, sizeof(dir));
+	if (rc == CB_E_STOPPED) {
+		fprintf(stderr,
+			"callbench run: interrupted while writing the report: %s/%s is left "
+			"without summary.json (not a finished run)\n",
+			o.call.out_dir[0] ? o.call.out_dir : "results", res.run_id);
+		dir[0] = 0;
+	} else if (rc < 0) {
+		fprintf(stderr,
+			"callbench run: writing the report into %s/%s failed: %s (the folder is "
+			"left without summary.json)\n",
+			o.call.out_dir[0] ? o.call.out_dir : "results", res.run_id,
+			cb_strerror(rc));
 		dir[0] = 0;
 	}
 	print_run_summary(o.json ? stderr : stdout, &res, dir);
@@ -698,8 +745,8 @@ static int cmd_run(int argc, char **argv)
 			free(text);
 		}
 	}
-	exit_rc = run_exit_status(&res, rc < 0);
-	if (o.junit[0]) {
+	exit_rc = rc == CB_E_STOPPED ? EXIT_INTERRUPTED : run_exit_status(&res, rc < 0);
+	if (o.junit[0] && rc != CB_E_STOPPED) {
 		int jr = run_write_junit(o.junit, &res);
 
 		if (jr < 0) {

@@ -14,6 +14,7 @@
 struct run_opts {
 	struct cb_call_cfg call;
 	int quiet;
+	int log_level;	       /**< enum cb_log_level: messages up to it go to stderr */
 	int json;	       /**< print summary.json on stdout, the summary on stderr */
 	char junit[256];       /**< write JUnit here; "" = not asked */
 	struct cb_gates gates; /**< --fail-on, --max, --min */

@@ -176,7 +176,8 @@ static int add_axis(struct cb_sweep *sw, const char *spec)
 	memcpy(name, spec, (size_t)(eq - spec));
 	name[eq - spec] = 0;
 	o = run_opt(name);
-	if (!o || !strcmp(name, "out") || !strcmp(name, "run-id") || !strcmp(name, "quiet")) {
+	if (!o || !strcmp(name, "out") || !strcmp(name, "run-id") || !strcmp(name, "quiet") ||
+	    !strcmp(name, "log-level")) {
 		fprintf(stderr,
 			"callbench sweep: --axis: '%s' is not a run option that can vary (see "
 			"callbench sweep --help)\n",
@@ -431,6 +432,7 @@ int cb_cmd_sweep(int argc, char **argv)
 	int help = 0, pos = 0, rc = EXIT_USAGE, err;
 
 	cb_call_cfg_default(&o.call);
+	o.log_level = CB_LOG_WARN;
 	if (take_sweep_args(&a, argc, argv) < 0)
 		goto out;
 	if (opts_parse("callbench sweep", run_options, &o, a.nrest, a.rest, &help, &pos) < 0)
@@ -522,7 +524,8 @@ int cb_cmd_sweep(int argc, char **argv)
 		}
 	}
 	hooks.cell_result = cell_result;
-	hooks.log = (struct cb_logger){.fn = log_stderr, .max_level = CB_LOG_WARN};
+	hooks.log =
+	    (struct cb_logger){.fn = log_stderr, .max_level = (enum cb_log_level)o.log_level};
 	call_hooks.log = hooks.log;
 	hooks.apply = apply_value;
 	hooks.call = &call_hooks;

@@ -408,6 +408,19 @@ int cb_check_run_folder(const char *dir, char *why, size_t why_len)
 		fail(why, why_len, "report.md missing or without a verdict or recovery section");
 		goto out_free_csv;
 	}
+	{
+		size_t hlen = 0;
+		char *html;
+
+		snprintf(path, sizeof(path), "%s/report.html", dir);
+		html = cb_slurp(path, &hlen);
+		if (!html || hlen < 8 || strcmp(html + hlen - 8, "</html>\n")) {
+			free(html);
+			fail(why, why_len, "report.html missing or cut short");
+			goto out_free_csv;
+		}
+		free(html);
+	}
 	k.media = cb_csv_col(&fr, "media");
 	k.encoded = cb_csv_col(&fr, "encoded");
 	k.sent = cb_csv_col(&fr, "sent");

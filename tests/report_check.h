@@ -31,9 +31,9 @@ void cb_csv_free(struct cb_csv *csv);
 char *cb_slurp(const char *path, size_t *len);
 
 /**
- * Check the run folder `dir`: summary.json, frames.csv, packets.csv and
- * report.md exist and no *.tmp is left; the schema and status are known; for
- * each media in the summary the counts equal the number of frames.csv rows
+ * Check the run folder `dir`: summary.json, frames.csv, packets.csv,
+ * report.md and report.html (whole, to its closing tag) exist and no *.tmp is left; the schema and
+ * status are known; for each media in the summary the counts equal the number of frames.csv rows
  * with the flag set, latency n/min/p50/p95/p99/max equal the nearest-rank
  * figures of the e2e_ms column, the verdict band is the band of the
  * verdict percentile, packets.sent equals the packets.csv rows with a

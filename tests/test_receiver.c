@@ -1,6 +1,7 @@
 /*
- * The receiving end, fed by hand over a real UDP pair: tampered and
- * replayed packets are rejected and counted, and never reach a decoder.
+ * The receiving end, fed by hand over a real UDP pair: tampered, replayed,
+ * foreign and stray packets are rejected and counted, and never reach a
+ * decoder.
  */
 #include <string.h>
 
@@ -52,7 +53,9 @@ static void test_tamper_and_replay_counted(void)
 				  .channels = 1,
 				  .frame_ms = 20,
 				  .complexity = 5};
-	uint8_t p0[1500], p1[1500], p2[1500];
+	uint8_t p0[1500], p1[1500], p2[1500], foreign[1500];
+	/* not RTP version 2; shorter than a header; a payload type of no media */
+	uint8_t v1[40] = {0x40}, stub[11] = {0x80}, pt33[40] = {0x80, 33};
 	size_t l0, l1, l2;
 
 	cb_call_cfg_default(&cfg);
@@ -76,21 +79,32 @@ static void test_tamper_and_replay_counted(void)
 	l2 = make_packet(tx, &enc, 12, p2, sizeof(p2));
 	p1[l1 - 3] ^= 0x10; /* flip a bit of the auth tag */
 	p2[12] ^= 0x01;	    /* and one of the encrypted payload */
+	memcpy(foreign, p0, l0);
+	foreign[3] ^= 0x40;  /* another sequence number */
+	foreign[11] ^= 0x01; /* and another SSRC */
 	CU_ASSERT_FATAL(cb_receiver_start(&r) == 0);
 	{
-		struct cb_net_pkt pk[4] = {
+		struct cb_net_pkt pk[8] = {
 		    {.data = p0, .len = l0},
 		    {.data = p0, .len = l0}, /* replayed */
 		    {.data = p1, .len = l1},
 		    {.data = p2, .len = l2},
+		    {.data = foreign, .len = l0},
+		    {.data = v1, .len = sizeof(v1)},
+		    {.data = stub, .len = sizeof(stub)},
+		    {.data = pt33, .len = sizeof(pt33)},
 		};
-		CU_ASSERT_EQUAL(cb_transport_send(&a, pk, 4), 4);
+		CU_ASSERT_EQUAL(cb_transport_send(&a, pk, 8), 8);
 	}
-	wait_seen(&r, 4);
+	wait_seen(&r, 8);
 	cb_receiver_stop_join(&r);
-	CU_ASSERT_EQUAL(atomic_load(&r.packets_seen), 4);
-	CU_ASSERT_EQUAL(r.rejected_replay, 1);
-	CU_ASSERT_EQUAL(r.rejected_auth, 2);
+	CU_ASSERT_EQUAL(atomic_load(&r.packets_seen), 8);
+	/* The foreign SSRC is refused once the stream's is known (from p0),
+	 * and like the stray packets is in no packet log. */
+	CU_ASSERT_EQUAL(r.rejected_foreign[CB_MEDIA_AUDIO], 1);
+	CU_ASSERT_EQUAL(r.rejected_foreign[CB_MEDIA_VIDEO], 0);
+	CU_ASSERT_EQUAL(r.stray_malformed, 2);
+	CU_ASSERT_EQUAL(r.stray_unknown_pt, 1);
 	/* Only the one genuine packet was decoded.  It plays from the audio
 	 * jitter buffer at its slot, its initial delay after it arrived: with
 	 * the thread stopped, poll here until that slot has come (bounded). */
@@ -121,7 +135,7 @@ static void test_tamper_and_replay_counted(void)
 int cb_suite_receiver(void)
 {
 	static const struct cb_test_case cases[] = {
-	    {"tampered and replayed packets are rejected and counted",
+	    {"tampered, replayed, foreign and stray packets are rejected and counted",
 	     test_tamper_and_replay_counted},
 	    {NULL, NULL},
 	};

@@ -632,7 +632,7 @@ static void test_interrupted_and_failed(void)
 
 	/* A run id that would leave the results folder is refused. */
 	strcpy(res.run_id, "../escape");
-	CU_ASSERT_EQUAL(cb_report_write(&res, NULL, NULL, 0), -EINVAL);
+	CU_ASSERT_EQUAL(cb_report_write(&res, NULL, NULL, NULL, 0), -EINVAL);
 	cb_run_result_free(&res);
 	cb_test_rm_rf(tmp);
 	free(tmp);
@@ -718,13 +718,13 @@ static void test_check_catches_disagreement(void)
 	/* A summary that claims one frame more than the rows show must fail. */
 	res.video.identified++;
 	res.video.e2e.p95 += 1.0;
-	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, dir, sizeof(dir)), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, NULL, dir, sizeof(dir)), 0);
 	CU_ASSERT_EQUAL(cb_check_run_folder(dir, why, sizeof(why)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(why, "identified"));
 	/* And a leftover temporary file is reported. */
 	res.video.identified--;
 	res.video.e2e.p95 -= 1.0;
-	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, dir, sizeof(dir)), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, NULL, dir, sizeof(dir)), 0);
 	CU_ASSERT_EQUAL(cb_check_run_folder(dir, why, sizeof(why)), 0);
 	snprintf(path, sizeof(path), "%s/x.tmp", dir);
 	CU_ASSERT_EQUAL(cb_write_file_atomic(path, "x", 1), 0);
@@ -749,7 +749,7 @@ static void test_summary_written_last(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
 	make_result(&res, tmp, "half", CB_RUN_COMPLETE, 1);
-	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, NULL, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, NULL, NULL, 0), 0);
 	snprintf(path, sizeof(path), "%s/half/summary.json", tmp);
 	CU_ASSERT_EQUAL(stat(path, &st), 0);
 	/* A non-empty folder where report.html must go: the rename fails. */
@@ -758,7 +758,7 @@ static void test_summary_written_last(void)
 	CU_ASSERT_EQUAL(mkdir(blocker, 0700), 0);
 	snprintf(blocker, sizeof(blocker), "%s/half/report.html/x", tmp);
 	CU_ASSERT_EQUAL(mkdir(blocker, 0700), 0);
-	CU_ASSERT(cb_report_write(&res, NULL, NULL, 0) < 0);
+	CU_ASSERT(cb_report_write(&res, NULL, NULL, NULL, 0) < 0);
 	CU_ASSERT_NOT_EQUAL(stat(path, &st), 0);
 	cb_run_result_free(&res);
 	cb_test_rm_rf(tmp);

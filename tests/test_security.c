@@ -102,7 +102,7 @@ static void test_plots_run_no_outside_text(void)
 		snprintf(res.run_id, sizeof(res.run_id), "%s", p[i]);
 		snprintf(dir, sizeof(dir), "%s/p%zu", base, i);
 		CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0755), 0);
-		CU_ASSERT_EQUAL(cb_report_plots(&res, dir, NULL), 0);
+		CU_ASSERT_EQUAL(cb_report_plots(&res, dir, NULL, NULL), 0);
 		snprintf(png, sizeof(png), "%s/latency.png", dir);
 		CU_ASSERT_EQUAL(access(png, F_OK), 0);
 		if (access(canary, F_OK) == 0) {
@@ -142,7 +142,7 @@ static void test_merged_report_no_outside_text(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(base);
 	CU_ASSERT_EQUAL_FATAL(sim_result(&res, base), 0);
-	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, run, sizeof(run)), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, NULL, run, sizeof(run)), 0);
 	cb_run_result_free(&res);
 	snprintf(canary, sizeof(canary), "%s/CANARY", base);
 	payloads(canary, p, &n);

@@ -718,6 +718,9 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 		ta.ops->describe(ta.priv, a, sizeof(a));
 		tb.ops->describe(tb.priv, b, sizeof(b));
 		cb_log(log, CB_LOG_INFO, "call", "sender %s; receiver %s", a, b);
+	} else {
+		cb_log(log, CB_LOG_INFO, "call", "simulated clock and network: %g s of media",
+		       cfg->duration_s);
 	}
 
 	wall0 = cb_real_now();
@@ -776,6 +779,7 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	}
 	if (rc == 0) {
 		cb_results_merge_recovery(res, snd, rcv);
+		cb_results_merge_refused(res, rcv);
 	}
 	if (rc < 0 && res->status == CB_RUN_COMPLETE) {
 		res->status = CB_RUN_FAILED;

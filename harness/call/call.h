@@ -118,6 +118,9 @@ struct cb_media_result {
 	/* packets */
 	uint64_t packets_sent, packets_received, packets_rejected, packets_lost;
 	uint64_t rejected_auth, rejected_replay, rejected_malformed;
+	/* under another SSRC than the stream's (once that is known from its
+	 * first authenticated packet): refused before SRTP, not in packets.csv */
+	uint64_t rejected_foreign;
 	/* what the emulated network did: dropped by loss, dropped by the full
 	 * queue, sent twice (the second copy is not counted as rejected) */
 	uint64_t net_dropped_loss, net_dropped_queue, net_duplicated;
@@ -252,6 +255,11 @@ struct cb_run_result {
 	struct cb_media_result video, audio;
 	struct cb_packet_log packets;
 	struct cb_recovery recovery;
+	/** Packets at the receiving end that belong to no media of the call. */
+	struct cb_stray {
+		uint64_t malformed; /**< shorter than an RTP header, or not RTP version 2 */
+		uint64_t unknown_payload_type; /**< RTP of a payload type no enabled media uses */
+	} stray;
 	struct cb_net_added net_added;
 	struct cb_rtcp_sample *rtcp; /**< reception reports over time */
 	size_t n_rtcp;

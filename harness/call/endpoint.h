@@ -156,7 +156,12 @@ struct cb_receiver {
 	struct cb_timeline playout;	  /* audio as heard: one slot per audio record */
 	struct cb_rx_hit *hits;
 	size_t n_hits, hits_cap;
-	uint64_t rejected_auth, rejected_replay, rejected_malformed, rtx_received;
+	/* Refused before a media could be named (cb_run_result.stray), under a
+	 * foreign SSRC (per media), and authenticated RTX that does not unwrap;
+	 * the other refusals are in the packet logs, with their fates. */
+	uint64_t stray_malformed, stray_unknown_pt, rejected_foreign[2], rtx_malformed;
+	int have_rtx_ssrc; /* the RTX stream's SSRC, from its first authenticated packet */
+	uint32_t rtx_ssrc;
 	uint64_t decode_errors[2];
 	atomic_uint_fast64_t packets_seen;
 	/* frames and audio slots the jitter buffers still hold, after each poll */

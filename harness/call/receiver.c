@@ -580,12 +580,12 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 	enum cb_pkt_fate fate = CB_PKT_DELIVERED;
 	size_t plain = 0, wire = p->len;
 	uint16_t seq;
-	uint32_t ts;
+	uint32_t ts, ssrc;
 	cb_ns t_unprot;
 	int rc, pt;
 
 	if (p->len < CB_RTP_HDR_MIN || (p->data[0] >> 6) != 2) {
-		r->rejected_malformed++;
+		r->stray_malformed++;
 		return;
 	}
 	if (cb_rtp_is_rtcp(p->data, p->len)) {
@@ -603,23 +603,31 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 	else if (pt == CB_PT_AUDIO && ss->cfg->audio)
 		m = CB_MEDIA_AUDIO;
 	else {
-		r->rejected_malformed++;
+		r->stray_unknown_pt++;
+		return;
+	}
+	/* Once a stream's SSRC is known (from its first packet that passed
+	 * authentication), a packet under another one is not of this call:
+	 * refused without spending SRTP on it, and kept out of the stream's
+	 * packet log, whose sequence numbers it does not share. */
+	ssrc = (uint32_t)p->data[8] << 24 | (uint32_t)p->data[9] << 16 |
+	       (uint32_t)p->data[10] << 8 | p->data[11];
+	if (pt == CB_PT_RTX ? r->have_rtx_ssrc && ssrc != r->rtx_ssrc
+			    : r->have_ssrc[m] && ssrc != r->media_ssrc[m]) {
+		r->rejected_foreign[m]++;
 		return;
 	}
 	rc = cb_srtp_unprotect(r->srtp, p->data, p->len, &plain);
 	t_unprot = cb_clock_now(r->clock);
 	if (rc == CB_E_AUTH) {
-		r->rejected_auth++;
 		log_packet(r, m, seq, ts, wire, 0, CB_PKT_AUTH_FAIL, p->t_recv);
 		return;
 	}
 	if (rc == CB_E_REPLAY) {
-		r->rejected_replay++;
 		log_packet(r, m, seq, ts, wire, 0, CB_PKT_REPLAY, p->t_recv);
 		return;
 	}
 	if (rc < 0 || cb_rtp_parse(p->data, plain, &h) < 0) {
-		r->rejected_malformed++;
 		log_packet(r, m, seq, ts, wire, 0, CB_PKT_MALFORMED, p->t_recv);
 		return;
 	}
@@ -629,14 +637,17 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 		 * its own in the packet log: the original's fate records it. */
 		size_t olen = sizeof(st->rtx_buf);
 
+		if (!r->have_rtx_ssrc) {
+			r->have_rtx_ssrc = 1;
+			r->rtx_ssrc = h.ssrc;
+		}
 		if (!r->have_ssrc[CB_MEDIA_VIDEO] ||
 		    cb_rtx_unwrap(p->data, plain, r->media_ssrc[CB_MEDIA_VIDEO], CB_PT_VIDEO,
 				  st->rtx_buf, &olen) < 0 ||
 		    cb_rtp_parse(st->rtx_buf, olen, &h) < 0) {
-			r->rejected_malformed++;
+			r->rtx_malformed++;
 			return;
 		}
-		r->rtx_received++;
 		cb_feedback_receiver_media(r, m, &h, p->t_recv, 1);
 		rc = cb_assembler_insert(st->asmb, &h,
 					 p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv,
@@ -656,17 +667,13 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 					 p->t_recv, t_unprot);
 		if (rc == CB_E_LATE)
 			fate = CB_PKT_LATE;
-		else if (rc < 0) {
+		else if (rc < 0)
 			fate = CB_PKT_MALFORMED;
-			r->rejected_malformed++;
-		}
 	} else {
 		rc = audio_packet(r, &h, p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv,
 				  p->t_recv, t_unprot, &fate);
 		if (rc < 0)
 			rx_fail(r, rc, "audio receive");
-		if (fate == CB_PKT_MALFORMED)
-			r->rejected_malformed++;
 	}
 	log_packet(r, m, h.seq, h.ts, wire, h.marker, fate, p->t_recv);
 }

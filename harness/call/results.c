@@ -562,6 +562,20 @@ out_free:
 	free(pieces);
 }
 
+void cb_results_merge_refused(struct cb_run_result *res, const struct cb_receiver *r)
+{
+	struct cb_media_result *ms[2] = {&res->video, &res->audio};
+
+	res->stray.malformed = r->stray_malformed;
+	res->stray.unknown_payload_type = r->stray_unknown_pt;
+	res->video.rejected_malformed += r->rtx_malformed;
+	for (int i = 0; i < 2; i++) {
+		ms[i]->rejected_foreign = r->rejected_foreign[i];
+		ms[i]->packets_rejected = ms[i]->rejected_auth + ms[i]->rejected_replay +
+					  ms[i]->rejected_malformed + ms[i]->rejected_foreign;
+	}
+}
+
 /* Loss recovery as both ends saw it, and the reception reports over time. */
 void cb_results_merge_recovery(struct cb_run_result *res, struct cb_sender *s,
 			       struct cb_receiver *r)

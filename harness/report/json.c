@@ -257,6 +257,8 @@ static json_t *media_json(const struct cb_media_result *m, double pct)
 				    json_integer((json_int_t)m->net_dropped_queue));
 		json_object_set_new(pk, "net_duplicated",
 				    json_integer((json_int_t)m->net_duplicated));
+		json_object_set_new(pk, "rejected_foreign",
+				    json_integer((json_int_t)m->rejected_foreign));
 	}
 	return o;
 
@@ -386,6 +388,12 @@ json_t *cb_report_summary_build(const struct cb_run_result *res)
 		      "added_delay_ms", num(res->net_added.added_delay_ms), "late_ms",
 		      num(res->net_added.late_ms), "late_max_ms", num(res->net_added.late_max_ms)));
 	json_object_set_new(root, "rtcp", rtcp_json(res));
+	json_object_set_new(
+	    root, "stray",
+	    json_pack("{s:I, s:I, s:I}", "packets",
+		      (json_int_t)(res->stray.malformed + res->stray.unknown_payload_type),
+		      "malformed", (json_int_t)res->stray.malformed, "unknown_payload_type",
+		      (json_int_t)res->stray.unknown_payload_type));
 	if (res->gates)
 		json_object_set_new(root, "gates", cb_gates_json(res->gates));
 
@@ -396,6 +404,7 @@ json_t *cb_report_summary_build(const struct cb_run_result *res)
 	if (!json_object_get(root, "settings") || !json_object_get(root, "versions") ||
 	    !json_object_get(root, "media") || !json_object_get(root, "verdict") ||
 	    !json_object_get(root, "recovery") || !json_object_get(root, "rtcp") ||
+	    !json_object_get(root, "stray") ||
 	    (res->video.enabled && !json_object_get(media, "video")) ||
 	    (res->audio.enabled && !json_object_get(media, "audio")) ||
 	    (res->gates && !json_object_get(root, "gates"))) {

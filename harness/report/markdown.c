@@ -288,7 +288,8 @@ static void media_section(FILE *f, const struct cb_media_result *m)
 	ucell(f, m->bytes_sent);
 	fputs("\n\n### Packets\n\n| sent | received | lost | of which network loss | of which "
 	      "queue drops | duplicated by network | rejected | auth failed | replayed | "
-	      "malformed |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n|",
+	      "malformed | foreign SSRC |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	      "\n|",
 	      f);
 	ucell(f, m->packets_sent);
 	ucell(f, m->packets_received);
@@ -300,6 +301,7 @@ static void media_section(FILE *f, const struct cb_media_result *m)
 	ucell(f, m->rejected_auth);
 	ucell(f, m->rejected_replay);
 	ucell(f, m->rejected_malformed);
+	ucell(f, m->rejected_foreign);
 	fputs("\n\n### Quality\n\n", f);
 	fprintf(f,
 		"Frames lost, by the phase that lost them: encoder %" PRIu64 ", network %" PRIu64
@@ -447,7 +449,9 @@ static void recovery_section(FILE *f, const struct cb_run_result *res)
 			rtcp_row(f, res, ms[i]->media, v);
 	free(v);
 	fprintf(f,
-		"\nRTCP packets sent %" PRIu64 ", rejected %" PRIu64 ".\n\n"
+		"\nRTCP packets sent %" PRIu64 ", rejected %" PRIu64 ". Stray packets at the "
+		"receiving end (of no media of the call) %" PRIu64 ": malformed %" PRIu64
+		", unknown payload type %" PRIu64 ".\n\n"
 		"- **NACK** (RFC 4585 generic NACK): the receiver sees a gap in the sequence "
 		"numbers, waits briefly for reordering, then asks the sender for the missing "
 		"packets, repeating the request a bounded number of times (about once per "
@@ -463,7 +467,9 @@ static void recovery_section(FILE *f, const struct cb_run_result *res)
 		"- **SR/RR** (RFC 3550): the receiver reports fraction lost, cumulative loss and "
 		"interarrival jitter; the sender takes RTT from the echo of its last sender "
 		"report (LSR) minus the receiver's hold time (DLSR).\n\n",
-		r->rtcp_sent, r->rtcp_rejected);
+		r->rtcp_sent, r->rtcp_rejected,
+		res->stray.malformed + res->stray.unknown_payload_type, res->stray.malformed,
+		res->stray.unknown_payload_type);
 }
 
 static void plots_section(FILE *f, const struct cb_run_result *res, int have_plots)

@@ -215,8 +215,14 @@ int cb_run_id_check(const char *id, char *why, size_t len)
 	return 0;
 }
 
-int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log, char *dir_out,
-		    size_t dir_len)
+/* Asked to stop: the report is abandoned before its next file. */
+static int stopping(const atomic_int *stop)
+{
+	return stop && atomic_load(stop);
+}
+
+int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log,
+		    const atomic_int *stop, char *dir_out, size_t dir_len)
 {
 	static const struct {
 		const char *file;
@@ -244,6 +250,8 @@ int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log
 	if (dir_out && (size_t)n >= dir_len)
 		return -ENAMETOOLONG;
 
+	if (stopping(stop))
+		goto out_stopped;
 	err = cb_mkdir_p(dir);
 	if (err) {
 		cb_log(log, CB_LOG_ERROR, "report", "cannot make %s: %s", dir, cb_strerror(err));
@@ -257,6 +265,8 @@ int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log
 		return err;
 	}
 	for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++) {
+		if (stopping(stop))
+			goto out_stopped;
 		snprintf(path, sizeof(path), "%s/%s", dir, writers[i].file);
 		err = writers[i].fn(res, path);
 		if (err) {
@@ -270,7 +280,11 @@ int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log
 	 * the other files, so a plot failure is logged and noted in report.md
 	 * rather than failing the run.
 	 */
-	err = cb_report_plots(res, dir, log);
+	if (stopping(stop))
+		goto out_stopped;
+	err = cb_report_plots(res, dir, log, stop);
+	if (err == CB_E_STOPPED || stopping(stop))
+		goto out_stopped;
 	have_plots = err == 0;
 	if (err)
 		cb_log(log, CB_LOG_WARN, "report", "no plots for %s: %s", dir, cb_strerror(err));
@@ -280,6 +294,8 @@ int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log
 		cb_log(log, CB_LOG_ERROR, "report", "cannot write %s: %s", path, cb_strerror(err));
 		return err;
 	}
+	if (stopping(stop))
+		goto out_stopped;
 	/* After the plots: the page inlines the SVGs they left in the folder. */
 	err = cb_report_html(res, dir);
 	if (err) {
@@ -294,6 +310,8 @@ int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log
 	 * (compare and report refuse it).  Rewriting a folder removes the old
 	 * summary first, for the same reason.
 	 */
+	if (stopping(stop))
+		goto out_stopped;
 	snprintf(path, sizeof(path), "%s/summary.json", dir);
 	err = cb_report_summary_json(res, path);
 	if (err) {
@@ -314,6 +332,10 @@ int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log
 		snprintf(dir_out, dir_len, "%s", dir);
 	cb_log(log, CB_LOG_INFO, "report", "wrote %s", dir);
 	return 0;
+
+out_stopped:
+	cb_log(log, CB_LOG_WARN, "report", "stopped before %s was finished: no summary.json", dir);
+	return CB_E_STOPPED;
 }
 
 int cb_results_follow_latest(const char *arg, char *out, size_t len)

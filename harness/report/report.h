@@ -18,6 +18,7 @@
 #ifndef CB_REPORT_REPORT_H
 #define CB_REPORT_REPORT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -50,9 +51,14 @@ void cb_net_added_describe(const struct cb_net_added *a, char *buf, size_t len);
 /**
  * Write the whole run folder.  `dir_out` (may be NULL) receives its path.
  * Returns 0, or a negative error naming the first file that failed (logged).
+ * A file that cannot be written leaves no temporary file and no
+ * summary.json (it is written last), so the folder is not taken for a
+ * finished run.  When `stop` (may be NULL) becomes non-zero the writer
+ * stops before the next file (and ends a running gnuplot): CB_E_STOPPED,
+ * with the same guarantees, and `latest` is not moved.
  */
-int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log, char *dir_out,
-		    size_t dir_len);
+int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log,
+		    const atomic_int *stop, char *dir_out, size_t dir_len);
 
 /** Individual writers (used by cb_report_write, and by tests). */
 int cb_report_summary_json(const struct cb_run_result *res, const char *path);
@@ -82,17 +88,23 @@ enum cb_escape_mode {
  * element text or a quoted attribute in report.html or a JUnit file.
  */
 void cb_xml_escape(FILE *f, enum cb_escape_mode mode, const char *s);
-/** Run gnuplot for the plots into `dir`; CB_E_EXTERNAL if gnuplot failed or is missing. */
-int cb_report_plots(const struct cb_run_result *res, const char *dir, const struct cb_logger *log);
+/**
+ * Run gnuplot for the plots into `dir`; CB_E_EXTERNAL if gnuplot failed or is
+ * missing, CB_E_STOPPED if `stop` (may be NULL) ended it.
+ */
+int cb_report_plots(const struct cb_run_result *res, const char *dir, const struct cb_logger *log,
+		    const atomic_int *stop);
 
 /**
  * Run gnuplot on `script` with `dir` as its `dir` variable, stdout and
  * stderr going to `dir`/`log_name`; problems are logged under `tag`.
- * Returns 0, CB_E_EXTERNAL if gnuplot is missing or failed, or a negative
- * errno.
+ * Returns 0, CB_E_EXTERNAL if gnuplot is missing or failed, CB_E_STOPPED if
+ * `stop` (may be NULL) was set while it ran (gnuplot is then ended with
+ * SIGTERM and waited for), or a negative errno.  The stop is noticed when
+ * a signal interrupts the wait, which is how a program's handler sets it.
  */
 int cb_gnuplot_run(const char *dir, const char *script, const char *log_name, const char *tag,
-		   const struct cb_logger *log);
+		   const struct cb_logger *log, const atomic_int *stop);
 
 /**
  * Whether cb_report_plots() makes the plot `name` ("latency", "cdf",

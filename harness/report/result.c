@@ -322,7 +322,9 @@ int cb_media_result_compute(struct cb_media_result *m, const struct cb_packet_lo
 				break;
 			}
 		}
-		m->packets_rejected = m->rejected_auth + m->rejected_replay + m->rejected_malformed;
+		/* Foreign-SSRC packets are in no packet log: kept as counted. */
+		m->packets_rejected = m->rejected_auth + m->rejected_replay +
+				      m->rejected_malformed + m->rejected_foreign;
 	}
 	return 0;
 }

@@ -1254,7 +1254,7 @@ static int sweep_plots(const struct cb_sweep *sw, const char *dir, const struct 
 		err = write_sweep_script(sw, script, &x);
 	if (err)
 		goto out_free;
-	err = cb_gnuplot_run(dir, script, "sweep_plots.log", "sweep", log);
+	err = cb_gnuplot_run(dir, script, "sweep_plots.log", "sweep", log, NULL);
 	/* Finished plots into place; on failure no *.tmp is left behind. */
 	for (size_t p = 0; p < sizeof(sweep_plot_names) / sizeof(sweep_plot_names[0]); p++)
 		for (size_t fi = 0; fi < sizeof(formats) / sizeof(formats[0]); fi++) {
@@ -1390,7 +1390,7 @@ int cb_sweep_run(struct cb_sweep *sw, const struct cb_call_cfg *base, const char
 		} else {
 			if (hooks->cell_result)
 				hooks->cell_result(hooks->user, c, &res);
-			rc = cb_report_write(&res, log, NULL, 0);
+			rc = cb_report_write(&res, log, NULL, NULL, 0);
 			snprintf(cell->status, sizeof(cell->status), "%s",
 				 rc < 0 ? "failed" : cb_run_status_name(res.status));
 		}
