@@ -39,8 +39,8 @@ FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay-%)
 
 .PHONY: all deps run test check bench clean format fuzz fuzz-bins fuzz-replay fuzz-seeds fuzz-merge sanitize
 
-# Intermediate objects of the pattern rules (tests/fuzz/*.o) are kept.
-.SECONDARY:
+# The fuzz objects are intermediates of pattern rules: keep them.
+.SECONDARY: $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fuzz/*.c))
 
 all: deps-stamp $(BIN) $(TESTBIN) $(FUZZ_REPLAY)
 

@@ -765,11 +765,44 @@ static void test_summary_written_last(void)
 	free(tmp);
 }
 
+/* A plot gnuplot cut short (a full disk: it still exits 0) is told from a whole one. */
+static void test_plot_output_whole(void)
+{
+	static const uint8_t png_end[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+	char tmpl[] = "/tmp/cb-plotw-XXXXXX", path[600];
+	char *dir = mkdtemp(tmpl);
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	snprintf(path, sizeof(path), "%s/a.png", dir);
+	f = fopen(path, "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fwrite("\x89PNG\r\n\x1a\n", 1, 8, f);
+	fwrite(png_end, 1, sizeof(png_end), f);
+	fclose(f);
+	CU_ASSERT(cb_gnuplot_output_whole(path, "png"));
+	CU_ASSERT_EQUAL(truncate(path, 15), 0);
+	CU_ASSERT(!cb_gnuplot_output_whole(path, "png"));
+	CU_ASSERT_EQUAL(truncate(path, 0), 0);
+	CU_ASSERT(!cb_gnuplot_output_whole(path, "png"));
+	snprintf(path, sizeof(path), "%s/a.svg", dir);
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("<svg width=\"10\">\n<g></g>\n</svg>\n\n", f);
+	fclose(f);
+	CU_ASSERT(cb_gnuplot_output_whole(path, "svg"));
+	CU_ASSERT_EQUAL(truncate(path, 20), 0);
+	CU_ASSERT(!cb_gnuplot_output_whole(path, "svg"));
+	CU_ASSERT(!cb_gnuplot_output_whole("/nonexistent/x.svg", "svg"));
+	cb_test_rm_rf(dir);
+}
+
 int cb_suite_report(void)
 {
 	static const struct cb_test_case cases[] = {
 	    {"media figures follow from the frame log", test_media_result_compute},
 	    {"atomic file write", test_write_atomic},
+	    {"a plot gnuplot cut short is not taken for a whole one", test_plot_output_whole},
 	    {"complete run: files agree, tables, latest, plots", test_complete_run},
 	    {"interrupted and failed runs are marked", test_interrupted_and_failed},
 	    {"plots without data are skipped, with their embeds", test_plots_without_data},

@@ -105,6 +105,12 @@ int cb_report_plots(const struct cb_run_result *res, const char *dir, const stru
  */
 int cb_gnuplot_run(const char *dir, const char *script, const char *log_name, const char *tag,
 		   const struct cb_logger *log, const atomic_int *stop);
+/**
+ * Did gnuplot finish writing the plot `path` of format `ext` ("png",
+ * "svg")?  It does not check its writes: on a full disk it leaves a cut
+ * short file and exits 0.  1 if whole, else 0.
+ */
+int cb_gnuplot_output_whole(const char *path, const char *ext);
 
 /**
  * Whether cb_report_plots() makes the plot `name` ("latency", "cdf",

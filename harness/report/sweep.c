@@ -1255,6 +1255,20 @@ static int sweep_plots(const struct cb_sweep *sw, const char *dir, const struct 
 	if (err)
 		goto out_free;
 	err = cb_gnuplot_run(dir, script, "sweep_plots.log", "sweep", log, NULL);
+	/* Every plot whole, or none of them (gnuplot exits 0 on a full disk). */
+	for (size_t p = 0; !err && p < sizeof(sweep_plot_names) / sizeof(sweep_plot_names[0]); p++)
+		for (size_t fi = 0; !err && fi < sizeof(formats) / sizeof(formats[0]); fi++) {
+			snprintf(name, sizeof(name), "%s.%s.tmp", sweep_plot_names[p],
+				 formats[fi].ext);
+			if (cb_path_join(from, sizeof(from), dir, name))
+				err = -ENAMETOOLONG;
+			else if (access(from, F_OK) == 0 &&
+				 !cb_gnuplot_output_whole(from, formats[fi].ext)) {
+				cb_log(log, CB_LOG_WARN, "sweep",
+				       "gnuplot left %s cut short (is the disk full?)", from);
+				err = CB_E_EXTERNAL;
+			}
+		}
 	/* Finished plots into place; on failure no *.tmp is left behind. */
 	for (size_t p = 0; p < sizeof(sweep_plot_names) / sizeof(sweep_plot_names[0]); p++)
 		for (size_t fi = 0; fi < sizeof(formats) / sizeof(formats[0]); fi++) {
