@@ -238,8 +238,14 @@ static int audio_decode(struct cb_receiver *r, const struct cb_ajb_out *o, const
 	 * quality figure computed after the call. */
 	if (r->audio_pcm_n + nsamp <= CB_RX_AUDIO_KEEP) {
 		if (r->audio_pcm_n + nsamp > r->audio_pcm_cap) {
+			/* Doubling, but never past the bound: the last step
+			 * would otherwise reserve up to twice what is kept. */
 			size_t cap = r->audio_pcm_cap ? r->audio_pcm_cap * 2 : 48000 * 16;
-			int16_t *p = realloc(r->audio_pcm, cap * sizeof(*p));
+			int16_t *p;
+
+			if (cap > CB_RX_AUDIO_KEEP)
+				cap = CB_RX_AUDIO_KEEP;
+			p = realloc(r->audio_pcm, cap * sizeof(*p));
 			if (!p)
 				return -ENOMEM;
 			r->audio_pcm = p;

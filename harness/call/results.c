@@ -518,6 +518,7 @@ void cb_results_audio_quality(struct cb_media_result *mr, struct cb_sender *s,
 	struct cb_audio_quality q;
 	size_t n_spans = n, n_pieces = 0;
 	int16_t *ref = NULL;
+	uint64_t ref_n = 0;
 	int shift;
 
 	mr->audio_seg_snr_db = mr->audio_snr_db = mr->audio_correlation = NAN;
@@ -528,8 +529,7 @@ void cb_results_audio_quality(struct cb_media_result *mr, struct cb_sender *s,
 	n_spans = 2 * n;
 	pieces = malloc(2 * n * sizeof(*pieces));
 	spans = malloc(2 * n * sizeof(*spans));
-	ref = malloc((size_t)src_n * sizeof(*ref));
-	if (!pieces || !spans || !ref)
+	if (!pieces || !spans)
 		goto out_free;
 	/* Slots after the last sent frame (the call draining) are left out:
 	 * their concealment is not the call's. */
@@ -543,12 +543,24 @@ void cb_results_audio_quality(struct cb_media_result *mr, struct cb_sender *s,
 	if (cb_align_stretches(pieces, n_pieces, r->audio_pcm_n, src_n, spans, &n_spans, &st) < 0 ||
 	    !n_spans)
 		goto out_free;
-	if (cb_sender_source_audio(s, 0, ref, (size_t)src_n) < 0 ||
-	    cb_align_refine(ref, (size_t)src_n, r->audio_pcm, r->audio_pcm_n, spans, &n_spans,
+	/* Only the source the stretches reach (plus the refine's search room)
+	 * is rendered: the played audio kept is bounded (CB_RX_AUDIO_KEEP), the
+	 * call's source is not.  Past the last stretch's end by more than the
+	 * largest shift no sample is read or clips a span, so the figures are
+	 * those over the whole source. */
+	for (size_t j = 0; j < n_spans; j++)
+		if (spans[j].ref + spans[j].len > ref_n)
+			ref_n = spans[j].ref + spans[j].len;
+	ref_n += CB_ALIGN_MAX_SHIFT;
+	if (ref_n > src_n)
+		ref_n = src_n;
+	ref = malloc((size_t)ref_n * sizeof(*ref));
+	if (!ref || cb_sender_source_audio(s, 0, ref, (size_t)ref_n) < 0 ||
+	    cb_align_refine(ref, (size_t)ref_n, r->audio_pcm, r->audio_pcm_n, spans, &n_spans,
 			    CB_ALIGN_MAX_SHIFT, &shift, &st) < 0 ||
 	    !n_spans)
 		goto out_free;
-	if (cb_audio_quality_spans(ref, (size_t)src_n, r->audio_pcm, r->audio_pcm_n, spans, n_spans,
+	if (cb_audio_quality_spans(ref, (size_t)ref_n, r->audio_pcm, r->audio_pcm_n, spans, n_spans,
 				   48000, &q) < 0)
 		goto out_free;
 	mr->audio_seg_snr_db = q.seg_snr_db;
