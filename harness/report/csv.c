@@ -45,7 +45,7 @@ static void frame_rows(FILE *f, const struct cb_frame_log *fl, cb_ns t0)
 		    f, "%s,%" PRIu32 ",%" PRIu32 ",%u,%u,%" PRIu32 ",%u,%u,%u,%u,%u,%u,%u,%" PRId64,
 		    cb_media_name(r->media), r->index, r->rtp_ts, r->first_seq, r->npackets,
 		    r->bytes, !!r->keyframe, !!r->encoded, !!r->sent, !!r->received, !!r->decoded,
-		    !!r->identified, !!r->mismatch, r->content_id);
+		    !!r->identified, !!r->mismatch, (int64_t)r->content_id);
 		for (int s = 0; s < CB_ST_COUNT; s++) {
 			fputc(',', f);
 			put_ms(f, r->st[s], t0);
