@@ -30,10 +30,10 @@ static struct cb_frame_rec *tx_by_ts(struct cb_frame_log *tx, uint32_t ts_base, 
 	return &tx->v[n];
 }
 
-static void copy_rx_stamps(struct cb_frame_rec *dst, const struct cb_frame_rec *rx)
+static void copy_rx_stamps(struct cb_frame_rec *dst, const struct cb_rx_frame *rx)
 {
 	for (int s = CB_ST_ARRIVED; s < CB_ST_COUNT; s++)
-		dst->st[s] = rx->st[s];
+		dst->st[s] = rx->st[CB_RX_ST(s)];
 	dst->received = rx->received;
 	dst->decoded = rx->decoded;
 }
@@ -53,12 +53,12 @@ static int seen_video(struct cb_media_result *mr, const struct cb_frame_log *tx,
 	if (!sh || !cap)
 		goto out_free;
 	for (size_t i = 0; i < r->video.frames.n; i++) {
-		const struct cb_frame_rec *rx = &r->video.frames.v[i];
+		const struct cb_rx_frame *rx = &r->video.frames.v[i];
 
 		if (!rx->identified || rx->content_id < 0 || (uint64_t)rx->content_id >= tx->n ||
 		    tx->v[rx->content_id].st[CB_ST_CAPTURED] == CB_NS_NONE)
 			continue;
-		sh[n].at = rx->st[CB_ST_IDENTIFIED];
+		sh[n].at = rx->st[CB_RX_ST(CB_ST_IDENTIFIED)];
 		sh[n].captured = tx->v[rx->content_id].st[CB_ST_CAPTURED];
 		n++;
 	}
@@ -142,7 +142,7 @@ int cb_results_merge_video(struct cb_media_result *mr, struct cb_sender *s, stru
 	int rc;
 
 	for (size_t i = 0; i < r->video.frames.n; i++) {
-		const struct cb_frame_rec *rx = &r->video.frames.v[i];
+		const struct cb_rx_frame *rx = &r->video.frames.v[i];
 		struct cb_frame_rec *row =
 		    tx_by_ts(tx, s->video.ts_base, rx->rtp_ts, step_num, step_den);
 
@@ -168,12 +168,17 @@ int cb_results_merge_video(struct cb_media_result *mr, struct cb_sender *s, stru
 		/* The latency is that of the content shown: a repeated old
 		 * picture counts from when that picture was captured. */
 		if ((uint64_t)rx->content_id < tx->n)
-			row->e2e_ms = cb_ns_diff_ms(rx->st[CB_ST_IDENTIFIED],
+			row->e2e_ms = cb_ns_diff_ms(rx->st[CB_RX_ST(CB_ST_IDENTIFIED)],
 						    tx->v[rx->content_id].st[CB_ST_CAPTURED]);
 	}
 	rc = seen_video(mr, tx, r);
 	mr->frames = *tx;
 	memset(tx, 0, sizeof(*tx));
+	/* The receiver's rows are on the result now: free them before the
+	 * audio is merged and measured. */
+	free(r->video.frames.v);
+	r->video.frames.v = NULL;
+	r->video.frames.n = r->video.frames.cap = 0;
 	return rc;
 }
 
@@ -188,7 +193,7 @@ int cb_results_merge_audio(struct cb_media_result *mr, struct cb_sender *s, stru
 	int rc;
 
 	for (size_t i = 0; i < r->audio.frames.n; i++) {
-		const struct cb_frame_rec *rx = &r->audio.frames.v[i];
+		const struct cb_rx_frame *rx = &r->audio.frames.v[i];
 		struct cb_frame_rec *row = tx_by_ts(tx, s->audio.ts_base, rx->rtp_ts, fs, 1);
 
 		if (row && rx->received)
@@ -208,7 +213,7 @@ int cb_results_merge_audio(struct cb_media_result *mr, struct cb_sender *s, stru
 	for (size_t i = 0; i < r->n_hits; i++) {
 		const struct cb_rx_hit *h = &r->hits[i];
 		uint64_t f = h->hit.src_sample / fs;
-		const struct cb_frame_rec *out_rx = &r->audio.frames.v[h->rx_index];
+		const struct cb_rx_frame *out_rx = &r->audio.frames.v[h->rx_index];
 		struct cb_frame_rec *row, *out_row;
 		cb_ns t_cap;
 		int64_t expect, got;
@@ -229,8 +234,9 @@ int cb_results_merge_audio(struct cb_media_result *mr, struct cb_sender *s, stru
 		 * out is framing and look-ahead (the codec's algorithmic delay). */
 		out_row = tx_by_ts(tx, s->audio.ts_base, out_rx->rtp_ts, fs, 1);
 		if (out_row)
-			row->algo_ms = row->e2e_ms - cb_ns_diff_ms(out_rx->st[CB_ST_DEC_END],
-								   out_row->st[CB_ST_CAPTURED]);
+			row->algo_ms =
+			    row->e2e_ms - cb_ns_diff_ms(out_rx->st[CB_RX_ST(CB_ST_DEC_END)],
+							out_row->st[CB_ST_CAPTURED]);
 		/* Cross-check with RTP: the found position, in RTP time, must be
 		 * the mark's source position plus the encoder's look-ahead and
 		 * the audio processing's delay. */
@@ -256,22 +262,44 @@ int cb_results_merge_audio(struct cb_media_result *mr, struct cb_sender *s, stru
 	return rc;
 }
 
+static void rx_packets_free(struct cb_rx_log *rx)
+{
+	free(rx->packets.v);
+	rx->packets.v = NULL;
+	rx->packets.n = rx->packets.cap = 0;
+}
+
 /* Join the two ends' packet logs into one.  The sender numbered its
  * packets consecutively, so sent packet i carries sequence number seq0 + i;
  * the receiver's sequence numbers are unwrapped against the last one seen,
  * which pairs them with the right send over any number of wraps. */
 int cb_results_merge_packets(struct cb_run_result *res, struct cb_track_log *tx,
-			     struct cb_track_log *rx, struct cb_media_result *mr)
+			     struct cb_rx_log *rx, struct cb_media_result *mr)
 {
-	size_t base = res->packets.n;
+	const size_t base = res->packets.n, n_tx = tx->packets.n;
 	int64_t ext = 0;
 	uint16_t seq0;
+	int rc;
 
-	for (size_t i = 0; i < tx->packets.n; i++) {
-		struct cb_packet_rec *p = cb_packet_log_add(&res->packets);
-		if (!p)
-			return -ENOMEM;
-		*p = tx->packets.v[i];
+	/* The sender's rows become the result's: moved when they are the
+	 * first, else appended in one step, and freed either way, so that a
+	 * long call never holds them twice. */
+	if (base == 0) {
+		cb_packet_log_free(&res->packets);
+		res->packets = tx->packets;
+		memset(&tx->packets, 0, sizeof(tx->packets));
+	} else {
+		rc = cb_packet_log_reserve(&res->packets, base + n_tx);
+		if (rc < 0)
+			return rc;
+		if (n_tx)
+			memcpy(res->packets.v + base, tx->packets.v, n_tx * sizeof(*tx->packets.v));
+		res->packets.n = base + n_tx;
+		cb_packet_log_free(&tx->packets);
+	}
+	for (size_t i = base; i < base + n_tx; i++) {
+		struct cb_packet_rec *p = &res->packets.v[i];
+
 		/* The sender knows what the emulated network did; anything
 		 * else that never arrives is lost for a reason the harness
 		 * did not create. */
@@ -285,17 +313,18 @@ int cb_results_merge_packets(struct cb_run_result *res, struct cb_track_log *tx,
 		mr->packets_sent++;
 		mr->bytes_sent += p->size;
 	}
-	if (tx->packets.n == 0)
+	if (n_tx == 0) {
+		rx_packets_free(rx);
 		return 0;
-	seq0 = tx->packets.v[0].seq;
+	}
+	seq0 = res->packets.v[base].seq;
 	for (size_t i = 0; i < rx->packets.n; i++) {
-		const struct cb_packet_rec *q = &rx->packets.v[i];
+		const struct cb_rx_packet *q = &rx->packets.v[i];
 		struct cb_packet_rec *p;
 
 		ext += i == 0 ? cb_seq_diff(q->seq, seq0)
 			      : cb_seq_diff(q->seq, (uint16_t)(seq0 + ext));
-		p = ext >= 0 && (size_t)ext < tx->packets.n ? &res->packets.v[base + (size_t)ext]
-							    : NULL;
+		p = ext >= 0 && (size_t)ext < n_tx ? &res->packets.v[base + (size_t)ext] : NULL;
 		/* The network's second copy of a packet is refused by SRTP's
 		 * replay check, as it should be; that is not an attack. */
 		if (q->fate == CB_PKT_REPLAY && p && p->duplicated && p->received != CB_NS_NONE)
@@ -321,6 +350,7 @@ int cb_results_merge_packets(struct cb_run_result *res, struct cb_track_log *tx,
 		if (res->packets.v[i].received == CB_NS_NONE)
 			mr->packets_lost++;
 	mr->packets_rejected = mr->rejected_auth + mr->rejected_replay + mr->rejected_malformed;
+	rx_packets_free(rx);
 	return 0;
 }
 
@@ -479,7 +509,7 @@ static int summarize_quality(struct cb_media_result *mr, const struct cb_call_cf
 static size_t audio_pieces(const struct cb_media_result *mr, const struct cb_receiver *r,
 			   const struct cb_sender *s, size_t i, struct cb_align_piece *p)
 {
-	const struct cb_frame_rec *rx = &r->audio.frames.v[i];
+	const struct cb_rx_frame *rx = &r->audio.frames.v[i];
 	const struct cb_play_seg *g = &mr->playout.v[i];
 	const struct cb_session *ss = s->ss;
 	enum cb_align_kind kind = rx->decoded	  ? CB_ALIGN_DECODED

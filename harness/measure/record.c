@@ -87,7 +87,7 @@ void cb_frame_rec_init(struct cb_frame_rec *r, enum cb_media media, uint32_t ind
  * Grow by doubling so that appending a frame per 20 ms for an hour costs a
  * handful of reallocations; the old array stays valid if realloc fails.
  */
-static int grow(void **v, size_t *cap, size_t n, size_t elem)
+int cb_log_grow(void **v, size_t *cap, size_t n, size_t elem)
 {
 	size_t ncap;
 	void *nv;
@@ -109,7 +109,7 @@ struct cb_frame_rec *cb_frame_log_add(struct cb_frame_log *log, enum cb_media me
 {
 	struct cb_frame_rec *r;
 
-	if (!log || grow((void **)&log->v, &log->cap, log->n, sizeof(*log->v)))
+	if (!log || cb_log_grow((void **)&log->v, &log->cap, log->n, sizeof(*log->v)))
 		return NULL;
 	r = &log->v[log->n++];
 	cb_frame_rec_init(r, media, index);
@@ -129,7 +129,7 @@ struct cb_packet_rec *cb_packet_log_add(struct cb_packet_log *log)
 {
 	struct cb_packet_rec *p;
 
-	if (!log || grow((void **)&log->v, &log->cap, log->n, sizeof(*log->v)))
+	if (!log || cb_log_grow((void **)&log->v, &log->cap, log->n, sizeof(*log->v)))
 		return NULL;
 	p = &log->v[log->n++];
 	memset(p, 0, sizeof(*p));
@@ -138,6 +138,24 @@ struct cb_packet_rec *cb_packet_log_add(struct cb_packet_log *log)
 	p->net_delay = CB_NS_NONE;
 	p->queue_delay = CB_NS_NONE;
 	return p;
+}
+
+int cb_packet_log_reserve(struct cb_packet_log *log, size_t n)
+{
+	struct cb_packet_rec *nv;
+
+	if (!log)
+		return -EINVAL;
+	if (n <= log->cap)
+		return 0;
+	if (n > SIZE_MAX / sizeof(*nv))
+		return -ENOMEM;
+	nv = realloc(log->v, n * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	log->v = nv;
+	log->cap = n;
+	return 0;
 }
 
 void cb_packet_log_free(struct cb_packet_log *log)

@@ -143,6 +143,15 @@ struct cb_packet_log {
 };
 
 struct cb_packet_rec *cb_packet_log_add(struct cb_packet_log *log);
+/** Room for `n` rows in all (exactly, not doubled); 0, -EINVAL or -ENOMEM. */
+int cb_packet_log_reserve(struct cb_packet_log *log, size_t n);
+
+/**
+ * Make room in the growable array `*v` (`*cap` elements of `elem` bytes) for
+ * element `n`: doubling from 256, the array unchanged on failure.  0 or
+ * -ENOMEM.  The logs above and the receiver's own use it.
+ */
+int cb_log_grow(void **v, size_t *cap, size_t n, size_t elem);
 void cb_packet_log_free(struct cb_packet_log *log);
 
 #endif
