@@ -59,8 +59,8 @@ struct cb_track_log {
 /*
  * The receiver's own records hold only what it can know and results.c puts
  * on the sender's rows: the stamps from arrival on (the last ones of the
- * chain) and the content it read back.  96 bytes a frame and 16 a packet
- * instead of a whole row each, for the length of the call.
+ * chain) and the content it read back, 96 bytes a frame and 16 a packet.
+ * They are kept on disk for the length of the call and read back once.
  */
 #define CB_RX_ST(s)    ((s)-CB_ST_ARRIVED) /* index of stamp `s` in cb_rx_frame.st */
 #define CB_RX_ST_COUNT (CB_ST_COUNT - CB_ST_ARRIVED)
@@ -83,15 +83,10 @@ struct cb_rx_packet {
 	uint8_t fate; /**< enum cb_pkt_fate */
 };
 
+/** The receiver's rows of one media, on disk (base/spool.h), opened with the receiver. */
 struct cb_rx_log {
-	struct {
-		struct cb_rx_frame *v;
-		size_t n, cap;
-	} frames;
-	struct {
-		struct cb_rx_packet *v;
-		size_t n, cap;
-	} packets;
+	struct cb_spool *frames;  /**< struct cb_rx_frame, in the order handled */
+	struct cb_spool *packets; /**< struct cb_rx_packet, in the order taken */
 };
 
 /* ---- sender ---- */

@@ -83,31 +83,35 @@ static void log_packet(struct cb_receiver *r, enum cb_media m, uint16_t seq, enu
 		       cb_ns t)
 {
 	struct cb_rx_log *l = m == CB_MEDIA_VIDEO ? &r->video : &r->audio;
+	struct cb_rx_packet *p = cb_spool_append(l->packets);
 
-	if (cb_log_grow((void **)&l->packets.v, &l->packets.cap, l->packets.n,
-			sizeof(*l->packets.v)) < 0) {
-		rx_fail(r, -ENOMEM, "packet log");
+	if (!p) {
+		rx_fail(r, l->packets ? cb_spool_error(l->packets) : -EINVAL, "packet log");
 		return;
 	}
-	l->packets.v[l->packets.n++] =
-	    (struct cb_rx_packet){.received = t, .seq = seq, .fate = (uint8_t)fate};
+	*p = (struct cb_rx_packet){.received = t, .seq = seq, .fate = (uint8_t)fate};
 }
 
-/* Append a receiver frame record with nothing reached yet; NULL on ENOMEM. */
+/* Append a receiver frame record with nothing reached yet; NULL on an I/O
+ * error (the caller fails with rx_frame_error). */
 static struct cb_rx_frame *rx_frame_add(struct cb_rx_log *l)
 {
-	struct cb_rx_frame *f;
+	struct cb_rx_frame *f = cb_spool_append(l->frames);
 
-	if (cb_log_grow((void **)&l->frames.v, &l->frames.cap, l->frames.n, sizeof(*l->frames.v)) <
-	    0)
+	if (!f)
 		return NULL;
-	f = &l->frames.v[l->frames.n++];
-	memset(f, 0, sizeof(*f));
 	for (int i = 0; i < CB_RX_ST_COUNT; i++)
 		f->st[i] = CB_NS_NONE;
 	f->psnr = f->ssim = NAN;
 	f->content_id = -1;
 	return f;
+}
+
+static int rx_frame_error(const struct cb_rx_log *l)
+{
+	int e = l->frames ? cb_spool_error(l->frames) : -EINVAL;
+
+	return e < 0 ? e : -EIO;
 }
 
 /*
@@ -171,7 +175,7 @@ static int audio_decode(struct cb_receiver *r, const struct cb_ajb_out *o, const
 
 	rec = rx_frame_add(&r->audio);
 	if (!rec)
-		return -ENOMEM;
+		return rx_frame_error(&r->audio);
 	rec->rtp_ts = o->rtp_ts;
 	rec->st[CB_RX_ST(CB_ST_JB_OUT)] = slot;
 	if (pi) {
@@ -408,12 +412,14 @@ static int video_decode(struct cb_receiver *r, size_t idx, const uint8_t *data, 
 {
 	struct rx_state *st = r->st;
 	const struct cb_session *ss = r->ss;
-	struct cb_rx_frame *rec = &r->video.frames.v[idx];
+	struct cb_rx_frame *rec = cb_spool_at(r->video.frames, idx);
 	struct cb_image img;
 	uint32_t num;
 	cb_ns work;
 	int rc;
 
+	if (!rec)
+		return rx_frame_error(&r->video);
 	/* The jitter buffer releases a delta frame only right after its
 	 * reference, so the decoder is never fed one it cannot decode. */
 	if (keyframe && r->broken)
@@ -476,8 +482,8 @@ static int video_insert(struct cb_receiver *r, const struct cb_asm_frame *f)
 	}
 	rec = rx_frame_add(&r->video);
 	if (!rec)
-		return -ENOMEM;
-	idx = r->video.frames.n - 1;
+		return rx_frame_error(&r->video);
+	idx = (size_t)cb_spool_count(r->video.frames) - 1;
 	rec->rtp_ts = f->ts;
 	rec->received = 1;
 	rec->st[CB_RX_ST(CB_ST_ARRIVED)] = f->arrived;
@@ -529,14 +535,17 @@ static int video_poll(struct cb_receiver *r)
 	if (rc < 0)
 		return rc;
 	while ((rc = cb_jb_pop(st->jb, cb_clock_now(r->clock), &o)) == 1) {
-		const struct cb_rx_frame *rec = &r->video.frames.v[o.tag];
+		const struct cb_rx_frame *rec = cb_spool_get(r->video.frames, o.tag);
+		cb_ns out;
+
+		if (!rec)
+			return rx_frame_error(&r->video);
 		/* The frame leaves at its release time (the poll that found it
 		 * due may come a little after); a frame that completed after
 		 * that time leaves as it is put in. */
-		cb_ns out = o.release_time > rec->st[CB_RX_ST(CB_ST_UNPROTECTED)]
-				? o.release_time
-				: rec->st[CB_RX_ST(CB_ST_UNPROTECTED)];
-
+		out = o.release_time > rec->st[CB_RX_ST(CB_ST_UNPROTECTED)]
+			  ? o.release_time
+			  : rec->st[CB_RX_ST(CB_ST_UNPROTECTED)];
 		rc = video_decode(r, (size_t)o.tag, o.data, o.len, o.keyframe, o.picture_id, out);
 		if (rc < 0)
 			return rc;
@@ -730,6 +739,18 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 	rc = cb_srtp_open(&r->srtp, c->srtp, ss->key, ss->key_len, CB_SRTP_INBOUND);
 	if (rc < 0)
 		return rc;
+	/* The rows of the whole call go to disk, beside the results. */
+	for (int m = 0; m < 2; m++) {
+		struct cb_rx_log *l = m == CB_MEDIA_VIDEO ? &r->video : &r->audio;
+
+		if (!(m == CB_MEDIA_VIDEO ? c->video : c->audio))
+			continue;
+		rc = cb_spool_open(&l->frames, c->out_dir, sizeof(struct cb_rx_frame));
+		if (rc == 0)
+			rc = cb_spool_open(&l->packets, c->out_dir, sizeof(struct cb_rx_packet));
+		if (rc < 0)
+			return rc;
+	}
 	if (c->video) {
 		const struct cb_codec_ops *ops = cb_codec_find(c->video_codec);
 		struct cb_codec_cfg cc = {.width = c->width, .height = c->height, .threads = 1};
@@ -847,9 +868,11 @@ void cb_receiver_stop_join(struct cb_receiver *r)
 	cb_qworker_finish(r->st->qw);
 	q = cb_qworker_results(r->st->qw, &n, &r->quality_skipped);
 	for (size_t i = 0; i < n; i++) {
-		if (q[i].rec < r->video.frames.n) {
-			r->video.frames.v[q[i].rec].psnr = q[i].psnr;
-			r->video.frames.v[q[i].rec].ssim = q[i].ssim;
+		struct cb_rx_frame *f = cb_spool_at(r->video.frames, q[i].rec);
+
+		if (f) {
+			f->psnr = q[i].psnr;
+			f->ssim = q[i].ssim;
 		}
 	}
 }
@@ -874,10 +897,10 @@ void cb_receiver_close(struct cb_receiver *r)
 	}
 	cb_feedback_receiver_close(r);
 	cb_srtp_close(r->srtp);
-	free(r->video.frames.v);
-	free(r->audio.frames.v);
-	free(r->video.packets.v);
-	free(r->audio.packets.v);
+	cb_spool_close(r->video.frames);
+	cb_spool_close(r->audio.frames);
+	cb_spool_close(r->video.packets);
+	cb_spool_close(r->audio.packets);
 	memset(&r->video, 0, sizeof(r->video));
 	memset(&r->audio, 0, sizeof(r->audio));
 	cb_timeline_free(&r->playout);

@@ -125,14 +125,30 @@ void cb_frame_log_free(struct cb_frame_log *log)
 	log->n = log->cap = 0;
 }
 
+int cb_packet_log_spool(struct cb_packet_log *log, const char *dir)
+{
+	if (!log || log->n || log->spool)
+		return -EINVAL;
+	return cb_spool_open(&log->spool, dir, sizeof(struct cb_packet_rec));
+}
+
 struct cb_packet_rec *cb_packet_log_add(struct cb_packet_log *log)
 {
 	struct cb_packet_rec *p;
 
-	if (!log || cb_log_grow((void **)&log->v, &log->cap, log->n, sizeof(*log->v)))
+	if (!log)
 		return NULL;
-	p = &log->v[log->n++];
-	memset(p, 0, sizeof(*p));
+	if (log->spool) {
+		p = cb_spool_append(log->spool);
+		if (!p)
+			return NULL;
+		log->n++;
+	} else {
+		if (cb_log_grow((void **)&log->v, &log->cap, log->n, sizeof(*log->v)))
+			return NULL;
+		p = &log->v[log->n++];
+		memset(p, 0, sizeof(*p));
+	}
 	p->sent = CB_NS_NONE;
 	p->received = CB_NS_NONE;
 	p->net_delay = CB_NS_NONE;
@@ -140,22 +156,16 @@ struct cb_packet_rec *cb_packet_log_add(struct cb_packet_log *log)
 	return p;
 }
 
-int cb_packet_log_reserve(struct cb_packet_log *log, size_t n)
+struct cb_packet_rec *cb_packet_log_at(const struct cb_packet_log *log, size_t i)
 {
-	struct cb_packet_rec *nv;
+	if (!log || i >= log->n)
+		return NULL;
+	return log->spool ? cb_spool_at(log->spool, i) : &log->v[i];
+}
 
-	if (!log)
-		return -EINVAL;
-	if (n <= log->cap)
-		return 0;
-	if (n > SIZE_MAX / sizeof(*nv))
-		return -ENOMEM;
-	nv = realloc(log->v, n * sizeof(*nv));
-	if (!nv)
-		return -ENOMEM;
-	log->v = nv;
-	log->cap = n;
-	return 0;
+int cb_packet_log_error(const struct cb_packet_log *log)
+{
+	return log && log->spool ? cb_spool_error(log->spool) : 0;
 }
 
 void cb_packet_log_free(struct cb_packet_log *log)
@@ -163,6 +173,8 @@ void cb_packet_log_free(struct cb_packet_log *log)
 	if (!log)
 		return;
 	free(log->v);
+	cb_spool_close(log->spool);
 	log->v = NULL;
+	log->spool = NULL;
 	log->n = log->cap = 0;
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "base/clock.h"
+#include "base/spool.h"
 #include "codec/codec.h"
 
 /* name in enum, column name in frames.csv / summary.json */
@@ -137,19 +138,40 @@ struct cb_packet_rec {
 	cb_ns queue_delay; /**< its share of net_delay spent waiting in the link queue */
 };
 
+/**
+ * The packet rows of a call: in memory, or (after cb_packet_log_spool) in a
+ * spool on disk, so that a long call does not hold one row per packet in
+ * memory (base/spool.h).  Either way `n` counts them and cb_packet_log_at
+ * reaches them; `v` is the array only for a log in memory.
+ */
 struct cb_packet_log {
 	struct cb_packet_rec *v;
 	size_t n, cap;
+	struct cb_spool *spool; /**< NULL: in memory */
 };
 
+/**
+ * Keep the rows of the (empty) `log` on disk from now on, in a nameless
+ * file in `dir` (see cb_spool_open).  0 or a negative errno.
+ */
+int cb_packet_log_spool(struct cb_packet_log *log, const char *dir);
+
+/** Append a row initialised to "nothing happened"; NULL on ENOMEM or an I/O error. */
 struct cb_packet_rec *cb_packet_log_add(struct cb_packet_log *log);
-/** Room for `n` rows in all (exactly, not doubled); 0, -EINVAL or -ENOMEM. */
-int cb_packet_log_reserve(struct cb_packet_log *log, size_t n);
+
+/**
+ * Row `i` (< n) to read or change; NULL out of range or on an I/O error.
+ * For a spooled log the pointer is good until the next call on the log.
+ */
+struct cb_packet_rec *cb_packet_log_at(const struct cb_packet_log *log, size_t i);
+
+/** 0, or the spool's I/O error (a full disk) once one happened. */
+int cb_packet_log_error(const struct cb_packet_log *log);
 
 /**
  * Make room in the growable array `*v` (`*cap` elements of `elem` bytes) for
  * element `n`: doubling from 256, the array unchanged on failure.  0 or
- * -ENOMEM.  The logs above and the receiver's own use it.
+ * -ENOMEM.  The logs above use it.
  */
 int cb_log_grow(void **v, size_t *cap, size_t n, size_t elem);
 void cb_packet_log_free(struct cb_packet_log *log);

@@ -66,7 +66,7 @@ static void frame_rows(FILE *f, const struct cb_frame_log *fl, cb_ns t0)
 	}
 }
 
-static void frames_table(FILE *f, const struct cb_run_result *res, cb_ns t0)
+static int frames_table(FILE *f, const struct cb_run_result *res, cb_ns t0)
 {
 	fputs("media,index,rtp_ts,first_seq,packets,bytes,keyframe,encoded,sent,received,decoded,"
 	      "identified,mismatch,content_id",
@@ -76,15 +76,23 @@ static void frames_table(FILE *f, const struct cb_run_result *res, cb_ns t0)
 	fputs(",e2e_ms,algo_ms,band,psnr_db,ssim,concealed\n", f);
 	frame_rows(f, &res->video.frames, t0);
 	frame_rows(f, &res->audio.frames, t0);
+	return 0;
 }
 
-static void packets_table(FILE *f, const struct cb_run_result *res, cb_ns t0)
+/* The rows may come from a spool on disk (measure/record.h): its I/O error
+ * fails the table. */
+static int packets_table(FILE *f, const struct cb_run_result *res, cb_ns t0)
 {
 	fputs("media,seq,rtp_ts,size,marker,fate,duplicated,sent_ms,received_ms,transit_ms,"
 	      "net_delay_ms,queue_delay_ms\n",
 	      f);
 	for (size_t i = 0; i < res->packets.n; i++) {
-		const struct cb_packet_rec *p = &res->packets.v[i];
+		const struct cb_packet_rec *p = cb_packet_log_at(&res->packets, i);
+
+		if (!p)
+			return cb_packet_log_error(&res->packets)
+				   ? cb_packet_log_error(&res->packets)
+				   : -EIO;
 
 		fprintf(f, "%s,%u,%" PRIu32 ",%u,%u,%s,%u,", cb_media_name(p->media), p->seq,
 			p->rtp_ts, p->size, !!p->marker,
@@ -103,6 +111,7 @@ static void packets_table(FILE *f, const struct cb_run_result *res, cb_ns t0)
 			put_ms(f, p->queue_delay, 0);
 		fputc('\n', f);
 	}
+	return 0;
 }
 
 /*
@@ -112,7 +121,7 @@ static void packets_table(FILE *f, const struct cb_run_result *res, cb_ns t0)
  * run's origin.
  */
 static int write_csv(const struct cb_run_result *res, const char *path,
-		     void (*table)(FILE *f, const struct cb_run_result *res, cb_ns t0))
+		     int (*table)(FILE *f, const struct cb_run_result *res, cb_ns t0))
 {
 	struct cb_out o;
 	int err;
@@ -122,7 +131,11 @@ static int write_csv(const struct cb_run_result *res, const char *path,
 	err = cb_out_open(&o, path);
 	if (err)
 		return err;
-	table(o.f, res, cb_run_t0(res));
+	err = table(o.f, res, cb_run_t0(res));
+	if (err) {
+		cb_out_discard(&o);
+		return err;
+	}
 	return cb_out_commit(&o);
 }
 

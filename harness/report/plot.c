@@ -270,10 +270,18 @@ static int write_events_dat(const struct cb_run_result *res, cb_ns t0, const cha
 	fprintf(f, "# video packets lost or recovered: time_s (capture time of the packet's "
 		   "frame) kind (0 lost and not recovered, 1 recovered by RTX)\n");
 	for (size_t i = 0; i < res->packets.n; i++) {
-		const struct cb_packet_rec *p = &res->packets.v[i];
-		struct ts_cap key = {.rtp_ts = p->rtp_ts}, *hit;
+		const struct cb_packet_rec *p = cb_packet_log_at(&res->packets, i);
+		struct ts_cap key = {0}, *hit;
 		int kind;
 
+		if (!p) {
+			err = cb_packet_log_error(&res->packets)
+				  ? cb_packet_log_error(&res->packets)
+				  : -EIO;
+			cb_out_discard(&o);
+			goto out_free_tc;
+		}
+		key.rtp_ts = p->rtp_ts;
 		if (p->media != CB_MEDIA_VIDEO)
 			continue;
 		if (p->fate == CB_PKT_NET_LOSS || p->fate == CB_PKT_NET_QUEUE ||
