@@ -577,6 +577,12 @@ static size_t audio_pieces(const struct cb_media_result *mr, const struct cb_rx_
 	return 2;
 }
 
+/* A cb_ref_reader over the sender's captured audio. */
+static int read_source(void *user, size_t first, int16_t *out, size_t n)
+{
+	return cb_sender_source_audio(user, first, out, n);
+}
+
 /* Decoded audio against the source it came from, stretch by stretch: each
  * played frame is put against the source samples its RTP time names, so
  * concealment, added and discarded frames move the alignment with them
@@ -591,7 +597,6 @@ void cb_results_audio_quality(struct cb_media_result *mr, struct cb_sender *s,
 	struct cb_align_stats st;
 	struct cb_audio_quality q;
 	size_t n_spans = n, n_pieces = 0;
-	int16_t *ref = NULL;
 	uint64_t ref_n = 0;
 	int shift;
 
@@ -632,25 +637,23 @@ void cb_results_audio_quality(struct cb_media_result *mr, struct cb_sender *s,
 	if (cb_align_stretches(pieces, n_pieces, r->audio_pcm_n, src_n, spans, &n_spans, &st) < 0 ||
 	    !n_spans)
 		goto out_free;
-	/* Only the source the stretches reach (plus the refine's search room)
-	 * is rendered: the played audio kept is bounded (CB_RX_AUDIO_KEEP), the
-	 * call's source is not.  Past the last stretch's end by more than the
-	 * largest shift no sample is read or clips a span, so the figures are
-	 * those over the whole source. */
+	/* The source is read back piece by piece (it is a pure function of
+	 * the sample index): the played audio kept is bounded
+	 * (CB_RX_AUDIO_KEEP), and so is what is held of the source.  Past the
+	 * last stretch's end by more than the largest shift no sample is read
+	 * or clips a span, so the figures are those over the whole source. */
 	for (size_t j = 0; j < n_spans; j++)
 		if (spans[j].ref + spans[j].len > ref_n)
 			ref_n = spans[j].ref + spans[j].len;
 	ref_n += CB_ALIGN_MAX_SHIFT;
 	if (ref_n > src_n)
 		ref_n = src_n;
-	ref = malloc((size_t)ref_n * sizeof(*ref));
-	if (!ref || cb_sender_source_audio(s, 0, ref, (size_t)ref_n) < 0 ||
-	    cb_align_refine(ref, (size_t)ref_n, r->audio_pcm, r->audio_pcm_n, spans, &n_spans,
-			    CB_ALIGN_MAX_SHIFT, &shift, &st) < 0 ||
+	if (cb_align_refine_read(read_source, s, (size_t)ref_n, r->audio_pcm, r->audio_pcm_n, spans,
+				 &n_spans, CB_ALIGN_MAX_SHIFT, &shift, &st) < 0 ||
 	    !n_spans)
 		goto out_free;
-	if (cb_audio_quality_spans(ref, (size_t)ref_n, r->audio_pcm, r->audio_pcm_n, spans, n_spans,
-				   48000, &q) < 0)
+	if (cb_audio_quality_spans_read(read_source, s, (size_t)ref_n, r->audio_pcm, r->audio_pcm_n,
+					spans, n_spans, 48000, &q) < 0)
 		goto out_free;
 	mr->audio_seg_snr_db = q.seg_snr_db;
 	mr->audio_snr_db = q.snr_db;
@@ -658,7 +661,6 @@ void cb_results_audio_quality(struct cb_media_result *mr, struct cb_sender *s,
 	mr->audio_compared_samples = st.compared;
 	mr->audio_stretches = st.stretches;
 out_free:
-	free(ref);
 	free(spans);
 	free(pieces);
 }
