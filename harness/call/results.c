@@ -577,10 +577,57 @@ static size_t audio_pieces(const struct cb_media_result *mr, const struct cb_rx_
 	return 2;
 }
 
-/* A cb_ref_reader over the sender's captured audio. */
+/*
+ * The captured audio for the quality figure.  Rendering it again costs more
+ * than the comparison (the search and the two passes read it three times),
+ * so it is rendered once, into a spool on disk, and read back from there;
+ * without a spool it is rendered on every read.
+ */
+#define SRC_PER_REC (CB_SPOOL_BLOCK_BYTES / sizeof(int16_t))
+
+struct source_reader {
+	struct cb_sender *s;
+	struct cb_spool *sp; /* rows of SRC_PER_REC samples; NULL: render */
+};
+
+static int source_spool(struct source_reader *sr, const char *dir, size_t n)
+{
+	int rc = cb_spool_open(&sr->sp, dir, CB_SPOOL_BLOCK_BYTES);
+
+	for (size_t first = 0; rc == 0 && first < n; first += SRC_PER_REC) {
+		int16_t *row = cb_spool_append(sr->sp);
+
+		rc = row ? cb_sender_source_audio(sr->s, first, row,
+						  n - first < SRC_PER_REC ? n - first : SRC_PER_REC)
+			 : cb_spool_error(sr->sp);
+	}
+	if (rc < 0) {
+		cb_spool_close(sr->sp);
+		sr->sp = NULL;
+	}
+	return rc;
+}
+
 static int read_source(void *user, size_t first, int16_t *out, size_t n)
 {
-	return cb_sender_source_audio(user, first, out, n);
+	struct source_reader *sr = user;
+
+	if (!sr->sp)
+		return cb_sender_source_audio(sr->s, first, out, n);
+	while (n) {
+		const int16_t *row = cb_spool_get(sr->sp, first / SRC_PER_REC);
+		size_t off = first % SRC_PER_REC, take = SRC_PER_REC - off;
+
+		if (!row)
+			return cb_spool_error(sr->sp) < 0 ? cb_spool_error(sr->sp) : -EIO;
+		if (take > n)
+			take = n;
+		memcpy(out, row + off, take * sizeof(*out));
+		out += take;
+		first += take;
+		n -= take;
+	}
+	return 0;
 }
 
 /* Decoded audio against the source it came from, stretch by stretch: each
@@ -597,6 +644,7 @@ void cb_results_audio_quality(struct cb_media_result *mr, struct cb_sender *s,
 	struct cb_align_stats st;
 	struct cb_audio_quality q;
 	size_t n_spans = n, n_pieces = 0;
+	struct source_reader src = {.s = s};
 	uint64_t ref_n = 0;
 	int shift;
 
@@ -648,12 +696,14 @@ void cb_results_audio_quality(struct cb_media_result *mr, struct cb_sender *s,
 	ref_n += CB_ALIGN_MAX_SHIFT;
 	if (ref_n > src_n)
 		ref_n = src_n;
-	if (cb_align_refine_read(read_source, s, (size_t)ref_n, r->audio_pcm, r->audio_pcm_n, spans,
-				 &n_spans, CB_ALIGN_MAX_SHIFT, &shift, &st) < 0 ||
+	if (source_spool(&src, s->ss->cfg->out_dir, (size_t)ref_n) < 0)
+		src.sp = NULL; /* rendered on every read instead */
+	if (cb_align_refine_read(read_source, &src, (size_t)ref_n, r->audio_pcm, r->audio_pcm_n,
+				 spans, &n_spans, CB_ALIGN_MAX_SHIFT, &shift, &st) < 0 ||
 	    !n_spans)
 		goto out_free;
-	if (cb_audio_quality_spans_read(read_source, s, (size_t)ref_n, r->audio_pcm, r->audio_pcm_n,
-					spans, n_spans, 48000, &q) < 0)
+	if (cb_audio_quality_spans_read(read_source, &src, (size_t)ref_n, r->audio_pcm,
+					r->audio_pcm_n, spans, n_spans, 48000, &q) < 0)
 		goto out_free;
 	mr->audio_seg_snr_db = q.seg_snr_db;
 	mr->audio_snr_db = q.snr_db;
@@ -661,6 +711,7 @@ void cb_results_audio_quality(struct cb_media_result *mr, struct cb_sender *s,
 	mr->audio_compared_samples = st.compared;
 	mr->audio_stretches = st.stretches;
 out_free:
+	cb_spool_close(src.sp);
 	free(spans);
 	free(pieces);
 }
