@@ -170,6 +170,12 @@ sanitize:
 bench: all
 	$(BIN) bench transport $(ARGS)
 
+# Peak memory of 60 s, 600 s and 3600 s simulated calls and the growth per
+# media second (the hour takes about 12 minutes); DURATIONS="60 300" for others.
+.PHONY: bench-memory
+bench-memory: all
+	CALLBENCH=$(BIN) scripts/memory-bench.sh $(DURATIONS)
+
 format:
 	clang-format -i harness/*/*.[ch] bench/*.[ch] tests/*.[ch] tests/fuzz/*.[ch]
 

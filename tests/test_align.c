@@ -276,6 +276,127 @@ static void test_bad_arguments(void)
 	CU_ASSERT_EQUAL(st.compared, 0);
 }
 
+/* A reader over an array that remembers its largest read and can fail. */
+struct counting_reader {
+	const int16_t *v;
+	size_t n, max_read, reads;
+	int fail_at; /* fail the read with this number (1-based); 0 never */
+};
+
+static int counting_read(void *user, size_t first, int16_t *out, size_t n)
+{
+	struct counting_reader *c = user;
+
+	CU_ASSERT(first <= c->n && n <= c->n - first);
+	if (++c->reads == (size_t)c->fail_at)
+		return -EIO;
+	if (n > c->max_read)
+		c->max_read = n;
+	memcpy(out, c->v + first, n * sizeof(*out));
+	return 0;
+}
+
+/* The search as it was written over whole arrays, shift by shift. */
+static int naive_shift(const int16_t *ref, size_t ref_n, const int16_t *deg,
+		       const struct cb_audio_span *sp, size_t n, int64_t k)
+{
+	double best = -HUGE_VAL;
+	int best_s = 0;
+
+	for (int64_t a = 0; a <= k; a++)
+		for (int sign = 1; sign >= (a ? -1 : 1); sign -= 2) {
+			const int64_t s = sign * a;
+			int64_t cross = 0, energy = 0;
+
+			for (size_t j = 0; j < n; j++) {
+				int64_t lo = (int64_t)sp[j].ref < k ? k - (int64_t)sp[j].ref : 0;
+				int64_t hi = (int64_t)sp[j].len;
+
+				if ((int64_t)(sp[j].ref + sp[j].len) + k > (int64_t)ref_n)
+					hi = (int64_t)ref_n - k - (int64_t)sp[j].ref;
+				for (int64_t i = lo; i < hi; i++) {
+					int64_t v = ref[(int64_t)sp[j].ref + s + i];
+
+					cross += v * deg[sp[j].deg + (size_t)i];
+					energy += v * v;
+				}
+			}
+			if (energy > 0 && (double)cross / sqrt((double)energy) > best) {
+				best = (double)cross / sqrt((double)energy);
+				best_s = (int)s;
+			}
+		}
+	return best_s;
+}
+
+/*
+ * A long call's source is read in pieces, never whole: spans longer than
+ * a piece, starting at the source's first samples and ending at its last,
+ * give the shift of the whole-array search and the figures of the array
+ * functions, with no read larger than a piece plus the search room; a
+ * reader's error comes back.
+ */
+static void test_read_in_pieces(void)
+{
+	enum { N = 5 * CB_REF_CHUNK + 777 };
+	static int16_t src[N], deg[N];
+	struct cb_audio_span sp[3], sp2[3];
+	struct counting_reader c = {.v = src, .n = N};
+	struct cb_audio_quality qa, qr;
+	struct cb_rng rng;
+	size_t n = 3;
+	int shift_a = 99, shift_r = 98;
+
+	cb_rng_seed(&rng, 11);
+	for (size_t i = 0; i < N; i++)
+		src[i] = (int16_t)(cb_rng_next(&rng) % 20000) - 10000;
+	/* Played 5 samples late, with a little noise. */
+	for (size_t i = 0; i < N; i++)
+		deg[i] = (int16_t)((i >= 5 ? src[i - 5] : 0) + (int)(cb_rng_next(&rng) % 64) - 32);
+	sp[0] = (struct cb_audio_span){.ref = 0, .deg = 5, .len = 2 * CB_REF_CHUNK + 100};
+	sp[1] = (struct cb_audio_span){
+	    .ref = 2 * CB_REF_CHUNK + 300, .deg = 2 * CB_REF_CHUNK + 305, .len = CB_REF_CHUNK};
+	sp[2] = (struct cb_audio_span){.ref = 3 * CB_REF_CHUNK + 400,
+				       .deg = 3 * CB_REF_CHUNK + 405,
+				       .len = N - 405 - 3 * CB_REF_CHUNK};
+	/* Spans one sample off, so the search has a residual to find. */
+	for (int j = 0; j < 3; j++)
+		sp[j].ref += 1;
+	sp[2].len -= 1;
+	memcpy(sp2, sp, sizeof(sp));
+	CU_ASSERT_EQUAL(naive_shift(src, N, deg, sp, 3, CB_ALIGN_MAX_SHIFT), -1);
+	CU_ASSERT_EQUAL(cb_align_refine(src, N, deg, N, sp, &n, CB_ALIGN_MAX_SHIFT, &shift_a, NULL),
+			0);
+	CU_ASSERT_EQUAL(shift_a, -1);
+	n = 3;
+	CU_ASSERT_EQUAL(cb_align_refine_read(counting_read, &c, N, deg, N, sp2, &n,
+					     CB_ALIGN_MAX_SHIFT, &shift_r, NULL),
+			0);
+	CU_ASSERT_EQUAL(shift_r, shift_a);
+	CU_ASSERT_EQUAL(memcmp(sp, sp2, sizeof(sp)), 0);
+	CU_ASSERT(c.max_read <= CB_REF_CHUNK + 2 * CB_ALIGN_MAX_SHIFT);
+	CU_ASSERT(c.reads > 5);
+
+	c.max_read = c.reads = 0;
+	CU_ASSERT_EQUAL(cb_audio_quality_spans(src, N, deg, N, sp, n, 48000, &qa), 0);
+	CU_ASSERT_EQUAL(
+	    cb_audio_quality_spans_read(counting_read, &c, N, deg, N, sp, n, 48000, &qr), 0);
+	CU_ASSERT_EQUAL(memcmp(&qa, &qr, sizeof(qa)), 0);
+	CU_ASSERT(qa.snr_db > 40);
+	CU_ASSERT(c.max_read <= CB_REF_CHUNK);
+
+	c.reads = 0;
+	c.fail_at = 3;
+	n = 3;
+	memcpy(sp2, sp, sizeof(sp));
+	CU_ASSERT_EQUAL(cb_align_refine_read(counting_read, &c, N, deg, N, sp2, &n,
+					     CB_ALIGN_MAX_SHIFT, &shift_r, NULL),
+			-EIO);
+	c.reads = 0;
+	CU_ASSERT_EQUAL(
+	    cb_audio_quality_spans_read(counting_read, &c, N, deg, N, sp, 3, 48000, &qr), -EIO);
+}
+
 int cb_suite_align(void)
 {
 	static const struct cb_test_case cases[] = {
@@ -285,6 +406,7 @@ int cb_suite_align(void)
 	    {"clipped to the source and the played samples", test_clipped_to_both_signals},
 	    {"bounded search finds the codec's residual delay", test_refine_residual_delay},
 	    {"bad arguments", test_bad_arguments},
+	    {"the source read in pieces: same shift and figures", test_read_in_pieces},
 	    {NULL, NULL},
 	};
 

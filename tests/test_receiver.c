@@ -112,18 +112,29 @@ static void test_tamper_and_replay_counted(void)
 		cb_ns until = cb_clock_now(&ss.clock) + CB_NS_PER_S;
 		size_t decoded = 0;
 
-		while (r.audio.frames.n == 0 && cb_clock_now(&ss.clock) < until)
+		while (cb_spool_count(r.audio.frames) == 0 && cb_clock_now(&ss.clock) < until)
 			CU_ASSERT_EQUAL(cb_receiver_poll(&r), 0);
-		for (size_t i = 0; i < r.audio.frames.n; i++)
-			decoded += r.audio.frames.v[i].decoded;
-		CU_ASSERT_EQUAL(r.audio.frames.n, 1);
+		for (uint64_t i = 0; i < cb_spool_count(r.audio.frames); i++) {
+			const struct cb_rx_frame *f = cb_spool_get(r.audio.frames, i);
+
+			CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+			decoded += f->decoded;
+		}
+		CU_ASSERT_EQUAL(cb_spool_count(r.audio.frames), 1);
 		CU_ASSERT_EQUAL(decoded, 1);
 	}
-	CU_ASSERT_EQUAL(r.audio.packets.n, 4);
-	CU_ASSERT_EQUAL(r.audio.packets.v[0].fate, CB_PKT_DELIVERED);
-	CU_ASSERT_EQUAL(r.audio.packets.v[1].fate, CB_PKT_REPLAY);
-	CU_ASSERT_EQUAL(r.audio.packets.v[2].fate, CB_PKT_AUTH_FAIL);
-	CU_ASSERT_EQUAL(r.audio.packets.v[3].fate, CB_PKT_AUTH_FAIL);
+	CU_ASSERT_EQUAL_FATAL(cb_spool_count(r.audio.packets), 4);
+	{
+		static const enum cb_pkt_fate want[4] = {CB_PKT_DELIVERED, CB_PKT_REPLAY,
+							 CB_PKT_AUTH_FAIL, CB_PKT_AUTH_FAIL};
+
+		for (int i = 0; i < 4; i++) {
+			const struct cb_rx_packet *p = cb_spool_get(r.audio.packets, (uint64_t)i);
+
+			CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+			CU_ASSERT_EQUAL(p->fate, want[i]);
+		}
+	}
 
 	cb_codec_close(&enc);
 	cb_srtp_close(tx);

@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -354,6 +355,82 @@ static void test_write_atomic(void)
 	snprintf(path, sizeof(path), "%s/a.txt", tmp);
 	CU_ASSERT_EQUAL(unlink(path), 0);
 	CU_ASSERT_EQUAL(rmdir(tmp), 0);
+	free(tmp);
+}
+
+/* The entries of folder `dir`, dot files apart. */
+static int count_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/*
+ * A streamed report file appears under its name only when committed; a
+ * discarded one, a failed write and a failed rename leave nothing behind.
+ */
+static void test_out_stream(void)
+{
+	char *tmp = make_tmpdir(), path[PATH_MAX], *s;
+	struct cb_out o;
+	struct stat st;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
+	snprintf(path, sizeof(path), "%s/t.csv", tmp);
+	CU_ASSERT_EQUAL_FATAL(cb_out_open(&o, path), 0);
+	fputs("a,b\n", o.f);
+	fflush(o.f);
+	CU_ASSERT(stat(path, &st) < 0 && errno == ENOENT);
+	CU_ASSERT_EQUAL(count_files(tmp), 1); /* the temporary, under another name */
+	CU_ASSERT_EQUAL(cb_out_commit(&o), 0);
+	s = cb_slurp(path, NULL);
+	CU_ASSERT_STRING_EQUAL(s, "a,b\n");
+	free(s);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0644);
+	/* Discarded: the old file stays, no temporary. */
+	CU_ASSERT_EQUAL_FATAL(cb_out_open(&o, path), 0);
+	fputs("x", o.f);
+	cb_out_discard(&o);
+	cb_out_discard(&o);
+	s = cb_slurp(path, NULL);
+	CU_ASSERT_STRING_EQUAL(s, "a,b\n");
+	free(s);
+	/* A write that fails under the stream (its descriptor gone) fails the
+	 * commit, which removes the temporary. */
+	CU_ASSERT_EQUAL_FATAL(cb_out_open(&o, path), 0);
+	close(fileno(o.f));
+	fputs("y", o.f);
+	CU_ASSERT(cb_out_commit(&o) < 0);
+	s = cb_slurp(path, NULL);
+	CU_ASSERT_STRING_EQUAL(s, "a,b\n");
+	free(s);
+	CU_ASSERT_EQUAL(count_files(tmp), 1);
+	/* A rename that cannot replace a non-empty folder. */
+	snprintf(path, sizeof(path), "%s/d", tmp);
+	CU_ASSERT_EQUAL(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/d/x", tmp);
+	CU_ASSERT_EQUAL(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/d", tmp);
+	CU_ASSERT_EQUAL_FATAL(cb_out_open(&o, path), 0);
+	fputs("z", o.f);
+	CU_ASSERT(cb_out_commit(&o) < 0);
+	CU_ASSERT_EQUAL(count_files(tmp), 2);
+	/* A missing folder: nothing opened. */
+	snprintf(path, sizeof(path), "%s/missing/a.txt", tmp);
+	CU_ASSERT_EQUAL(cb_out_open(&o, path), -ENOENT);
+	CU_ASSERT_PTR_NULL(o.f);
+	cb_out_discard(&o);
+	CU_ASSERT_EQUAL(cb_out_open(&o, NULL), -EINVAL);
+	cb_test_rm_rf(tmp);
 	free(tmp);
 }
 
@@ -803,6 +880,7 @@ int cb_suite_report(void)
 	    {"media figures follow from the frame log", test_media_result_compute},
 	    {"atomic file write", test_write_atomic},
 	    {"a plot gnuplot cut short is not taken for a whole one", test_plot_output_whole},
+	    {"streamed file write", test_out_stream},
 	    {"complete run: files agree, tables, latest, plots", test_complete_run},
 	    {"interrupted and failed runs are marked", test_interrupted_and_failed},
 	    {"plots without data are skipped, with their embeds", test_plots_without_data},

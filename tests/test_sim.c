@@ -123,9 +123,12 @@ static void test_network_fates_reported(void)
 	cfg.nack = 0; /* every drop stays a drop: no retransmission */
 	csv = run_frames_csv(&cfg, &r);
 	for (size_t i = 0; i < r.packets.n; i++) {
-		lost += r.packets.v[i].fate == CB_PKT_NET_LOSS;
-		q += r.packets.v[i].fate == CB_PKT_NET_QUEUE;
-		dup += r.packets.v[i].duplicated;
+		const struct cb_packet_rec *p = cb_packet_log_at(&r.packets, i);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		lost += p->fate == CB_PKT_NET_LOSS;
+		q += p->fate == CB_PKT_NET_QUEUE;
+		dup += p->duplicated;
 	}
 	CU_ASSERT(lost > 0);
 	CU_ASSERT(q > 0);
@@ -164,9 +167,9 @@ static size_t audio_discarded(const struct cb_run_result *r)
 		if (f->st[CB_ST_JB_OUT] != CB_NS_NONE || !f->encoded)
 			continue;
 		for (size_t k = 0; k < r->packets.n; k++) {
-			const struct cb_packet_rec *p = &r->packets.v[k];
+			const struct cb_packet_rec *p = cb_packet_log_at(&r->packets, k);
 
-			if (p->media == CB_MEDIA_AUDIO && p->rtp_ts == f->rtp_ts &&
+			if (p && p->media == CB_MEDIA_AUDIO && p->rtp_ts == f->rtp_ts &&
 			    p->fate == CB_PKT_DELIVERED) {
 				n++;
 				break;

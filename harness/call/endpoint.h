@@ -56,6 +56,39 @@ struct cb_track_log {
 	struct cb_packet_log packets;
 };
 
+/*
+ * The receiver's own records hold only what it can know and results.c puts
+ * on the sender's rows: the stamps from arrival on (the last ones of the
+ * chain) and the content it read back, 96 bytes a frame and 16 a packet.
+ * They are kept on disk for the length of the call and read back once.
+ */
+#define CB_RX_ST(s)    ((s)-CB_ST_ARRIVED) /* index of stamp `s` in cb_rx_frame.st */
+#define CB_RX_ST_COUNT (CB_ST_COUNT - CB_ST_ARRIVED)
+_Static_assert(CB_ST_IDENTIFIED == CB_ST_COUNT - 1, "the receiver's stamps end the chain");
+
+/** One frame the receiver handled: a complete video frame, a played audio slot. */
+struct cb_rx_frame {
+	cb_ns st[CB_RX_ST_COUNT]; /**< arrived .. identified (CB_RX_ST); CB_NS_NONE unset */
+	double psnr, ssim;	  /**< video: from the quality worker; NaN none */
+	uint32_t rtp_ts;
+	int32_t content_id; /**< video: number read; -1 none */
+	uint8_t received, decoded, identified;
+	uint8_t concealed, fec; /**< audio */
+};
+
+/** One packet as the receiver took it: matched to the sender's by `seq`. */
+struct cb_rx_packet {
+	cb_ns received;
+	uint16_t seq;
+	uint8_t fate; /**< enum cb_pkt_fate */
+};
+
+/** The receiver's rows of one media, on disk (base/spool.h), opened with the receiver. */
+struct cb_rx_log {
+	struct cb_spool *frames;  /**< struct cb_rx_frame, in the order handled */
+	struct cb_spool *packets; /**< struct cb_rx_packet, in the order taken */
+};
+
 /* ---- sender ---- */
 
 struct cb_sender_track {
@@ -152,8 +185,8 @@ struct cb_receiver {
 	int started;
 	int err;
 	char errmsg[160];
-	struct cb_track_log video, audio; /* frames: one per decoded/handled frame */
-	struct cb_timeline playout;	  /* audio as heard: one slot per audio record */
+	struct cb_rx_log video, audio; /* frames: one per decoded/handled frame */
+	struct cb_timeline playout;    /* audio as heard: one slot per audio record */
 	struct cb_rx_hit *hits;
 	size_t n_hits, hits_cap;
 	/* Refused before a media could be named (cb_run_result.stray), under a

@@ -79,24 +79,39 @@ static void rx_fail(struct cb_receiver *r, int err, const char *what)
 	}
 }
 
-static void log_packet(struct cb_receiver *r, enum cb_media m, uint16_t seq, uint32_t ts,
-		       size_t size, int marker, enum cb_pkt_fate fate, cb_ns t)
+static void log_packet(struct cb_receiver *r, enum cb_media m, uint16_t seq, enum cb_pkt_fate fate,
+		       cb_ns t)
 {
-	struct cb_packet_log *pl = m == CB_MEDIA_VIDEO ? &r->video.packets : &r->audio.packets;
-	struct cb_packet_rec *p = cb_packet_log_add(pl);
+	struct cb_rx_log *l = m == CB_MEDIA_VIDEO ? &r->video : &r->audio;
+	struct cb_rx_packet *p = cb_spool_append(l->packets);
 
 	if (!p) {
-		rx_fail(r, -ENOMEM, "packet log");
+		rx_fail(r, l->packets ? cb_spool_error(l->packets) : -EINVAL, "packet log");
 		return;
 	}
-	p->media = m;
-	p->seq = seq;
-	p->rtp_ts = ts;
-	p->size = (uint16_t)size;
-	p->marker = (uint8_t)marker;
-	p->fate = (uint8_t)fate;
-	p->sent = CB_NS_NONE;
-	p->received = t;
+	*p = (struct cb_rx_packet){.received = t, .seq = seq, .fate = (uint8_t)fate};
+}
+
+/* Append a receiver frame record with nothing reached yet; NULL on an I/O
+ * error (the caller fails with rx_frame_error). */
+static struct cb_rx_frame *rx_frame_add(struct cb_rx_log *l)
+{
+	struct cb_rx_frame *f = cb_spool_append(l->frames);
+
+	if (!f)
+		return NULL;
+	for (int i = 0; i < CB_RX_ST_COUNT; i++)
+		f->st[i] = CB_NS_NONE;
+	f->psnr = f->ssim = NAN;
+	f->content_id = -1;
+	return f;
+}
+
+static int rx_frame_error(const struct cb_rx_log *l)
+{
+	int e = l->frames ? cb_spool_error(l->frames) : -EINVAL;
+
+	return e < 0 ? e : -EIO;
 }
 
 /*
@@ -152,31 +167,28 @@ static int audio_decode(struct cb_receiver *r, const struct cb_ajb_out *o, const
 	uint32_t cut, cut_at;
 	struct rx_state *st = r->st;
 	const struct cb_session *ss = r->ss;
-	struct cb_frame_rec *rec;
+	struct cb_rx_frame *rec;
 	struct cb_amark_hit hits[8];
 	size_t nsamp = st->pcm_room, nh = 8;
 	cb_ns work;
 	int rc;
 
-	rec = cb_frame_log_add(&r->audio.frames, CB_MEDIA_AUDIO, (uint32_t)r->audio.frames.n);
+	rec = rx_frame_add(&r->audio);
 	if (!rec)
-		return -ENOMEM;
+		return rx_frame_error(&r->audio);
 	rec->rtp_ts = o->rtp_ts;
-	rec->st[CB_ST_JB_OUT] = slot;
+	rec->st[CB_RX_ST(CB_ST_JB_OUT)] = slot;
 	if (pi) {
-		rec->first_seq = pi->seq;
-		rec->npackets = 1;
-		rec->bytes = pi->len;
 		rec->received = 1;
-		rec->st[CB_ST_ARRIVED] = pi->arrived;
-		rec->st[CB_ST_FIRST_RECV] = rec->st[CB_ST_LAST_RECV] = pi->recv;
-		rec->st[CB_ST_UNPROTECTED] = pi->unprot;
+		rec->st[CB_RX_ST(CB_ST_ARRIVED)] = pi->arrived;
+		rec->st[CB_RX_ST(CB_ST_FIRST_RECV)] = rec->st[CB_RX_ST(CB_ST_LAST_RECV)] = pi->recv;
+		rec->st[CB_RX_ST(CB_ST_UNPROTECTED)] = pi->unprot;
 		/* The buffer keys on the receive stamp; unprotecting came just
 		 * after it, and the stages must not run backwards. */
 		if (slot < pi->unprot)
-			rec->st[CB_ST_JB_OUT] = pi->unprot;
+			rec->st[CB_RX_ST(CB_ST_JB_OUT)] = pi->unprot;
 	}
-	rec->st[CB_ST_DEC_START] = cb_clock_now(r->clock);
+	rec->st[CB_RX_ST(CB_ST_DEC_START)] = cb_clock_now(r->clock);
 	work = cb_clock_work_begin(r->clock);
 	if (!data && fec_src && st->adec.ops->decode_fec) {
 		/* The frame is missing but the next packet carries it as
@@ -187,7 +199,7 @@ static int audio_decode(struct cb_receiver *r, const struct cb_ajb_out *o, const
 		rc = st->adec.ops->decode(st->adec.priv, data, len, st->pcm, &nsamp);
 	}
 	cb_clock_work_end(r->clock, CB_WORK_AUDIO_DECODE, work);
-	rec->st[CB_ST_DEC_END] = cb_clock_now(r->clock);
+	rec->st[CB_RX_ST(CB_ST_DEC_END)] = cb_clock_now(r->clock);
 	if (rc < 0) {
 		/* A frame the decoder refuses is concealed instead, so the
 		 * stream stays aligned. */
@@ -230,7 +242,7 @@ static int audio_decode(struct cb_receiver *r, const struct cb_ajb_out *o, const
 			st->mark_anchor -= cut;
 	}
 	rc = cb_timeline_add(&r->playout, kind, o->rtp_ts, (uint32_t)nsamp, cut, cut_at, o->removed,
-			     rec->st[CB_ST_DEC_END]);
+			     rec->st[CB_RX_ST(CB_ST_DEC_END)]);
 	if (rc < 0)
 		return rc;
 	nsamp -= cut;
@@ -238,8 +250,14 @@ static int audio_decode(struct cb_receiver *r, const struct cb_ajb_out *o, const
 	 * quality figure computed after the call. */
 	if (r->audio_pcm_n + nsamp <= CB_RX_AUDIO_KEEP) {
 		if (r->audio_pcm_n + nsamp > r->audio_pcm_cap) {
+			/* Doubling, but never past the bound: the last step
+			 * would otherwise reserve up to twice what is kept. */
 			size_t cap = r->audio_pcm_cap ? r->audio_pcm_cap * 2 : 48000 * 16;
-			int16_t *p = realloc(r->audio_pcm, cap * sizeof(*p));
+			int16_t *p;
+
+			if (cap > CB_RX_AUDIO_KEEP)
+				cap = CB_RX_AUDIO_KEEP;
+			p = realloc(r->audio_pcm, cap * sizeof(*p));
 			if (!p)
 				return -ENOMEM;
 			r->audio_pcm = p;
@@ -251,7 +269,7 @@ static int audio_decode(struct cb_receiver *r, const struct cb_ajb_out *o, const
 	rc = cb_amark_detector_feed(st->det, st->pcm, nsamp, hits, &nh);
 	if (rc < 0)
 		return rc;
-	rec->st[CB_ST_IDENTIFIED] = cb_clock_now(r->clock);
+	rec->st[CB_RX_ST(CB_ST_IDENTIFIED)] = cb_clock_now(r->clock);
 	for (size_t i = 0; i < nh; i++) {
 		struct cb_rx_hit *x;
 		size_t j;
@@ -278,7 +296,7 @@ static int audio_decode(struct cb_receiver *r, const struct cb_ajb_out *o, const
 		 * pipeline plus the wait in the device's queue, wherever it
 		 * sat in its frame. */
 		x->t_avail = cb_timeline_time(&r->playout, hits[i].out_sample);
-		x->t_identified = rec->st[CB_ST_IDENTIFIED];
+		x->t_identified = rec->st[CB_RX_ST(CB_ST_IDENTIFIED)];
 		/* Live figure: the capture instant of a sample is known from
 		 * the agreed start and the sample rate. */
 		t_cap = ss->t0 + (cb_ns)(hits[i].src_sample * CB_NS_PER_S / 48000);
@@ -394,31 +412,34 @@ static int video_decode(struct cb_receiver *r, size_t idx, const uint8_t *data, 
 {
 	struct rx_state *st = r->st;
 	const struct cb_session *ss = r->ss;
-	struct cb_frame_rec *rec = &r->video.frames.v[idx];
+	struct cb_rx_frame *rec = cb_spool_at(r->video.frames, idx);
 	struct cb_image img;
 	uint32_t num;
 	cb_ns work;
 	int rc;
 
+	if (!rec)
+		return rx_frame_error(&r->video);
 	/* The jitter buffer releases a delta frame only right after its
 	 * reference, so the decoder is never fed one it cannot decode. */
 	if (keyframe && r->broken)
 		cb_feedback_receiver_broken(r, 0, cb_clock_now(r->clock));
-	rec->st[CB_ST_JB_OUT] = jb_out;
-	rec->st[CB_ST_DEC_START] = cb_clock_now(r->clock);
+	rec->st[CB_RX_ST(CB_ST_JB_OUT)] = jb_out;
+	rec->st[CB_RX_ST(CB_ST_DEC_START)] = cb_clock_now(r->clock);
 	work = cb_clock_work_begin(r->clock);
 	rc = st->vdec.ops->decode(st->vdec.priv, data, len, &img, NULL);
 	cb_clock_work_end(r->clock, CB_WORK_VIDEO_DECODE, work);
-	rec->st[CB_ST_DEC_END] = cb_clock_now(r->clock);
+	rec->st[CB_RX_ST(CB_ST_DEC_END)] = cb_clock_now(r->clock);
 	if (rc < 0) {
 		r->decode_errors[CB_MEDIA_VIDEO]++;
-		cb_jb_on_decode_error(st->jb, pid, rec->st[CB_ST_DEC_END]);
-		cb_feedback_receiver_broken(r, 1, rec->st[CB_ST_DEC_END]);
+		cb_jb_on_decode_error(st->jb, pid, rec->st[CB_RX_ST(CB_ST_DEC_END)]);
+		cb_feedback_receiver_broken(r, 1, rec->st[CB_RX_ST(CB_ST_DEC_END)]);
 		return 0;
 	}
 	/* The decode time sets how early the next frames leave the buffer. */
-	cb_jb_on_decoded(st->jb, pid, rec->st[CB_ST_DEC_END] - rec->st[CB_ST_DEC_START],
-			 rec->st[CB_ST_DEC_END]);
+	cb_jb_on_decoded(st->jb, pid,
+			 rec->st[CB_RX_ST(CB_ST_DEC_END)] - rec->st[CB_RX_ST(CB_ST_DEC_START)],
+			 rec->st[CB_RX_ST(CB_ST_DEC_END)]);
 	if (rc == 0)
 		return 0;
 	rec->decoded = 1;
@@ -426,8 +447,8 @@ static int video_decode(struct cb_receiver *r, size_t idx, const uint8_t *data, 
 		cb_ns t_cap = ss->t0 + (cb_ns)num * CB_NS_PER_S / ss->cfg->fps;
 		rec->content_id = num;
 		rec->identified = 1;
-		rec->st[CB_ST_IDENTIFIED] = cb_clock_now(r->clock);
-		atomic_store(&r->last_video_ns, rec->st[CB_ST_IDENTIFIED] - t_cap);
+		rec->st[CB_RX_ST(CB_ST_IDENTIFIED)] = cb_clock_now(r->clock);
+		atomic_store(&r->last_video_ns, rec->st[CB_RX_ST(CB_ST_IDENTIFIED)] - t_cap);
 		atomic_fetch_add(&r->video_identified, 1);
 		if (st->qw) {
 			rc = cb_qworker_submit(st->qw, idx, num, &img);
@@ -444,7 +465,7 @@ static int video_insert(struct cb_receiver *r, const struct cb_asm_frame *f)
 {
 	struct rx_state *st = r->st;
 	cb_ns now = cb_clock_now(r->clock);
-	struct cb_frame_rec *rec;
+	struct cb_rx_frame *rec;
 	struct cb_jb_frame jf;
 	size_t idx;
 	int32_t pid = f->picture_id;
@@ -459,20 +480,16 @@ static int video_insert(struct cb_receiver *r, const struct cb_asm_frame *f)
 		if (pid < 0)
 			return pid;
 	}
-	rec = cb_frame_log_add(&r->video.frames, CB_MEDIA_VIDEO, (uint32_t)r->video.frames.n);
+	rec = rx_frame_add(&r->video);
 	if (!rec)
-		return -ENOMEM;
-	idx = r->video.frames.n - 1;
+		return rx_frame_error(&r->video);
+	idx = (size_t)cb_spool_count(r->video.frames) - 1;
 	rec->rtp_ts = f->ts;
-	rec->first_seq = f->first_seq;
-	rec->npackets = f->npackets;
-	rec->bytes = (uint32_t)f->len;
-	rec->keyframe = (uint8_t)f->keyframe;
 	rec->received = 1;
-	rec->st[CB_ST_ARRIVED] = f->arrived;
-	rec->st[CB_ST_FIRST_RECV] = f->first_recv;
-	rec->st[CB_ST_LAST_RECV] = f->last_recv;
-	rec->st[CB_ST_UNPROTECTED] = f->unprotected;
+	rec->st[CB_RX_ST(CB_ST_ARRIVED)] = f->arrived;
+	rec->st[CB_RX_ST(CB_ST_FIRST_RECV)] = f->first_recv;
+	rec->st[CB_RX_ST(CB_ST_LAST_RECV)] = f->last_recv;
+	rec->st[CB_RX_ST(CB_ST_UNPROTECTED)] = f->unprotected;
 	/* Frames were given up before this one, or the stream did not start
 	 * with a key frame: the chain is broken.  Ask for a key frame now,
 	 * rather than when the jitter buffer finds the hole at this frame's
@@ -518,14 +535,17 @@ static int video_poll(struct cb_receiver *r)
 	if (rc < 0)
 		return rc;
 	while ((rc = cb_jb_pop(st->jb, cb_clock_now(r->clock), &o)) == 1) {
-		const struct cb_frame_rec *rec = &r->video.frames.v[o.tag];
+		const struct cb_rx_frame *rec = cb_spool_get(r->video.frames, o.tag);
+		cb_ns out;
+
+		if (!rec)
+			return rx_frame_error(&r->video);
 		/* The frame leaves at its release time (the poll that found it
 		 * due may come a little after); a frame that completed after
 		 * that time leaves as it is put in. */
-		cb_ns out = o.release_time > rec->st[CB_ST_UNPROTECTED]
-				? o.release_time
-				: rec->st[CB_ST_UNPROTECTED];
-
+		out = o.release_time > rec->st[CB_RX_ST(CB_ST_UNPROTECTED)]
+			  ? o.release_time
+			  : rec->st[CB_RX_ST(CB_ST_UNPROTECTED)];
 		rc = video_decode(r, (size_t)o.tag, o.data, o.len, o.keyframe, o.picture_id, out);
 		if (rc < 0)
 			return rc;
@@ -578,9 +598,9 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 	struct cb_rtp_hdr h;
 	enum cb_media m;
 	enum cb_pkt_fate fate = CB_PKT_DELIVERED;
-	size_t plain = 0, wire = p->len;
+	size_t plain = 0;
 	uint16_t seq;
-	uint32_t ts, ssrc;
+	uint32_t ssrc;
 	cb_ns t_unprot;
 	int rc, pt;
 
@@ -596,8 +616,6 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 	 * claims to belong to before deciding whether to believe it. */
 	pt = p->data[1] & 0x7f;
 	seq = (uint16_t)(p->data[2] << 8 | p->data[3]);
-	ts = (uint32_t)p->data[4] << 24 | (uint32_t)p->data[5] << 16 | (uint32_t)p->data[6] << 8 |
-	     p->data[7];
 	if ((pt == CB_PT_VIDEO || pt == CB_PT_RTX) && ss->cfg->video)
 		m = CB_MEDIA_VIDEO;
 	else if (pt == CB_PT_AUDIO && ss->cfg->audio)
@@ -620,15 +638,15 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 	rc = cb_srtp_unprotect(r->srtp, p->data, p->len, &plain);
 	t_unprot = cb_clock_now(r->clock);
 	if (rc == CB_E_AUTH) {
-		log_packet(r, m, seq, ts, wire, 0, CB_PKT_AUTH_FAIL, p->t_recv);
+		log_packet(r, m, seq, CB_PKT_AUTH_FAIL, p->t_recv);
 		return;
 	}
 	if (rc == CB_E_REPLAY) {
-		log_packet(r, m, seq, ts, wire, 0, CB_PKT_REPLAY, p->t_recv);
+		log_packet(r, m, seq, CB_PKT_REPLAY, p->t_recv);
 		return;
 	}
 	if (rc < 0 || cb_rtp_parse(p->data, plain, &h) < 0) {
-		log_packet(r, m, seq, ts, wire, 0, CB_PKT_MALFORMED, p->t_recv);
+		log_packet(r, m, seq, CB_PKT_MALFORMED, p->t_recv);
 		return;
 	}
 	if (pt == CB_PT_RTX) {
@@ -654,7 +672,7 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 					 p->t_recv, t_unprot);
 		if (rc == 0) {
 			st->rtx_seq[h.seq / 8] |= (uint8_t)(1u << (h.seq % 8));
-			log_packet(r, m, h.seq, h.ts, wire, h.marker, CB_PKT_RECOVERED, p->t_recv);
+			log_packet(r, m, h.seq, CB_PKT_RECOVERED, p->t_recv);
 		}
 		return;
 	}
@@ -675,7 +693,7 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 		if (rc < 0)
 			rx_fail(r, rc, "audio receive");
 	}
-	log_packet(r, m, h.seq, h.ts, wire, h.marker, fate, p->t_recv);
+	log_packet(r, m, h.seq, fate, p->t_recv);
 }
 
 static void *rx_thread(void *arg)
@@ -732,6 +750,18 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 	rc = cb_srtp_open(&r->srtp, c->srtp, ss->key, ss->key_len, CB_SRTP_INBOUND);
 	if (rc < 0)
 		return rc;
+	/* The rows of the whole call go to disk, beside the results. */
+	for (int m = 0; m < 2; m++) {
+		struct cb_rx_log *l = m == CB_MEDIA_VIDEO ? &r->video : &r->audio;
+
+		if (!(m == CB_MEDIA_VIDEO ? c->video : c->audio))
+			continue;
+		rc = cb_spool_open(&l->frames, c->out_dir, sizeof(struct cb_rx_frame));
+		if (rc == 0)
+			rc = cb_spool_open(&l->packets, c->out_dir, sizeof(struct cb_rx_packet));
+		if (rc < 0)
+			return rc;
+	}
 	if (c->video) {
 		const struct cb_codec_ops *ops = cb_codec_find(c->video_codec);
 		struct cb_codec_cfg cc = {.width = c->width, .height = c->height, .threads = 1};
@@ -850,9 +880,11 @@ void cb_receiver_stop_join(struct cb_receiver *r)
 	cb_qworker_finish(r->st->qw);
 	q = cb_qworker_results(r->st->qw, &n, &r->quality_skipped);
 	for (size_t i = 0; i < n; i++) {
-		if (q[i].rec < r->video.frames.n) {
-			r->video.frames.v[q[i].rec].psnr = q[i].psnr;
-			r->video.frames.v[q[i].rec].ssim = q[i].ssim;
+		struct cb_rx_frame *f = cb_spool_at(r->video.frames, q[i].rec);
+
+		if (f) {
+			f->psnr = q[i].psnr;
+			f->ssim = q[i].ssim;
 		}
 	}
 }
@@ -877,10 +909,12 @@ void cb_receiver_close(struct cb_receiver *r)
 	}
 	cb_feedback_receiver_close(r);
 	cb_srtp_close(r->srtp);
-	cb_frame_log_free(&r->video.frames);
-	cb_frame_log_free(&r->audio.frames);
-	cb_packet_log_free(&r->video.packets);
-	cb_packet_log_free(&r->audio.packets);
+	cb_spool_close(r->video.frames);
+	cb_spool_close(r->audio.frames);
+	cb_spool_close(r->video.packets);
+	cb_spool_close(r->audio.packets);
+	memset(&r->video, 0, sizeof(r->video));
+	memset(&r->audio, 0, sizeof(r->audio));
 	cb_timeline_free(&r->playout);
 	free(r->hits);
 	free(r->audio_pcm);

@@ -30,10 +30,18 @@ static struct cb_frame_rec *tx_by_ts(struct cb_frame_log *tx, uint32_t ts_base, 
 	return &tx->v[n];
 }
 
-static void copy_rx_stamps(struct cb_frame_rec *dst, const struct cb_frame_rec *rx)
+/* The receiver's rows are read back from disk: a failed read fails the merge. */
+static int rx_error(const struct cb_spool *sp)
+{
+	int e = cb_spool_error(sp);
+
+	return e < 0 ? e : -EIO;
+}
+
+static void copy_rx_stamps(struct cb_frame_rec *dst, const struct cb_rx_frame *rx)
 {
 	for (int s = CB_ST_ARRIVED; s < CB_ST_COUNT; s++)
-		dst->st[s] = rx->st[s];
+		dst->st[s] = rx->st[CB_RX_ST(s)];
 	dst->received = rx->received;
 	dst->decoded = rx->decoded;
 }
@@ -43,7 +51,8 @@ static void copy_rx_stamps(struct cb_frame_rec *dst, const struct cb_frame_rec *
 static int seen_video(struct cb_media_result *mr, const struct cb_frame_log *tx,
 		      const struct cb_receiver *r)
 {
-	struct cb_shown *sh = malloc((r->video.frames.n ? r->video.frames.n : 1) * sizeof(*sh));
+	const uint64_t n_rx = cb_spool_count(r->video.frames);
+	struct cb_shown *sh = malloc((n_rx ? n_rx : 1) * sizeof(*sh));
 	cb_ns *cap = malloc((tx->n ? tx->n : 1) * sizeof(*cap));
 	uint64_t shown = 0;
 	size_t n = 0;
@@ -52,13 +61,17 @@ static int seen_video(struct cb_media_result *mr, const struct cb_frame_log *tx,
 	cb_experience_init(&mr->seen);
 	if (!sh || !cap)
 		goto out_free;
-	for (size_t i = 0; i < r->video.frames.n; i++) {
-		const struct cb_frame_rec *rx = &r->video.frames.v[i];
+	for (uint64_t i = 0; i < n_rx; i++) {
+		const struct cb_rx_frame *rx = cb_spool_get(r->video.frames, i);
 
+		if (!rx) {
+			rc = rx_error(r->video.frames);
+			goto out_free;
+		}
 		if (!rx->identified || rx->content_id < 0 || (uint64_t)rx->content_id >= tx->n ||
 		    tx->v[rx->content_id].st[CB_ST_CAPTURED] == CB_NS_NONE)
 			continue;
-		sh[n].at = rx->st[CB_ST_IDENTIFIED];
+		sh[n].at = rx->st[CB_RX_ST(CB_ST_IDENTIFIED)];
 		sh[n].captured = tx->v[rx->content_id].st[CB_ST_CAPTURED];
 		n++;
 	}
@@ -141,11 +154,13 @@ int cb_results_merge_video(struct cb_media_result *mr, struct cb_sender *s, stru
 	const uint64_t step_num = 90000, step_den = (uint64_t)ss->cfg->fps;
 	int rc;
 
-	for (size_t i = 0; i < r->video.frames.n; i++) {
-		const struct cb_frame_rec *rx = &r->video.frames.v[i];
-		struct cb_frame_rec *row =
-		    tx_by_ts(tx, s->video.ts_base, rx->rtp_ts, step_num, step_den);
+	for (uint64_t i = 0; i < cb_spool_count(r->video.frames); i++) {
+		const struct cb_rx_frame *rx = cb_spool_get(r->video.frames, i);
+		struct cb_frame_rec *row;
 
+		if (!rx)
+			return rx_error(r->video.frames);
+		row = tx_by_ts(tx, s->video.ts_base, rx->rtp_ts, step_num, step_den);
 		if (!row)
 			continue;
 		copy_rx_stamps(row, rx);
@@ -168,12 +183,15 @@ int cb_results_merge_video(struct cb_media_result *mr, struct cb_sender *s, stru
 		/* The latency is that of the content shown: a repeated old
 		 * picture counts from when that picture was captured. */
 		if ((uint64_t)rx->content_id < tx->n)
-			row->e2e_ms = cb_ns_diff_ms(rx->st[CB_ST_IDENTIFIED],
+			row->e2e_ms = cb_ns_diff_ms(rx->st[CB_RX_ST(CB_ST_IDENTIFIED)],
 						    tx->v[rx->content_id].st[CB_ST_CAPTURED]);
 	}
 	rc = seen_video(mr, tx, r);
 	mr->frames = *tx;
 	memset(tx, 0, sizeof(*tx));
+	/* The receiver's rows are on the result now. */
+	cb_spool_close(r->video.frames);
+	r->video.frames = NULL;
 	return rc;
 }
 
@@ -187,10 +205,13 @@ int cb_results_merge_audio(struct cb_media_result *mr, struct cb_sender *s, stru
 	const uint64_t mlen = cb_amark_len(&ss->marks);
 	int rc;
 
-	for (size_t i = 0; i < r->audio.frames.n; i++) {
-		const struct cb_frame_rec *rx = &r->audio.frames.v[i];
-		struct cb_frame_rec *row = tx_by_ts(tx, s->audio.ts_base, rx->rtp_ts, fs, 1);
+	for (uint64_t i = 0; i < cb_spool_count(r->audio.frames); i++) {
+		const struct cb_rx_frame *rx = cb_spool_get(r->audio.frames, i);
+		struct cb_frame_rec *row;
 
+		if (!rx)
+			return rx_error(r->audio.frames);
+		row = tx_by_ts(tx, s->audio.ts_base, rx->rtp_ts, fs, 1);
 		if (row && rx->received)
 			copy_rx_stamps(row, rx);
 		if (row && rx->concealed)
@@ -208,13 +229,16 @@ int cb_results_merge_audio(struct cb_media_result *mr, struct cb_sender *s, stru
 	for (size_t i = 0; i < r->n_hits; i++) {
 		const struct cb_rx_hit *h = &r->hits[i];
 		uint64_t f = h->hit.src_sample / fs;
-		const struct cb_frame_rec *out_rx = &r->audio.frames.v[h->rx_index];
+		const struct cb_rx_frame *out_rx;
 		struct cb_frame_rec *row, *out_row;
 		cb_ns t_cap;
 		int64_t expect, got;
 
 		if (f >= tx->n)
 			continue;
+		out_rx = cb_spool_get(r->audio.frames, h->rx_index);
+		if (!out_rx)
+			return rx_error(r->audio.frames);
 		row = &tx->v[f];
 		if (row->identified)
 			continue; /* a mark is counted once */
@@ -229,8 +253,9 @@ int cb_results_merge_audio(struct cb_media_result *mr, struct cb_sender *s, stru
 		 * out is framing and look-ahead (the codec's algorithmic delay). */
 		out_row = tx_by_ts(tx, s->audio.ts_base, out_rx->rtp_ts, fs, 1);
 		if (out_row)
-			row->algo_ms = row->e2e_ms - cb_ns_diff_ms(out_rx->st[CB_ST_DEC_END],
-								   out_row->st[CB_ST_CAPTURED]);
+			row->algo_ms =
+			    row->e2e_ms - cb_ns_diff_ms(out_rx->st[CB_RX_ST(CB_ST_DEC_END)],
+							out_row->st[CB_ST_CAPTURED]);
 		/* Cross-check with RTP: the found position, in RTP time, must be
 		 * the mark's source position plus the encoder's look-ahead and
 		 * the audio processing's delay. */
@@ -259,19 +284,46 @@ int cb_results_merge_audio(struct cb_media_result *mr, struct cb_sender *s, stru
 /* Join the two ends' packet logs into one.  The sender numbered its
  * packets consecutively, so sent packet i carries sequence number seq0 + i;
  * the receiver's sequence numbers are unwrapped against the last one seen,
- * which pairs them with the right send over any number of wraps. */
+ * which pairs them with the right send over any number of wraps.  The rows
+ * may be in spools on disk (measure/record.h): an I/O error fails the
+ * merge. */
 int cb_results_merge_packets(struct cb_run_result *res, struct cb_track_log *tx,
-			     struct cb_track_log *rx, struct cb_media_result *mr)
+			     struct cb_rx_log *rx, struct cb_media_result *mr)
 {
-	size_t base = res->packets.n;
+	const size_t base = res->packets.n, n_tx = tx->packets.n;
+	const uint64_t n_rx = cb_spool_count(rx->packets);
+	struct cb_packet_rec *p;
 	int64_t ext = 0;
-	uint16_t seq0;
+	uint16_t seq0 = 0;
+	int rc = 0;
 
-	for (size_t i = 0; i < tx->packets.n; i++) {
-		struct cb_packet_rec *p = cb_packet_log_add(&res->packets);
+	/* The sender's rows become the result's: moved when they are the
+	 * first, else appended, and freed either way, so that a long call
+	 * never holds them twice. */
+	if (base == 0) {
+		cb_packet_log_free(&res->packets);
+		res->packets = tx->packets;
+		memset(&tx->packets, 0, sizeof(tx->packets));
+	} else {
+		for (size_t i = 0; i < n_tx && rc == 0; i++) {
+			const struct cb_packet_rec *t = cb_packet_log_at(&tx->packets, i);
+
+			p = t ? cb_packet_log_add(&res->packets) : NULL;
+			if (p)
+				*p = *t;
+			else
+				rc = -EIO;
+		}
+		if (rc < 0)
+			goto out_error;
+		cb_packet_log_free(&tx->packets);
+	}
+	for (size_t i = base; i < base + n_tx; i++) {
+		p = cb_packet_log_at(&res->packets, i);
 		if (!p)
-			return -ENOMEM;
-		*p = tx->packets.v[i];
+			goto out_error;
+		if (i == base)
+			seq0 = p->seq;
 		/* The sender knows what the emulated network did; anything
 		 * else that never arrives is lost for a reason the harness
 		 * did not create. */
@@ -285,17 +337,19 @@ int cb_results_merge_packets(struct cb_run_result *res, struct cb_track_log *tx,
 		mr->packets_sent++;
 		mr->bytes_sent += p->size;
 	}
-	if (tx->packets.n == 0)
-		return 0;
-	seq0 = tx->packets.v[0].seq;
-	for (size_t i = 0; i < rx->packets.n; i++) {
-		const struct cb_packet_rec *q = &rx->packets.v[i];
-		struct cb_packet_rec *p;
+	for (uint64_t i = 0; n_tx && i < n_rx; i++) {
+		const struct cb_rx_packet *q = cb_spool_get(rx->packets, i);
 
+		if (!q)
+			goto out_error;
 		ext += i == 0 ? cb_seq_diff(q->seq, seq0)
 			      : cb_seq_diff(q->seq, (uint16_t)(seq0 + ext));
-		p = ext >= 0 && (size_t)ext < tx->packets.n ? &res->packets.v[base + (size_t)ext]
-							    : NULL;
+		p = NULL;
+		if (ext >= 0 && (size_t)ext < n_tx) {
+			p = cb_packet_log_at(&res->packets, base + (size_t)ext);
+			if (!p)
+				goto out_error;
+		}
 		/* The network's second copy of a packet is refused by SRTP's
 		 * replay check, as it should be; that is not an attack. */
 		if (q->fate == CB_PKT_REPLAY && p && p->duplicated && p->received != CB_NS_NONE)
@@ -317,11 +371,25 @@ int cb_results_merge_packets(struct cb_run_result *res, struct cb_track_log *tx,
 		    q->fate == CB_PKT_RECOVERED)
 			mr->packets_received++;
 	}
-	for (size_t i = base; i < res->packets.n; i++)
-		if (res->packets.v[i].received == CB_NS_NONE)
+	for (size_t i = base; n_tx && i < res->packets.n; i++) {
+		p = cb_packet_log_at(&res->packets, i);
+		if (!p)
+			goto out_error;
+		if (p->received == CB_NS_NONE)
 			mr->packets_lost++;
+	}
 	mr->packets_rejected = mr->rejected_auth + mr->rejected_replay + mr->rejected_malformed;
+	cb_spool_close(rx->packets);
+	rx->packets = NULL;
 	return 0;
+
+out_error:
+	rc = cb_packet_log_error(&res->packets);
+	if (!rc)
+		rc = cb_packet_log_error(&tx->packets);
+	if (!rc)
+		rc = cb_spool_error(rx->packets);
+	return rc < 0 ? rc : -EIO;
 }
 
 static int cmp_ns(const void *a, const void *b)
@@ -351,9 +419,16 @@ static uint32_t *frames_losing_packets(const struct cb_packet_log *pk, enum cb_m
 	*n = 0;
 	if (!v)
 		return NULL;
-	for (size_t i = 0; pk && i < pk->n; i++)
-		if (pk->v[i].media == media && pk->v[i].received == CB_NS_NONE)
-			v[(*n)++] = pk->v[i].rtp_ts;
+	for (size_t i = 0; pk && i < pk->n; i++) {
+		const struct cb_packet_rec *p = cb_packet_log_at(pk, i);
+
+		if (!p) {
+			free(v);
+			return NULL;
+		}
+		if (p->media == media && p->received == CB_NS_NONE)
+			v[(*n)++] = p->rtp_ts;
+	}
 	qsort(v, *n, sizeof(*v), cmp_u32);
 	return v;
 }
@@ -476,10 +551,9 @@ static int summarize_quality(struct cb_media_result *mr, const struct cb_call_cf
  * samples were cut from inside its slot: the source jumps there); the
  * playout timeline (mr->playout) has one slot per record.  Returns how
  * many pieces were written to p. */
-static size_t audio_pieces(const struct cb_media_result *mr, const struct cb_receiver *r,
+static size_t audio_pieces(const struct cb_media_result *mr, const struct cb_rx_frame *rx,
 			   const struct cb_sender *s, size_t i, struct cb_align_piece *p)
 {
-	const struct cb_frame_rec *rx = &r->audio.frames.v[i];
 	const struct cb_play_seg *g = &mr->playout.v[i];
 	const struct cb_session *ss = s->ss;
 	enum cb_align_kind kind = rx->decoded	  ? CB_ALIGN_DECODED
@@ -503,6 +577,59 @@ static size_t audio_pieces(const struct cb_media_result *mr, const struct cb_rec
 	return 2;
 }
 
+/*
+ * The captured audio for the quality figure.  Rendering it again costs more
+ * than the comparison (the search and the two passes read it three times),
+ * so it is rendered once, into a spool on disk, and read back from there;
+ * without a spool it is rendered on every read.
+ */
+#define SRC_PER_REC (CB_SPOOL_BLOCK_BYTES / sizeof(int16_t))
+
+struct source_reader {
+	struct cb_sender *s;
+	struct cb_spool *sp; /* rows of SRC_PER_REC samples; NULL: render */
+};
+
+static int source_spool(struct source_reader *sr, const char *dir, size_t n)
+{
+	int rc = cb_spool_open(&sr->sp, dir, CB_SPOOL_BLOCK_BYTES);
+
+	for (size_t first = 0; rc == 0 && first < n; first += SRC_PER_REC) {
+		int16_t *row = cb_spool_append(sr->sp);
+
+		rc = row ? cb_sender_source_audio(sr->s, first, row,
+						  n - first < SRC_PER_REC ? n - first : SRC_PER_REC)
+			 : cb_spool_error(sr->sp);
+	}
+	if (rc < 0) {
+		cb_spool_close(sr->sp);
+		sr->sp = NULL;
+	}
+	return rc;
+}
+
+static int read_source(void *user, size_t first, int16_t *out, size_t n)
+{
+	struct source_reader *sr = user;
+
+	if (!sr->sp)
+		return cb_sender_source_audio(sr->s, first, out, n);
+	while (n) {
+		const int16_t *row = cb_spool_get(sr->sp, first / SRC_PER_REC);
+		size_t off = first % SRC_PER_REC, take = SRC_PER_REC - off;
+
+		if (!row)
+			return cb_spool_error(sr->sp) < 0 ? cb_spool_error(sr->sp) : -EIO;
+		if (take > n)
+			take = n;
+		memcpy(out, row + off, take * sizeof(*out));
+		out += take;
+		first += take;
+		n -= take;
+	}
+	return 0;
+}
+
 /* Decoded audio against the source it came from, stretch by stretch: each
  * played frame is put against the source samples its RTP time names, so
  * concealment, added and discarded frames move the alignment with them
@@ -510,14 +637,15 @@ static size_t audio_pieces(const struct cb_media_result *mr, const struct cb_rec
 void cb_results_audio_quality(struct cb_media_result *mr, struct cb_sender *s,
 			      struct cb_receiver *r)
 {
-	const size_t n = r->audio.frames.n;
+	size_t n = (size_t)cb_spool_count(r->audio.frames);
 	const uint64_t src_n = (uint64_t)mr->frames.n * (uint64_t)s->ss->audio_frame_samples;
 	struct cb_align_piece *pieces = NULL;
 	struct cb_audio_span *spans = NULL;
 	struct cb_align_stats st;
 	struct cb_audio_quality q;
 	size_t n_spans = n, n_pieces = 0;
-	int16_t *ref = NULL;
+	struct source_reader src = {.s = s};
+	uint64_t ref_n = 0;
 	int shift;
 
 	mr->audio_seg_snr_db = mr->audio_snr_db = mr->audio_correlation = NAN;
@@ -525,31 +653,57 @@ void cb_results_audio_quality(struct cb_media_result *mr, struct cb_sender *s,
 	mr->audio_stretches = 0;
 	if (!n || !r->audio_pcm_n || !src_n)
 		return;
+	/* Slots that start past the played audio kept give no stretch (their
+	 * samples are "outside"): they are not described at all. */
+	if (n > mr->playout.n)
+		n = mr->playout.n;
+	for (size_t i = 0; i < n; i++)
+		if (mr->playout.v[i].pos >= r->audio_pcm_n) {
+			n = i;
+			break;
+		}
+	if (!n)
+		return;
 	n_spans = 2 * n;
 	pieces = malloc(2 * n * sizeof(*pieces));
 	spans = malloc(2 * n * sizeof(*spans));
-	ref = malloc((size_t)src_n * sizeof(*ref));
-	if (!pieces || !spans || !ref)
+	if (!pieces || !spans)
 		goto out_free;
 	/* Slots after the last sent frame (the call draining) are left out:
 	 * their concealment is not the call's. */
-	for (size_t i = 0; i < n && i < mr->playout.n; i++) {
-		if ((uint32_t)(r->audio.frames.v[i].rtp_ts - s->audio.ts_base) /
+	for (size_t i = 0; i < n; i++) {
+		const struct cb_rx_frame *rx = cb_spool_get(r->audio.frames, i);
+
+		if (!rx)
+			goto out_free; /* an I/O error: no figure rather than a wrong one */
+		if ((uint32_t)(rx->rtp_ts - s->audio.ts_base) /
 			(uint64_t)s->ss->audio_frame_samples >=
 		    mr->frames.n)
 			break;
-		n_pieces += audio_pieces(mr, r, s, i, pieces + n_pieces);
+		n_pieces += audio_pieces(mr, rx, s, i, pieces + n_pieces);
 	}
 	if (cb_align_stretches(pieces, n_pieces, r->audio_pcm_n, src_n, spans, &n_spans, &st) < 0 ||
 	    !n_spans)
 		goto out_free;
-	if (cb_sender_source_audio(s, 0, ref, (size_t)src_n) < 0 ||
-	    cb_align_refine(ref, (size_t)src_n, r->audio_pcm, r->audio_pcm_n, spans, &n_spans,
-			    CB_ALIGN_MAX_SHIFT, &shift, &st) < 0 ||
+	/* The source is read back piece by piece (it is a pure function of
+	 * the sample index): the played audio kept is bounded
+	 * (CB_RX_AUDIO_KEEP), and so is what is held of the source.  Past the
+	 * last stretch's end by more than the largest shift no sample is read
+	 * or clips a span, so the figures are those over the whole source. */
+	for (size_t j = 0; j < n_spans; j++)
+		if (spans[j].ref + spans[j].len > ref_n)
+			ref_n = spans[j].ref + spans[j].len;
+	ref_n += CB_ALIGN_MAX_SHIFT;
+	if (ref_n > src_n)
+		ref_n = src_n;
+	if (source_spool(&src, s->ss->cfg->out_dir, (size_t)ref_n) < 0)
+		src.sp = NULL; /* rendered on every read instead */
+	if (cb_align_refine_read(read_source, &src, (size_t)ref_n, r->audio_pcm, r->audio_pcm_n,
+				 spans, &n_spans, CB_ALIGN_MAX_SHIFT, &shift, &st) < 0 ||
 	    !n_spans)
 		goto out_free;
-	if (cb_audio_quality_spans(ref, (size_t)src_n, r->audio_pcm, r->audio_pcm_n, spans, n_spans,
-				   48000, &q) < 0)
+	if (cb_audio_quality_spans_read(read_source, &src, (size_t)ref_n, r->audio_pcm,
+					r->audio_pcm_n, spans, n_spans, 48000, &q) < 0)
 		goto out_free;
 	mr->audio_seg_snr_db = q.seg_snr_db;
 	mr->audio_snr_db = q.snr_db;
@@ -557,7 +711,7 @@ void cb_results_audio_quality(struct cb_media_result *mr, struct cb_sender *s,
 	mr->audio_compared_samples = st.compared;
 	mr->audio_stretches = st.stretches;
 out_free:
-	free(ref);
+	cb_spool_close(src.sp);
 	free(spans);
 	free(pieces);
 }

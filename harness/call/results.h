@@ -12,7 +12,7 @@ int cb_results_merge_video(struct cb_media_result *mr, struct cb_sender *s, stru
 int cb_results_merge_audio(struct cb_media_result *mr, struct cb_sender *s, struct cb_receiver *r,
 			   const struct cb_session *ss);
 int cb_results_merge_packets(struct cb_run_result *res, struct cb_track_log *tx,
-			     struct cb_track_log *rx, struct cb_media_result *mr);
+			     struct cb_rx_log *rx, struct cb_media_result *mr);
 int cb_results_summarize(struct cb_media_result *mr, const struct cb_call_cfg *cfg, double media_s,
 			 const struct cb_packet_log *pk);
 void cb_results_audio_quality(struct cb_media_result *mr, struct cb_sender *s,

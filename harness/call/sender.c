@@ -195,7 +195,9 @@ static int send_frame(struct cb_sender *s, struct cb_sender_track *t, struct cb_
 	for (size_t i = 0; i < n; i++) {
 		struct cb_packet_rec *p = cb_packet_log_add(&t->log.packets);
 		if (!p) {
-			rc = -ENOMEM;
+			rc = cb_packet_log_error(&t->log.packets)
+				 ? cb_packet_log_error(&t->log.packets)
+				 : -ENOMEM;
 			goto out_free;
 		}
 		p->media = t->media;
@@ -493,7 +495,7 @@ static void *audio_thread(void *arg)
 }
 
 static int track_open(struct cb_sender_track *t, enum cb_media media, const char *codec,
-		      const struct cb_codec_cfg *ccfg, struct cb_rng *rng)
+		      const struct cb_codec_cfg *ccfg, struct cb_rng *rng, const char *spool_dir)
 {
 	const struct cb_codec_ops *ops = cb_codec_find(codec);
 	int rc;
@@ -501,6 +503,10 @@ static int track_open(struct cb_sender_track *t, enum cb_media media, const char
 	t->media = media;
 	if (!ops || ops->media != media)
 		return CB_E_NOTFOUND;
+	/* One row per packet for the whole call: on disk, beside the results. */
+	rc = cb_packet_log_spool(&t->log.packets, spool_dir);
+	if (rc < 0)
+		return rc;
 	t->pay = cb_pay_find(ops->name);
 	if (!t->pay)
 		return CB_E_NOTFOUND;
@@ -572,7 +578,7 @@ int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_p
 		rc = cb_image_alloc(&s->vsrc->img, c->width, c->height);
 		if (rc < 0)
 			return rc;
-		rc = track_open(&s->video, CB_MEDIA_VIDEO, c->video_codec, &cc, &rng);
+		rc = track_open(&s->video, CB_MEDIA_VIDEO, c->video_codec, &cc, &rng, c->out_dir);
 		if (rc < 0)
 			return rc;
 	}
@@ -604,7 +610,7 @@ int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_p
 			return -ENOMEM;
 		if (apm_wanted(c) && (rc = apm_open(s->asrc, c, &ac)) < 0)
 			return rc;
-		rc = track_open(&s->audio, CB_MEDIA_AUDIO, c->audio_codec, &cc, &rng);
+		rc = track_open(&s->audio, CB_MEDIA_AUDIO, c->audio_codec, &cc, &rng, c->out_dir);
 		if (rc < 0)
 			return rc;
 	}

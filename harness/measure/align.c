@@ -96,46 +96,83 @@ int cb_align_refine(const int16_t *ref, size_t ref_n, const int16_t *deg, size_t
 		    struct cb_audio_span *spans, size_t *n_spans, int max_shift, int *shift,
 		    struct cb_align_stats *st)
 {
+	if (n_spans && *n_spans && !ref)
+		return -EINVAL;
+	return cb_align_refine_read(cb_ref_read_array, (void *)ref, ref_n, deg, deg_n, spans,
+				    n_spans, max_shift, shift, st);
+}
+
+/*
+ * The sums are exact (int16 products in int64), so they are gathered span
+ * by span and chunk by chunk, every shift at once, and scored afterwards in
+ * the order that settles ties: the same shift as shift by shift over whole
+ * arrays.
+ */
+int cb_align_refine_read(cb_ref_reader read, void *user, size_t ref_n, const int16_t *deg,
+			 size_t deg_n, struct cb_audio_span *spans, size_t *n_spans, int max_shift,
+			 int *shift, struct cb_align_stats *st)
+{
 	const int64_t k = max_shift;
 	double best = -HUGE_VAL;
 	uint64_t clipped = 0;
+	int64_t *cross = NULL, *energy = NULL;
+	int16_t *r = NULL;
 	size_t n, m = 0;
-	int best_s = 0;
+	int best_s = 0, rc = 0;
 
-	if (!n_spans || (*n_spans && (!ref || !deg || !spans)) || max_shift < 0)
+	if (!n_spans || (*n_spans && (!read || !deg || !spans)) || max_shift < 0)
 		return -EINVAL;
 	n = *n_spans;
 	for (size_t j = 0; j < n; j++)
 		if (spans[j].ref > ref_n || spans[j].len > ref_n - spans[j].ref ||
 		    spans[j].deg > deg_n || spans[j].len > deg_n - spans[j].deg)
 			return -EINVAL;
+	cross = calloc((size_t)(2 * k + 1), sizeof(*cross));
+	energy = calloc((size_t)(2 * k + 1), sizeof(*energy));
+	r = malloc(((size_t)CB_REF_CHUNK + (size_t)(2 * k)) * sizeof(*r));
+	if (!cross || !energy || !r) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	for (size_t j = 0; j < n; j++) {
+		/* Samples every shift keeps inside ref. */
+		int64_t lo = (int64_t)spans[j].ref < k ? k - (int64_t)spans[j].ref : 0;
+		int64_t hi = (int64_t)spans[j].len;
+		const int16_t *d = deg + spans[j].deg;
+
+		if ((int64_t)(spans[j].ref + spans[j].len) + k > (int64_t)ref_n)
+			hi = (int64_t)ref_n - k - (int64_t)spans[j].ref;
+		for (int64_t c0 = lo; c0 < hi; c0 += CB_REF_CHUNK) {
+			const int64_t c1 = hi - c0 < CB_REF_CHUNK ? hi : c0 + CB_REF_CHUNK;
+			/* r[x] is ref[spans[j].ref + c0 - k + x]. */
+			const int64_t first = (int64_t)spans[j].ref + c0 - k;
+
+			rc = read(user, (size_t)first, r, (size_t)(c1 - c0 + 2 * k));
+			if (rc < 0)
+				goto out_free;
+			for (int64_t s = -k; s <= k; s++) {
+				int64_t cs = 0, es = 0;
+
+				for (int64_t i = c0; i < c1; i++) {
+					const int64_t v = r[i - c0 + k + s];
+
+					cs += v * d[i];
+					es += v * v;
+				}
+				cross[s + k] += cs;
+				energy[s + k] += es;
+			}
+		}
+	}
 	/* Shifts nearest 0 first, so that a tie keeps the smaller one. */
 	for (int64_t a = 0; a <= k; a++) {
 		for (int sign = 1; sign >= (a ? -1 : 1); sign -= 2) {
 			const int64_t s = sign * a;
-			int64_t cross = 0, energy = 0; /* exact: int16 products */
 			double score;
 
-			for (size_t j = 0; j < n; j++) {
-				/* Samples every shift keeps inside ref. */
-				int64_t lo =
-				    (int64_t)spans[j].ref < k ? k - (int64_t)spans[j].ref : 0;
-				int64_t hi = (int64_t)spans[j].len;
-				const int64_t r0 = (int64_t)spans[j].ref + s;
-				const int16_t *d = deg + spans[j].deg;
-
-				if ((int64_t)(spans[j].ref + spans[j].len) + k > (int64_t)ref_n)
-					hi = (int64_t)ref_n - k - (int64_t)spans[j].ref;
-				for (int64_t i = lo; i < hi; i++) {
-					const int64_t v = ref[r0 + i];
-
-					cross += v * d[i];
-					energy += v * v;
-				}
-			}
-			if (energy <= 0)
+			if (energy[s + k] <= 0)
 				continue;
-			score = (double)cross / sqrt((double)energy);
+			score = (double)cross[s + k] / sqrt((double)energy[s + k]);
 			if (score > best) {
 				best = score;
 				best_s = (int)s;
@@ -167,5 +204,9 @@ int cb_align_refine(const int16_t *ref, size_t ref_n, const int16_t *deg, size_t
 	}
 	if (shift)
 		*shift = best_s;
-	return 0;
+out_free:
+	free(cross);
+	free(energy);
+	free(r);
+	return rc;
 }

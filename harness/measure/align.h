@@ -103,4 +103,13 @@ int cb_align_refine(const int16_t *ref, size_t ref_n, const int16_t *deg, size_t
 		    struct cb_audio_span *spans, size_t *n_spans, int max_shift, int *shift,
 		    struct cb_align_stats *st);
 
+/**
+ * cb_align_refine with the reference read piece by piece through `read`
+ * (measure/quality.h), each span's samples once: the same shift and spans.
+ * -ENOMEM, or the reader's error, beside the errors above.
+ */
+int cb_align_refine_read(cb_ref_reader read, void *user, size_t ref_n, const int16_t *deg,
+			 size_t deg_n, struct cb_audio_span *spans, size_t *n_spans, int max_shift,
+			 int *shift, struct cb_align_stats *st);
+
 #endif

@@ -429,18 +429,42 @@ static double snr_db(double signal, double noise, double lo, double hi)
 	return s < lo ? lo : s > hi ? hi : s;
 }
 
+int cb_ref_read_array(void *user, size_t first, int16_t *out, size_t n)
+{
+	memcpy(out, (const int16_t *)user + first, n * sizeof(*out));
+	return 0;
+}
+
 int cb_audio_quality_spans(const int16_t *ref, size_t ref_n, const int16_t *deg, size_t deg_n,
 			   const struct cb_audio_span *spans, size_t n_spans, int sample_rate,
 			   struct cb_audio_quality *out)
 {
-	size_t seg_len, used = 0, skipped = 0;
+	if (!ref)
+		return -EINVAL;
+	return cb_audio_quality_spans_read(cb_ref_read_array, (void *)ref, ref_n, deg, deg_n, spans,
+					   n_spans, sample_rate, out);
+}
+
+/*
+ * Every sum runs in the order of the spans and of the samples in them, as
+ * one pass over whole arrays would: the reference comes in chunks of whole
+ * segments (so a segment never straddles two), and the two passes the
+ * correlation needs read it twice.
+ */
+int cb_audio_quality_spans_read(cb_ref_reader read, void *user, size_t ref_n, const int16_t *deg,
+				size_t deg_n, const struct cb_audio_span *spans, size_t n_spans,
+				int sample_rate, struct cb_audio_quality *out)
+{
+	size_t seg_len, chunk, used = 0, skipped = 0;
 	uint64_t n = 0;
 	double seg_sum = 0, sig = 0, err = 0;
 	double mr = 0, md = 0, cov = 0, vr = 0, vd = 0;
 	/* Mean square of a -50 dBFS signal, relative to full scale 32768. */
 	const double silence = 32768.0 * 32768.0 * pow(10, CB_AUDIO_SILENCE_DBFS / 10);
+	int16_t *r = NULL;
+	int rc = 0;
 
-	if (!ref || !deg || !spans || !out || sample_rate <= 0)
+	if (!read || !deg || !spans || !out || sample_rate <= 0)
 		return -EINVAL;
 	seg_len = (size_t)sample_rate * CB_AUDIO_SEGMENT_MS / 1000;
 	if (seg_len == 0)
@@ -455,58 +479,78 @@ int cb_audio_quality_spans(const int16_t *ref, size_t ref_n, const int16_t *deg,
 	}
 	if (n == 0)
 		return -EINVAL;
+	chunk = CB_REF_CHUNK / seg_len * seg_len;
+	if (chunk == 0)
+		chunk = seg_len;
+	r = malloc(chunk * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
 
 	/* Segments lie within one span: a segment never joins two stretches
-	 * of the call that were not played next to each other. */
+	 * of the call that were not played next to each other.  The pooled
+	 * sums come in the same pass. */
 	for (size_t k = 0; k < n_spans; k++) {
-		const int16_t *r = ref + spans[k].ref, *d = deg + spans[k].deg;
+		const int16_t *d0 = deg + spans[k].deg;
 
-		for (size_t s0 = 0; s0 + seg_len <= spans[k].len; s0 += seg_len) {
-			double ss = 0, se = 0;
+		for (size_t c0 = 0; c0 < spans[k].len; c0 += chunk) {
+			const size_t cn = spans[k].len - c0 < chunk ? spans[k].len - c0 : chunk;
+			const int16_t *d = d0 + c0;
 
-			for (size_t i = s0; i < s0 + seg_len; i++) {
-				double e = (double)d[i] - r[i];
+			rc = read(user, spans[k].ref + c0, r, cn);
+			if (rc < 0)
+				goto out_free;
+			for (size_t s0 = 0; s0 + seg_len <= cn; s0 += seg_len) {
+				double ss = 0, se = 0;
 
-				ss += (double)r[i] * r[i];
-				se += e * e;
+				for (size_t i = s0; i < s0 + seg_len; i++) {
+					double e = (double)d[i] - r[i];
+
+					ss += (double)r[i] * r[i];
+					se += e * e;
+				}
+				if (ss / (double)seg_len < silence) {
+					skipped++;
+					continue;
+				}
+				seg_sum +=
+				    snr_db(ss, se, CB_AUDIO_SEG_SNR_MIN, CB_AUDIO_SEG_SNR_MAX);
+				used++;
 			}
-			if (ss / (double)seg_len < silence) {
-				skipped++;
-				continue;
+			/*
+			 * Two passes (means first, then centred sums) keep the
+			 * correlation accurate even for signals with a large DC
+			 * offset, where the one-pass formula would cancel
+			 * catastrophically.
+			 */
+			for (size_t i = 0; i < cn; i++) {
+				double a = r[i], b = d[i];
+
+				sig += a * a;
+				err += (b - a) * (b - a);
+				mr += a;
+				md += b;
 			}
-			seg_sum += snr_db(ss, se, CB_AUDIO_SEG_SNR_MIN, CB_AUDIO_SEG_SNR_MAX);
-			used++;
-		}
-	}
-
-	/*
-	 * Two passes (means first, then centred sums) keep the correlation
-	 * accurate even for signals with a large DC offset, where the one-pass
-	 * formula would cancel catastrophically.
-	 */
-	for (size_t k = 0; k < n_spans; k++) {
-		const int16_t *r = ref + spans[k].ref, *d = deg + spans[k].deg;
-
-		for (size_t i = 0; i < spans[k].len; i++) {
-			double a = r[i], b = d[i];
-
-			sig += a * a;
-			err += (b - a) * (b - a);
-			mr += a;
-			md += b;
 		}
 	}
 	mr /= (double)n;
 	md /= (double)n;
 	for (size_t k = 0; k < n_spans; k++) {
-		const int16_t *r = ref + spans[k].ref, *d = deg + spans[k].deg;
+		const int16_t *d0 = deg + spans[k].deg;
 
-		for (size_t i = 0; i < spans[k].len; i++) {
-			double a = r[i] - mr, b = d[i] - md;
+		for (size_t c0 = 0; c0 < spans[k].len; c0 += chunk) {
+			const size_t cn = spans[k].len - c0 < chunk ? spans[k].len - c0 : chunk;
+			const int16_t *d = d0 + c0;
 
-			cov += a * b;
-			vr += a * a;
-			vd += b * b;
+			rc = read(user, spans[k].ref + c0, r, cn);
+			if (rc < 0)
+				goto out_free;
+			for (size_t i = 0; i < cn; i++) {
+				double a = r[i] - mr, b = d[i] - md;
+
+				cov += a * b;
+				vr += a * a;
+				vd += b * b;
+			}
 		}
 	}
 
@@ -515,7 +559,9 @@ int cb_audio_quality_spans(const int16_t *ref, size_t ref_n, const int16_t *deg,
 	out->correlation = vr > 0 && vd > 0 ? cov / sqrt(vr * vd) : NAN;
 	out->segments = used;
 	out->segments_skipped = skipped;
-	return 0;
+out_free:
+	free(r);
+	return rc;
 }
 
 int cb_audio_quality(const int16_t *ref, const int16_t *deg, size_t n, int sample_rate,

@@ -280,4 +280,27 @@ int cb_audio_quality_spans(const int16_t *ref, size_t ref_n, const int16_t *deg,
 			   const struct cb_audio_span *spans, size_t n_spans, int sample_rate,
 			   struct cb_audio_quality *out);
 
+/**
+ * Where the reference comes from when it is not held whole: write samples
+ * [first, first + n) of it (never past its length) to `out`.  0 or a
+ * negative error, which the caller returns.
+ */
+typedef int (*cb_ref_reader)(void *user, size_t first, int16_t *out, size_t n);
+
+/** Samples of the reference a _read function holds at once (a few hundred kB). */
+#define CB_REF_CHUNK (48000 * 2)
+
+/**
+ * cb_audio_quality_spans with the reference read piece by piece through
+ * `read` (each sample of the spans twice), so that a long call's source
+ * need not be rendered whole; the figures are the same, bit for bit.
+ * -ENOMEM, or the reader's error, beside the errors above.
+ */
+int cb_audio_quality_spans_read(cb_ref_reader read, void *user, size_t ref_n, const int16_t *deg,
+				size_t deg_n, const struct cb_audio_span *spans, size_t n_spans,
+				int sample_rate, struct cb_audio_quality *out);
+
+/** A cb_ref_reader over an array: `user` is the const int16_t array. */
+int cb_ref_read_array(void *user, size_t first, int16_t *out, size_t n);
+
 #endif

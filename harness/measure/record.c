@@ -87,7 +87,7 @@ void cb_frame_rec_init(struct cb_frame_rec *r, enum cb_media media, uint32_t ind
  * Grow by doubling so that appending a frame per 20 ms for an hour costs a
  * handful of reallocations; the old array stays valid if realloc fails.
  */
-static int grow(void **v, size_t *cap, size_t n, size_t elem)
+int cb_log_grow(void **v, size_t *cap, size_t n, size_t elem)
 {
 	size_t ncap;
 	void *nv;
@@ -109,7 +109,7 @@ struct cb_frame_rec *cb_frame_log_add(struct cb_frame_log *log, enum cb_media me
 {
 	struct cb_frame_rec *r;
 
-	if (!log || grow((void **)&log->v, &log->cap, log->n, sizeof(*log->v)))
+	if (!log || cb_log_grow((void **)&log->v, &log->cap, log->n, sizeof(*log->v)))
 		return NULL;
 	r = &log->v[log->n++];
 	cb_frame_rec_init(r, media, index);
@@ -125,14 +125,30 @@ void cb_frame_log_free(struct cb_frame_log *log)
 	log->n = log->cap = 0;
 }
 
+int cb_packet_log_spool(struct cb_packet_log *log, const char *dir)
+{
+	if (!log || log->n || log->spool)
+		return -EINVAL;
+	return cb_spool_open(&log->spool, dir, sizeof(struct cb_packet_rec));
+}
+
 struct cb_packet_rec *cb_packet_log_add(struct cb_packet_log *log)
 {
 	struct cb_packet_rec *p;
 
-	if (!log || grow((void **)&log->v, &log->cap, log->n, sizeof(*log->v)))
+	if (!log)
 		return NULL;
-	p = &log->v[log->n++];
-	memset(p, 0, sizeof(*p));
+	if (log->spool) {
+		p = cb_spool_append(log->spool);
+		if (!p)
+			return NULL;
+		log->n++;
+	} else {
+		if (cb_log_grow((void **)&log->v, &log->cap, log->n, sizeof(*log->v)))
+			return NULL;
+		p = &log->v[log->n++];
+		memset(p, 0, sizeof(*p));
+	}
 	p->sent = CB_NS_NONE;
 	p->received = CB_NS_NONE;
 	p->net_delay = CB_NS_NONE;
@@ -140,11 +156,25 @@ struct cb_packet_rec *cb_packet_log_add(struct cb_packet_log *log)
 	return p;
 }
 
+struct cb_packet_rec *cb_packet_log_at(const struct cb_packet_log *log, size_t i)
+{
+	if (!log || i >= log->n)
+		return NULL;
+	return log->spool ? cb_spool_at(log->spool, i) : &log->v[i];
+}
+
+int cb_packet_log_error(const struct cb_packet_log *log)
+{
+	return log && log->spool ? cb_spool_error(log->spool) : 0;
+}
+
 void cb_packet_log_free(struct cb_packet_log *log)
 {
 	if (!log)
 		return;
 	free(log->v);
+	cb_spool_close(log->spool);
 	log->v = NULL;
+	log->spool = NULL;
 	log->n = log->cap = 0;
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "base/clock.h"
+#include "base/spool.h"
 #include "codec/codec.h"
 
 /* name in enum, column name in frames.csv / summary.json */
@@ -71,26 +72,30 @@ enum cb_stamp cb_stage_from(enum cb_stage s);
 enum cb_stamp cb_stage_to(enum cb_stage s);
 const char *cb_media_name(enum cb_media m); /* "video" / "audio" */
 
-/** One frame of one media, as the merged (sender + receiver) record. */
+/**
+ * One frame of one media, as the merged (sender + receiver) record.  A long
+ * call keeps one per frame (80 a second with the default tracks), so the
+ * small fields are packed ahead of the 8-byte ones: 184 bytes.
+ */
 struct cb_frame_rec {
-	enum cb_media media;
 	uint32_t index; /**< video: frame number; audio: 20 ms frame index */
 	uint32_t rtp_ts;
+	uint32_t bytes; /**< encoded frame size */
 	uint16_t first_seq;
 	uint16_t npackets;
-	uint32_t bytes; /**< encoded frame size */
+	uint8_t media; /**< enum cb_media */
 	uint8_t keyframe;
 	uint8_t encoded, sent, received, decoded; /**< received = complete */
-	uint8_t identified;    /**< content read back (video mark / audio mark) */
-	uint8_t mismatch;      /**< content disagrees with the RTP timestamp */
-	int64_t content_id;    /**< video: number read; audio: mark k in this frame; -1 none */
+	uint8_t identified; /**< content read back (video mark / audio mark) */
+	uint8_t mismatch;   /**< content disagrees with the RTP timestamp */
+	uint8_t concealed;  /**< audio: played as loss concealment (PLC) instead of decoded data */
+	uint8_t fec;	    /**< audio: rebuilt from the next packet's in-band FEC */
+	int32_t content_id; /**< video: number read; audio: mark k in this frame; -1 none */
 	cb_ns st[CB_ST_COUNT]; /**< CB_NS_NONE where not reached */
 	double e2e_ms;	       /**< from the content; NaN where not identified */
 	double algo_ms;	       /**< audio: framing + codec look-ahead share of e2e_ms; else NaN */
 	double psnr,
 	    ssim; /**< video: decoded picture against the source frame it shows; NaN if none */
-	uint8_t concealed; /**< audio: played as loss concealment (PLC) instead of decoded data */
-	uint8_t fec;	   /**< audio: rebuilt from the next packet's in-band FEC */
 };
 
 /** A growable array of frame records. */
@@ -119,12 +124,12 @@ enum cb_pkt_fate {
 };
 const char *cb_pkt_fate_name(enum cb_pkt_fate f);
 
-/** One RTP packet. */
+/** One RTP packet (48 bytes: one per packet is kept for the whole call). */
 struct cb_packet_rec {
-	enum cb_media media;
-	uint16_t seq;
 	uint32_t rtp_ts;
+	uint16_t seq;
 	uint16_t size; /**< bytes on the wire (SRTP) */
+	uint8_t media; /**< enum cb_media */
 	uint8_t marker;
 	uint8_t fate;	      /**< enum cb_pkt_fate */
 	uint8_t duplicated;   /**< the emulator sent a second copy */
@@ -133,12 +138,42 @@ struct cb_packet_rec {
 	cb_ns queue_delay; /**< its share of net_delay spent waiting in the link queue */
 };
 
+/**
+ * The packet rows of a call: in memory, or (after cb_packet_log_spool) in a
+ * spool on disk, so that a long call does not hold one row per packet in
+ * memory (base/spool.h).  Either way `n` counts them and cb_packet_log_at
+ * reaches them; `v` is the array only for a log in memory.
+ */
 struct cb_packet_log {
 	struct cb_packet_rec *v;
 	size_t n, cap;
+	struct cb_spool *spool; /**< NULL: in memory */
 };
 
+/**
+ * Keep the rows of the (empty) `log` on disk from now on, in a nameless
+ * file in `dir` (see cb_spool_open).  0 or a negative errno.
+ */
+int cb_packet_log_spool(struct cb_packet_log *log, const char *dir);
+
+/** Append a row initialised to "nothing happened"; NULL on ENOMEM or an I/O error. */
 struct cb_packet_rec *cb_packet_log_add(struct cb_packet_log *log);
+
+/**
+ * Row `i` (< n) to read or change; NULL out of range or on an I/O error.
+ * For a spooled log the pointer is good until the next call on the log.
+ */
+struct cb_packet_rec *cb_packet_log_at(const struct cb_packet_log *log, size_t i);
+
+/** 0, or the spool's I/O error (a full disk) once one happened. */
+int cb_packet_log_error(const struct cb_packet_log *log);
+
+/**
+ * Make room in the growable array `*v` (`*cap` elements of `elem` bytes) for
+ * element `n`: doubling from 256, the array unchanged on failure.  0 or
+ * -ENOMEM.  The logs above use it.
+ */
+int cb_log_grow(void **v, size_t *cap, size_t n, size_t elem);
 void cb_packet_log_free(struct cb_packet_log *log);
 
 #endif

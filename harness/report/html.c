@@ -124,31 +124,33 @@ static void page_head(FILE *f, const char *kind, const char *id)
  */
 static int embed_svg(FILE *f, const char *dir, const char *name, const char *caption)
 {
-	char path[PATH_MAX], *text, *p, *end;
+	char path[PATH_MAX], *text = NULL, *p = NULL, *end = NULL, chunk[65536];
+	size_t len = 0, got;
 	FILE *in;
-	long len;
 
 	if (cb_path_join(path, sizeof(path), dir, name))
 		return 0;
 	in = fopen(path, "rb");
 	if (!in)
 		return 0;
-	if (fseek(in, 0, SEEK_END) || (len = ftell(in)) < 0 || fseek(in, 0, SEEK_SET)) {
-		fclose(in);
-		return 0;
+	/* Only the head up to the root tag's end is held (gnuplot writes it in
+	 * the first few hundred bytes); the body, which grows with the call,
+	 * is copied through. */
+	while (!end && (got = fread(chunk, 1, sizeof(chunk), in)) > 0) {
+		char *t = realloc(text, len + got + 1);
+
+		if (!t)
+			break;
+		text = t;
+		memcpy(text + len, chunk, got);
+		len += got;
+		text[len] = 0;
+		p = strstr(text, "<svg");
+		end = p ? strchr(p, '>') : NULL;
 	}
-	text = malloc((size_t)len + 1);
-	if (!text || fread(text, 1, (size_t)len, in) != (size_t)len) {
+	if (!p || !end || ferror(in)) {
 		free(text);
 		fclose(in);
-		return 0;
-	}
-	fclose(in);
-	text[len] = 0;
-	p = strstr(text, "<svg");
-	end = p ? strchr(p, '>') : NULL;
-	if (!p || !end) {
-		free(text);
 		return 0;
 	}
 	fputs("<figure class=plot>", f);
@@ -175,6 +177,9 @@ static int embed_svg(FILE *f, const char *dir, const char *name, const char *cap
 		a = next;
 	}
 	fputs(end, f);
+	while ((got = fread(chunk, 1, sizeof(chunk), in)) > 0)
+		fwrite(chunk, 1, got, f);
+	fclose(in);
 	fputs("<figcaption class=muted>", f);
 	esc(f, caption);
 	fputs("</figcaption></figure>\n", f);
@@ -530,8 +535,8 @@ static void run_settings(FILE *f, const struct cb_run_result *res)
 
 int cb_report_html(const struct cb_run_result *res, const char *dir)
 {
-	char path[PATH_MAX], *buf = NULL;
-	size_t len = 0;
+	char path[PATH_MAX];
+	struct cb_out o;
 	FILE *f;
 	int err;
 
@@ -540,9 +545,11 @@ int cb_report_html(const struct cb_run_result *res, const char *dir)
 	err = cb_path_join(path, sizeof(path), dir, "report.html");
 	if (err)
 		return err;
-	f = open_memstream(&buf, &len);
-	if (!f)
-		return -errno;
+	/* Streamed: the inlined SVGs grow with the call. */
+	err = cb_out_open(&o, path);
+	if (err)
+		return err;
+	f = o.f;
 	page_head(f, "run", res->run_id);
 	fputs("<h1>callbench run ", f);
 	esc(f, res->run_id);
@@ -568,7 +575,7 @@ int cb_report_html(const struct cb_run_result *res, const char *dir)
 	run_network(f, res, dir);
 	run_settings(f, res);
 	fputs("</body></html>\n", f);
-	return cb_memstream_commit(f, &buf, &len, path);
+	return cb_out_commit(&o);
 }
 
 /* ---- sweep report ---- */

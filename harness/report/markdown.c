@@ -587,15 +587,16 @@ static void settings_section(FILE *f, const struct cb_run_result *res)
 
 int cb_report_markdown(const struct cb_run_result *res, const char *path, int have_plots)
 {
-	char *buf = NULL;
-	size_t len = 0;
+	struct cb_out o;
 	FILE *f;
+	int err;
 
 	if (!res || !path)
 		return -EINVAL;
-	f = open_memstream(&buf, &len);
-	if (!f)
-		return -errno;
+	err = cb_out_open(&o, path);
+	if (err)
+		return err;
+	f = o.f;
 	status_section(f, res);
 	verdict_section(f, res);
 	if (res->video.enabled)
@@ -606,5 +607,5 @@ int cb_report_markdown(const struct cb_run_result *res, const char *path, int ha
 	plots_section(f, res, have_plots);
 	method_section(f);
 	settings_section(f, res);
-	return cb_memstream_commit(f, &buf, &len, path);
+	return cb_out_commit(&o);
 }

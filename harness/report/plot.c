@@ -28,6 +28,19 @@ static const struct {
 
 static const char *const band_colors[] = {"#2e7d32", "#9e9d24", "#ef6c00", "#c62828"};
 
+/* Open `dir`/`name` as a stream for cb_out_commit(): the data files grow
+ * with the call, so they are not built in memory. */
+static FILE *open_dat(const char *dir, const char *name, struct cb_out *o, int *err)
+{
+	char path[PATH_MAX];
+
+	*err = cb_path_join(path, sizeof(path), dir, name);
+	if (*err)
+		return NULL;
+	*err = cb_out_open(o, path);
+	return *err ? NULL : o->f;
+}
+
 /*
  * Data files are plain whitespace-separated columns so that a user can plot
  * them with anything; the script reads them by name.
@@ -35,18 +48,15 @@ static const char *const band_colors[] = {"#2e7d32", "#9e9d24", "#ef6c00", "#c62
 static int write_latency_dat(const struct cb_media_result *m, cb_ns t0, const char *dir,
 			     double *ymax)
 {
-	char path[PATH_MAX], name[64], *buf = NULL;
-	size_t len = 0;
+	char name[64];
+	struct cb_out o;
 	FILE *f;
 	int err;
 
 	snprintf(name, sizeof(name), "latency_%s.dat", cb_media_name(m->media));
-	err = cb_path_join(path, sizeof(path), dir, name);
-	if (err)
-		return err;
-	f = open_memstream(&buf, &len);
+	f = open_dat(dir, name, &o, &err);
 	if (!f)
-		return -errno;
+		return err;
 	fprintf(f, "# %s: time_s (capture, from the run's first capture) e2e_ms\n",
 		cb_media_name(m->media));
 	for (size_t i = 0; i < m->frames.n; i++) {
@@ -59,22 +69,20 @@ static int write_latency_dat(const struct cb_media_result *m, cb_ns t0, const ch
 		if (r->e2e_ms > *ymax)
 			*ymax = r->e2e_ms;
 	}
-	return cb_memstream_commit(f, &buf, &len, path);
+	return cb_out_commit(&o);
 }
 
 /* The empirical CDF: each sorted sample with the fraction of samples <= it. */
 static int write_cdf_dat(const struct cb_media_result *m, const char *dir)
 {
-	char path[PATH_MAX], name[64], *buf = NULL;
-	size_t len = 0, n = 0;
+	char name[64];
+	struct cb_out o;
+	size_t n = 0;
 	double *v;
 	FILE *f;
 	int err;
 
 	snprintf(name, sizeof(name), "cdf_%s.dat", cb_media_name(m->media));
-	err = cb_path_join(path, sizeof(path), dir, name);
-	if (err)
-		return err;
 	v = malloc((m->frames.n ? m->frames.n : 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -86,15 +94,13 @@ static int write_cdf_dat(const struct cb_media_result *m, const char *dir)
 		cb_dist_compute(v, m->frames.n, &d);
 		n = d.n;
 	}
-	f = open_memstream(&buf, &len);
-	if (!f) {
-		err = -errno;
+	f = open_dat(dir, name, &o, &err);
+	if (!f)
 		goto out_free_v;
-	}
 	fprintf(f, "# %s: e2e_ms fraction_at_or_below\n", cb_media_name(m->media));
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%.3f %.6f\n", v[i], (double)(i + 1) / (double)n);
-	err = cb_memstream_commit(f, &buf, &len, path);
+	err = cb_out_commit(&o);
 out_free_v:
 	free(v);
 	return err;
@@ -102,17 +108,13 @@ out_free_v:
 
 static int write_stages_dat(const struct cb_run_result *res, const char *dir)
 {
-	char path[PATH_MAX], *buf = NULL;
-	size_t len = 0;
+	struct cb_out o;
 	FILE *f;
 	int err;
 
-	err = cb_path_join(path, sizeof(path), dir, "stages.dat");
-	if (err)
-		return err;
-	f = open_memstream(&buf, &len);
+	f = open_dat(dir, "stages.dat", &o, &err);
 	if (!f)
-		return -errno;
+		return err;
 	fprintf(f, "# stage video_mean_ms audio_mean_ms (NaN: not measured)\n");
 	for (int s = 0; s < CB_SG_COUNT; s++) {
 		double v = res->video.stage[s].mean, a = res->audio.stage[s].mean;
@@ -121,7 +123,7 @@ static int write_stages_dat(const struct cb_run_result *res, const char *dir)
 		fprintf(f, isfinite(v) ? "%.6f " : "NaN ", v);
 		fprintf(f, isfinite(a) ? "%.6f\n" : "NaN\n", a);
 	}
-	return cb_memstream_commit(f, &buf, &len, path);
+	return cb_out_commit(&o);
 }
 
 static int has_stage_data(const struct cb_media_result *m)
@@ -192,21 +194,6 @@ int cb_report_plot_made(const struct cb_run_result *res, const char *name)
 	return 0;
 }
 
-/* Open `dir`/`name` as a memory stream, for cb_memstream_commit() to `path`. */
-static FILE *open_dat(const char *dir, const char *name, char *path, size_t room, char **buf,
-		      size_t *len, int *err)
-{
-	FILE *f;
-
-	*err = cb_path_join(path, room, dir, name);
-	if (*err)
-		return NULL;
-	f = open_memstream(buf, len);
-	if (!f)
-		*err = -errno;
-	return f;
-}
-
 static int has_age_data(const struct cb_media_result *m)
 {
 	return m->enabled && m->seen.n > 0;
@@ -215,13 +202,13 @@ static int has_age_data(const struct cb_media_result *m)
 /* The age of what was on screen / heard at each sample instant. */
 static int write_age_dat(const struct cb_media_result *m, cb_ns t0, const char *dir)
 {
-	char path[PATH_MAX], name[64], *buf = NULL;
-	size_t len = 0;
+	char name[64];
+	struct cb_out o;
 	int err;
 	FILE *f;
 
 	snprintf(name, sizeof(name), "age_%s.dat", cb_media_name(m->media));
-	f = open_dat(dir, name, path, sizeof(path), &buf, &len, &err);
+	f = open_dat(dir, name, &o, &err);
 	if (!f)
 		return err;
 	fprintf(f, "# %s: time_s (%s, from the run's first capture) age_ms\n",
@@ -230,7 +217,7 @@ static int write_age_dat(const struct cb_media_result *m, cb_ns t0, const char *
 	for (size_t i = 0; i < m->seen.n; i++)
 		fprintf(f, "%.6f %.3f\n", cb_ns_diff_ms(m->seen.v[i].t, t0) / 1e3,
 			m->seen.v[i].age_ms);
-	return cb_memstream_commit(f, &buf, &len, path);
+	return cb_out_commit(&o);
 }
 
 /* A frame's RTP timestamp and capture time, to place a packet at its frame. */
@@ -258,9 +245,9 @@ static int write_events_dat(const struct cb_run_result *res, cb_ns t0, const cha
 			    size_t *n_lost, size_t *n_rec)
 {
 	const struct cb_frame_log *fl = &res->video.frames;
-	char path[PATH_MAX], *buf = NULL;
+	struct cb_out o;
 	struct ts_cap *tc;
-	size_t len = 0, n = 0;
+	size_t n = 0;
 	uint32_t last_ts[2] = {0, 0};
 	int have_last[2] = {0, 0}, err;
 	FILE *f;
@@ -275,16 +262,24 @@ static int write_events_dat(const struct cb_run_result *res, cb_ns t0, const cha
 			tc[n++].cap = fl->v[i].st[CB_ST_CAPTURED];
 		}
 	qsort(tc, n, sizeof(*tc), cmp_ts_cap);
-	f = open_dat(dir, "events_video.dat", path, sizeof(path), &buf, &len, &err);
+	f = open_dat(dir, "events_video.dat", &o, &err);
 	if (!f)
 		goto out_free_tc;
 	fprintf(f, "# video packets lost or recovered: time_s (capture time of the packet's "
 		   "frame) kind (0 lost and not recovered, 1 recovered by RTX)\n");
 	for (size_t i = 0; i < res->packets.n; i++) {
-		const struct cb_packet_rec *p = &res->packets.v[i];
-		struct ts_cap key = {.rtp_ts = p->rtp_ts}, *hit;
+		const struct cb_packet_rec *p = cb_packet_log_at(&res->packets, i);
+		struct ts_cap key = {0}, *hit;
 		int kind;
 
+		if (!p) {
+			err = cb_packet_log_error(&res->packets)
+				  ? cb_packet_log_error(&res->packets)
+				  : -EIO;
+			cb_out_discard(&o);
+			goto out_free_tc;
+		}
+		key.rtp_ts = p->rtp_ts;
 		if (p->media != CB_MEDIA_VIDEO)
 			continue;
 		if (p->fate == CB_PKT_NET_LOSS || p->fate == CB_PKT_NET_QUEUE ||
@@ -304,7 +299,7 @@ static int write_events_dat(const struct cb_run_result *res, cb_ns t0, const cha
 		fprintf(f, "%.6f %d\n", cb_ns_diff_ms(hit->cap, t0) / 1e3, kind);
 		*(kind ? n_rec : n_lost) += 1;
 	}
-	err = cb_memstream_commit(f, &buf, &len, path);
+	err = cb_out_commit(&o);
 out_free_tc:
 	free(tc);
 	return err;
@@ -313,13 +308,13 @@ out_free_tc:
 /* Per frame: capture time and time in the jitter buffer. */
 static int write_jb_dat(const struct cb_media_result *m, cb_ns t0, const char *dir)
 {
-	char path[PATH_MAX], name[64], *buf = NULL;
-	size_t len = 0;
+	char name[64];
+	struct cb_out o;
 	int err;
 	FILE *f;
 
 	snprintf(name, sizeof(name), "jitter_buffer_%s.dat", cb_media_name(m->media));
-	f = open_dat(dir, name, path, sizeof(path), &buf, &len, &err);
+	f = open_dat(dir, name, &o, &err);
 	if (!f)
 		return err;
 	fprintf(f, "# %s: time_s (capture) jitter_buffer_ms (jitter_buffer_out - first_received)\n",
@@ -332,18 +327,17 @@ static int write_jb_dat(const struct cb_media_result *m, cb_ns t0, const char *d
 			fprintf(f, "%.6f %.3f\n", cb_ns_diff_ms(r->st[CB_ST_CAPTURED], t0) / 1e3,
 				ms);
 	}
-	return cb_memstream_commit(f, &buf, &len, path);
+	return cb_out_commit(&o);
 }
 
 /* Per identified video frame: capture time and PSNR. */
 static int write_psnr_dat(const struct cb_media_result *m, cb_ns t0, const char *dir)
 {
-	char path[PATH_MAX], *buf = NULL;
-	size_t len = 0;
+	struct cb_out o;
 	int err;
 	FILE *f;
 
-	f = open_dat(dir, "psnr_video.dat", path, sizeof(path), &buf, &len, &err);
+	f = open_dat(dir, "psnr_video.dat", &o, &err);
 	if (!f)
 		return err;
 	fputs("# video: time_s (capture) psnr_db\n", f);
@@ -354,7 +348,7 @@ static int write_psnr_dat(const struct cb_media_result *m, cb_ns t0, const char 
 			fprintf(f, "%.6f %.4f\n", cb_ns_diff_ms(r->st[CB_ST_CAPTURED], t0) / 1e3,
 				r->psnr);
 	}
-	return cb_memstream_commit(f, &buf, &len, path);
+	return cb_out_commit(&o);
 }
 
 /*
@@ -365,13 +359,13 @@ static int write_psnr_dat(const struct cb_media_result *m, cb_ns t0, const char 
 static int write_rtcp_dat(const struct cb_run_result *res, enum cb_media media, cb_ns t0,
 			  const char *dir, double *tmax)
 {
-	char path[PATH_MAX], name[64], *buf = NULL;
-	size_t len = 0;
+	char name[64];
+	struct cb_out o;
 	int err;
 	FILE *f;
 
 	snprintf(name, sizeof(name), "rtcp_%s.dat", cb_media_name(media));
-	f = open_dat(dir, name, path, sizeof(path), &buf, &len, &err);
+	f = open_dat(dir, name, &o, &err);
 	if (!f)
 		return err;
 	fprintf(f,
@@ -392,7 +386,7 @@ static int write_rtcp_dat(const struct cb_run_result *res, enum cb_media media, 
 		if (t > *tmax)
 			*tmax = t;
 	}
-	return cb_memstream_commit(f, &buf, &len, path);
+	return cb_out_commit(&o);
 }
 
 enum plot_kind {
@@ -668,13 +662,14 @@ static void script_one_format(FILE *f, const struct cb_run_result *res, const st
  */
 static int write_script(const struct cb_run_result *res, const char *path, const struct plot_ctx *c)
 {
-	char *buf = NULL;
-	size_t len = 0;
+	struct cb_out o;
 	FILE *f;
+	int err;
 
-	f = open_memstream(&buf, &len);
-	if (!f)
-		return -errno;
+	err = cb_out_open(&o, path);
+	if (err)
+		return err;
+	f = o.f;
 	fprintf(f,
 		"# callbench plots for run %s.\n# Re-run in this folder with: gnuplot plots.gp\n"
 		"if (!exists(\"dir\")) dir = \".\"\nif (!exists(\"suffix\")) suffix = \"\"\n",
@@ -685,7 +680,7 @@ static int write_script(const struct cb_run_result *res, const char *path, const
 		script_one_format(f, res, c, formats[fi].ext);
 	}
 	fputs("set output\n", f);
-	return cb_memstream_commit(f, &buf, &len, path);
+	return cb_out_commit(&o);
 }
 
 int cb_report_plots(const struct cb_run_result *res, const char *dir, const struct cb_logger *log,

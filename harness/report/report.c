@@ -61,19 +61,16 @@ static void sync_parent(const char *path)
 	}
 }
 
-int cb_write_file_atomic(const char *path, const void *data, size_t len)
+/*
+ * The temporary name is in the same folder, so rename() is atomic (same
+ * file system), and ends in ".tmp" so a leftover from a crash is easy to
+ * recognise and clean.  The descriptor, or a negative errno (no file left).
+ */
+static int open_tmp(const char *path, char *tmp, size_t room)
 {
-	char tmp[PATH_MAX];
 	int fd, err;
 
-	if (!path || !*path || (!data && len))
-		return -EINVAL;
-	/*
-	 * The temporary name is in the same folder, so rename() is atomic (same
-	 * file system), and ends in ".tmp" so a leftover from a crash is easy to
-	 * recognise and clean.
-	 */
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX.tmp", path) >= (int)sizeof(tmp))
+	if (snprintf(tmp, room, "%s.XXXXXX.tmp", path) >= (int)room)
 		return -ENAMETOOLONG;
 	fd = mkostemps(tmp, 4, O_CLOEXEC);
 	if (fd < 0)
@@ -81,8 +78,23 @@ int cb_write_file_atomic(const char *path, const void *data, size_t len)
 	/* mkstemp makes the file 0600; reports are meant to be shared. */
 	if (fchmod(fd, 0644) < 0) {
 		err = -errno;
-		goto out_unlink;
+		close(fd);
+		unlink(tmp);
+		return err;
 	}
+	return fd;
+}
+
+int cb_write_file_atomic(const char *path, const void *data, size_t len)
+{
+	char tmp[PATH_MAX];
+	int fd, err;
+
+	if (!path || !*path || (!data && len))
+		return -EINVAL;
+	fd = open_tmp(path, tmp, sizeof(tmp));
+	if (fd < 0)
+		return fd;
 	err = write_all(fd, data, len);
 	if (err)
 		goto out_unlink;
@@ -111,8 +123,8 @@ out_unlink:
 }
 
 /*
- * Every file of a report is built in a memory stream and written in one
- * piece.  The stream only fills in *buf and *len when it is closed, hence
+ * The small files (summaries, sweep tables, JUnit) are built in a memory
+ * stream and written in one piece.  The stream only fills in *buf and *len when it is closed, hence
  * the pointers.
  */
 int cb_memstream_commit(FILE *f, char **buf, size_t *len, const char *path)
@@ -126,6 +138,79 @@ int cb_memstream_commit(FILE *f, char **buf, size_t *len, const char *path)
 	free(*buf);
 	*buf = NULL;
 	return err;
+}
+
+int cb_out_open(struct cb_out *o, const char *path)
+{
+	int fd, err;
+
+	if (!o)
+		return -EINVAL;
+	o->f = NULL;
+	o->tmp[0] = 0;
+	if (!path || !*path)
+		return -EINVAL;
+	if (snprintf(o->path, sizeof(o->path), "%s", path) >= (int)sizeof(o->path))
+		return -ENAMETOOLONG;
+	fd = open_tmp(path, o->tmp, sizeof(o->tmp));
+	if (fd < 0) {
+		o->tmp[0] = 0;
+		return fd;
+	}
+	o->f = fdopen(fd, "w");
+	if (!o->f) {
+		err = -errno;
+		close(fd);
+		unlink(o->tmp);
+		o->tmp[0] = 0;
+		return err;
+	}
+	return 0;
+}
+
+void cb_out_discard(struct cb_out *o)
+{
+	if (!o)
+		return;
+	if (o->f)
+		fclose(o->f);
+	o->f = NULL;
+	if (o->tmp[0])
+		unlink(o->tmp);
+	o->tmp[0] = 0;
+}
+
+/*
+ * A full disk shows at the write that failed, which stdio only remembers as
+ * an error flag; the flush says it again with its errno, and fsync and
+ * close catch what the page cache had not written yet.
+ */
+int cb_out_commit(struct cb_out *o)
+{
+	int err = 0, fd;
+
+	if (!o || !o->f)
+		return -EINVAL;
+	if (fflush(o->f) != 0)
+		err = errno ? -errno : -EIO;
+	else if (ferror(o->f))
+		err = -EIO;
+	fd = fileno(o->f);
+	if (!err && fsync(fd) < 0)
+		err = -errno;
+	if (fclose(o->f) != 0 && !err)
+		err = -errno;
+	o->f = NULL;
+	if (!err && rename(o->tmp, o->path) < 0)
+		err = -errno;
+	if (err) {
+		unlink(o->tmp);
+		o->tmp[0] = 0;
+		return err;
+	}
+	o->tmp[0] = 0;
+	sync_parent(o->path);
+	return 0;
 }
 
 int cb_path_join(char *out, size_t room, const char *dir, const char *name)

@@ -18,6 +18,7 @@
 #ifndef CB_REPORT_REPORT_H
 #define CB_REPORT_REPORT_H
 
+#include <limits.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -156,6 +157,33 @@ int cb_write_file_atomic(const char *path, const void *data, size_t len);
  * write's error.
  */
 int cb_memstream_commit(FILE *f, char **buf, size_t *len, const char *path);
+
+/**
+ * A report file written as a stream, for the files whose size follows the
+ * call's length (frames.csv, packets.csv, the plot data, report.html): the
+ * rows go straight to a temporary file beside `path` ("<path>.XXXXXX.tmp",
+ * as cb_write_file_atomic names it), so that a long call's tables never sit
+ * whole in memory, and the file appears under its name only once complete.
+ */
+struct cb_out {
+	FILE *f;	    /**< write here */
+	char tmp[PATH_MAX]; /**< the temporary file */
+	char path[PATH_MAX];
+};
+
+/** Start `o` for `path`.  0 or a negative errno (nothing left behind). */
+int cb_out_open(struct cb_out *o, const char *path);
+
+/**
+ * Flush, fsync and close the stream and rename it over `path`; on any
+ * failure (including an earlier write error on the stream) the temporary
+ * file is removed instead.  0 or a negative errno (-EIO when the stream had
+ * failed without one).
+ */
+int cb_out_commit(struct cb_out *o);
+
+/** Close and remove an unfinished `o` (safe after a failed cb_out_open). */
+void cb_out_discard(struct cb_out *o);
 
 /** Make `dir` and every missing parent (mkdir -p); 0 if it is a folder already. */
 int cb_mkdir_p(const char *dir);

@@ -294,8 +294,10 @@ int cb_media_result_compute(struct cb_media_result *m, const struct cb_packet_lo
 		m->packets_rejected = m->rejected_auth = m->rejected_replay = 0;
 		m->rejected_malformed = m->bytes_sent = 0;
 		for (size_t i = 0; i < pk->n; i++) {
-			const struct cb_packet_rec *p = &pk->v[i];
+			const struct cb_packet_rec *p = cb_packet_log_at(pk, i);
 
+			if (!p)
+				return cb_packet_log_error(pk) ? cb_packet_log_error(pk) : -EIO;
 			if (p->media != m->media)
 				continue;
 			if (p->sent != CB_NS_NONE) {
