@@ -210,7 +210,21 @@ static void test_seq_diff(void)
 	CU_ASSERT_EQUAL(cb_seq_diff(0, 0xffff), 1);
 	CU_ASSERT_EQUAL(cb_seq_diff(0xffff, 0), -1);
 	CU_ASSERT_EQUAL(cb_seq_diff(2, 0xfffe), 4);
-	CU_ASSERT_EQUAL(cb_seq_diff(0x8000, 0), -32768);
+	/* Half the space apart: one way ahead, the other behind, never both
+	 * behind each other. */
+	CU_ASSERT_EQUAL(cb_seq_diff(0x8000, 0), 32768);
+	CU_ASSERT_EQUAL(cb_seq_diff(0, 0x8000), -32768);
+	CU_ASSERT_EQUAL(cb_seq_diff(0x9234, 0x1234), 32768);
+	CU_ASSERT_EQUAL(cb_seq_diff(0x1234, 0x9234), -32768);
+	{
+		int antisymmetric = 1;
+
+		for (uint32_t a = 0; a < 65536; a += 251)
+			for (uint32_t b = 0; b < 65536; b++)
+				antisymmetric &= cb_seq_diff((uint16_t)a, (uint16_t)b) ==
+						 -cb_seq_diff((uint16_t)b, (uint16_t)a);
+		CU_ASSERT(antisymmetric);
+	}
 	CU_ASSERT_EQUAL(cb_seq_diff(0x7fff, 0), 32767);
 	CU_ASSERT_EQUAL(cb_seq_diff(1234, 1234), 0);
 }

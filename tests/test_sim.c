@@ -141,6 +141,20 @@ static void test_network_fates_reported(void)
 	/* Nothing the network delivered went missing. */
 	CU_ASSERT_EQUAL(r.video.packets_lost, r.video.net_dropped_loss + r.video.net_dropped_queue);
 	CU_ASSERT_EQUAL(r.audio.packets_lost, r.audio.net_dropped_loss + r.audio.net_dropped_queue);
+	CU_ASSERT(r.video.net_duplicated_arrived + r.audio.net_duplicated_arrived > 0);
+	cb_run_result_free(&r);
+	free(csv);
+
+	/* With retransmissions, which the network duplicates too. */
+	sim_cfg(&cfg, out, "fates-rtx", 5);
+	cfg.net.delay_ms = 20;
+	cfg.net.loss_pct = 5;
+	cfg.net.dup_pct = 10;
+	csv = run_frames_csv(&cfg, &r);
+	CU_ASSERT(r.recovery.rtx_sent > 0);
+	CU_ASSERT(r.video.net_duplicated > 0);
+	CU_ASSERT_EQUAL(r.video.rejected_replay + r.audio.rejected_replay, 0);
+	CU_ASSERT_EQUAL(r.video.packets_rejected + r.audio.packets_rejected, 0);
 	cb_run_result_free(&r);
 	free(csv);
 	cb_test_rm_rf(out);

@@ -116,7 +116,7 @@ static void test_record_names_and_chain(void)
 	CU_ASSERT_STRING_EQUAL(cb_stamp_name(CB_ST_IDENTIFIED), "identified");
 	CU_ASSERT_STRING_EQUAL(cb_stage_name(CB_SG_NETWORK), "network");
 	CU_ASSERT_STRING_EQUAL(cb_media_name(CB_MEDIA_AUDIO), "audio");
-	CU_ASSERT_STRING_EQUAL(cb_pkt_fate_name(CB_PKT_REPLAY), "replay");
+	CU_ASSERT_STRING_EQUAL(cb_pkt_fate_name(CB_PKT_RECOVERED), "recovered");
 	CU_ASSERT_STRING_EQUAL(cb_pkt_fate_name(CB_PKT_DELIVERED), "delivered");
 	/* The stages form one chain from captured to identified. */
 	CU_ASSERT_EQUAL(cb_stage_from(0), CB_ST_CAPTURED);

@@ -779,7 +779,7 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	}
 	if (rc == 0) {
 		cb_results_merge_recovery(res, snd, rcv);
-		cb_results_merge_refused(res, rcv);
+		cb_results_merge_refused(res, snd, rcv);
 	}
 	if (rc < 0 && res->status == CB_RUN_COMPLETE) {
 		res->status = CB_RUN_FAILED;

@@ -124,6 +124,10 @@ struct cb_media_result {
 	/* what the emulated network did: dropped by loss, dropped by the full
 	 * queue, sent twice (the second copy is not counted as rejected) */
 	uint64_t net_dropped_loss, net_dropped_queue, net_duplicated;
+	/* of those sent twice (and, for video, of the retransmissions sent
+	 * twice), the packets whose copies arrived: each explains one refusal
+	 * by the replay check, which rejected_replay does not count */
+	uint64_t net_duplicated_arrived;
 	uint64_t bytes_sent;		   /**< SRTP bytes on the wire */
 	uint64_t payload_bytes;		   /**< encoded media bytes */
 	double target_kbps, achieved_kbps; /**< achieved: encoded media bits / media seconds */
@@ -257,6 +261,7 @@ struct cb_run_result {
 	struct cb_recovery recovery;
 	/** Packets at the receiving end that belong to no media of the call. */
 	struct cb_stray {
+		uint64_t truncated; /**< larger than the receive buffer: cut by the transport */
 		uint64_t malformed; /**< shorter than an RTP header, or not RTP version 2 */
 		uint64_t unknown_payload_type; /**< RTP of a payload type no enabled media uses */
 	} stray;

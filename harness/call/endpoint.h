@@ -134,6 +134,7 @@ struct cb_sender {
 	cb_ns next_sr;
 	uint32_t pkt_count[2], octet_count[2]; /* per track, for SRs */
 	struct cb_recovery rec;		       /* sender half */
+	uint64_t rtx_duplicated;	       /* retransmissions the emulator sent twice */
 	struct cb_rtcp_sample *rtcp;
 	size_t n_rtcp, rtcp_cap;
 	struct video_src_state *vsrc; /* opaque media state (sender.c) */
@@ -189,10 +190,15 @@ struct cb_receiver {
 	struct cb_timeline playout;    /* audio as heard: one slot per audio record */
 	struct cb_rx_hit *hits;
 	size_t n_hits, hits_cap;
-	/* Refused before a media could be named (cb_run_result.stray), under a
-	 * foreign SSRC (per media), and authenticated RTX that does not unwrap;
-	 * the other refusals are in the packet logs, with their fates. */
-	uint64_t stray_malformed, stray_unknown_pt, rejected_foreign[2], rtx_malformed;
+	/* Refused before a media could be named (cb_run_result.stray: cut by
+	 * the transport, too short or not RTP version 2, an unknown payload
+	 * type); per media, under a foreign SSRC, by SRTP's authentication or
+	 * replay check, unparsable (the authenticated ones that the assembler
+	 * or the audio path refuse are also in the packet log, with their
+	 * fate), and authenticated RTX that does not unwrap. */
+	uint64_t stray_truncated, stray_malformed, stray_unknown_pt;
+	uint64_t rejected_foreign[2], rejected_auth[2], rejected_replay[2];
+	uint64_t rejected_malformed[2], rtx_malformed;
 	int have_rtx_ssrc; /* the RTX stream's SSRC, from its first authenticated packet */
 	uint32_t rtx_ssrc;
 	uint64_t decode_errors[2];

@@ -79,6 +79,7 @@ void cb_feedback_sender_sent(struct cb_sender *s, const uint8_t *rtp, size_t len
 static int sender_emit(struct cb_sender *s, uint8_t *buf, size_t len, int rtcp, cb_ns now)
 {
 	struct cb_net_pkt pk;
+	struct cb_path_verdict v = {.fate = CB_PKT_DELIVERED};
 	size_t out = 0;
 	int rc;
 
@@ -87,9 +88,11 @@ static int sender_emit(struct cb_sender *s, uint8_t *buf, size_t len, int rtcp, 
 	if (rc < 0)
 		return rc;
 	pk = (struct cb_net_pkt){.data = buf, .len = out};
-	rc = cb_path_send(s->path, &pk, 1, now, NULL);
-	if (rc == 1)
-		atomic_fetch_add(&s->packets_expected, 1);
+	rc = cb_path_send(s->path, &pk, 1, now, &v);
+	if (rc == 1 && v.fate == CB_PKT_DELIVERED)
+		atomic_fetch_add(&s->packets_expected, 1u + v.duplicated);
+	if (rc == 1 && !rtcp && v.fate == CB_PKT_DELIVERED && v.duplicated)
+		s->rtx_duplicated++;
 	return rc < 0 ? rc : 0;
 }
 

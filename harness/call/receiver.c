@@ -599,11 +599,14 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 	enum cb_media m;
 	enum cb_pkt_fate fate = CB_PKT_DELIVERED;
 	size_t plain = 0;
-	uint16_t seq;
 	uint32_t ssrc;
 	cb_ns t_unprot;
 	int rc, pt;
 
+	if (p->cut) {
+		r->stray_truncated++;
+		return;
+	}
 	if (p->len < CB_RTP_HDR_MIN || (p->data[0] >> 6) != 2) {
 		r->stray_malformed++;
 		return;
@@ -615,7 +618,6 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 	/* The RTP header travels in the clear: read which stream a packet
 	 * claims to belong to before deciding whether to believe it. */
 	pt = p->data[1] & 0x7f;
-	seq = (uint16_t)(p->data[2] << 8 | p->data[3]);
 	if ((pt == CB_PT_VIDEO || pt == CB_PT_RTX) && ss->cfg->video)
 		m = CB_MEDIA_VIDEO;
 	else if (pt == CB_PT_AUDIO && ss->cfg->audio)
@@ -637,16 +639,20 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 	}
 	rc = cb_srtp_unprotect(r->srtp, p->data, p->len, &plain);
 	t_unprot = cb_clock_now(r->clock);
+	/* What SRTP refuses is counted by reason and not logged: its
+	 * sequence number is whatever the sender of the packet chose, and the
+	 * packet log, which the merge pairs with the sender's packets by
+	 * sequence number, holds only packets that authenticated. */
 	if (rc == CB_E_AUTH) {
-		log_packet(r, m, seq, CB_PKT_AUTH_FAIL, p->t_recv);
+		r->rejected_auth[m]++;
 		return;
 	}
 	if (rc == CB_E_REPLAY) {
-		log_packet(r, m, seq, CB_PKT_REPLAY, p->t_recv);
+		r->rejected_replay[m]++;
 		return;
 	}
 	if (rc < 0 || cb_rtp_parse(p->data, plain, &h) < 0) {
-		log_packet(r, m, seq, CB_PKT_MALFORMED, p->t_recv);
+		r->rejected_malformed[m]++;
 		return;
 	}
 	if (pt == CB_PT_RTX) {
@@ -693,6 +699,8 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 		if (rc < 0)
 			rx_fail(r, rc, "audio receive");
 	}
+	if (fate == CB_PKT_MALFORMED)
+		r->rejected_malformed[m]++;
 	log_packet(r, m, h.seq, fate, p->t_recv);
 }
 

@@ -282,18 +282,20 @@ int cb_results_merge_audio(struct cb_media_result *mr, struct cb_sender *s, stru
 }
 
 /* Join the two ends' packet logs into one.  The sender numbered its
- * packets consecutively, so sent packet i carries sequence number seq0 + i;
- * the receiver's sequence numbers are unwrapped against the last one seen,
- * which pairs them with the right send over any number of wraps.  The rows
- * may be in spools on disk (measure/record.h): an I/O error fails the
- * merge. */
+ * packets consecutively, so sent packet i carries sequence number seq0 + i.
+ * The receiver logged only packets that authenticated (what SRTP refused
+ * carries whatever sequence number its sender chose, and is counted
+ * instead): each is unwrapped against the highest one before it, which
+ * pairs it with the right send over any number of wraps and lets no
+ * reordered packet move the reference back.  The rows may be in spools on
+ * disk (measure/record.h): an I/O error fails the merge. */
 int cb_results_merge_packets(struct cb_run_result *res, struct cb_track_log *tx,
 			     struct cb_rx_log *rx, struct cb_media_result *mr)
 {
 	const size_t base = res->packets.n, n_tx = tx->packets.n;
 	const uint64_t n_rx = cb_spool_count(rx->packets);
 	struct cb_packet_rec *p;
-	int64_t ext = 0;
+	int64_t ext = 0, top = 0;
 	uint16_t seq0 = 0;
 	int rc = 0;
 
@@ -342,26 +344,15 @@ int cb_results_merge_packets(struct cb_run_result *res, struct cb_track_log *tx,
 
 		if (!q)
 			goto out_error;
-		ext += i == 0 ? cb_seq_diff(q->seq, seq0)
-			      : cb_seq_diff(q->seq, (uint16_t)(seq0 + ext));
-		p = NULL;
-		if (ext >= 0 && (size_t)ext < n_tx) {
-			p = cb_packet_log_at(&res->packets, base + (size_t)ext);
-			if (!p)
-				goto out_error;
-		}
-		/* The network's second copy of a packet is refused by SRTP's
-		 * replay check, as it should be; that is not an attack. */
-		if (q->fate == CB_PKT_REPLAY && p && p->duplicated && p->received != CB_NS_NONE)
-			continue;
-		if (q->fate == CB_PKT_AUTH_FAIL)
-			mr->rejected_auth++;
-		else if (q->fate == CB_PKT_REPLAY)
-			mr->rejected_replay++;
-		else if (q->fate == CB_PKT_MALFORMED)
-			mr->rejected_malformed++;
+		ext = i == 0 ? cb_seq_diff(q->seq, seq0)
+			     : top + cb_seq_diff(q->seq, (uint16_t)(seq0 + top));
+		if (i == 0 || ext > top)
+			top = ext;
+		if (ext < 0 || (size_t)ext >= n_tx)
+			continue; /* authenticated, so sent: not by this call's sender */
+		p = cb_packet_log_at(&res->packets, base + (size_t)ext);
 		if (!p)
-			continue;
+			goto out_error;
 		if (p->received != CB_NS_NONE &&
 		    (p->fate == CB_PKT_DELIVERED || p->fate == CB_PKT_RECOVERED))
 			continue; /* a second copy of a packet already delivered */
@@ -377,8 +368,9 @@ int cb_results_merge_packets(struct cb_run_result *res, struct cb_track_log *tx,
 			goto out_error;
 		if (p->received == CB_NS_NONE)
 			mr->packets_lost++;
+		else if (p->duplicated)
+			mr->net_duplicated_arrived++;
 	}
-	mr->packets_rejected = mr->rejected_auth + mr->rejected_replay + mr->rejected_malformed;
 	cb_spool_close(rx->packets);
 	rx->packets = NULL;
 	return 0;
@@ -716,14 +708,27 @@ out_free:
 	free(pieces);
 }
 
-void cb_results_merge_refused(struct cb_run_result *res, const struct cb_receiver *r)
+void cb_results_merge_refused(struct cb_run_result *res, const struct cb_sender *s,
+			      const struct cb_receiver *r)
 {
 	struct cb_media_result *ms[2] = {&res->video, &res->audio};
 
+	res->stray.truncated = r->stray_truncated;
 	res->stray.malformed = r->stray_malformed;
 	res->stray.unknown_payload_type = r->stray_unknown_pt;
-	res->video.rejected_malformed += r->rtx_malformed;
+	res->video.net_duplicated_arrived += s->rtx_duplicated;
 	for (int i = 0; i < 2; i++) {
+		uint64_t replays = r->rejected_replay[i], explained = ms[i]->net_duplicated_arrived;
+
+		/* The network's second copy of a packet is refused by SRTP's
+		 * replay check, as it should be; that is not an attack.  The
+		 * receiver cannot tell the two apart (libsrtp checks for a
+		 * replay before it authenticates), the harness can: it knows
+		 * how many copies the emulator delivered. */
+		ms[i]->rejected_auth = r->rejected_auth[i];
+		ms[i]->rejected_replay = replays > explained ? replays - explained : 0;
+		ms[i]->rejected_malformed =
+		    r->rejected_malformed[i] + (i == CB_MEDIA_VIDEO ? r->rtx_malformed : 0);
 		ms[i]->rejected_foreign = r->rejected_foreign[i];
 		ms[i]->packets_rejected = ms[i]->rejected_auth + ms[i]->rejected_replay +
 					  ms[i]->rejected_malformed + ms[i]->rejected_foreign;

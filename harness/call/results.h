@@ -19,8 +19,11 @@ void cb_results_audio_quality(struct cb_media_result *mr, struct cb_sender *s,
 			      struct cb_receiver *r);
 void cb_results_merge_recovery(struct cb_run_result *res, struct cb_sender *s,
 			       struct cb_receiver *r);
-/* The receiver's refusals that no packet log holds: stray packets, foreign
- * SSRCs and RTX that does not unwrap (after cb_results_merge_packets). */
-void cb_results_merge_refused(struct cb_run_result *res, const struct cb_receiver *r);
+/* The receiver's refusals, by reason: stray packets, foreign SSRCs, SRTP's
+ * authentication and replay checks (less the network's own duplicates),
+ * unparsable packets and RTX that does not unwrap (after
+ * cb_results_merge_packets, which counts the duplicates that arrived). */
+void cb_results_merge_refused(struct cb_run_result *res, const struct cb_sender *s,
+			      const struct cb_receiver *r);
 
 #endif

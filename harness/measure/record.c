@@ -22,7 +22,6 @@ static const struct {
 
 static const char *const fate_names[CB_PKT_FATE_COUNT] = {
     [CB_PKT_DELIVERED] = "delivered",	[CB_PKT_LOST] = "lost",
-    [CB_PKT_AUTH_FAIL] = "auth_fail",	[CB_PKT_REPLAY] = "replay",
     [CB_PKT_MALFORMED] = "malformed",	[CB_PKT_LATE] = "late",
     [CB_PKT_NET_LOSS] = "dropped_loss", [CB_PKT_NET_QUEUE] = "dropped_queue",
     [CB_PKT_RECOVERED] = "recovered",

@@ -113,13 +113,13 @@ void cb_frame_log_free(struct cb_frame_log *log);
 enum cb_pkt_fate {
 	CB_PKT_DELIVERED = 0, /**< received and accepted */
 	CB_PKT_LOST,	      /**< never arrived, and the emulator did not drop it */
-	CB_PKT_AUTH_FAIL,     /**< rejected by SRTP authentication */
-	CB_PKT_REPLAY,	      /**< rejected as a replay */
-	CB_PKT_MALFORMED,     /**< not parseable */
-	CB_PKT_LATE,	      /**< arrived after its frame was given up */
-	CB_PKT_NET_LOSS,      /**< dropped by the impairment emulator's loss model */
-	CB_PKT_NET_QUEUE,     /**< dropped by the emulated link's full queue */
-	CB_PKT_RECOVERED,     /**< lost, then arrived as a retransmission (RTX) */
+	/* What SRTP refuses is counted, not logged: the receiver cannot know
+	 * which sent packet, if any, it claims to be. */
+	CB_PKT_MALFORMED, /**< authenticated, but refused by the assembler or the audio path */
+	CB_PKT_LATE,	  /**< arrived after its frame was given up */
+	CB_PKT_NET_LOSS,  /**< dropped by the impairment emulator's loss model */
+	CB_PKT_NET_QUEUE, /**< dropped by the emulated link's full queue */
+	CB_PKT_RECOVERED, /**< lost, then arrived as a retransmission (RTX) */
 	CB_PKT_FATE_COUNT
 };
 const char *cb_pkt_fate_name(enum cb_pkt_fate f);

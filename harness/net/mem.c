@@ -191,10 +191,10 @@ static int mem_take(struct mem_end *e, struct cb_net_pkt *pkts, size_t n, uint32
 	for (size_t i = 0; i < k; i++) {
 		const struct mem_slot *s = &r->slots[(e->rx_tail + i) % MEM_SLOTS];
 
-		/* A packet larger than the buffer is reported as empty, like a
-		 * truncated datagram on udp, so the receiver counts it as
-		 * malformed. */
-		if (s->len <= pkts[i].cap) {
+		/* A packet larger than the buffer is reported as empty and
+		 * cut, like a truncated datagram on udp. */
+		pkts[i].cut = s->len > pkts[i].cap;
+		if (!pkts[i].cut) {
 			memcpy(pkts[i].data, s->data, s->len);
 			pkts[i].len = s->len;
 		} else {

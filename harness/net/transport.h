@@ -28,6 +28,7 @@ struct cb_net_pkt {
 	size_t cap;	/**< recv: room in data */
 	cb_ns t_recv;	/**< recv: when the application got it (run clock) */
 	cb_ns t_kernel; /**< recv: kernel receive time (run clock), or CB_NS_NONE */
+	int cut;	/**< recv: larger than cap, handed over empty (len 0) */
 };
 
 struct cb_transport_cfg {

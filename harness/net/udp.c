@@ -228,8 +228,9 @@ static int udp_recv(void *self, struct cb_net_pkt *pkts, size_t n, int timeout_m
 		pkts[i].t_kernel =
 		    e->kernel_ts ? kernel_stamp(&msgs[i].msg_hdr, offset, t) : CB_NS_NONE;
 		/* A datagram larger than the buffer was cut: report it as empty
-		 * so the receiver counts it as malformed. */
-		if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+		 * and cut, so the receiver counts it as such. */
+		pkts[i].cut = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+		if (pkts[i].cut)
 			pkts[i].len = 0;
 	}
 	return rc;

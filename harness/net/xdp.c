@@ -510,14 +510,16 @@ static size_t rx_take(struct xdp_end *e, struct cb_net_pkt *pkts, size_t n)
 		size_t len = p->cap;
 		int rc = cb_frame_parse_udp(&e->rx_addr, e->area + addr, d->len, p->data, &len);
 
+		p->cut = 0;
 		switch (rc) {
 		case 0:
 			p->len = len;
 			break;
 		case CB_E_NOSPACE:
 			/* As udp does with a datagram larger than the buffer:
-			 * hand it over empty so the receiver counts it. */
+			 * hand it over empty and cut, so the receiver counts it. */
 			p->len = 0;
+			p->cut = 1;
 			trunc++;
 			break;
 		case CB_E_UNSUPPORTED:

@@ -388,12 +388,13 @@ json_t *cb_report_summary_build(const struct cb_run_result *res)
 		      "added_delay_ms", num(res->net_added.added_delay_ms), "late_ms",
 		      num(res->net_added.late_ms), "late_max_ms", num(res->net_added.late_max_ms)));
 	json_object_set_new(root, "rtcp", rtcp_json(res));
-	json_object_set_new(
-	    root, "stray",
-	    json_pack("{s:I, s:I, s:I}", "packets",
-		      (json_int_t)(res->stray.malformed + res->stray.unknown_payload_type),
-		      "malformed", (json_int_t)res->stray.malformed, "unknown_payload_type",
-		      (json_int_t)res->stray.unknown_payload_type));
+	json_object_set_new(root, "stray",
+			    json_pack("{s:I, s:I, s:I, s:I}", "packets",
+				      (json_int_t)(res->stray.truncated + res->stray.malformed +
+						   res->stray.unknown_payload_type),
+				      "truncated", (json_int_t)res->stray.truncated, "malformed",
+				      (json_int_t)res->stray.malformed, "unknown_payload_type",
+				      (json_int_t)res->stray.unknown_payload_type));
 	if (res->gates)
 		json_object_set_new(root, "gates", cb_gates_json(res->gates));
 

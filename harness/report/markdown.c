@@ -450,7 +450,8 @@ static void recovery_section(FILE *f, const struct cb_run_result *res)
 	free(v);
 	fprintf(f,
 		"\nRTCP packets sent %" PRIu64 ", rejected %" PRIu64 ". Stray packets at the "
-		"receiving end (of no media of the call) %" PRIu64 ": malformed %" PRIu64
+		"receiving end (of no media of the call) %" PRIu64
+		": cut by the receive buffer %" PRIu64 ", malformed %" PRIu64
 		", unknown payload type %" PRIu64 ".\n\n"
 		"- **NACK** (RFC 4585 generic NACK): the receiver sees a gap in the sequence "
 		"numbers, waits briefly for reordering, then asks the sender for the missing "
@@ -468,8 +469,8 @@ static void recovery_section(FILE *f, const struct cb_run_result *res)
 		"interarrival jitter; the sender takes RTT from the echo of its last sender "
 		"report (LSR) minus the receiver's hold time (DLSR).\n\n",
 		r->rtcp_sent, r->rtcp_rejected,
-		res->stray.malformed + res->stray.unknown_payload_type, res->stray.malformed,
-		res->stray.unknown_payload_type);
+		res->stray.truncated + res->stray.malformed + res->stray.unknown_payload_type,
+		res->stray.truncated, res->stray.malformed, res->stray.unknown_payload_type);
 }
 
 static void plots_section(FILE *f, const struct cb_run_result *res, int have_plots)

@@ -290,9 +290,8 @@ int cb_media_result_compute(struct cb_media_result *m, const struct cb_packet_lo
 	free(v);
 
 	if (pk) {
-		m->packets_sent = m->packets_received = m->packets_lost = 0;
-		m->packets_rejected = m->rejected_auth = m->rejected_replay = 0;
-		m->rejected_malformed = m->bytes_sent = 0;
+		/* The rejections are counted by the receiver, not rows: kept. */
+		m->packets_sent = m->packets_received = m->packets_lost = m->bytes_sent = 0;
 		for (size_t i = 0; i < pk->n; i++) {
 			const struct cb_packet_rec *p = cb_packet_log_at(pk, i);
 
@@ -304,27 +303,12 @@ int cb_media_result_compute(struct cb_media_result *m, const struct cb_packet_lo
 				m->packets_sent++;
 				m->bytes_sent += p->size;
 			}
-			switch (p->fate) {
-			case CB_PKT_DELIVERED:
-			case CB_PKT_LATE:
-			case CB_PKT_RECOVERED:
+			if (p->fate == CB_PKT_DELIVERED || p->fate == CB_PKT_LATE ||
+			    p->fate == CB_PKT_RECOVERED)
 				m->packets_received++;
-				break;
-			case CB_PKT_LOST:
+			else if (p->fate == CB_PKT_LOST)
 				m->packets_lost++;
-				break;
-			case CB_PKT_AUTH_FAIL:
-				m->rejected_auth++;
-				break;
-			case CB_PKT_REPLAY:
-				m->rejected_replay++;
-				break;
-			case CB_PKT_MALFORMED:
-				m->rejected_malformed++;
-				break;
-			}
 		}
-		/* Foreign-SSRC packets are in no packet log: kept as counted. */
 		m->packets_rejected = m->rejected_auth + m->rejected_replay +
 				      m->rejected_malformed + m->rejected_foreign;
 	}

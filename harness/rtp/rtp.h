@@ -43,10 +43,19 @@ int cb_rtp_parse(const uint8_t *pkt, size_t len, struct cb_rtp_hdr *h);
 /** Does the first byte / payload type look like RTCP (RFC 5761 demux, PT 64..95)? */
 int cb_rtp_is_rtcp(const uint8_t *pkt, size_t len);
 
-/** Signed distance a - b between 16-bit sequence numbers, in -32768..32767. */
+/**
+ * Signed distance a - b between 16-bit sequence numbers: the shorter way
+ * round, in -32768..32768.  Exactly half the space apart is ambiguous; it is
+ * decided by the numbers themselves, so that cb_seq_diff(a, b) is always
+ * -cb_seq_diff(b, a) and no pair is each behind the other.
+ */
 static inline int cb_seq_diff(uint16_t a, uint16_t b)
 {
-	return (int16_t)(uint16_t)(a - b);
+	uint16_t d = (uint16_t)(a - b);
+
+	if (d == 0x8000)
+		return a > b ? 32768 : -32768;
+	return (int16_t)d;
 }
 
 #endif
