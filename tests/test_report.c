@@ -737,11 +737,11 @@ static void test_plots_without_data(void)
 	memset(&res.recovery, 0, sizeof(res.recovery));
 	cb_dist_compute(NULL, 0, &res.recovery.recovery_ms);
 	cb_dist_compute(NULL, 0, &res.recovery.keyframe_wait_ms);
-	CU_ASSERT_FALSE(cb_report_plot_made(&res, "psnr"));
-	CU_ASSERT_FALSE(cb_report_plot_made(&res, "rtcp"));
-	CU_ASSERT(cb_report_plot_made(&res, "jitter_buffer"));
-	CU_ASSERT(cb_report_plot_made(&res, "latency"));
-	CU_ASSERT_FALSE(cb_report_plot_made(&res, "nonsense"));
+	CU_ASSERT_FALSE(cb_report_plot_wanted(&res, "psnr"));
+	CU_ASSERT_FALSE(cb_report_plot_wanted(&res, "rtcp"));
+	CU_ASSERT(cb_report_plot_wanted(&res, "jitter_buffer"));
+	CU_ASSERT(cb_report_plot_wanted(&res, "latency"));
+	CU_ASSERT_FALSE(cb_report_plot_wanted(&res, "nonsense"));
 	cb_test_write_checked(&res, dir, sizeof(dir));
 
 	root = load_summary(dir);
@@ -782,6 +782,99 @@ static void test_plots_without_data(void)
 	snprintf(path, sizeof(path), "%s/latency.png", dir);
 	CU_ASSERT(stat(path, &st) == 0 && st.st_size > 100);
 	cb_run_result_free(&res);
+	cb_test_rm_rf(tmp);
+	free(tmp);
+}
+
+/*
+ * A plot gnuplot fails on costs only itself, and says so: the psnr plot's
+ * output cannot be opened (a folder is in the way), the reception reports
+ * have no RTT at all (which once ended gnuplot and lost every plot); the
+ * rest is made, the psnr plot is marked missing in report.md, report.html
+ * and summary.json.
+ */
+static void test_plot_failure_isolated(void)
+{
+	struct cb_run_result res;
+	char *tmp = make_tmpdir(), dir[2048], path[PATH_MAX];
+	json_t *root, *failed, *made;
+	struct stat st;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
+	if (!gnuplot_available()) {
+		cb_test_rm_rf(tmp);
+		free(tmp);
+		CB_SKIP("gnuplot is not installed");
+	}
+	make_result(&res, tmp, "run-plotfail", CB_RUN_COMPLETE, 1);
+	for (size_t i = 0; i < res.n_rtcp; i++)
+		res.rtcp[i].rtt_ms = NAN;
+	snprintf(path, sizeof(path), "%s/run-plotfail/psnr.png.tmp", tmp);
+	CU_ASSERT_EQUAL_FATAL(cb_mkdir_p(path), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_report_write(&res, NULL, NULL, dir, sizeof(dir)), 0);
+	CU_ASSERT_EQUAL(res.plots_failed, 1u << CB_PLOT_PSNR);
+	for (int p = 0; p < CB_PLOT_COUNT; p++)
+		if (p != CB_PLOT_PSNR && cb_report_plot_wanted(&res, cb_report_plot_name(p)))
+			CU_ASSERT(res.plots_made >> p & 1u);
+	CU_ASSERT(res.plots_made >> CB_PLOT_RTCP & 1u);
+	snprintf(path, sizeof(path), "%s/rtcp.png", dir);
+	CU_ASSERT(stat(path, &st) == 0 && st.st_size > 100);
+	snprintf(path, sizeof(path), "%s/latency.svg", dir);
+	CU_ASSERT(stat(path, &st) == 0 && st.st_size > 100);
+	snprintf(path, sizeof(path), "%s/psnr.svg", dir);
+	CU_ASSERT(stat(path, &st) < 0 && errno == ENOENT);
+	snprintf(path, sizeof(path), "%s/report.md", dir);
+	CU_ASSERT(contains(path, "**Plot missing: psnr**"));
+	CU_ASSERT(contains(path, "](rtcp.svg)"));
+	CU_ASSERT_FALSE(contains(path, "](psnr.svg)"));
+	snprintf(path, sizeof(path), "%s/report.html", dir);
+	CU_ASSERT(contains(path, "Plot missing: psnr"));
+	snprintf(path, sizeof(path), "%s/plots.log", dir);
+	CU_ASSERT(contains(path, "cannot open file"));
+	root = load_summary(dir);
+	failed = json_object_get(json_object_get(root, "plots"), "failed");
+	made = json_object_get(json_object_get(root, "plots"), "made");
+	CU_ASSERT_EQUAL(json_array_size(failed), 1);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(failed, 0)), "psnr");
+	CU_ASSERT(json_array_size(made) >= 5);
+	json_decref(root);
+	cb_run_result_free(&res);
+	cb_test_rm_rf(tmp);
+	free(tmp);
+}
+
+/*
+ * gnuplot runs in a process group of its own: a Ctrl-C at the terminal goes
+ * to the program's group, and must not kill gnuplot under a report that
+ * would then call itself complete.  The script prints the process group of
+ * a command it runs, which is gnuplot's.
+ */
+static void test_gnuplot_own_group(void)
+{
+	char *tmp = make_tmpdir(), script[PATH_MAX], path[PATH_MAX], text[64] = "";
+	FILE *f;
+	long pg = -1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
+	if (!gnuplot_available()) {
+		cb_test_rm_rf(tmp);
+		free(tmp);
+		CB_SKIP("gnuplot is not installed");
+	}
+	snprintf(script, sizeof(script), "%s/pg.gp", tmp);
+	f = fopen(script, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("print system(\"cut -d' ' -f5 /proc/self/stat\")\n", f);
+	fclose(f);
+	CU_ASSERT_EQUAL(cb_gnuplot_run(tmp, script, NULL, "pg.log", "test", NULL, NULL), 0);
+	snprintf(path, sizeof(path), "%s/pg.log", tmp);
+	f = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	if (fgets(text, sizeof(text), f))
+		pg = strtol(text, NULL, 10);
+	fclose(f);
+	CU_ASSERT(pg > 0);
+	CU_ASSERT(pg != (long)getpgrp());
 	cb_test_rm_rf(tmp);
 	free(tmp);
 }
@@ -885,6 +978,9 @@ int cb_suite_report(void)
 	    {"complete run: files agree, tables, latest, plots", test_complete_run},
 	    {"interrupted and failed runs are marked", test_interrupted_and_failed},
 	    {"plots without data are skipped, with their embeds", test_plots_without_data},
+	    {"a plot gnuplot fails on costs only itself, and is marked missing",
+	     test_plot_failure_isolated},
+	    {"gnuplot runs in a process group of its own", test_gnuplot_own_group},
 	    {"the folder check catches a disagreement", test_check_catches_disagreement},
 	    {"a report that fails part-way leaves no summary.json", test_summary_written_last},
 	    {NULL, NULL},

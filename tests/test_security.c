@@ -30,8 +30,16 @@ static int have_gnuplot(void)
 static void payloads(const char *canary, char (*out)[256], size_t *n)
 {
 	static const char *const fmt[] = {
-	    "q`touch %s`", "x\"`touch %s`\"", "x'\n`touch %s`\n",      "x\nsystem('touch %s')\n",
-	    "$(touch %s)", "a\\\n`touch %s`", "m\nm='`touch %s`'\n@m",
+	    "q`touch %s`",
+	    "x\"`touch %s`\"",
+	    "x'\n`touch %s`\n",
+	    "x\nsystem('touch %s')\n",
+	    "$(touch %s)",
+	    "a\\\n`touch %s`",
+	    "m\nm='`touch %s`'\n@m",
+	    /* braces: each plot is a { } block of the script */
+	    "b}\nsystem('touch %s')\n{",
+	    "c{`touch %s`}",
 	};
 	*n = sizeof(fmt) / sizeof(fmt[0]);
 	for (size_t i = 0; i < *n; i++)
@@ -83,7 +91,7 @@ static int sim_result(struct cb_run_result *res, const char *out)
 static void test_plots_run_no_outside_text(void)
 {
 	char tmpl[] = "/tmp/cb-sec-XXXXXX", canary[PATH_MAX], dir[PATH_MAX], png[PATH_MAX + 16];
-	char p[8][256];
+	char p[16][256];
 	char *base = mkdtemp(tmpl);
 	struct cb_run_result res;
 	size_t n;
@@ -102,7 +110,11 @@ static void test_plots_run_no_outside_text(void)
 		snprintf(res.run_id, sizeof(res.run_id), "%s", p[i]);
 		snprintf(dir, sizeof(dir), "%s/p%zu", base, i);
 		CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0755), 0);
-		CU_ASSERT_EQUAL(cb_report_plots(&res, dir, NULL, NULL), 0);
+		unsigned made = 0, failed = 0;
+
+		CU_ASSERT_EQUAL(cb_report_plots(&res, dir, NULL, NULL, &made, &failed), 0);
+		CU_ASSERT_EQUAL(failed, 0);
+		CU_ASSERT(made & 1u << CB_PLOT_LATENCY);
 		snprintf(png, sizeof(png), "%s/latency.png", dir);
 		CU_ASSERT_EQUAL(access(png, F_OK), 0);
 		if (access(canary, F_OK) == 0) {
@@ -133,7 +145,7 @@ static void set_str(json_t *root, const char *path, const char *v)
 static void test_merged_report_no_outside_text(void)
 {
 	char tmpl[] = "/tmp/cb-sec-XXXXXX", canary[PATH_MAX], run[PATH_MAX], path[PATH_MAX + 32];
-	char p[8][256], out[PATH_MAX], *html = NULL;
+	char p[16][256], out[PATH_MAX], *html = NULL;
 	char *base = mkdtemp(tmpl);
 	struct cb_run_result res;
 	struct cb_sweep sw;

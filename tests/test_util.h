@@ -66,7 +66,7 @@ void cb_test_check_folder(const char *dir);
  * Write the report folder of `res` (its path into `dir`) and check that its
  * files agree with each other; a failed write stops the test.
  */
-void cb_test_write_checked(const struct cb_run_result *res, char *dir, size_t dir_len);
+void cb_test_write_checked(struct cb_run_result *res, char *dir, size_t dir_len);
 
 /* The built program (build/callbench) beside this test binary, or "". */
 void cb_test_program_path(char *out, size_t room);

@@ -56,7 +56,7 @@ void cb_test_check_folder(const char *dir)
 	CU_ASSERT_EQUAL(rc, 0);
 }
 
-void cb_test_write_checked(const struct cb_run_result *res, char *dir, size_t dir_len)
+void cb_test_write_checked(struct cb_run_result *res, char *dir, size_t dir_len)
 {
 	CU_ASSERT_EQUAL_FATAL(cb_report_write(res, NULL, NULL, dir, dir_len), 0);
 	cb_test_check_folder(dir);

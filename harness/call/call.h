@@ -244,6 +244,10 @@ struct cb_run_result {
 	/** The absolute limits the run was held to, evaluated (report/gate.h);
 	 * NULL: none.  Not owned: the program sets it before writing. */
 	const struct cb_gates *gates;
+	/** What the report writer's gnuplot made (report/report.h): bit i of
+	 * plots_made / plots_failed is plot i of cb_report_plot_name(); none
+	 * of either when gnuplot did not run (missing, or not yet). */
+	unsigned plots_made, plots_failed;
 	char run_id[64];
 	char started_utc[32]; /**< ISO 8601 wall time the run began */
 	enum cb_run_status status;

@@ -28,19 +28,23 @@ extern char **environ;
  * is where a user looks when a plot is wrong.  Shared with the sweep
  * report, whose plots run the same way.
  */
-int cb_gnuplot_run(const char *dir, const char *script, const char *log_name, const char *tag,
-		   const struct cb_logger *log, const atomic_int *stop)
+int cb_gnuplot_run(const char *dir, const char *script, const char *only, const char *log_name,
+		   const char *tag, const struct cb_logger *log, const atomic_int *stop)
 {
-	char qdir[PATH_MAX + 8], expr[PATH_MAX + 64], logpath[PATH_MAX];
+	char qdir[PATH_MAX + 8], qonly[2 * 32 + 3] = "", expr[PATH_MAX + 128], logpath[PATH_MAX];
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	char *argv[5];
 	pid_t pid;
 	int err, status, stopped = 0;
 
 	err = cb_gp_quote_path(qdir, sizeof(qdir), dir);
+	if (!err && only)
+		err = cb_gp_quote(qonly, sizeof(qonly), only);
 	if (err)
 		return err;
-	snprintf(expr, sizeof(expr), "dir=%s; suffix='.tmp'", qdir);
+	snprintf(expr, sizeof(expr), "dir=%s; suffix='.tmp'%s%s", qdir, only ? "; only=" : "",
+		 qonly);
 	err = cb_path_join(logpath, sizeof(logpath), dir, log_name);
 	if (err)
 		return err;
@@ -55,21 +59,36 @@ int cb_gnuplot_run(const char *dir, const char *script, const char *log_name, co
 	err = posix_spawn_file_actions_init(&fa);
 	if (err)
 		return -err;
-	err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	err = posix_spawnattr_init(&attr);
+	if (err) {
+		posix_spawn_file_actions_destroy(&fa);
+		return -err;
+	}
+	/*
+	 * A process group of its own: a Ctrl-C at the terminal (or a signal to
+	 * the program's group) must not kill gnuplot under a report that then
+	 * calls itself complete.  The program's handler sets `stop`, and this
+	 * ends gnuplot below; nothing else does.
+	 */
+	err = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
 	if (!err)
-		err = posix_spawn_file_actions_addopen(&fa, 1, logpath,
-						       O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		err = posix_spawnattr_setpgroup(&attr, 0);
+	if (!err)
+		err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (!err)
+		err = posix_spawn_file_actions_addopen(
+		    &fa, 1, logpath, O_WRONLY | O_CREAT | (only ? O_APPEND : O_TRUNC), 0644);
 	if (!err)
 		err = posix_spawn_file_actions_adddup2(&fa, 1, 2);
 	if (err) {
 		err = -err;
 		goto out_destroy_fa;
 	}
-	err = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+	err = posix_spawnp(&pid, "gnuplot", &fa, &attr, argv, environ);
 	if (err) {
 		cb_log(log, CB_LOG_WARN, tag, "cannot run gnuplot (%s)%s", strerror(err),
 		       err == ENOENT ? ": install gnuplot (gnuplot-nox) for plots" : "");
-		err = CB_E_EXTERNAL;
+		err = err == ENOENT ? CB_E_NOTFOUND : CB_E_EXTERNAL;
 		goto out_destroy_fa;
 	}
 	/*
@@ -91,11 +110,12 @@ int cb_gnuplot_run(const char *dir, const char *script, const char *log_name, co
 	if (stopped || (stop && atomic_load(stop))) {
 		err = CB_E_STOPPED;
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		cb_log(log, CB_LOG_WARN, tag, "gnuplot failed (status %d); see %s", status,
-		       logpath);
+		cb_log(log, CB_LOG_WARN, tag, "gnuplot failed%s%s (status %d); see %s",
+		       only ? " on the plot " : "", only ? only : "", status, logpath);
 		err = CB_E_EXTERNAL;
 	}
 out_destroy_fa:
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	return err;
 }

@@ -187,6 +187,24 @@ static int embed_svg(FILE *f, const char *dir, const char *name, const char *cap
 	return 1;
 }
 
+/* A plot of the run: inlined when the report writer made it, a visible
+ * note when gnuplot failed on it, nothing when it had no data. */
+static void plot_svg(FILE *f, const struct cb_run_result *res, const char *dir, const char *plot,
+		     const char *caption)
+{
+	char name[64];
+
+	if (cb_report_plot_made(res, plot)) {
+		snprintf(name, sizeof(name), "%s.svg", plot);
+		embed_svg(f, dir, name, caption);
+	} else if (cb_report_plot_failed(res, plot)) {
+		fprintf(f,
+			"<p class=warn>Plot missing: %s (%s). gnuplot failed on it or left it cut "
+			"short; see plots.log. Its data is in the folder's .dat files.</p>\n",
+			plot, caption);
+	}
+}
+
 /* ---- run report ---- */
 
 static void badge(FILE *f, enum cb_band b)
@@ -306,14 +324,14 @@ static void run_latency(FILE *f, const struct cb_run_result *res, const char *di
 			(unsigned long long)res->audio.playout.cut_samples,
 			(unsigned long long)res->audio.playout.removed_frames);
 	}
-	embed_svg(f, dir, "age.svg", "Age of what was on screen and heard, over time");
+	plot_svg(f, res, dir, "age", "Age of what was on screen and heard, over time");
 	if (res->audio.enabled && isfinite(res->audio.algo_ms))
 		fprintf(f,
 			"<p class=muted>Audio includes %.1f ms of Opus framing and look-ahead "
 			"(median).</p>\n",
 			res->audio.algo_ms);
-	embed_svg(f, dir, "latency.svg", "End-to-end latency over time, with the band limits");
-	embed_svg(f, dir, "cdf.svg", "Latency CDF");
+	plot_svg(f, res, dir, "latency", "End-to-end latency over time, with the band limits");
+	plot_svg(f, res, dir, "cdf", "Latency CDF");
 }
 
 /* Twelve distinguishable colours, one per stage, in chain order. */
@@ -425,7 +443,7 @@ static void run_quality(FILE *f, const struct cb_run_result *res, const char *di
 			v->freeze_count, v->freeze_total_ms, v->pause_count, v->harmonic_fps,
 			v->dropped_encoder, v->dropped_network, v->dropped_jitter_buffer,
 			v->dropped_decoder);
-		embed_svg(f, dir, "psnr.svg", "Video PSNR per identified picture");
+		plot_svg(f, res, dir, "psnr", "Video PSNR per identified picture");
 	}
 	if (a->enabled)
 		fprintf(f,
@@ -488,8 +506,8 @@ static void run_network(FILE *f, const struct cb_run_result *res, const char *di
 	dist_tr(f, "NACK recovery (ms)", &r->recovery_ms, 1);
 	dist_tr(f, "decoder broken → key frame (ms)", &r->keyframe_wait_ms, 1);
 	fputs("</table>\n", f);
-	embed_svg(f, dir, "rtcp.svg", "RTT and fraction lost from the RTCP receiver reports");
-	embed_svg(f, dir, "jitter_buffer.svg", "Time in the jitter buffer per frame");
+	plot_svg(f, res, dir, "rtcp", "RTT and fraction lost from the RTCP receiver reports");
+	plot_svg(f, res, dir, "jitter_buffer", "Time in the jitter buffer per frame");
 }
 
 static void kv(FILE *f, const char *k, const char *v)

@@ -344,6 +344,22 @@ static json_t *rtcp_json(const struct cb_run_result *res)
 	return o;
 }
 
+/* The plots in place and those gnuplot failed on, by name. */
+static json_t *plots_json(const struct cb_run_result *res)
+{
+	json_t *made = json_array(), *failed = json_array();
+
+	for (int p = 0; made && failed && p < CB_PLOT_COUNT; p++) {
+		const char *name = cb_report_plot_name((enum cb_plot)p);
+
+		if (cb_report_plot_made(res, name))
+			json_array_append_new(made, json_string(name));
+		else if (cb_report_plot_failed(res, name))
+			json_array_append_new(failed, json_string(name));
+	}
+	return json_pack("{s:o, s:o}", "made", made, "failed", failed);
+}
+
 json_t *cb_report_summary_build(const struct cb_run_result *res)
 {
 	const struct cb_media_result *w;
@@ -395,6 +411,7 @@ json_t *cb_report_summary_build(const struct cb_run_result *res)
 				      "truncated", (json_int_t)res->stray.truncated, "malformed",
 				      (json_int_t)res->stray.malformed, "unknown_payload_type",
 				      (json_int_t)res->stray.unknown_payload_type));
+	json_object_set_new(root, "plots", plots_json(res));
 	if (res->gates)
 		json_object_set_new(root, "gates", cb_gates_json(res->gates));
 
@@ -405,7 +422,7 @@ json_t *cb_report_summary_build(const struct cb_run_result *res)
 	if (!json_object_get(root, "settings") || !json_object_get(root, "versions") ||
 	    !json_object_get(root, "media") || !json_object_get(root, "verdict") ||
 	    !json_object_get(root, "recovery") || !json_object_get(root, "rtcp") ||
-	    !json_object_get(root, "stray") ||
+	    !json_object_get(root, "stray") || !json_object_get(root, "plots") ||
 	    (res->video.enabled && !json_object_get(media, "video")) ||
 	    (res->audio.enabled && !json_object_get(media, "audio")) ||
 	    (res->gates && !json_object_get(root, "gates"))) {

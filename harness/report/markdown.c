@@ -473,40 +473,52 @@ static void recovery_section(FILE *f, const struct cb_run_result *res)
 		res->stray.truncated, res->stray.malformed, res->stray.unknown_payload_type);
 }
 
-static void plots_section(FILE *f, const struct cb_run_result *res, int have_plots)
+static void plots_section(FILE *f, const struct cb_run_result *res)
 {
-	static const struct {
-		const char *name, *alt;
-	} extra[] = {
-	    {"age", "Age of what was on screen and heard over time (a freeze is a ramp)"},
-	    {"jitter_buffer", "Time in the jitter buffer per frame"},
-	    {"psnr", "Video PSNR per identified picture, with its mean"},
-	    {"rtcp", "RTT and fraction lost from the RTCP receiver reports"},
+	static const char *const alt[CB_PLOT_COUNT] = {
+	    [CB_PLOT_LATENCY] = "End-to-end latency over time, with the band limits",
+	    [CB_PLOT_CDF] = "Latency CDF",
+	    [CB_PLOT_STAGES] = "Mean time per stage",
+	    [CB_PLOT_AGE] = "Age of what was on screen and heard over time (a freeze is a ramp)",
+	    [CB_PLOT_JITTER_BUFFER] = "Time in the jitter buffer per frame",
+	    [CB_PLOT_PSNR] = "Video PSNR per identified picture, with its mean",
+	    [CB_PLOT_RTCP] = "RTT and fraction lost from the RTCP receiver reports",
 	};
+	const char *sep = "PNG versions: ";
 
 	fputs("## Plots\n\n", f);
-	if (!have_plots) {
+	if (!res->plots_made && !res->plots_failed) {
 		fputs("No plots: gnuplot is missing or failed (see plots.log if it exists). "
 		      "Every figure is still in summary.json and frames.csv; with gnuplot "
 		      "installed, `gnuplot plots.gp` in this folder makes them.\n\n",
 		      f);
 		return;
 	}
-	fprintf(f, "![End-to-end latency over time, with the band limits%s](latency.svg)\n\n",
-		res->video.enabled
-		    ? " and the video packets lost (red) and recovered by RTX (green)"
-		    : "");
-	fputs("![Latency CDF](cdf.svg)\n\n"
-	      "![Mean time per stage](stages.svg)\n\n",
-	      f);
-	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
-		if (cb_report_plot_made(res, extra[i].name))
-			fprintf(f, "![%s](%s.svg)\n\n", extra[i].alt, extra[i].name);
-	fputs("PNG versions: latency.png, cdf.png, stages.png", f);
-	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
-		if (cb_report_plot_made(res, extra[i].name))
-			fprintf(f, ", %s.png", extra[i].name);
-	fputs("; re-make with `gnuplot plots.gp`.\n\n", f);
+	for (int p = 0; p < CB_PLOT_COUNT; p++) {
+		const char *name = cb_report_plot_name((enum cb_plot)p);
+
+		if (cb_report_plot_made(res, name))
+			fprintf(
+			    f, "![%s%s](%s.svg)\n\n", alt[p],
+			    p == CB_PLOT_LATENCY && res->video.enabled
+				? " and the video packets lost (red) and recovered by RTX (green)"
+				: "",
+			    name);
+		else if (cb_report_plot_failed(res, name))
+			fprintf(
+			    f,
+			    "**Plot missing: %s** (%s). gnuplot failed on it or left it cut "
+			    "short; see plots.log. Its data is in this folder's .dat files.\n\n",
+			    name, alt[p]);
+	}
+	for (int p = 0; p < CB_PLOT_COUNT; p++)
+		if (cb_report_plot_made(res, cb_report_plot_name((enum cb_plot)p))) {
+			fprintf(f, "%s%s.png", sep, cb_report_plot_name((enum cb_plot)p));
+			sep = ", ";
+		}
+	if (res->plots_made)
+		fputs("; ", f);
+	fputs("re-make with `gnuplot plots.gp`.\n\n", f);
 }
 
 static void method_section(FILE *f)
@@ -586,7 +598,7 @@ static void settings_section(FILE *f, const struct cb_run_result *res)
 	      f);
 }
 
-int cb_report_markdown(const struct cb_run_result *res, const char *path, int have_plots)
+int cb_report_markdown(const struct cb_run_result *res, const char *path)
 {
 	struct cb_out o;
 	FILE *f;
@@ -605,7 +617,7 @@ int cb_report_markdown(const struct cb_run_result *res, const char *path, int ha
 	if (res->audio.enabled)
 		media_section(f, &res->audio);
 	recovery_section(f, res);
-	plots_section(f, res, have_plots);
+	plots_section(f, res);
 	method_section(f);
 	settings_section(f, res);
 	return cb_out_commit(&o);

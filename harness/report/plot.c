@@ -15,10 +15,45 @@
 
 /*
  * The plots gnuplot makes, each in both formats: the first three always (an
- * empty one says why), the others only when cb_report_plot_made() finds data.
+ * empty one says why), the others only when cb_report_plot_wanted() finds
+ * data.  In the order of enum cb_plot.
  */
-static const char *const plot_names[] = {"latency",	  "cdf",  "stages", "age",
-					 "jitter_buffer", "psnr", "rtcp"};
+static const char *const plot_names[CB_PLOT_COUNT] = {
+    [CB_PLOT_LATENCY] = "latency",
+    [CB_PLOT_CDF] = "cdf",
+    [CB_PLOT_STAGES] = "stages",
+    [CB_PLOT_AGE] = "age",
+    [CB_PLOT_PSNR] = "psnr",
+    [CB_PLOT_RTCP] = "rtcp",
+    [CB_PLOT_JITTER_BUFFER] = "jitter_buffer",
+};
+
+const char *cb_report_plot_name(enum cb_plot p)
+{
+	return (unsigned)p < CB_PLOT_COUNT ? plot_names[p] : NULL;
+}
+
+static int plot_index(const char *name)
+{
+	for (int i = 0; name && i < CB_PLOT_COUNT; i++)
+		if (!strcmp(name, plot_names[i]))
+			return i;
+	return -1;
+}
+
+int cb_report_plot_made(const struct cb_run_result *res, const char *name)
+{
+	int i = plot_index(name);
+
+	return res && i >= 0 && (res->plots_made >> i & 1u);
+}
+
+int cb_report_plot_failed(const struct cb_run_result *res, const char *name)
+{
+	int i = plot_index(name);
+
+	return res && i >= 0 && (res->plots_failed >> i & 1u);
+}
 static const struct {
 	const char *ext, *term;
 } formats[] = {
@@ -175,9 +210,18 @@ static int has_rtcp_data(const struct cb_run_result *res, const struct cb_media_
 	return 0;
 }
 
+/* A reception report with an RTT: one that answered a sender report. */
+static int has_rtt_data(const struct cb_run_result *res, const struct cb_media_result *m)
+{
+	for (size_t i = 0; m->enabled && i < res->n_rtcp; i++)
+		if (res->rtcp[i].media == m->media && isfinite(res->rtcp[i].rtt_ms))
+			return 1;
+	return 0;
+}
+
 static int has_age_data(const struct cb_media_result *m);
 
-int cb_report_plot_made(const struct cb_run_result *res, const char *name)
+int cb_report_plot_wanted(const struct cb_run_result *res, const char *name)
 {
 	if (!res || !name)
 		return 0;
@@ -402,10 +446,23 @@ enum plot_kind {
 
 static const char *const media_color[2] = {"#1565c0", "#ad1457"};
 
-/* Start the next plot afresh, into <plot>.<ext> plus the script's suffix. */
+/*
+ * Start the next plot afresh, into <plot>.<ext> plus the script's suffix,
+ * in a block of its own that runs unless `only` names another plot: the
+ * harness runs gnuplot once per plot, so that an error in one (which ends
+ * gnuplot) does not cost the others.  end_plot() closes the block.
+ */
 static void begin_plot(FILE *f, const char *plot, const char *ext)
 {
-	fprintf(f, "reset\nset output dir.\"/%s.%s\".suffix\n", plot, ext);
+	fprintf(f,
+		"if (!exists(\"only\") || only eq \"%s\") {\nreset\n"
+		"set output dir.\"/%s.%s\".suffix\n",
+		plot, plot, ext);
+}
+
+static void end_plot(FILE *f)
+{
+	fputs("}\n", f);
 }
 
 /*
@@ -440,7 +497,7 @@ static void band_lines(FILE *f, double ymax, int vertical)
 
 /* What the script needs to know: which curves have data, and the scales. */
 struct plot_ctx {
-	int has_lat[2], has_stages[2], has_jb[2], has_psnr, has_rtcp[2], has_age[2];
+	int has_lat[2], has_stages[2], has_jb[2], has_psnr, has_rtcp[2], has_rtt[2], has_age[2];
 	double ymax;	      /**< latency scale, ms */
 	double age_ymax;      /**< age scale, ms */
 	size_t n_lost, n_rec; /**< rows of events_video.dat by kind */
@@ -563,6 +620,7 @@ static void script_one_format(FILE *f, const struct cb_run_result *res, const st
 		   "set label 20 \"no latency was measured\" at graph 0.5, graph 0.5 "
 		   "center\nset xrange [0:1]\nplot 1/0 notitle\n",
 		   extra);
+	end_plot(f);
 
 	/* CDF, with the band limits as vertical lines. */
 	begin_plot(f, "cdf", ext);
@@ -576,6 +634,7 @@ static void script_one_format(FILE *f, const struct cb_run_result *res, const st
 		   "set label 20 \"no latency was measured\" at graph 0.5, graph 0.5 "
 		   "center\nplot 1/0 notitle\n",
 		   "");
+	end_plot(f);
 
 	/* Stage breakdown: grouped bars of the mean per stage. */
 	begin_plot(f, "stages", ext);
@@ -590,6 +649,7 @@ static void script_one_format(FILE *f, const struct cb_run_result *res, const st
 		   "set label 20 \"no stage was measured\" at graph 0.5, graph 0.5 "
 		   "center\nset xrange [0:1]\nset yrange [0:1]\nplot 1/0 notitle\n",
 		   "");
+	end_plot(f);
 
 	/* What the viewer saw and the listener heard: the age of the content
 	 * on screen / in the ear over time; a freeze is a rising ramp. */
@@ -602,6 +662,7 @@ static void script_one_format(FILE *f, const struct cb_run_result *res, const st
 			c->rid, c->age_ymax);
 		band_lines(f, c->age_ymax, 0);
 		plot_media(f, res, PLOT_AGE, c->has_age, "", "");
+		end_plot(f);
 	}
 
 	/* Jitter buffer delay per frame (webrtc-stats jitterBufferDelay's terms). */
@@ -615,6 +676,7 @@ static void script_one_format(FILE *f, const struct cb_run_result *res, const st
 		    "set key top left\nset yrange [0:*]\n",
 		    c->rid);
 		plot_media(f, res, PLOT_JB, c->has_jb, "", "");
+		end_plot(f);
 	}
 
 	/* PSNR per identified picture, with its mean. */
@@ -630,6 +692,7 @@ static void script_one_format(FILE *f, const struct cb_run_result *res, const st
 			 "%.2f dB\"",
 			 c->psnr_mean, c->psnr_mean);
 		plot_media(f, res, PLOT_PSNR, video_only, "", isfinite(c->psnr_mean) ? extra : "");
+		end_plot(f);
 	}
 
 	/* RTT and fraction lost from the reception reports, in two panels. */
@@ -644,13 +707,20 @@ static void script_one_format(FILE *f, const struct cb_run_result *res, const st
 		    "set xrange [0:%.3f]\nset ylabel \"RTT (ms)\"\nset yrange [0:*]\n"
 		    "set format x \"\"\nset bmargin 1\n",
 		    c->rid, c->rtcp_tmax > 0 ? c->rtcp_tmax * 1.02 : 1.0);
-		plot_media(f, res, PLOT_RTT, c->has_rtcp, "", "");
+		/* Every RTT undefined (no report answered a sender report, as
+		 * on a long delay in a short call) would be an error that ends
+		 * gnuplot: the panel says so instead. */
+		plot_media(f, res, PLOT_RTT, c->has_rtt,
+			   "set label 21 \"no RTT: no report answered a sender report\" at "
+			   "graph 0.5, graph 0.5 center\nset yrange [0:1]\nplot 1/0 notitle\n",
+			   "");
 		fputs("set format x \"%g\"\nset bmargin\nset tmargin 1\n"
 		      "set xlabel \"time since first capture (s)\"\n"
 		      "set ylabel \"fraction lost (%)\"\nset yrange [0:*]\n",
 		      f);
 		plot_media(f, res, PLOT_LOSS, c->has_rtcp, "", "");
 		fputs("unset multiplot\n", f);
+		end_plot(f);
 	}
 }
 
@@ -684,16 +754,17 @@ static int write_script(const struct cb_run_result *res, const char *path, const
 }
 
 int cb_report_plots(const struct cb_run_result *res, const char *dir, const struct cb_logger *log,
-		    const atomic_int *stop)
+		    const atomic_int *stop, unsigned *made, unsigned *failed)
 {
 	const struct cb_media_result *ms[2];
 	struct plot_ctx c = {.ymax = 0};
-	char script[PATH_MAX], from[PATH_MAX], to[PATH_MAX], name[32];
+	char script[PATH_MAX], logpath[PATH_MAX], from[PATH_MAX], to[PATH_MAX], name[32];
 	cb_ns t0;
 	int err;
 
-	if (!res || !dir)
+	if (!res || !dir || !made || !failed)
 		return -EINVAL;
+	*made = *failed = 0;
 	ms[0] = &res->video;
 	ms[1] = &res->audio;
 	t0 = cb_run_t0(res);
@@ -705,6 +776,7 @@ int cb_report_plots(const struct cb_run_result *res, const char *dir, const stru
 		c.has_stages[i] = ms[i]->enabled && has_stage_data(ms[i]);
 		c.has_jb[i] = has_jb_data(ms[i]);
 		c.has_rtcp[i] = has_rtcp_data(res, ms[i]);
+		c.has_rtt[i] = has_rtt_data(res, ms[i]);
 		c.has_age[i] = has_age_data(ms[i]);
 		if (c.has_age[i] && ms[i]->seen.age.max * 1.1 > c.age_ymax)
 			c.age_ymax = ms[i]->seen.age.max * 1.1;
@@ -750,53 +822,68 @@ int cb_report_plots(const struct cb_run_result *res, const char *dir, const stru
 		c.age_ymax = 120;
 
 	err = cb_path_join(script, sizeof(script), dir, "plots.gp");
+	if (!err)
+		err = cb_path_join(logpath, sizeof(logpath), dir, "plots.log");
 	if (err)
 		return err;
 	err = write_script(res, script, &c);
 	if (err)
 		return err;
-	err = cb_gnuplot_run(dir, script, "plots.log", "report", log, stop);
-	/* Every plot whole, or none of them: a cut-short one is never put in place. */
-	for (size_t p = 0; !err && p < sizeof(plot_names) / sizeof(plot_names[0]); p++) {
-		if (!cb_report_plot_made(res, plot_names[p]))
-			continue;
-		for (size_t fi = 0; !err && fi < sizeof(formats) / sizeof(formats[0]); fi++) {
-			snprintf(name, sizeof(name), "%s.%s.tmp", plot_names[p], formats[fi].ext);
-			if (cb_path_join(from, sizeof(from), dir, name))
-				return -ENAMETOOLONG;
-			if (access(from, F_OK) == 0 &&
-			    !cb_gnuplot_output_whole(from, formats[fi].ext)) {
-				cb_log(log, CB_LOG_WARN, "report",
-				       "gnuplot left %s cut short (is the disk full?)", from);
-				err = CB_E_EXTERNAL;
-			}
-		}
-	}
+	if (unlink(logpath) < 0 && errno != ENOENT)
+		return -errno;
 	/*
-	 * Move every finished plot into place; on failure remove the partial
-	 * ones instead, so that no *.tmp is left behind either way.  A plot
-	 * without data this time is removed too: a run folder that is written
-	 * again must not keep a stale one.
+	 * One gnuplot per plot: an error in one plot ends gnuplot, and must
+	 * not cost the others.  Each plot goes into place whole in both
+	 * formats, or not at all (a cut-short one, as on a full disk, is never
+	 * taken for a whole one); a plot without data this time is removed, so
+	 * that a run folder written again does not keep a stale one.
 	 */
-	for (size_t p = 0; p < sizeof(plot_names) / sizeof(plot_names[0]); p++) {
-		int made = cb_report_plot_made(res, plot_names[p]);
+	for (int p = 0; p < CB_PLOT_COUNT; p++) {
+		int wanted = cb_report_plot_wanted(res, plot_names[p]), ok = 0;
 
+		if (wanted && !err) {
+			int rc = cb_gnuplot_run(dir, script, plot_names[p], "plots.log", "report",
+						log, stop);
+
+			if (rc == CB_E_STOPPED || rc == CB_E_NOTFOUND ||
+			    (rc < 0 && rc != CB_E_EXTERNAL))
+				err = rc;
+			ok = rc == 0;
+		}
 		for (size_t fi = 0; fi < sizeof(formats) / sizeof(formats[0]); fi++) {
 			snprintf(name, sizeof(name), "%s.%s", plot_names[p], formats[fi].ext);
 			if (cb_path_join(to, sizeof(to), dir, name) ||
 			    snprintf(from, sizeof(from), "%s.tmp", to) >= (int)sizeof(from))
 				return -ENAMETOOLONG;
-			if (!made)
-				unlink(to);
-			if (err || !made) {
-				unlink(from);
-				continue;
-			}
-			if (rename(from, to) < 0) {
-				cb_log(log, CB_LOG_WARN, "report", "gnuplot made no %s", to);
-				err = CB_E_EXTERNAL;
+			if (ok && !cb_gnuplot_output_whole(from, formats[fi].ext)) {
+				cb_log(log, CB_LOG_WARN, "report",
+				       "gnuplot left %s missing or cut short (is the disk full?)",
+				       from);
+				ok = 0;
 			}
 		}
+		for (size_t fi = 0; fi < sizeof(formats) / sizeof(formats[0]); fi++) {
+			snprintf(name, sizeof(name), "%s.%s", plot_names[p], formats[fi].ext);
+			if (cb_path_join(to, sizeof(to), dir, name) ||
+			    snprintf(from, sizeof(from), "%s.tmp", to) >= (int)sizeof(from))
+				return -ENAMETOOLONG;
+			if (!ok) {
+				unlink(from);
+				unlink(to);
+			} else if (rename(from, to) < 0) {
+				cb_log(log, CB_LOG_WARN, "report", "cannot put %s in place: %s", to,
+				       strerror(errno));
+				unlink(from);
+				ok = 0;
+			}
+		}
+		if (ok)
+			*made |= 1u << p;
+		else if (wanted && !err)
+			*failed |= 1u << p;
 	}
+	if (*failed)
+		cb_log(log, CB_LOG_WARN, "report", "gnuplot could not make every plot; see %s",
+		       logpath);
 	return err;
 }

@@ -306,8 +306,8 @@ static int stopping(const atomic_int *stop)
 	return stop && atomic_load(stop);
 }
 
-int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log,
-		    const atomic_int *stop, char *dir_out, size_t dir_len)
+int cb_report_write(struct cb_run_result *res, const struct cb_logger *log, const atomic_int *stop,
+		    char *dir_out, size_t dir_len)
 {
 	static const struct {
 		const char *file;
@@ -320,7 +320,7 @@ int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log
 	/* Room for the longest file name after the folder, so no path is cut. */
 	char dir[PATH_MAX - 64], path[PATH_MAX];
 	char why[128];
-	int err, n, have_plots;
+	int err, n;
 
 	if (!res || (dir_out && !dir_len))
 		return -EINVAL;
@@ -362,19 +362,19 @@ int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log
 	}
 	/*
 	 * Plots are a convenience: without gnuplot the numbers are all still in
-	 * the other files, so a plot failure is logged and noted in report.md
-	 * rather than failing the run.
+	 * the other files, so a plot failure is logged, noted in report.md and
+	 * report.html and listed in summary.json rather than failing the run.
 	 */
 	if (stopping(stop))
 		goto out_stopped;
-	err = cb_report_plots(res, dir, log, stop);
+	err = cb_report_plots(res, dir, log, stop, &res->plots_made, &res->plots_failed);
 	if (err == CB_E_STOPPED || stopping(stop))
 		goto out_stopped;
-	have_plots = err == 0;
 	if (err)
-		cb_log(log, CB_LOG_WARN, "report", "no plots for %s: %s", dir, cb_strerror(err));
+		cb_log(log, CB_LOG_WARN, "report", "no plots for %s: %s", dir,
+		       err == CB_E_NOTFOUND ? "gnuplot is not installed" : cb_strerror(err));
 	snprintf(path, sizeof(path), "%s/report.md", dir);
-	err = cb_report_markdown(res, path, have_plots);
+	err = cb_report_markdown(res, path);
 	if (err) {
 		cb_log(log, CB_LOG_ERROR, "report", "cannot write %s: %s", path, cb_strerror(err));
 		return err;

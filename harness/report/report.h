@@ -56,10 +56,11 @@ void cb_net_added_describe(const struct cb_net_added *a, char *buf, size_t len);
  * summary.json (it is written last), so the folder is not taken for a
  * finished run.  When `stop` (may be NULL) becomes non-zero the writer
  * stops before the next file (and ends a running gnuplot): CB_E_STOPPED,
- * with the same guarantees, and `latest` is not moved.
+ * with the same guarantees, and `latest` is not moved.  Sets
+ * res->plots_made and plots_failed to what gnuplot made.
  */
-int cb_report_write(const struct cb_run_result *res, const struct cb_logger *log,
-		    const atomic_int *stop, char *dir_out, size_t dir_len);
+int cb_report_write(struct cb_run_result *res, const struct cb_logger *log, const atomic_int *stop,
+		    char *dir_out, size_t dir_len);
 
 /** Individual writers (used by cb_report_write, and by tests). */
 int cb_report_summary_json(const struct cb_run_result *res, const char *path);
@@ -69,7 +70,7 @@ struct json_t *cb_report_summary_build(const struct cb_run_result *res);
 char *cb_report_summary_text(const struct cb_run_result *res);
 int cb_report_frames_csv(const struct cb_run_result *res, const char *path);
 int cb_report_packets_csv(const struct cb_run_result *res, const char *path);
-int cb_report_markdown(const struct cb_run_result *res, const char *path, int have_plots);
+int cb_report_markdown(const struct cb_run_result *res, const char *path);
 /**
  * Write `dir`/report.html: one self-contained page (inline CSS, the SVG
  * plots already in `dir` inlined, no external fetches), verdict first, then
@@ -90,22 +91,31 @@ enum cb_escape_mode {
  */
 void cb_xml_escape(FILE *f, enum cb_escape_mode mode, const char *s);
 /**
- * Run gnuplot for the plots into `dir`; CB_E_EXTERNAL if gnuplot failed or is
- * missing, CB_E_STOPPED if `stop` (may be NULL) ended it.
+ * Run gnuplot for the plots into `dir`, one plot at a time, so that one it
+ * fails on (or leaves cut short) costs only that plot: bits of *made and
+ * *failed (plot i of cb_report_plot_name()) say which are in place and
+ * which are not though they had data.  Returns 0 when gnuplot ran (some
+ * plots may have failed), CB_E_NOTFOUND if it is not installed (nothing
+ * made), CB_E_STOPPED if `stop` (may be NULL) ended it, or a negative errno.
  */
 int cb_report_plots(const struct cb_run_result *res, const char *dir, const struct cb_logger *log,
-		    const atomic_int *stop);
+		    const atomic_int *stop, unsigned *made, unsigned *failed);
 
 /**
- * Run gnuplot on `script` with `dir` as its `dir` variable, stdout and
- * stderr going to `dir`/`log_name`; problems are logged under `tag`.
- * Returns 0, CB_E_EXTERNAL if gnuplot is missing or failed, CB_E_STOPPED if
- * `stop` (may be NULL) was set while it ran (gnuplot is then ended with
- * SIGTERM and waited for), or a negative errno.  The stop is noticed when
- * a signal interrupts the wait, which is how a program's handler sets it.
+ * Run gnuplot on `script` with `dir` as its `dir` variable (and, if `only`
+ * is not NULL, `only` set to it: the run's script then makes just that
+ * plot), stdout and stderr going to `dir`/`log_name` (appended to when
+ * `only` is set); problems are logged under `tag`.  gnuplot runs in a
+ * process group of its own, so a Ctrl-C at the terminal reaches the
+ * program, which decides, and not gnuplot behind its back.  Returns 0,
+ * CB_E_NOTFOUND if gnuplot is not installed, CB_E_EXTERNAL if it failed,
+ * CB_E_STOPPED if `stop` (may be NULL) was set while it ran (gnuplot is
+ * then ended with SIGTERM and waited for), or a negative errno.  The stop
+ * is noticed when a signal interrupts the wait, which is how a program's
+ * handler sets it.
  */
-int cb_gnuplot_run(const char *dir, const char *script, const char *log_name, const char *tag,
-		   const struct cb_logger *log, const atomic_int *stop);
+int cb_gnuplot_run(const char *dir, const char *script, const char *only, const char *log_name,
+		   const char *tag, const struct cb_logger *log, const atomic_int *stop);
 /**
  * Did gnuplot finish writing the plot `path` of format `ext` ("png",
  * "svg")?  It does not check its writes: on a full disk it leaves a cut
@@ -113,13 +123,29 @@ int cb_gnuplot_run(const char *dir, const char *script, const char *log_name, co
  */
 int cb_gnuplot_output_whole(const char *path, const char *ext);
 
+/** The run report's plots, in the order of the bits of plots_made. */
+enum cb_plot {
+	CB_PLOT_LATENCY,
+	CB_PLOT_CDF,
+	CB_PLOT_STAGES,
+	CB_PLOT_AGE,
+	CB_PLOT_JITTER_BUFFER,
+	CB_PLOT_PSNR,
+	CB_PLOT_RTCP,
+	CB_PLOT_COUNT
+};
+/** "latency", "cdf", ...: the plot's file name without extension; NULL out of range. */
+const char *cb_report_plot_name(enum cb_plot p);
 /**
- * Whether cb_report_plots() makes the plot `name` ("latency", "cdf",
- * "stages", "jitter_buffer", "psnr", "rtcp") for `res`: the first three are
- * always made (an empty one says why), the others only when there is data
- * for them (no video, no RTCP reports, ...).  report.md embeds just these.
+ * Whether cb_report_plots() tries the plot `name` for `res`: the first
+ * three always (an empty one says why), the others only when there is data
+ * for them (no video, no RTCP reports, ...).
  */
+int cb_report_plot_wanted(const struct cb_run_result *res, const char *name);
+/** Whether the report writer put the plot `name` in place (res->plots_made). */
 int cb_report_plot_made(const struct cb_run_result *res, const char *name);
+/** Whether it was wanted but gnuplot failed on it (res->plots_failed). */
+int cb_report_plot_failed(const struct cb_run_result *res, const char *name);
 
 /**
  * The run's time origin: the earliest CAPTURED stamp over both media (the

@@ -1254,7 +1254,7 @@ static int sweep_plots(const struct cb_sweep *sw, const char *dir, const struct 
 		err = write_sweep_script(sw, script, &x);
 	if (err)
 		goto out_free;
-	err = cb_gnuplot_run(dir, script, "sweep_plots.log", "sweep", log, NULL);
+	err = cb_gnuplot_run(dir, script, NULL, "sweep_plots.log", "sweep", log, NULL);
 	/* Every plot whole, or none of them (gnuplot exits 0 on a full disk). */
 	for (size_t p = 0; !err && p < sizeof(sweep_plot_names) / sizeof(sweep_plot_names[0]); p++)
 		for (size_t fi = 0; !err && fi < sizeof(formats) / sizeof(formats[0]); fi++) {
