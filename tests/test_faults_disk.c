@@ -267,11 +267,68 @@ static void test_unwritable_folder(void)
 	cb_fx_close(&f);
 }
 
+/*
+ * Out of file descriptors (ulimit -n from 4 to 14: too few for a call's
+ * sockets, spools, SRTP and codecs): each start fails saying so, never as
+ * a bare "crypto library error" (the crypto library's start-up is where a
+ * low limit used to surface), and leaves no temporary file.
+ */
+static void test_fd_limit(void)
+{
+	struct cb_fx f;
+	struct cb_args a;
+	struct cb_child c;
+	char id[16], lim[64], tmp[256];
+	int ours = 0;
+
+	if (cb_fx_open(&f, "fdlimit") < 0)
+		CB_SKIP("build/callbench not built");
+	for (int n = 4; n <= 14; n++) {
+		char *err;
+
+		snprintf(id, sizeof(id), "fd%d", n);
+		snprintf(lim, sizeof(lim), "ulimit -n %d && exec \"$0\" \"$@\"", n);
+		a.n = 0;
+		a.v[0] = NULL;
+		cb_args_add(&a, "/bin/sh");
+		cb_args_add(&a, "-c");
+		cb_args_add(&a, lim);
+		{
+			struct cb_args run;
+
+			cb_args_run(&run, &f, NULL, id, "real", "0.3");
+			for (int i = 0; i < run.n; i++)
+				cb_args_add(&a, run.v[i]);
+		}
+		if (cb_child_start(&c, f.root, id, a.v, NULL, NULL) < 0)
+			continue;
+		FX_EXPECT(cb_child_wait(&c, 60) == 0, "ulimit -n %d: did not end", n);
+		cb_child_reap(&c);
+		err = cb_child_stderr(&c);
+		if (cb_child_code(&c) == 127 && strstr(err, "error while loading shared")) {
+			/* too low for the dynamic loader: the program never ran */
+		} else if (cb_child_code(&c) != 0) {
+			ours++;
+			FX_EXPECT(strstr(err, "Too many open files") != NULL,
+				  "ulimit -n %d: exit %d without naming the cause: %s", n,
+				  cb_child_code(&c), err);
+			FX_EXPECT(strstr(err, "crypto library error") == NULL, "ulimit -n %d: %s",
+				  n, err);
+		}
+		FX_EXPECT(cb_count_tmp(f.out, tmp, sizeof(tmp)) == 0, "ulimit -n %d: left %s", n,
+			  tmp);
+		free(err);
+	}
+	FX_EXPECT(ours >= 3, "only %d of the limits stopped the program itself", ours);
+	cb_fx_close(&f);
+}
+
 int cb_suite_faults_disk(void)
 {
 	static const struct cb_test_case cases[] = {
 	    {"a full disk: a clear error, no partial file", test_full_disk},
 	    {"an unwritable folder: a clear error, nothing written", test_unwritable_folder},
+	    {"out of file descriptors: the error says so", test_fd_limit},
 	    {NULL, NULL},
 	};
 

@@ -48,10 +48,23 @@ struct cb_srtp {
  */
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static srtp_err_status_t init_status = srtp_err_status_init_fail;
+static int init_errno;
+
+/*
+ * libsrtp reports a crypto library that could not start as a bare "init
+ * failed"; out of file descriptors is the usual reason (the crypto library
+ * opens its configuration and random source), and says what to change.
+ */
+static int fd_shortage(int e)
+{
+	return e == EMFILE || e == ENFILE ? -e : 0;
+}
 
 static void init_library(void)
 {
+	errno = 0;
 	init_status = srtp_init();
+	init_errno = errno;
 }
 
 static int map_status(srtp_err_status_t st)
@@ -150,7 +163,7 @@ int cb_srtp_open(struct cb_srtp **out, enum cb_srtp_profile profile, const uint8
 
 	pthread_once(&init_once, init_library);
 	if (init_status != srtp_err_status_ok)
-		return CB_E_CRYPTO;
+		return fd_shortage(init_errno) ? fd_shortage(init_errno) : CB_E_CRYPTO;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -173,7 +186,10 @@ int cb_srtp_open(struct cb_srtp **out, enum cb_srtp_profile profile, const uint8
 	policy.allow_repeat_tx = 0;
 	policy.next = NULL;
 
+	errno = 0;
 	err = map_status(srtp_create(&s->ctx, &policy));
+	if (err == CB_E_CRYPTO && fd_shortage(errno))
+		err = fd_shortage(errno);
 	explicit_bzero(key_copy, sizeof(key_copy));
 	if (err)
 		goto out_free_session;
