@@ -479,6 +479,75 @@ static void test_netns_stale_cleanup(void)
 	}
 }
 
+/*
+ * A pid can be reused: a namespace whose record names a start time other
+ * than that of the live process with its pid was made by another process,
+ * and is removed; one whose record matches, or that has none, is kept.
+ */
+static void test_netns_reused_pid(void)
+{
+	char reused[16], own[16], why[256];
+	unsigned long long start;
+	pid_t pid;
+	int rc;
+
+	if (geteuid() != 0)
+		CB_SKIP("creating network namespaces needs root");
+	fflush(NULL);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	CU_ASSERT_EQUAL_FATAL(cb_proc_start_time(pid, &start), 0);
+	cb_netns_name(pid, 0, reused, sizeof(reused));
+	cb_netns_name(pid, 1, own, sizeof(own));
+	{
+		const char *argv[] = {"ip", "netns", "add", reused, NULL};
+		rc = cb_netns_ip(argv, why, sizeof(why));
+		if (rc == CB_E_EXTERNAL || rc == -ENOENT) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			CB_SKIP(why);
+		}
+		CU_ASSERT_EQUAL_FATAL(rc, 0);
+	}
+	{
+		const char *argv[] = {"ip", "netns", "add", own, NULL};
+		CU_ASSERT_EQUAL(cb_netns_ip(argv, why, sizeof(why)), 0);
+	}
+	/* made by an earlier process of the same pid; and by this one */
+	CU_ASSERT_EQUAL(cb_netns_owner_record(reused, pid, start - 1), 0);
+	CU_ASSERT_EQUAL(cb_netns_owner_record(own, pid, start), 0);
+	CU_ASSERT(cb_netns_cleanup_stale(NULL) >= 1);
+	CU_ASSERT(!cb_netns_exists(reused));
+	CU_ASSERT(cb_netns_exists(own));
+	{
+		char rec[64];
+
+		snprintf(rec, sizeof(rec), "/run/callbench/%s.owner", reused);
+		CU_ASSERT(access(rec, F_OK) < 0);
+		snprintf(rec, sizeof(rec), "/run/callbench/%s.owner", own);
+		CU_ASSERT(access(rec, F_OK) == 0);
+	}
+	/* Without a record only a dead pid counts. */
+	cb_netns_owner_forget(own);
+	CU_ASSERT_EQUAL(cb_netns_cleanup_stale(NULL), 0);
+	CU_ASSERT(cb_netns_exists(own));
+	kill(pid, SIGKILL);
+	CU_ASSERT(waitpid(pid, NULL, 0) == pid);
+	CU_ASSERT(cb_netns_cleanup_stale(NULL) >= 1);
+	CU_ASSERT(!cb_netns_exists(own));
+	{
+		const char *argv[] = {"ip", "netns", "delete", own, NULL};
+
+		if (cb_netns_exists(own))
+			cb_netns_ip(argv, why, sizeof(why));
+	}
+	CU_ASSERT(access("/run/callbench", F_OK) < 0);
+}
+
 /* The helper runs a function in another namespace and leaves the caller's
  * own namespace alone. */
 static int read_netns(void *arg)
@@ -526,6 +595,7 @@ int cb_suite_xdp(void)
 	    {"frame: damaged and foreign frames are rejected", test_rejects},
 	    {"netns: run in a namespace, leave ours alone", test_netns_run},
 	    {"netns: stale namespaces of dead processes removed", test_netns_stale_cleanup},
+	    {"netns: a namespace of a reused pid is removed", test_netns_reused_pid},
 	    {"xdp: without privilege, fail at once and say why", test_xdp_no_privilege},
 	    {"xdp: every size both ways, batches in order, nothing left", test_xdp_roundtrip},
 	    {"xdp: failed open leaves nothing behind", test_xdp_failed_open_leaves_nothing},

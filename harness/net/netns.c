@@ -26,6 +26,8 @@
 #include "net/netns.h"
 
 #define NETNS_RUN_DIR "/run/netns"
+/* Who made each namespace: "<pid> <start time>", as a pid can be reused. */
+#define OWNER_DIR "/run/callbench"
 
 extern char **environ;
 
@@ -164,7 +166,7 @@ void cb_netns_name(pid_t pid, int side, char *buf, size_t len)
 
 int cb_netns_exists(const char *name)
 {
-	char path[64];
+	char path[320];
 	struct stat st;
 
 	snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", name);
@@ -201,10 +203,100 @@ static pid_t parse_name(const char *name)
 	return (pid_t)pid;
 }
 
-static int pid_dead(pid_t pid)
+int cb_proc_start_time(pid_t pid, unsigned long long *start)
 {
+	char path[64], buf[1024], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The name in parentheses may hold anything, ')' and spaces too: the
+	 * fields go on after its last ')'; start time is field 22 of the line,
+	 * the 20th after it. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return CB_E_FORMAT;
+	for (int field = 2; field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return CB_E_FORMAT;
+	}
+	return sscanf(p + 1, "%llu", start) == 1 ? 0 : CB_E_FORMAT;
+}
+
+static void owner_path(const char *ns, char *buf, size_t len)
+{
+	snprintf(buf, len, OWNER_DIR "/%s.owner", ns);
+}
+
+int cb_netns_owner_record(const char *ns, pid_t pid, unsigned long long start)
+{
+	char path[512], tmp[520];
+	FILE *f;
+	int rc = 0;
+
+	if (mkdir(OWNER_DIR, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	owner_path(ns, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%ld %llu\n", (long)pid, start) < 0)
+		rc = -EIO;
+	if (fclose(f) != 0 && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
+void cb_netns_owner_forget(const char *ns)
+{
+	char path[512];
+
+	owner_path(ns, path, sizeof(path));
+	unlink(path);
+	rmdir(OWNER_DIR); /* only once empty: other runs may have records */
+}
+
+/*
+ * Is the process that made `ns` (pid `pid`, from its name) gone?  Dead, or
+ * its pid now another process's: one that started at another time than
+ * the record of the namespace says.  Without a record (a namespace made
+ * before records were kept, or the instant between making it and writing
+ * one) only a dead pid counts.
+ */
+static int owner_gone(const char *ns, pid_t pid)
+{
+	char path[512];
+	unsigned long long rec_start, now_start;
+	long rec_pid;
+	FILE *f;
+	int n;
+
+	if (pid == getpid())
+		return 0;
 	/* EPERM means the process exists but belongs to someone else. */
-	return pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH;
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return 1;
+	owner_path(ns, path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fscanf(f, "%ld %llu", &rec_pid, &rec_start);
+	fclose(f);
+	if (n != 2 || rec_pid != (long)pid)
+		return 0;
+	return cb_proc_start_time(pid, &now_start) == 0 && now_start != rec_start;
 }
 
 static int cleanup_dir(const char *dir, int is_netns, const struct cb_logger *log)
@@ -220,7 +312,7 @@ static int cleanup_dir(const char *dir, int is_netns, const struct cb_logger *lo
 		char why[256];
 		int rc;
 
-		if (!pid || !pid_dead(pid))
+		if (!pid || !owner_gone(de->d_name, pid))
 			continue;
 		if (is_netns) {
 			const char *argv[] = {"ip", "netns", "delete", de->d_name, NULL};
@@ -235,12 +327,37 @@ static int cleanup_dir(const char *dir, int is_netns, const struct cb_logger *lo
 			cb_log(log, CB_LOG_WARN, "netns", "stale %s: %s", de->d_name, why);
 			continue;
 		}
-		cb_log(log, CB_LOG_INFO, "netns", "removed stale %s %s of dead process %ld",
+		if (is_netns)
+			cb_netns_owner_forget(de->d_name);
+		cb_log(log, CB_LOG_INFO, "netns",
+		       "removed stale %s %s of a process %ld that is gone",
 		       is_netns ? "namespace" : "interface", de->d_name, (long)pid);
 		removed++;
 	}
 	closedir(d);
 	return removed;
+}
+
+/* Records whose namespace is gone (deleted by hand, say). */
+static void cleanup_records(void)
+{
+	DIR *d = opendir(OWNER_DIR);
+	struct dirent *de;
+	char ns[64];
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (n <= 6 || n - 6 >= sizeof(ns) || strcmp(de->d_name + n - 6, ".owner"))
+			continue;
+		memcpy(ns, de->d_name, n - 6);
+		ns[n - 6] = '\0';
+		if (parse_name(ns) && !cb_netns_exists(ns))
+			cb_netns_owner_forget(ns);
+	}
+	closedir(d);
 }
 
 int cb_netns_cleanup_stale(const struct cb_logger *log)
@@ -250,6 +367,7 @@ int cb_netns_cleanup_stale(const struct cb_logger *log)
 	a = cleanup_dir(NETNS_RUN_DIR, 1, log);
 	if (a < 0)
 		return a;
+	cleanup_records();
 	b = cleanup_dir("/sys/class/net", 0, log);
 	if (b < 0)
 		return b;
@@ -274,6 +392,14 @@ static int ns_add(struct cb_netns_end *e, char *why, size_t why_len)
 		rc = -errno;
 		set_why(why, why_len, "open %s: %s", path, strerror(-rc));
 		return rc;
+	}
+	/* Without the record a later run can still tell a dead owner, just
+	 * not a pid that was reused: worth trying, not worth failing for. */
+	{
+		unsigned long long start;
+
+		if (cb_proc_start_time(getpid(), &start) == 0)
+			cb_netns_owner_record(e->ns, getpid(), start);
 	}
 	return 0;
 }
@@ -386,6 +512,8 @@ void cb_netns_end_destroy(struct cb_netns_end *e, const struct cb_logger *log)
 	e->created = 0;
 	if (cb_netns_ip(argv, why, sizeof(why)) < 0)
 		cb_log(log, CB_LOG_WARN, "netns", "%s", why);
+	else
+		cb_netns_owner_forget(e->ns);
 }
 
 void cb_netns_pair_destroy(struct cb_netns_pair *p, const struct cb_logger *log)

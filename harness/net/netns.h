@@ -5,7 +5,10 @@
  * Namespace and interface names carry the creating process's id
  * ("cbx<pid>a", "cbx<pid>b"), so parallel runs never collide, and a later
  * run can tell leftovers of a dead process (cb_netns_cleanup_stale) from
- * those of a live one.  The veth is created inside the namespaces and never
+ * those of a live one.  As a pid can be reused, each namespace also has a
+ * record of its maker's start time (/run/callbench/<name>.owner, removed
+ * with the namespace): a live process that started at another time did
+ * not make it.  The veth is created inside the namespaces and never
  * appears in the root namespace.  Addresses come from 198.18.0.0/15
  * (RFC 2544, benchmarking) and exist only inside the namespaces.
  *
@@ -71,9 +74,17 @@ int cb_netns_run(int ns_fd, int (*fn)(void *arg), void *arg);
 
 /**
  * Delete namespaces (and root-namespace interfaces) named cbx<pid>a/b whose
- * process no longer exists.  Returns how many were removed, or -errno.
+ * process no longer exists, or whose pid another process has now (its
+ * start time is not the one recorded), and records left without their
+ * namespace.  Returns how many were removed, or -errno.
  */
 int cb_netns_cleanup_stale(const struct cb_logger *log);
+/** When process `pid` started (clock ticks since boot, /proc/<pid>/stat). 0 or -errno. */
+int cb_proc_start_time(pid_t pid, unsigned long long *start);
+/** Record that process `pid`, started at `start`, made namespace `ns`. 0 or -errno. */
+int cb_netns_owner_record(const char *ns, pid_t pid, unsigned long long start);
+/** Remove that record (and its folder once empty). */
+void cb_netns_owner_forget(const char *ns);
 
 /** The name a side of this process's pair gets: side 0 -> "cbx<pid>a". */
 void cb_netns_name(pid_t pid, int side, char *buf, size_t len);
