@@ -18,6 +18,7 @@
 #include "base/error.h"
 #include "report/gate.h"
 #include "report/report.h"
+#include "report/series.h"
 #include "report/sweep.h"
 
 const char *cb_report_band_color(const char *band)
@@ -332,6 +333,15 @@ static void run_latency(FILE *f, const struct cb_run_result *res, const char *di
 			res->audio.algo_ms);
 	plot_svg(f, res, dir, "latency", "End-to-end latency over time, with the band limits");
 	plot_svg(f, res, dir, "cdf", "Latency CDF");
+	if (res->video.frames.n > CB_SERIES_MAX_POINTS ||
+	    res->audio.frames.n > CB_SERIES_MAX_POINTS)
+		fprintf(f,
+			"<p class=muted>Each curve is drawn from at most %d points: past that, "
+			"from the lowest and the highest of each run of consecutive points, so "
+			"that every spike and dip is on the chart. <a "
+			"href=\"frames.csv\">frames.csv</a> "
+			"has every frame.</p>\n",
+			CB_SERIES_MAX_POINTS);
 }
 
 /* Twelve distinguishable colours, one per stage, in chain order. */

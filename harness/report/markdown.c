@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "report/gate.h"
 #include "report/report.h"
+#include "report/series.h"
 
 /* A number cell: NaN (not measured) shows as a dash, not as "nan". */
 static void cell(FILE *f, double x, int decimals)
@@ -519,6 +520,13 @@ static void plots_section(FILE *f, const struct cb_run_result *res)
 	if (res->plots_made)
 		fputs("; ", f);
 	fputs("re-make with `gnuplot plots.gp`.\n\n", f);
+	if (res->video.frames.n > CB_SERIES_MAX_POINTS ||
+	    res->audio.frames.n > CB_SERIES_MAX_POINTS)
+		fprintf(f,
+			"Each curve is drawn from at most %d points: past that, from the lowest "
+			"and the highest of each run of consecutive points, so that every spike "
+			"and dip is on the chart. frames.csv has every frame.\n\n",
+			CB_SERIES_MAX_POINTS);
 }
 
 static void method_section(FILE *f)

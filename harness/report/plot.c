@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "report/gp.h"
 #include "report/report.h"
+#include "report/series.h"
 
 /*
  * The plots gnuplot makes, each in both formats: the first three always (an
@@ -80,11 +81,18 @@ static FILE *open_dat(const char *dir, const char *name, struct cb_out *o, int *
  * Data files are plain whitespace-separated columns so that a user can plot
  * them with anything; the script reads them by name.
  */
+static int latency_point(const struct cb_frame_rec *r)
+{
+	return !isnan(r->e2e_ms) && r->st[CB_ST_CAPTURED] != CB_NS_NONE;
+}
+
 static int write_latency_dat(const struct cb_media_result *m, cb_ns t0, const char *dir,
 			     double *ymax)
 {
 	char name[64];
+	struct cb_series s;
 	struct cb_out o;
+	size_t n = 0;
 	FILE *f;
 	int err;
 
@@ -94,16 +102,19 @@ static int write_latency_dat(const struct cb_media_result *m, cb_ns t0, const ch
 		return err;
 	fprintf(f, "# %s: time_s (capture, from the run's first capture) e2e_ms\n",
 		cb_media_name(m->media));
+	for (size_t i = 0; i < m->frames.n; i++)
+		n += latency_point(&m->frames.v[i]);
+	cb_series_begin(&s, f, "%.6f %.3f\n", n);
 	for (size_t i = 0; i < m->frames.n; i++) {
 		const struct cb_frame_rec *r = &m->frames.v[i];
 
-		if (isnan(r->e2e_ms) || r->st[CB_ST_CAPTURED] == CB_NS_NONE)
+		if (!latency_point(r))
 			continue;
-		fprintf(f, "%.6f %.3f\n", cb_ns_diff_ms(r->st[CB_ST_CAPTURED], t0) / 1e3,
-			r->e2e_ms);
+		cb_series_add(&s, cb_ns_diff_ms(r->st[CB_ST_CAPTURED], t0) / 1e3, r->e2e_ms);
 		if (r->e2e_ms > *ymax)
 			*ymax = r->e2e_ms;
 	}
+	cb_series_end(&s);
 	return cb_out_commit(&o);
 }
 
@@ -133,8 +144,12 @@ static int write_cdf_dat(const struct cb_media_result *m, const char *dir)
 	if (!f)
 		goto out_free_v;
 	fprintf(f, "# %s: e2e_ms fraction_at_or_below\n", cb_media_name(m->media));
+	if (n > CB_SERIES_MAX_POINTS)
+		fprintf(f, "# %zu samples, an even spread of them (frames.csv has every frame)\n",
+			n);
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%.3f %.6f\n", v[i], (double)(i + 1) / (double)n);
+		if (cb_series_keep_sorted(i, n))
+			fprintf(f, "%.3f %.6f\n", v[i], (double)(i + 1) / (double)n);
 	err = cb_out_commit(&o);
 out_free_v:
 	free(v);
@@ -210,6 +225,15 @@ static int has_rtcp_data(const struct cb_run_result *res, const struct cb_media_
 	return 0;
 }
 
+static size_t rtcp_reports(const struct cb_run_result *res, enum cb_media media)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < res->n_rtcp; i++)
+		n += res->rtcp[i].media == media;
+	return n;
+}
+
 /* A reception report with an RTT: one that answered a sender report. */
 static int has_rtt_data(const struct cb_run_result *res, const struct cb_media_result *m)
 {
@@ -247,6 +271,7 @@ static int has_age_data(const struct cb_media_result *m)
 static int write_age_dat(const struct cb_media_result *m, cb_ns t0, const char *dir)
 {
 	char name[64];
+	struct cb_series s;
 	struct cb_out o;
 	int err;
 	FILE *f;
@@ -258,9 +283,10 @@ static int write_age_dat(const struct cb_media_result *m, cb_ns t0, const char *
 	fprintf(f, "# %s: time_s (%s, from the run's first capture) age_ms\n",
 		cb_media_name(m->media),
 		m->media == CB_MEDIA_VIDEO ? "display instant" : "play time");
+	cb_series_begin(&s, f, "%.6f %.3f\n", m->seen.n);
 	for (size_t i = 0; i < m->seen.n; i++)
-		fprintf(f, "%.6f %.3f\n", cb_ns_diff_ms(m->seen.v[i].t, t0) / 1e3,
-			m->seen.v[i].age_ms);
+		cb_series_add(&s, cb_ns_diff_ms(m->seen.v[i].t, t0) / 1e3, m->seen.v[i].age_ms);
+	cb_series_end(&s);
 	return cb_out_commit(&o);
 }
 
@@ -353,7 +379,9 @@ out_free_tc:
 static int write_jb_dat(const struct cb_media_result *m, cb_ns t0, const char *dir)
 {
 	char name[64];
+	struct cb_series s;
 	struct cb_out o;
+	size_t n = 0;
 	int err;
 	FILE *f;
 
@@ -364,20 +392,28 @@ static int write_jb_dat(const struct cb_media_result *m, cb_ns t0, const char *d
 	fprintf(f, "# %s: time_s (capture) jitter_buffer_ms (jitter_buffer_out - first_received)\n",
 		cb_media_name(m->media));
 	for (size_t i = 0; i < m->frames.n; i++) {
+		double ms;
+
+		n += jb_delay_ms(&m->frames.v[i], &ms) != 0;
+	}
+	cb_series_begin(&s, f, "%.6f %.3f\n", n);
+	for (size_t i = 0; i < m->frames.n; i++) {
 		const struct cb_frame_rec *r = &m->frames.v[i];
 		double ms;
 
 		if (jb_delay_ms(r, &ms))
-			fprintf(f, "%.6f %.3f\n", cb_ns_diff_ms(r->st[CB_ST_CAPTURED], t0) / 1e3,
-				ms);
+			cb_series_add(&s, cb_ns_diff_ms(r->st[CB_ST_CAPTURED], t0) / 1e3, ms);
 	}
+	cb_series_end(&s);
 	return cb_out_commit(&o);
 }
 
 /* Per identified video frame: capture time and PSNR. */
 static int write_psnr_dat(const struct cb_media_result *m, cb_ns t0, const char *dir)
 {
+	struct cb_series s;
 	struct cb_out o;
+	size_t n = 0;
 	int err;
 	FILE *f;
 
@@ -385,13 +421,16 @@ static int write_psnr_dat(const struct cb_media_result *m, cb_ns t0, const char 
 	if (!f)
 		return err;
 	fputs("# video: time_s (capture) psnr_db\n", f);
+	for (size_t i = 0; i < m->frames.n; i++)
+		n += psnr_point(&m->frames.v[i]) != 0;
+	cb_series_begin(&s, f, "%.6f %.4f\n", n);
 	for (size_t i = 0; i < m->frames.n; i++) {
 		const struct cb_frame_rec *r = &m->frames.v[i];
 
 		if (psnr_point(r))
-			fprintf(f, "%.6f %.4f\n", cb_ns_diff_ms(r->st[CB_ST_CAPTURED], t0) / 1e3,
-				r->psnr);
+			cb_series_add(&s, cb_ns_diff_ms(r->st[CB_ST_CAPTURED], t0) / 1e3, r->psnr);
 	}
+	cb_series_end(&s);
 	return cb_out_commit(&o);
 }
 
@@ -400,11 +439,38 @@ static int write_psnr_dat(const struct cb_media_result *m, cb_ns t0, const char 
  * is "NaN" before the receiver had an SR to answer; the script treats it
  * as missing.  *tmax is raised to the latest report's time.
  */
+static void write_rtcp_row(FILE *f, const struct cb_rtcp_sample *s, cb_ns t0, double *tmax)
+{
+	double t = cb_ns_diff_ms(s->t, t0) / 1e3;
+
+	fprintf(f, "%.6f ", t);
+	fprintf(f, isfinite(s->rtt_ms) ? "%.3f " : "NaN ", s->rtt_ms);
+	fprintf(f, isfinite(s->fraction_lost) ? "%.3f " : "NaN ", 100.0 * s->fraction_lost);
+	fprintf(f, "%lld ", (long long)s->cumulative_lost);
+	fprintf(f, isfinite(s->jitter_ms) ? "%.3f\n" : "NaN\n", s->jitter_ms);
+	if (t > *tmax)
+		*tmax = t;
+}
+
+/* Is a's RTT (or fraction lost) above b's?  A number is above NaN. */
+static int rtt_above(const struct cb_rtcp_sample *a, const struct cb_rtcp_sample *b)
+{
+	return isfinite(a->rtt_ms) && (!isfinite(b->rtt_ms) || a->rtt_ms > b->rtt_ms);
+}
+
+static int loss_above(const struct cb_rtcp_sample *a, const struct cb_rtcp_sample *b)
+{
+	return isfinite(a->fraction_lost) &&
+	       (!isfinite(b->fraction_lost) || a->fraction_lost > b->fraction_lost);
+}
+
 static int write_rtcp_dat(const struct cb_run_result *res, enum cb_media media, cb_ns t0,
 			  const char *dir, double *tmax)
 {
+	const struct cb_rtcp_sample *hi_rtt = NULL, *hi_loss = NULL;
 	char name[64];
 	struct cb_out o;
+	size_t n = 0, k;
 	int err;
 	FILE *f;
 
@@ -416,19 +482,35 @@ static int write_rtcp_dat(const struct cb_run_result *res, enum cb_media media, 
 		"# %s reception reports: time_s rtt_ms fraction_lost_pct cumulative_lost "
 		"jitter_ms\n",
 		cb_media_name(media));
-	for (size_t i = 0; i < res->n_rtcp; i++) {
+	for (size_t i = 0; i < res->n_rtcp; i++)
+		n += res->rtcp[i].media == media;
+	/* A day has 170 000 reports per media: past the bound, each run of k
+	 * keeps the report of its highest RTT and that of its highest loss. */
+	k = n > CB_SERIES_MAX_POINTS
+		? (n + CB_SERIES_MAX_POINTS / 2 - 1) / (CB_SERIES_MAX_POINTS / 2)
+		: 1;
+	if (k > 1)
+		fprintf(f,
+			"# %zu reports: of each run of %zu, those of the highest RTT and the "
+			"highest loss\n",
+			n, k);
+	for (size_t i = 0, in_run = 0, seen = 0; i < res->n_rtcp; i++) {
 		const struct cb_rtcp_sample *s = &res->rtcp[i];
-		double t = cb_ns_diff_ms(s->t, t0) / 1e3;
 
 		if (s->media != media)
 			continue;
-		fprintf(f, "%.6f ", t);
-		fprintf(f, isfinite(s->rtt_ms) ? "%.3f " : "NaN ", s->rtt_ms);
-		fprintf(f, isfinite(s->fraction_lost) ? "%.3f " : "NaN ", 100.0 * s->fraction_lost);
-		fprintf(f, "%lld ", (long long)s->cumulative_lost);
-		fprintf(f, isfinite(s->jitter_ms) ? "%.3f\n" : "NaN\n", s->jitter_ms);
-		if (t > *tmax)
-			*tmax = t;
+		if (!in_run || rtt_above(s, hi_rtt))
+			hi_rtt = s;
+		if (!in_run || loss_above(s, hi_loss))
+			hi_loss = s;
+		seen++;
+		if (++in_run < k && seen < n)
+			continue;
+		/* the run ends here (or the reports do) */
+		write_rtcp_row(f, hi_rtt->t <= hi_loss->t ? hi_rtt : hi_loss, t0, tmax);
+		if (hi_rtt != hi_loss)
+			write_rtcp_row(f, hi_rtt->t <= hi_loss->t ? hi_loss : hi_rtt, t0, tmax);
+		in_run = 0;
 	}
 	return cb_out_commit(&o);
 }
@@ -552,13 +634,21 @@ static void plot_media(FILE *f, const struct cb_run_result *res, enum plot_kind 
 			fprintf(f, "dir.\"/age_%s.dat\" using 1:2 with steps lw 1.5", name);
 			break;
 		case PLOT_RTT:
-			/* Both media see the same path: bigger video points stay visible. */
-			fprintf(f, "dir.\"/rtcp_%s.dat\" using 1:2 with linespoints pt 7 ps %s",
-				name, i == 0 ? "1.0" : "0.5");
+			/* Both media see the same path: bigger video points stay
+			 * visible.  Past a few hundred reports, points would only
+			 * hide the line (and weigh down the SVG). */
+			if (rtcp_reports(res, ms[i]->media) > 240)
+				fprintf(f, "dir.\"/rtcp_%s.dat\" using 1:2 with lines lw %s", name,
+					i == 0 ? "2" : "1");
+			else
+				fprintf(
+				    f, "dir.\"/rtcp_%s.dat\" using 1:2 with linespoints pt 7 ps %s",
+				    name, i == 0 ? "1.0" : "0.5");
 			break;
 		case PLOT_LOSS:
-			fprintf(f, "dir.\"/rtcp_%s.dat\" using 1:3 with linespoints pt 7 ps 0.5",
-				name);
+			fprintf(f, "dir.\"/rtcp_%s.dat\" using 1:3 with %s", name,
+				rtcp_reports(res, ms[i]->media) > 240 ? "lines"
+								      : "linespoints pt 7 ps 0.5");
 			break;
 		}
 		fprintf(f, " lc rgb \"%s\" title \"%s\"", media_color[i], name);
