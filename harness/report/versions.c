@@ -3,6 +3,7 @@
 #include <bpf/libbpf.h>
 #include <jansson.h>
 #include <libyuv/version.h>
+#include <openssl/crypto.h>
 
 #include "codec/codec.h"
 #include "report/versions.h"
@@ -34,6 +35,7 @@ size_t cb_versions(struct cb_version *v, size_t max)
 	    {"libxdp", CB_LIBXDP_VERSION " (build)"},
 	    {"speexdsp", CB_SPEEXDSP_VERSION " (build)"},
 	    {"libyuv", STR(LIBYUV_VERSION) " (build)"},
+	    {"libcrypto", OpenSSL_version(OPENSSL_VERSION)},
 	};
 	size_t n = 0;
 
