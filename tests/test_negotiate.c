@@ -505,6 +505,13 @@ static int broken(void *user, uint8_t *buf, size_t len)
 	return -EIO;
 }
 
+/* A source of zeros: no SSRC can be drawn from it. */
+static int zeros(void *user, uint8_t *buf, size_t len)
+{
+	memset(buf, 0, len);
+	return 0;
+}
+
 static void test_random_failure(void)
 {
 	struct x *x = x_new();
@@ -512,6 +519,10 @@ static void test_random_failure(void)
 	x->oc.random = broken;
 	CU_ASSERT_EQUAL(cb_sdp_create_offer(&x->oc, &x->offer, x->why, sizeof(x->why)), -EIO);
 	CU_ASSERT_PTR_NOT_NULL(strstr(x->why, "drawing"));
+	CU_ASSERT_EQUAL(x->offer.n_media, 0);
+	x->oc.random = zeros; /* ends, with an error, rather than drawing for ever */
+	CU_ASSERT_EQUAL(cb_sdp_create_offer(&x->oc, &x->offer, x->why, sizeof(x->why)),
+			CB_E_CRYPTO);
 	CU_ASSERT_EQUAL(x->offer.n_media, 0);
 	free(x);
 }

@@ -50,18 +50,21 @@ static int draw_id(const struct cb_sdp_caps *c, char *out, size_t room)
 	return 0;
 }
 
-/* A non-zero SSRC unlike `other`. */
+/* A non-zero SSRC unlike `other`; a source that keeps giving those is broken. */
 static int draw_ssrc(const struct cb_sdp_caps *c, uint32_t *ssrc, uint32_t other)
 {
 	uint8_t b[4];
 	int rc;
 
-	do {
+	for (int tries = 0; tries < 8; tries++) {
 		if ((rc = draw(c, b, sizeof(b))))
 			return rc;
 		*ssrc = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-	} while (*ssrc == 0 || *ssrc == other);
-	return 0;
+		if (*ssrc != 0 && *ssrc != other)
+			return 0;
+	}
+	*ssrc = 0;
+	return CB_E_CRYPTO;
 }
 
 void cb_sdp_caps_default(struct cb_sdp_caps *c)
