@@ -241,7 +241,7 @@ static void session_init(struct cb_sdp *d, const struct cb_sdp_caps *c)
 {
 	const char *type = strchr(c->addr, ':') ? "IP6" : "IP4";
 
-	cb_sdp_clear(d);
+	cb_sdp_reset(d);
 	snprintf(d->origin.user, sizeof(d->origin.user), "-");
 	d->origin.sess_id = c->session_id;
 	d->origin.sess_version = c->session_version;
@@ -366,7 +366,8 @@ static int offer_media(struct cb_sdp *d, const struct cb_sdp_caps *c, size_t i, 
 		       int *next_pt, char *why, size_t why_len)
 {
 	const struct cb_sdp_media_caps *mc = &c->media[i];
-	struct cb_sdp_media *m = &d->media[d->n_media++];
+	struct cb_sdp_media *m =
+	    cb_sdp_add_media(d); /* caps_check: never more than there is room */
 	int video = mc->kind == CB_MEDIA_VIDEO, rtx = video && mc->rtx;
 	int rc;
 
@@ -434,7 +435,7 @@ int cb_sdp_create_offer(const struct cb_sdp_caps *caps, struct cb_sdp *offer, ch
 	}
 out:
 	if (rc)
-		cb_sdp_clear(offer);
+		cb_sdp_reset(offer);
 	free(c);
 	return rc;
 }
@@ -614,11 +615,9 @@ int cb_sdp_create_answer(const struct cb_sdp_caps *caps, const struct cb_sdp *of
 		goto out;
 	}
 	session_init(answer, c);
-	for (size_t i = 0; i < offer->n_media; i++) {
-		answer->n_media++;
-		if ((rc = answer_media(&a, i, &answer->media[i])))
+	for (size_t i = 0; i < offer->n_media; i++)
+		if ((rc = answer_media(&a, i, cb_sdp_add_media(answer))))
 			goto out;
-	}
 	if (c->bundle && og) {
 		struct cb_sdp_group *g = &answer->groups[0];
 
@@ -633,7 +632,7 @@ int cb_sdp_create_answer(const struct cb_sdp_caps *caps, const struct cb_sdp *of
 	}
 out:
 	if (rc)
-		cb_sdp_clear(answer);
+		cb_sdp_reset(answer);
 	free(c);
 	return rc;
 }

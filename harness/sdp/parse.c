@@ -767,10 +767,9 @@ static int line_media(struct parser *p, char *v)
 		return fail(p, CB_E_FORMAT,
 			    "m= line needs at least 4 fields (media, port, proto, format), got %zu",
 			    n);
-	m = &d->media[d->n_media];
-	memset(m, 0, sizeof(*m));
+	m = cb_sdp_add_media(d);
 	p->m = m;
-	p->media_line[d->n_media++] = p->line;
+	p->media_line[d->n_media - 1] = p->line;
 	if (!cb_sdp_is_token(tok[0], strlen(tok[0])))
 		return fail(p, CB_E_FORMAT, "m= media type \"%.16s\" is not a token", tok[0]);
 	if ((rc = copy(p, m->type, sizeof(m->type), tok[0], "m= media type")))
@@ -977,13 +976,13 @@ int cb_sdp_parse(struct cb_sdp *d, const char *text, size_t len, char *why, size
 
 	if (why_len)
 		why[0] = '\0';
-	cb_sdp_clear(d);
+	cb_sdp_reset(d);
 	if (!len) {
 		p.line = 1;
 		return fail(&p, CB_E_FORMAT, "the description is empty (it must start with v=0)");
 	}
 	rc = parse_lines(&p, text, len);
 	if (rc)
-		cb_sdp_clear(d);
+		cb_sdp_reset(d);
 	return rc;
 }

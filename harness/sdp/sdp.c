@@ -3,6 +3,7 @@
  * fmtp parameters, base64 keys and the field-by-field comparison.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,22 @@ struct cb_sdp *cb_sdp_new(void)
 void cb_sdp_clear(struct cb_sdp *d)
 {
 	memset(d, 0, sizeof(*d));
+}
+
+void cb_sdp_reset(struct cb_sdp *d)
+{
+	memset(d, 0, offsetof(struct cb_sdp, media));
+}
+
+struct cb_sdp_media *cb_sdp_add_media(struct cb_sdp *d)
+{
+	struct cb_sdp_media *m;
+
+	if (d->n_media >= CB_SDP_MAX_MEDIA)
+		return NULL;
+	m = &d->media[d->n_media++];
+	memset(m, 0, sizeof(*m));
+	return m;
 }
 
 int cb_sdp_is_ctl(int c)

@@ -7,7 +7,9 @@
  * pointers, so it can be copied with `=` or memcpy and needs no free.  It
  * is large (a few hundred kB), so keep it on the heap (cb_sdp_new) rather
  * than on a thread's stack.  Strings are NUL-terminated and "" means "not
- * present"; counts say how much of each array is used.
+ * present"; counts say how much of each array is used.  Nothing here reads
+ * past a count; the media slots past n_media may hold old bytes after
+ * cb_sdp_reset() (the parser's), so take a new one with cb_sdp_add_media().
  *
  * What the parser reads, the writer writes back: for every description d
  * that cb_sdp_parse() accepts, cb_sdp_parse(cb_sdp_write(d)) gives a
@@ -240,12 +242,19 @@ struct cb_sdp {
 
 /** A zeroed description on the heap (NULL on ENOMEM); free() it. */
 struct cb_sdp *cb_sdp_new(void);
-/** Zero `d`: no media, nothing written. */
+/** Zero all of `d`: no media, nothing written. */
 void cb_sdp_clear(struct cb_sdp *d);
+/**
+ * Empty `d` as cb_sdp_clear does, zeroing only the session's fields and
+ * n_media (not the media slots, most of its size).
+ */
+void cb_sdp_reset(struct cb_sdp *d);
+/** The next media slot, zeroed, counted in n_media; NULL when all are used. */
+struct cb_sdp_media *cb_sdp_add_media(struct cb_sdp *d);
 
 /**
  * Parse `len` bytes of `text` (NUL bytes are an error).  On success `d`
- * holds the description; on failure `d` is cleared, the return is
+ * holds the description; on failure `d` is reset (no media), the return is
  * CB_E_FORMAT (malformed) or CB_E_RANGE (a limit exceeded) and `why`
  * says "line N: what is wrong".
  */
