@@ -13,6 +13,8 @@
 #include "sdp/negotiate.h"
 #include "test_util.h"
 
+#include "fuzz/sdp_samples.h"
+
 #define N(a)	(sizeof(a) / sizeof((a)[0]))
 #define OUT_MAX (CB_SDP_MAX_SIZE + 1)
 
@@ -441,16 +443,6 @@ static void test_suite_choice(void)
 	free(x);
 }
 
-/* A deterministic random source: bytes counting up from *user. */
-static int counting(void *user, uint8_t *buf, size_t len)
-{
-	uint8_t *next = user;
-
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (*next)++;
-	return 0;
-}
-
 static void test_keys_per_peer(void)
 {
 	struct x *x = x_new();
@@ -467,7 +459,7 @@ static void test_keys_per_peer(void)
 	CU_ASSERT_NOT_EQUAL(
 	    memcmp(again->media[0].crypto[0].key, x->offer.media[0].crypto[0].key, 30), 0);
 	/* the keys come from the caps' random source, in order */
-	x->oc.random = counting;
+	x->oc.random = sdp_counting_random;
 	x->oc.random_user = &from;
 	x->oc.cname[0] = 'c'; /* nothing else left to draw first */
 	x->oc.stream_id[0] = 's';

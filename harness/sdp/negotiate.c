@@ -2,7 +2,6 @@
  * negotiate.c — offers, answers and what they agree (RFC 3264, RFC 4568).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,21 +12,6 @@
 #include "sdp/sdp_int.h"
 
 #define FIRST_DYNAMIC_PT 96
-
-static int say(char *why, size_t why_len, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int say(char *why, size_t why_len, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why_len) {
-		va_start(ap, fmt);
-		vsnprintf(why, why_len, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 static int draw(const struct cb_sdp_caps *c, uint8_t *buf, size_t len)
 {
@@ -325,32 +309,34 @@ static const char *proto_for(int srtp, int fb)
 static int caps_check(const struct cb_sdp_caps *c, char *why, size_t why_len)
 {
 	if (c->n_media > CB_SDP_MAX_MEDIA || c->n_suites > CB_SRTP_PROFILE_COUNT)
-		return say(why, why_len, CB_E_RANGE, "caps: more than %d media or %d suites",
-			   CB_SDP_MAX_MEDIA, CB_SRTP_PROFILE_COUNT);
+		return cb_sdp_say(why, why_len, CB_E_RANGE, "caps: more than %d media or %d suites",
+				  CB_SDP_MAX_MEDIA, CB_SRTP_PROFILE_COUNT);
 	for (size_t s = 0; s < c->n_suites; s++)
 		if ((unsigned)c->suites[s] >= CB_SRTP_PROFILE_COUNT)
-			return say(why, why_len, CB_E_RANGE,
-				   "caps: suite %zu is not an SRTP profile", s);
+			return cb_sdp_say(why, why_len, CB_E_RANGE,
+					  "caps: suite %zu is not an SRTP profile", s);
 	if (!cb_sdp_is_word(c->addr, strlen(c->addr)))
-		return say(why, why_len, CB_E_FORMAT,
-			   "caps: address \"%s\" is empty or has a space", c->addr);
+		return cb_sdp_say(why, why_len, CB_E_FORMAT,
+				  "caps: address \"%s\" is empty or has a space", c->addr);
 	for (size_t i = 0; i < c->n_media; i++) {
 		const struct cb_sdp_media_caps *mc = &c->media[i];
 
 		if (mc->n_codecs < 1 || mc->n_codecs > CB_SDP_MAX_CODECS)
-			return say(why, why_len, CB_E_RANGE, "caps media %zu: needs 1 to %d codecs",
-				   i, CB_SDP_MAX_CODECS);
+			return cb_sdp_say(why, why_len, CB_E_RANGE,
+					  "caps media %zu: needs 1 to %d codecs", i,
+					  CB_SDP_MAX_CODECS);
 		if (mc->n_source > CB_SDP_MAX_SOURCE)
-			return say(why, why_len, CB_E_RANGE,
-				   "caps media %zu: too many source entries", i);
+			return cb_sdp_say(why, why_len, CB_E_RANGE,
+					  "caps media %zu: too many source entries", i);
 		for (size_t k = 0; k < mc->n_codecs; k++) {
 			const struct cb_codec_ops *ops = cb_codec_find(mc->codecs[k].name);
 
 			if (!ops || ops->media != mc->kind)
-				return say(why, why_len, CB_E_NOTFOUND,
-					   "caps media %zu: \"%s\" is not a %s codec callbench has",
-					   i, mc->codecs[k].name,
-					   mc->kind == CB_MEDIA_VIDEO ? "video" : "audio");
+				return cb_sdp_say(
+				    why, why_len, CB_E_NOTFOUND,
+				    "caps media %zu: \"%s\" is not a %s codec callbench has", i,
+				    mc->codecs[k].name,
+				    mc->kind == CB_MEDIA_VIDEO ? "video" : "audio");
 		}
 	}
 	return 0;
@@ -382,14 +368,14 @@ static int offer_media(struct cb_sdp *d, const struct cb_sdp_caps *c, size_t i, 
 	m->rtcp_mux = c->rtcp_mux;
 	for (size_t s = 0; s < c->n_suites; s++)
 		if ((rc = add_crypto(m, (uint32_t)s + 1, c->suites[s], c)))
-			return say(why, why_len, rc, "drawing a key: %s", cb_strerror(rc));
+			return cb_sdp_say(why, why_len, rc, "drawing a key: %s", cb_strerror(rc));
 	for (size_t k = 0; k < mc->n_codecs; k++) {
 		const struct cb_codec_ops *ops = cb_codec_find(mc->codecs[k].name);
 		struct cb_sdp_format *f;
 
 		if (*next_pt + rtx > 127)
-			return say(why, why_len, CB_E_RANGE,
-				   "more codecs than dynamic payload types (96 to 127)");
+			return cb_sdp_say(why, why_len, CB_E_RANGE,
+					  "more codecs than dynamic payload types (96 to 127)");
 		f = add_format(m, (*next_pt)++, ops->rtp_name, ops->clock_rate,
 			       ops->media == CB_MEDIA_AUDIO && !strcmp(ops->name, "opus") ? 2 : 0,
 			       mc->codecs[k].fmtp);
@@ -414,10 +400,10 @@ int cb_sdp_create_offer(const struct cb_sdp_caps *caps, struct cb_sdp *offer, ch
 		return rc;
 	c = malloc(sizeof(*c));
 	if (!c)
-		return say(why, why_len, -ENOMEM, "out of memory");
+		return cb_sdp_say(why, why_len, -ENOMEM, "out of memory");
 	*c = *caps;
 	if ((rc = cb_sdp_caps_fill(c))) {
-		say(why, why_len, rc, "drawing ids: %s", cb_strerror(rc));
+		cb_sdp_say(why, why_len, rc, "drawing ids: %s", cb_strerror(rc));
 		goto out;
 	}
 	for (size_t i = 0; i < c->n_media; i++)
@@ -584,7 +570,7 @@ static int answer_media(struct answer_ctx *a, size_t i, struct cb_sdp_media *am)
 	am->port = mc->port;
 	am->rtcp_mux = c->rtcp_mux && om->rtcp_mux;
 	if (key && (rc = add_crypto(am, key->tag, key->suite, c)))
-		return say(a->why, a->why_len, rc, "drawing a key: %s", cb_strerror(rc));
+		return cb_sdp_say(a->why, a->why_len, rc, "drawing a key: %s", cb_strerror(rc));
 	if (send)
 		add_sender(am, c, mc,
 			   find_rtx(am, am->formats[0].pt, am->formats[0].clock_rate) != NULL);
@@ -602,16 +588,17 @@ int cb_sdp_create_answer(const struct cb_sdp_caps *caps, const struct cb_sdp *of
 	if (why_len)
 		why[0] = '\0';
 	if (offer == answer)
-		return say(why, why_len, -EINVAL, "the answer cannot be written over its offer");
+		return cb_sdp_say(why, why_len, -EINVAL,
+				  "the answer cannot be written over its offer");
 	if ((rc = caps_check(caps, why, why_len)))
 		return rc;
 	c = malloc(sizeof(*c));
 	if (!c)
-		return say(why, why_len, -ENOMEM, "out of memory");
+		return cb_sdp_say(why, why_len, -ENOMEM, "out of memory");
 	*c = *caps;
 	a.c = c;
 	if ((rc = cb_sdp_caps_fill(c))) {
-		say(why, why_len, rc, "drawing ids: %s", cb_strerror(rc));
+		cb_sdp_say(why, why_len, rc, "drawing ids: %s", cb_strerror(rc));
 		goto out;
 	}
 	session_init(answer, c);
@@ -671,19 +658,22 @@ static int answer_formats_offered(const struct cb_sdp_media *om, const struct cb
 		const struct cb_codec_ops *ops;
 
 		if (!of)
-			return say(why, why_len, CB_E_FORMAT,
-				   "answer media %zu: payload type %d was not offered", i, af->pt);
+			return cb_sdp_say(why, why_len, CB_E_FORMAT,
+					  "answer media %zu: payload type %d was not offered", i,
+					  af->pt);
 		if (af->name[0] &&
 		    (strcasecmp(af->name, of->name) || af->clock_rate != of->clock_rate))
-			return say(why, why_len, CB_E_FORMAT,
-				   "answer media %zu: payload type %d is %s/%u, offered as %s/%u",
-				   i, af->pt, af->name, af->clock_rate, of->name, of->clock_rate);
+			return cb_sdp_say(
+			    why, why_len, CB_E_FORMAT,
+			    "answer media %zu: payload type %d is %s/%u, offered as %s/%u", i,
+			    af->pt, af->name, af->clock_rate, of->name, of->clock_rate);
 		ops = cb_sdp_format_codec(of);
 		if (ops && !cb_sdp_fmtp_compatible(ops, of->fmtp, af->fmtp))
-			return say(why, why_len, CB_E_FORMAT,
-				   "answer media %zu: payload type %d (%s) has another profile or "
-				   "packetization mode than offered",
-				   i, af->pt, ops->name);
+			return cb_sdp_say(
+			    why, why_len, CB_E_FORMAT,
+			    "answer media %zu: payload type %d (%s) has another profile or "
+			    "packetization mode than offered",
+			    i, af->pt, ops->name);
 	}
 	return 0;
 }
@@ -695,18 +685,19 @@ static int agree_keys(const struct cb_sdp_media *om, const struct cb_sdp_media *
 	const struct cb_sdp_crypto *ac = &am->crypto[0], *oc = NULL;
 
 	if (am->n_crypto != 1)
-		return say(why, why_len, CB_E_FORMAT,
-			   "answer media %zu: needs exactly one a=crypto for %s, has %zu", i,
-			   om->proto, am->n_crypto);
+		return cb_sdp_say(why, why_len, CB_E_FORMAT,
+				  "answer media %zu: needs exactly one a=crypto for %s, has %zu", i,
+				  om->proto, am->n_crypto);
 	for (size_t k = 0; k < om->n_crypto; k++)
 		if (om->crypto[k].tag == ac->tag)
 			oc = &om->crypto[k];
 	if (!oc || oc->suite != ac->suite)
-		return say(why, why_len, CB_E_FORMAT,
-			   "answer media %zu: a=crypto tag %u with %s was not offered", i, ac->tag,
-			   cb_srtp_profile_name(ac->suite));
+		return cb_sdp_say(why, why_len, CB_E_FORMAT,
+				  "answer media %zu: a=crypto tag %u with %s was not offered", i,
+				  ac->tag, cb_srtp_profile_name(ac->suite));
 	if (ac->mki[0] || oc->mki[0])
-		return say(why, why_len, CB_E_FORMAT, "answer media %zu: a=crypto with an MKI", i);
+		return cb_sdp_say(why, why_len, CB_E_FORMAT,
+				  "answer media %zu: a=crypto with an MKI", i);
 	nm->srtp = 1;
 	nm->suite = ac->suite;
 	nm->key_len = ac->key_len;
@@ -757,9 +748,9 @@ static int agree_media(const struct cb_sdp *offer, const struct cb_sdp *answer, 
 	snprintf(nm->mid, sizeof(nm->mid), "%s", om->mid);
 	nm->rtx_pt = -1;
 	if (strcmp(om->type, am->type) || strcmp(om->mid, am->mid))
-		return say(why, why_len, CB_E_FORMAT,
-			   "answer media %zu is %s mid \"%s\", the offer's %s mid \"%s\"", i,
-			   am->type, am->mid, om->type, om->mid);
+		return cb_sdp_say(why, why_len, CB_E_FORMAT,
+				  "answer media %zu is %s mid \"%s\", the offer's %s mid \"%s\"", i,
+				  am->type, am->mid, om->type, om->mid);
 	if (!om->port || !am->port) {
 		snprintf(nm->why, sizeof(nm->why), "%s",
 			 !om->port ? "disabled in the offer" : "rejected in the answer");
@@ -770,8 +761,9 @@ static int agree_media(const struct cb_sdp *offer, const struct cb_sdp *answer, 
 		return 0;
 	}
 	if (strcmp(om->proto, am->proto))
-		return say(why, why_len, CB_E_FORMAT, "answer media %zu: proto %s, offered %s", i,
-			   am->proto, om->proto);
+		return cb_sdp_say(why, why_len, CB_E_FORMAT,
+				  "answer media %zu: proto %s, offered %s", i, am->proto,
+				  om->proto);
 	if ((rc = answer_formats_offered(om, am, i, why, why_len)))
 		return rc;
 	for (size_t k = 0; k < am->n_formats && !ops; k++) {
@@ -787,8 +779,9 @@ static int agree_media(const struct cb_sdp *offer, const struct cb_sdp *answer, 
 	}
 	if ((cb_sdp_dir_sends(ad) && !cb_sdp_dir_recvs(od)) ||
 	    (cb_sdp_dir_recvs(ad) && !cb_sdp_dir_sends(od)))
-		return say(why, why_len, CB_E_FORMAT, "answer media %zu: %s does not answer %s", i,
-			   cb_sdp_dir_name(ad), cb_sdp_dir_name(od));
+		return cb_sdp_say(why, why_len, CB_E_FORMAT,
+				  "answer media %zu: %s does not answer %s", i, cb_sdp_dir_name(ad),
+				  cb_sdp_dir_name(od));
 	nm->rtcp_mux = om->rtcp_mux && am->rtcp_mux;
 	if (cb_sdp_proto_is_srtp(om->proto) &&
 	    (rc = agree_keys(om, am, i, local_is_offerer, nm, why, why_len)))
@@ -831,8 +824,9 @@ int cb_sdp_negotiate(const struct cb_sdp *offer, const struct cb_sdp *answer, in
 		why[0] = '\0';
 	memset(out, 0, sizeof(*out));
 	if (offer->n_media != answer->n_media)
-		return say(why, why_len, CB_E_FORMAT, "the answer has %zu m= lines, the offer %zu",
-			   answer->n_media, offer->n_media);
+		return cb_sdp_say(why, why_len, CB_E_FORMAT,
+				  "the answer has %zu m= lines, the offer %zu", answer->n_media,
+				  offer->n_media);
 	out->n_media = offer->n_media;
 	out->bundle = cb_sdp_find_group(answer, "BUNDLE") != NULL;
 	for (size_t i = 0; !rc && i < offer->n_media; i++)

@@ -244,30 +244,47 @@ static int attr_dir(struct parser *p, enum cb_sdp_dir *dir, const char *name, co
 	return 0;
 }
 
-static int attr_group(struct parser *p, char *val)
+/*
+ * "<semantics> <item>..." of a=group and a=ssrc-group: the semantics (a
+ * token) copied, the items (at most `max`) in tok[]; their number, or a
+ * negative code.
+ */
+static int split_group(struct parser *p, const char *name, char *val, char **tok, size_t max,
+		       char *semantics, size_t room)
 {
-	struct cb_sdp *d = p->d;
-	struct cb_sdp_group *g;
-	char *tok[CB_SDP_MAX_MEDIA + 2];
 	size_t n;
 	int rc;
 
-	if ((rc = need_value(p, "group", val)))
+	if ((rc = need_value(p, name, val)))
 		return rc;
+	n = split(val, tok, max + 2);
+	if (n > max + 1)
+		return fail(p, CB_E_RANGE, "a=%s lists more than %zu items", name, max);
+	if (!cb_sdp_is_token(tok[0], strlen(tok[0])))
+		return fail(p, CB_E_FORMAT, "a=%s semantics \"%.32s\" is not a token", name,
+			    tok[0]);
+	if ((rc = copy(p, semantics, room, tok[0], "semantics")))
+		return rc;
+	return (int)n - 1;
+}
+
+static int attr_group(struct parser *p, char *val)
+{
+	struct cb_sdp *d = p->d;
+	struct cb_sdp_group *g = &d->groups[d->n_groups];
+	char *tok[CB_SDP_MAX_MEDIA + 2];
+	int n, rc;
+
 	if (d->n_groups >= CB_SDP_MAX_GROUPS)
 		return fail(p, CB_E_RANGE, "more than %d a=group lines", CB_SDP_MAX_GROUPS);
-	n = split(val, tok, CB_SDP_MAX_MEDIA + 2);
-	if (n > CB_SDP_MAX_MEDIA + 1)
-		return fail(p, CB_E_RANGE, "a=group names more than %d mids", CB_SDP_MAX_MEDIA);
-	g = &d->groups[d->n_groups];
-	if (!cb_sdp_is_token(tok[0], strlen(tok[0])))
-		return fail(p, CB_E_FORMAT, "a=group semantics \"%.32s\" is not a token", tok[0]);
-	if ((rc = copy(p, g->semantics, sizeof(g->semantics), tok[0], "a=group semantics")))
-		return rc;
-	for (size_t i = 1; i < n; i++)
-		if ((rc = copy(p, g->mids[i - 1], sizeof(g->mids[0]), tok[i], "a=group mid")))
+	memset(g, 0, sizeof(*g));
+	n = split_group(p, "group", val, tok, CB_SDP_MAX_MEDIA, g->semantics, sizeof(g->semantics));
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		if ((rc = copy(p, g->mids[i], sizeof(g->mids[0]), tok[i + 1], "a=group mid")))
 			return rc;
-	g->n = n - 1;
+	g->n = (size_t)n;
 	p->group_line[d->n_groups++] = p->line;
 	return 0;
 }
@@ -485,28 +502,21 @@ static int attr_ssrc(struct parser *p, char *val)
 static int attr_ssrc_group(struct parser *p, char *val)
 {
 	struct cb_sdp_media *m = p->m;
-	struct cb_sdp_ssrc_group *g;
+	struct cb_sdp_ssrc_group *g = &m->ssrc_groups[m->n_ssrc_groups];
 	char *tok[CB_SDP_MAX_GROUP_SSRCS + 2];
-	size_t n;
-	int rc;
+	int n;
 
-	if ((rc = need_value(p, "ssrc-group", val)))
-		return rc;
 	if (m->n_ssrc_groups >= CB_SDP_MAX_SSRC_GROUPS)
 		return fail(p, CB_E_RANGE, "more than %d a=ssrc-group in this m= section",
 			    CB_SDP_MAX_SSRC_GROUPS);
-	n = split(val, tok, CB_SDP_MAX_GROUP_SSRCS + 2);
-	if (n < 2)
-		return fail(p, CB_E_FORMAT, "a=ssrc-group needs <semantics> <ssrc>...");
-	if (n > CB_SDP_MAX_GROUP_SSRCS + 1)
-		return fail(p, CB_E_RANGE, "a=ssrc-group has more than %d SSRCs",
-			    CB_SDP_MAX_GROUP_SSRCS);
-	g = &m->ssrc_groups[m->n_ssrc_groups];
 	memset(g, 0, sizeof(*g));
-	if (!cb_sdp_is_token(tok[0], strlen(tok[0])) ||
-	    (rc = copy(p, g->semantics, sizeof(g->semantics), tok[0], "a=ssrc-group semantics")))
-		return rc ? rc : fail(p, CB_E_FORMAT, "a=ssrc-group semantics is not a token");
-	for (size_t i = 1; i < n; i++) {
+	n = split_group(p, "ssrc-group", val, tok, CB_SDP_MAX_GROUP_SSRCS, g->semantics,
+			sizeof(g->semantics));
+	if (n < 0)
+		return n;
+	if (n == 0)
+		return fail(p, CB_E_FORMAT, "a=ssrc-group needs <semantics> <ssrc>...");
+	for (int i = 1; i <= n; i++) {
 		uint64_t v;
 
 		if (cb_sdp_parse_u64(tok[i], UINT32_MAX, &v))

@@ -2,13 +2,13 @@
  * pc.c — the RTCPeerConnection signaling state machine (see pc.h).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
 #include "sdp/pc.h"
+#include "sdp/sdp_int.h"
 
 /* A description the connection holds; `d` is allocated on first use. */
 struct slot {
@@ -96,21 +96,6 @@ int cb_sdp_type_from_name(const char *name, enum cb_sdp_type *t)
 	return CB_E_NOTFOUND;
 }
 
-static int say(char *why, size_t why_len, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int say(char *why, size_t why_len, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why_len) {
-		va_start(ap, fmt);
-		vsnprintf(why, why_len, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
 /* InvalidStateError for `call` in the current state, listing where it is allowed. */
 static int invalid_state(const struct cb_pc *pc, const char *call, unsigned allowed, char *why,
 			 size_t why_len)
@@ -122,8 +107,9 @@ static int invalid_state(const struct cb_pc *pc, const char *call, unsigned allo
 		if (allowed & BIT(s))
 			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "",
 					      state_names[s]);
-	return say(why, why_len, CB_E_STATE, "InvalidStateError: %s in state %s (allowed in %s)",
-		   call, state_names[pc->state], n ? list : "no state");
+	return cb_sdp_say(why, why_len, CB_E_STATE,
+			  "InvalidStateError: %s in state %s (allowed in %s)", call,
+			  state_names[pc->state], n ? list : "no state");
 }
 
 int cb_pc_open(struct cb_pc **out, const struct cb_sdp_caps *caps, void *user)
@@ -282,7 +268,7 @@ int cb_pc_create_offer(struct cb_pc *pc, struct cb_sdp *out, char *why, size_t w
 		return invalid_state(pc, "createOffer", ~BIT(CB_PC_CLOSED), why, why_len);
 	c = malloc(sizeof(*c));
 	if (!c)
-		return say(why, why_len, -ENOMEM, "out of memory");
+		return cb_sdp_say(why, why_len, -ENOMEM, "out of memory");
 	offer_caps(pc, c);
 	rc = cb_sdp_create_offer(c, out, why, why_len);
 	if (!rc)
@@ -335,7 +321,7 @@ static int set_description(struct cb_pc *pc, int remote, enum cb_sdp_type type,
 	if (why_len)
 		why[0] = '\0';
 	if ((unsigned)type > CB_SDP_TYPE_ROLLBACK)
-		return say(why, why_len, -EINVAL, "%d is not an RTCSdpType", (int)type);
+		return cb_sdp_say(why, why_len, -EINVAL, "%d is not an RTCSdpType", (int)type);
 	snprintf(call, sizeof(call), "set%sDescription(%s)", remote ? "Remote" : "Local",
 		 type_names[type]);
 	t = &transitions[remote][type];
@@ -346,11 +332,11 @@ static int set_description(struct cb_pc *pc, int remote, enum cb_sdp_type type,
 		return 0;
 	}
 	if (!d)
-		return say(why, why_len, -EINVAL, "%s needs a description", call);
+		return cb_sdp_say(why, why_len, -EINVAL, "%s needs a description", call);
 	if (type != CB_SDP_TYPE_OFFER) {
 		neg = malloc(sizeof(*neg));
 		if (!neg)
-			return say(why, why_len, -ENOMEM, "out of memory");
+			return cb_sdp_say(why, why_len, -ENOMEM, "out of memory");
 		if ((rc = check_answer(pc, remote, d, neg, why, why_len)))
 			goto out;
 		neg->provisional = type == CB_SDP_TYPE_PRANSWER;
@@ -388,7 +374,7 @@ int cb_pc_set_local(struct cb_pc *pc, enum cb_sdp_type type, const struct cb_sdp
 		return set_description(pc, 0, type, NULL, why, why_len);
 	made = cb_sdp_new();
 	if (!made)
-		return say(why, why_len, -ENOMEM, "out of memory");
+		return cb_sdp_say(why, why_len, -ENOMEM, "out of memory");
 	rc = type == CB_SDP_TYPE_OFFER ? cb_pc_create_offer(pc, made, why, why_len)
 				       : cb_pc_create_answer(pc, made, why, why_len);
 	if (!rc)

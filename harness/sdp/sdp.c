@@ -123,6 +123,18 @@ int cb_sdp_is_word(const char *s, size_t len)
 	return 1;
 }
 
+int cb_sdp_say(char *why, size_t why_len, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why_len) {
+		va_start(ap, fmt);
+		vsnprintf(why, why_len, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
 int cb_sdp_parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;

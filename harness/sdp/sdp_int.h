@@ -33,6 +33,10 @@ enum cb_sdp_level { CB_SDP_LEVEL_SESSION, CB_SDP_LEVEL_RTP, CB_SDP_LEVEL_OTHER }
  */
 int cb_sdp_attr_is_modelled(const char *text, size_t len, enum cb_sdp_level level);
 
+/** Write the message into why[0..why_len) (when why_len > 0) and return `code`. */
+int cb_sdp_say(char *why, size_t why_len, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /** "nack", "nack pli", "ccm fir" for one CB_SDP_FB_* flag. */
 const char *cb_sdp_fb_flag_name(unsigned flag);
 #define CB_SDP_FB_ALL (CB_SDP_FB_NACK | CB_SDP_FB_PLI | CB_SDP_FB_FIR)

@@ -15,16 +15,9 @@
 #include "sdp/negotiate.h"
 #include "sdp/sdp.h"
 
+#include "sdp_samples.h"
+
 #define OUT_MAX (CB_SDP_MAX_SIZE + 1)
-
-static int counting(void *user, uint8_t *buf, size_t len)
-{
-	uint8_t *next = user;
-
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (*next)++;
-	return 0;
-}
 
 /* Write `d`, read it back into `back`: equal, and the same text written twice. */
 static void round_trip(const struct cb_sdp *d, struct cb_sdp *back, char *t1, char *t2)
@@ -60,7 +53,7 @@ static void answer(const struct cb_sdp *offer, struct cb_sdp *ans, struct cb_sdp
 	if (!caps || !neg)
 		goto out;
 	cb_sdp_caps_default(caps);
-	caps->random = counting;
+	caps->random = sdp_counting_random;
 	caps->random_user = &next;
 	rc = cb_sdp_create_answer(caps, offer, ans, why, sizeof(why));
 	FUZZ_CHECK(rc == 0);

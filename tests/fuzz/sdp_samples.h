@@ -1,10 +1,23 @@
 /*
- * sdp_samples.h — session descriptions shared by tests/test_sdp.c (round
- * trips and errors) and the seed writer of the sdp fuzz target
- * (tests/fuzz/seeds.c).
+ * sdp_samples.h — what the SDP tests, the sdp fuzz target and its seed
+ * writer share: session descriptions (tests/test_sdp.c's round trips and
+ * errors, seeds for tests/fuzz/seeds.c) and a repeatable random source.
  */
 #ifndef CB_SDP_SAMPLES_H
 #define CB_SDP_SAMPLES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A cb_sdp_random_fn that repeats: bytes counting up from *(uint8_t *)user. */
+static inline int sdp_counting_random(void *user, uint8_t *buf, size_t len)
+{
+	uint8_t *next = user;
+
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (*next)++;
+	return 0;
+}
 
 /* Descriptions the parser accepts. */
 static const char *const sdp_good[] = {

@@ -513,15 +513,6 @@ out:
 	free(c);
 }
 
-static int counting(void *user, uint8_t *buf, size_t len)
-{
-	uint8_t *next = user;
-
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (*next)++;
-	return 0;
-}
-
 static void put_sdp(struct seeds *s, const struct cb_sdp *d, char *text)
 {
 	size_t n = CB_SDP_MAX_SIZE + 1;
@@ -553,7 +544,7 @@ static void seed_sdp(struct seeds *s)
 	}
 	for (int variant = 0; variant < 3; variant++) {
 		cb_sdp_caps_default(c);
-		c->random = counting;
+		c->random = sdp_counting_random;
 		c->random_user = &next;
 		if (variant == 1) { /* plain RTP, no feedback, no bundle: what ffmpeg reads */
 			c->n_suites = 0;
@@ -574,7 +565,7 @@ static void seed_sdp(struct seeds *s)
 		}
 		put_sdp(s, offer, text);
 		cb_sdp_caps_default(c);
-		c->random = counting;
+		c->random = sdp_counting_random;
 		c->random_user = &next;
 		c->require_srtp = 0;
 		if (cb_sdp_create_answer(c, offer, ans, why, sizeof(why)) == 0)
