@@ -523,6 +523,13 @@ static const char *const net_specs[] = {
 };
 
 /* From tests/test_constraints.c, and the shapes a user writes. */
+static const char *const net_addrs[] = {
+    "127.0.0.1:0",  "127.0.0.1:5004", "198.18.0.1:40000",
+    "[::1]:0",	    "[fe80::1%lo]:1", "[::ffff:127.0.0.1]:65535",
+    "localhost:80", "1.2.3.4:65536",  "[::1]",
+    "::1:80",
+};
+
 static const char *const constraints[] = {
     "{\"video\":true}",
     "{\"audio\":true}",
@@ -562,6 +569,8 @@ int main(int argc, char **argv)
 		put_str(&s, "netspec", net_specs[i]);
 	for (size_t i = 0; i < sizeof(constraints) / sizeof(constraints[0]); i++)
 		put_str(&s, "constraints", constraints[i]);
+	for (size_t i = 0; i < sizeof(net_addrs) / sizeof(net_addrs[0]); i++)
+		put_str(&s, "netaddr", net_addrs[i]);
 	snprintf(dir, sizeof(dir), "%s/net", s.fixtures);
 	seed_dir(&s, dir, "profile", -1);
 	snprintf(dir, sizeof(dir), "%s/baselines", s.fixtures);
