@@ -167,14 +167,16 @@ static int on_receive(struct cb_sig_server *s, struct conn *c, struct lws *wsi, 
 
 static int on_writable(struct cb_sig_server *s, struct conn *c, struct lws *wsi)
 {
-	uint8_t ping[LWS_PRE + 1];
+	/* The ping carries a payload: libwebsockets 4.1 does not report a
+	 * pong with an empty one (LWS_CALLBACK_RECEIVE_PONG is skipped). */
+	uint8_t ping[LWS_PRE + 4] = {[LWS_PRE] = 'c', 'b', 's', 'g'};
 
 	(void)s;
 	if (c->dead)
 		return -1;
 	if (c->ping_pending) {
 		c->ping_pending = 0;
-		if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+		if (lws_write(wsi, ping + LWS_PRE, 4, LWS_WRITE_PING) < 0)
 			return -1;
 	} else if (c->q.head) {
 		if (cb_ws_queue_write(&c->q, wsi) < 0)
