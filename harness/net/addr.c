@@ -119,23 +119,29 @@ uint16_t cb_net_addr_port(const struct cb_net_addr *a)
 	}
 }
 
+void cb_net_addr_host(const struct cb_net_addr *a, char *buf, size_t len)
+{
+	char h[INET6_ADDRSTRLEN] = "";
+
+	if (cb_net_addr_family(a) == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->ss)->sin_addr, h, sizeof(h));
+	else if (cb_net_addr_family(a) == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr, h,
+			  sizeof(h));
+	snprintf(buf, len, "%s", h);
+}
+
 void cb_net_addr_format(const struct cb_net_addr *a, char *buf, size_t len)
 {
 	char h[INET6_ADDRSTRLEN];
 
-	switch (cb_net_addr_family(a)) {
-	case AF_INET:
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->ss)->sin_addr, h, sizeof(h));
+	cb_net_addr_host(a, h, sizeof(h));
+	if (cb_net_addr_family(a) == AF_INET)
 		snprintf(buf, len, "%s:%u", h, cb_net_addr_port(a));
-		break;
-	case AF_INET6:
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr, h,
-			  sizeof(h));
+	else if (cb_net_addr_family(a) == AF_INET6)
 		snprintf(buf, len, "[%s]:%u", h, cb_net_addr_port(a));
-		break;
-	default:
+	else
 		snprintf(buf, len, "-");
-	}
 }
 
 int cb_net_addr_equal(const struct cb_net_addr *a, const struct cb_net_addr *b)

@@ -28,6 +28,8 @@ int cb_net_addr_parse(const char *s, struct cb_net_addr *out, char *why, size_t 
 int cb_net_addr_from(const char *host, uint16_t port, struct cb_net_addr *out);
 /** "HOST:PORT" into buf (IPv6 in brackets); "-" for an unset address. */
 void cb_net_addr_format(const struct cb_net_addr *a, char *buf, size_t len);
+/** The host alone, numeric, without brackets ("" for an unset address). */
+void cb_net_addr_host(const struct cb_net_addr *a, char *buf, size_t len);
 /** The port, host byte order (0 when unset). */
 uint16_t cb_net_addr_port(const struct cb_net_addr *a);
 /** The address family (AF_INET, AF_INET6, or AF_UNSPEC). */

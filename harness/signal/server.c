@@ -22,6 +22,7 @@
 
 #include "base/clock.h"
 #include "base/error.h"
+#include "net/addr.h"
 #include "signal/rooms.h"
 #include "signal/server.h"
 #include "signal/wsutil.h"
@@ -270,58 +271,24 @@ static void *serve(void *arg)
 
 int cb_sig_addr_parse(const char *str, char *host, size_t room, int *port, char *why, size_t len)
 {
-	const char *colon, *h = str;
-	size_t hl;
-	char buf[64];
-	unsigned char addr[16];
-	char *end;
-	long p;
+	struct cb_net_addr a;
+	char tmp[96];
+	int rc;
 
 	if (!str || !*str) {
 		snprintf(why, len, "empty address (want HOST:PORT, e.g. 127.0.0.1:0)");
 		return -EINVAL;
 	}
-	if (str[0] == '[') {
-		const char *close = strchr(str, ']');
-
-		if (!close || close[1] != ':') {
-			snprintf(why, len, "'%s': an IPv6 address goes in brackets: [::1]:PORT",
-				 str);
-			return -EINVAL;
-		}
-		h = str + 1;
-		hl = (size_t)(close - h);
-		colon = close + 1;
-	} else {
-		colon = strrchr(str, ':');
-		if (!colon || strchr(str, ':') != colon) {
-			snprintf(why, len, "'%s' is not HOST:PORT (IPv6 as [::1]:PORT)", str);
-			return -EINVAL;
-		}
-		hl = (size_t)(colon - str);
+	/* The one name taken: what a person types for this machine. */
+	if (!strncmp(str, "localhost:", 10) && strlen(str) < sizeof(tmp) - 10) {
+		snprintf(tmp, sizeof(tmp), "127.0.0.1:%s", str + 10);
+		str = tmp;
 	}
-	if (hl == 0 || hl >= sizeof(buf) || hl >= room) {
-		snprintf(why, len, "'%s': the host is empty or too long", str);
-		return -EINVAL;
-	}
-	memcpy(buf, h, hl);
-	buf[hl] = 0;
-	if (strcmp(buf, "localhost") == 0)
-		snprintf(buf, sizeof(buf), "127.0.0.1");
-	if (inet_pton(AF_INET, buf, addr) != 1 && inet_pton(AF_INET6, buf, addr) != 1) {
-		snprintf(why, len, "'%s' is not a numeric IPv4 or IPv6 address (or localhost)",
-			 buf);
-		return -EINVAL;
-	}
-	errno = 0;
-	p = strtol(colon + 1, &end, 10);
-	if (errno || end == colon + 1 || *end || p < 0 || p > 65535) {
-		snprintf(why, len, "'%s': the port must be 0 to 65535 (0: any free port)",
-			 colon + 1);
-		return -EINVAL;
-	}
-	snprintf(host, room, "%s", buf);
-	*port = (int)p;
+	rc = cb_net_addr_parse(str, &a, why, len);
+	if (rc < 0)
+		return rc;
+	cb_net_addr_host(&a, host, room);
+	*port = cb_net_addr_port(&a);
 	return 0;
 }
 
