@@ -3,7 +3,7 @@
 # the Debian packages that provide them.
 
 CC      ?= cc
-PKGS    := vpx opus libsrtp2 jansson libxdp libbpf openh264 speexdsp libyuv libcrypto
+PKGS    := vpx opus libsrtp2 jansson libxdp libbpf openh264 speexdsp libyuv libwebsockets libcrypto
 # Debian ships no libyuv.pc: scripts/pkgconfig has one for its install.
 PKG_CONFIG := PKG_CONFIG_PATH=$(CURDIR)/scripts/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH)) pkg-config
 TPKGS   := cunit
@@ -159,7 +159,7 @@ $(BUILD)/fuzz/seeds: $(BUILD)/tests/fuzz/seeds.o $(LIB)
 SAN_FLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	      -fno-sanitize-recover=undefined
 TSAN_FLAGS := -O1 -g -fsanitize=thread
-TSAN_SUITES ?= call transport receiver capture xdp
+TSAN_SUITES ?= call transport receiver capture xdp signal
 sanitize:
 	ASAN_OPTIONS="detect_leaks=1" UBSAN_OPTIONS="print_stacktrace=1" \
 		$(MAKE) --no-print-directory BUILD=build-asan OPT="$(SAN_FLAGS)" test

@@ -824,6 +824,7 @@ static const struct command commands[] = {
     {"compare", cb_cmd_compare, "a run or sweep against a baseline: compare --help"},
     {"sweep", cb_cmd_sweep, "run a grid of calls, one comparison report (sweep --help)"},
     {"report", cb_cmd_report, "merge run or sweep folders into one comparison (report --help)"},
+    {"signal", cb_cmd_signal, "a WebSocket signaling server with rooms (signal --help)"},
     {"help", cmd_help, "show this help"},
     {NULL, NULL, NULL},
 };

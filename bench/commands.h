@@ -18,4 +18,7 @@ int cb_cmd_sweep(int argc, char **argv);
 /** `callbench report [--out DIR] FOLDER...`: merge run or sweep folders into one comparison. */
 int cb_cmd_report(int argc, char **argv);
 
+/** `callbench signal [--listen HOST:PORT] [limits]`: the signaling server, until SIGINT/SIGTERM. */
+int cb_cmd_signal(int argc, char **argv);
+
 #endif

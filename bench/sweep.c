@@ -20,6 +20,7 @@
 #include "base/error.h"
 #include "commands.h"
 #include "report/report.h"
+#include "call/sweep_run.h"
 #include "report/sweep.h"
 #include "run_options.h"
 #include "checks.h"

@@ -10,7 +10,8 @@ libcunit1-dev libpcap-dev libjansson-dev libssl-dev
 gnuplot-nox
 libxdp-dev libbpf-dev iproute2 sockperf
 libopenh264-dev libspeexdsp-dev libyuv-dev
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev
+libwebsockets-dev python3 python3-websockets"
 
 missing=""
 for p in $PKGS; do

@@ -21,6 +21,7 @@
 #include "call/call.h"
 #include "codec/codec.h"
 #include "report/report.h"
+#include "call/sweep_run.h"
 #include "report/sweep.h"
 #include "report_check.h"
 #include "test_util.h"

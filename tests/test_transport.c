@@ -342,10 +342,139 @@ static void test_udp_kernel_ts(void)
 	cb_transport_close(&b);
 }
 
+/*
+ * A peer opens its end alone, bound to its own address, and learns the
+ * other's later: two udp ends opened apart on 127.0.0.1 and on ::1, each
+ * connected to the other's bound address, carry packets both ways; a
+ * connected end takes nothing from a third socket.
+ */
+static void ends_apart(const char *host)
+{
+	struct cb_transport a, b, c;
+	struct cb_clock clk;
+	char why[160] = "", where[160];
+	struct cb_transport_cfg cfg = {.clock = &clk, .why = why, .why_len = sizeof(why)};
+	struct cb_net_addr local, la, lb;
+	struct cb_net_pkt rp;
+	uint8_t rx[64], junk[16] = {0x80};
+	int rc;
+
+	cb_clock_real_init(&clk);
+	CU_ASSERT_EQUAL_FATAL(cb_net_addr_from(host, 0, &local), 0);
+	rc = cb_transport_open_end(&cb_transport_udp, &cfg, &local, &a);
+	if (rc == -EADDRNOTAVAIL || rc == -EAFNOSUPPORT) {
+		printf("\n      skipped: %s: %s ", host, why);
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL_FATAL(cb_transport_open_end(&cb_transport_udp, &cfg, &local, &b), 0);
+	CU_ASSERT_EQUAL_FATAL(cb_transport_open_end(&cb_transport_udp, &cfg, &local, &c), 0);
+	CU_ASSERT_EQUAL(cb_transport_local(&a, &la), 0);
+	CU_ASSERT_EQUAL(cb_transport_local(&b, &lb), 0);
+	CU_ASSERT(cb_net_addr_port(&la) != 0);
+	CU_ASSERT(cb_net_addr_port(&la) != cb_net_addr_port(&lb));
+	CU_ASSERT_EQUAL(cb_transport_connect(&a, &lb), 0);
+	CU_ASSERT_EQUAL(cb_transport_connect(&b, &la), 0);
+	CU_ASSERT_EQUAL(cb_transport_connect(&c, &lb), 0); /* c sends to b, b does not know c */
+	a.ops->describe(a.priv, where, sizeof(where));
+	CU_ASSERT(strstr(where, host) != NULL);
+	for (size_t len = 1; len <= MTU_PAYLOAD; len += 97) {
+		one_packet(&a, &b, len, 0);
+		one_packet(&b, &a, len, 1);
+	}
+	{
+		struct cb_net_pkt sp = {.data = junk, .len = sizeof(junk)};
+
+		CU_ASSERT_EQUAL(cb_transport_send(&c, &sp, 1), 1);
+	}
+	rp = (struct cb_net_pkt){.data = rx, .cap = sizeof(rx)};
+	CU_ASSERT_EQUAL(cb_transport_recv(&b, &rp, 1, 50), 0);
+	cb_transport_close(&a);
+	cb_transport_close(&b);
+	cb_transport_close(&c);
+}
+
+static void test_udp_ends_apart(void)
+{
+	ends_apart("127.0.0.1");
+	ends_apart("::1");
+}
+
+/* Transports whose ends only come in pairs say so. */
+static void test_pair_only_transports(void)
+{
+	struct cb_transport t;
+	struct cb_clock clk;
+	char why[160] = "";
+	struct cb_transport_cfg cfg = {.clock = &clk, .why = why, .why_len = sizeof(why)};
+	struct cb_net_addr local;
+
+	cb_clock_real_init(&clk);
+	cb_net_addr_from("127.0.0.1", 0, &local);
+	CU_ASSERT_EQUAL(cb_transport_open_end(&cb_transport_mem, &cfg, &local, &t),
+			CB_E_UNSUPPORTED);
+	CU_ASSERT(strstr(why, "mem") != NULL);
+	CU_ASSERT_PTR_NULL(t.ops);
+}
+
+static void test_addr(void)
+{
+	static const char *const good[][2] = {
+	    {"127.0.0.1:0", "127.0.0.1:0"},
+	    {"198.18.0.2:5004", "198.18.0.2:5004"},
+	    {"[::1]:65535", "[::1]:65535"},
+	    {"[fe80::1]:9", "[fe80::1]:9"},
+	    {"[::ffff:1.2.3.4]:1", "[::ffff:1.2.3.4]:1"},
+	};
+	static const char *const bad[] = {
+	    "",
+	    "127.0.0.1",
+	    "127.0.0.1:",
+	    "127.0.0.1:65536",
+	    "127.0.0.1:-1",
+	    "127.0.0.1:1x",
+	    ":80",
+	    "localhost:80",
+	    "::1:80",
+	    "[::1]80",
+	    "[::1",
+	    "[127.0.0.1]:80",
+	    "1.2.3:4",
+	    "[]:1",
+	    "127.0.0.1:0x10",
+	};
+	struct cb_net_addr a, b;
+	char buf[CB_NET_ADDR_STRLEN], why[160];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		CU_ASSERT_EQUAL(cb_net_addr_parse(good[i][0], &a, why, sizeof(why)), 0);
+		cb_net_addr_format(&a, buf, sizeof(buf));
+		CU_ASSERT_STRING_EQUAL(buf, good[i][1]);
+		CU_ASSERT_EQUAL(cb_net_addr_parse(buf, &b, NULL, 0), 0);
+		CU_ASSERT(cb_net_addr_equal(&a, &b));
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = 0;
+		if (cb_net_addr_parse(bad[i], &a, why, sizeof(why)) == 0)
+			printf("\n      accepted '%s' ", bad[i]);
+		CU_ASSERT_EQUAL(cb_net_addr_parse(bad[i], &a, why, sizeof(why)), -EINVAL);
+		CU_ASSERT(why[0] != '\0');
+		CU_ASSERT_EQUAL(cb_net_addr_family(&a), AF_UNSPEC);
+	}
+	CU_ASSERT_EQUAL(cb_net_addr_parse("127.0.0.1:5004", &a, NULL, 0), 0);
+	CU_ASSERT_EQUAL(cb_net_addr_port(&a), 5004);
+	CU_ASSERT_EQUAL(cb_net_addr_parse("127.0.0.1:5005", &b, NULL, 0), 0);
+	CU_ASSERT_FALSE(cb_net_addr_equal(&a, &b));
+}
+
 int cb_suite_transport(void)
 {
 	static const struct cb_test_case cases[] = {
 	    {"registry", test_registry},
+	    {"addresses: HOST:PORT and [IPv6]:PORT, numeric only", test_addr},
+	    {"udp: ends opened apart, on 127.0.0.1 and ::1, take only their peer",
+	     test_udp_ends_apart},
+	    {"transports whose ends come in pairs say so", test_pair_only_transports},
 	    {"every transport carries every size up to the MTU, both ways, batches in order",
 	     test_every_transport_roundtrip},
 	    {"mem: a full ring waits rather than drops, then drains in order", test_mem_full},

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +62,49 @@ out_free_a:
 	a->priv = NULL;
 	a->ops = NULL;
 	return rc;
+}
+
+int cb_transport_open_end(const struct cb_transport_ops *ops, const struct cb_transport_cfg *cfg,
+			  const struct cb_net_addr *local, struct cb_transport *t)
+{
+	int rc;
+
+	if (!ops || !cfg || !cfg->clock || !local || !t)
+		return -EINVAL;
+	memset(t, 0, sizeof(*t));
+	if (!ops->open_end) {
+		if (cfg->why && cfg->why_len)
+			snprintf(cfg->why, cfg->why_len,
+				 "the %s transport opens both ends of a call together, not one "
+				 "end alone",
+				 ops->name);
+		return CB_E_UNSUPPORTED;
+	}
+	t->priv = calloc(1, ops->priv_size);
+	if (!t->priv)
+		return -ENOMEM;
+	t->ops = ops;
+	rc = ops->open_end(t->priv, cfg, local);
+	if (rc < 0) {
+		free(t->priv);
+		t->priv = NULL;
+		t->ops = NULL;
+	}
+	return rc;
+}
+
+int cb_transport_connect(struct cb_transport *t, const struct cb_net_addr *peer)
+{
+	if (!t || !t->ops || !peer)
+		return -EINVAL;
+	return t->ops->connect_to ? t->ops->connect_to(t->priv, peer) : CB_E_UNSUPPORTED;
+}
+
+int cb_transport_local(struct cb_transport *t, struct cb_net_addr *out)
+{
+	if (!t || !t->ops || !out)
+		return -EINVAL;
+	return t->ops->local_addr ? t->ops->local_addr(t->priv, out) : CB_E_UNSUPPORTED;
 }
 
 void cb_transport_close(struct cb_transport *t)

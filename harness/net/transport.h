@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "base/clock.h"
+#include "net/addr.h"
 
 struct cb_logger;
 
@@ -52,6 +53,18 @@ struct cb_transport_ops {
 	unsigned caps;
 	/** Open both ends; `a` and `b` are zeroed private states of priv_size. */
 	int (*open_pair)(void *a, void *b, const struct cb_transport_cfg *cfg);
+	/**
+	 * Open one end on its own, bound to `local` (port 0: any free one),
+	 * as a peer does that knows only its own address until the session
+	 * description names the other end; then connect_to() it.  NULL for a
+	 * transport whose ends only come in pairs.
+	 */
+	int (*open_end)(void *self, const struct cb_transport_cfg *cfg,
+			const struct cb_net_addr *local);
+	/** Send to `peer` from now on, and take packets from it only. */
+	int (*connect_to)(void *self, const struct cb_net_addr *peer);
+	/** The address this end is bound to (its port filled in). */
+	int (*local_addr)(void *self, struct cb_net_addr *out);
 	/** Send up to n packets; returns the number sent (>= 0) or an error. */
 	int (*send)(void *self, const struct cb_net_pkt *pkts, size_t n);
 	/**
@@ -71,6 +84,17 @@ struct cb_transport {
 
 const struct cb_transport_ops *cb_transport_find(const char *name);
 const struct cb_transport_ops *cb_transport_iterate(size_t *it);
+
+/**
+ * Open one end bound to `local` (see open_end).  CB_E_UNSUPPORTED, said in
+ * cfg->why, for a transport whose ends only come in pairs.
+ */
+int cb_transport_open_end(const struct cb_transport_ops *ops, const struct cb_transport_cfg *cfg,
+			  const struct cb_net_addr *local, struct cb_transport *t);
+/** Point an end opened alone at the other end.  0 or a negative error. */
+int cb_transport_connect(struct cb_transport *t, const struct cb_net_addr *peer);
+/** The address an end is bound to.  0, or CB_E_UNSUPPORTED. */
+int cb_transport_local(struct cb_transport *t, struct cb_net_addr *out);
 
 /** Open a pair of ends of the named transport. CB_E_NOTFOUND for an unknown name. */
 int cb_transport_open_pair(const struct cb_transport_ops *ops, const struct cb_transport_cfg *cfg,

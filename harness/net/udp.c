@@ -1,6 +1,8 @@
 /*
- * udp.c — kernel UDP sockets on 127.0.0.1, each bound to port 0 and
- * connected to the other, with batched sendmmsg/recvmmsg.
+ * udp.c — kernel UDP sockets, IPv4 or IPv6: a pair on 127.0.0.1, each bound
+ * to port 0 and connected to the other, or one end bound to its own address
+ * and connected to the peer it learns of later; batched sendmmsg/recvmmsg.
+ * A connected socket takes datagrams from its peer's address only.
  *
  * Each received packet also carries the kernel's receive time
  * (SO_TIMESTAMPNS: when the packet entered the receive stack, on
@@ -27,7 +29,7 @@
 struct udp_end {
 	int fd;
 	const struct cb_clock *clock;
-	struct sockaddr_in local, peer;
+	struct cb_net_addr local, peer;
 	/* Kernel stamps are only moved onto a clock that runs in real time. */
 	int kernel_ts;
 };
@@ -35,12 +37,14 @@ struct udp_end {
 /* Room for one SCM_TIMESTAMPNS control message per datagram. */
 #define UDP_CMSG_ROOM CMSG_SPACE(sizeof(struct timespec))
 
-static int udp_socket(struct udp_end *e, const struct cb_transport_cfg *cfg)
+static int udp_socket(struct udp_end *e, const struct cb_transport_cfg *cfg,
+		      const struct cb_net_addr *local)
 {
-	socklen_t alen = sizeof(e->local);
-	int sz;
+	int sz, family = cb_net_addr_family(local);
 
-	e->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (family != AF_INET && family != AF_INET6)
+		return -EINVAL;
+	e->fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (e->fd < 0)
 		return -errno;
 	/* Large buffers so a key frame's burst of packets is never dropped by
@@ -52,18 +56,18 @@ static int udp_socket(struct udp_end *e, const struct cb_transport_cfg *cfg)
 	e->clock = cfg->clock;
 	e->kernel_ts = strcmp(cfg->clock->ops->name, "real") == 0;
 	sz = 1;
+	if (family == AF_INET6)
+		setsockopt(e->fd, IPPROTO_IPV6, IPV6_V6ONLY, &sz, sizeof(sz));
 	if (e->kernel_ts && setsockopt(e->fd, SOL_SOCKET, SO_TIMESTAMPNS, &sz, sizeof(sz)) < 0) {
 		int err = -errno;
 		close(e->fd);
 		e->fd = -1;
 		return err;
 	}
-	memset(&e->local, 0, sizeof(e->local));
-	e->local.sin_family = AF_INET;
-	e->local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	e->local.sin_port = 0;
-	if (bind(e->fd, (struct sockaddr *)&e->local, sizeof(e->local)) < 0 ||
-	    getsockname(e->fd, (struct sockaddr *)&e->local, &alen) < 0) {
+	e->local = *local;
+	e->local.len = sizeof(e->local.ss);
+	if (bind(e->fd, (struct sockaddr *)&local->ss, local->len) < 0 ||
+	    getsockname(e->fd, (struct sockaddr *)&e->local.ss, &e->local.len) < 0) {
 		int err = -errno;
 		close(e->fd);
 		e->fd = -1;
@@ -72,25 +76,59 @@ static int udp_socket(struct udp_end *e, const struct cb_transport_cfg *cfg)
 	return 0;
 }
 
+static int udp_open_end(void *self, const struct cb_transport_cfg *cfg,
+			const struct cb_net_addr *local)
+{
+	struct udp_end *e = self;
+	char a[CB_NET_ADDR_STRLEN];
+	int rc;
+
+	e->fd = -1;
+	rc = udp_socket(e, cfg, local);
+	if (rc < 0 && cfg->why && cfg->why_len) {
+		cb_net_addr_format(local, a, sizeof(a));
+		snprintf(cfg->why, cfg->why_len, "udp: cannot bind %s: %s", a, strerror(-rc));
+	}
+	return rc;
+}
+
+static int udp_connect_to(void *self, const struct cb_net_addr *peer)
+{
+	struct udp_end *e = self;
+
+	if (cb_net_addr_family(peer) != cb_net_addr_family(&e->local))
+		return -EAFNOSUPPORT;
+	if (connect(e->fd, (const struct sockaddr *)&peer->ss, peer->len) < 0)
+		return -errno;
+	e->peer = *peer;
+	return 0;
+}
+
+static int udp_local_addr(void *self, struct cb_net_addr *out)
+{
+	*out = ((struct udp_end *)self)->local;
+	return 0;
+}
+
 static int udp_open_pair(void *pa, void *pb, const struct cb_transport_cfg *cfg)
 {
 	struct udp_end *a = pa, *b = pb;
+	struct cb_net_addr lo;
 	int rc;
 
 	a->fd = b->fd = -1;
-	rc = udp_socket(a, cfg);
+	cb_net_addr_from("127.0.0.1", 0, &lo);
+	rc = udp_socket(a, cfg, &lo);
 	if (rc < 0)
 		return rc;
-	rc = udp_socket(b, cfg);
+	rc = udp_socket(b, cfg, &lo);
 	if (rc < 0)
 		goto out_close_a;
-	a->peer = b->local;
-	b->peer = a->local;
-	if (connect(a->fd, (struct sockaddr *)&a->peer, sizeof(a->peer)) < 0 ||
-	    connect(b->fd, (struct sockaddr *)&b->peer, sizeof(b->peer)) < 0) {
-		rc = -errno;
+	rc = udp_connect_to(a, &b->local);
+	if (rc == 0)
+		rc = udp_connect_to(b, &a->local);
+	if (rc < 0)
 		goto out_close_b;
-	}
 	return 0;
 
 out_close_b:
@@ -239,12 +277,11 @@ static int udp_recv(void *self, struct cb_net_pkt *pkts, size_t n, int timeout_m
 static void udp_describe(void *self, char *buf, size_t len)
 {
 	struct udp_end *e = self;
-	char l[INET_ADDRSTRLEN], p[INET_ADDRSTRLEN];
+	char l[CB_NET_ADDR_STRLEN], p[CB_NET_ADDR_STRLEN];
 
-	inet_ntop(AF_INET, &e->local.sin_addr, l, sizeof(l));
-	inet_ntop(AF_INET, &e->peer.sin_addr, p, sizeof(p));
-	snprintf(buf, len, "udp %s:%u -> %s:%u", l, ntohs(e->local.sin_port), p,
-		 ntohs(e->peer.sin_port));
+	cb_net_addr_format(&e->local, l, sizeof(l));
+	cb_net_addr_format(&e->peer, p, sizeof(p));
+	snprintf(buf, len, "udp %s -> %s", l, p);
 }
 
 static void udp_close(void *self)
@@ -259,10 +296,13 @@ static void udp_close(void *self)
 
 const struct cb_transport_ops cb_transport_udp = {
     .name = "udp",
-    .description = "kernel UDP sockets on 127.0.0.1 (sendmmsg/recvmmsg, SO_TIMESTAMPNS)",
+    .description = "kernel UDP sockets, IPv4 or IPv6 (sendmmsg/recvmmsg, SO_TIMESTAMPNS)",
     .priv_size = sizeof(struct udp_end),
     .caps = CB_NET_CAP_KERNEL_TS,
     .open_pair = udp_open_pair,
+    .open_end = udp_open_end,
+    .connect_to = udp_connect_to,
+    .local_addr = udp_local_addr,
     .send = udp_send,
     .recv = udp_recv,
     .describe = udp_describe,

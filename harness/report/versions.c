@@ -2,6 +2,7 @@
 
 #include <bpf/libbpf.h>
 #include <jansson.h>
+#include <libwebsockets.h>
 #include <libyuv/version.h>
 #include <openssl/crypto.h>
 
@@ -35,6 +36,7 @@ size_t cb_versions(struct cb_version *v, size_t max)
 	    {"libxdp", CB_LIBXDP_VERSION " (build)"},
 	    {"speexdsp", CB_SPEEXDSP_VERSION " (build)"},
 	    {"libyuv", STR(LIBYUV_VERSION) " (build)"},
+	    {"libwebsockets", lws_get_library_version()},
 	    {"libcrypto", OpenSSL_version(OPENSSL_VERSION)},
 	};
 	size_t n = 0;

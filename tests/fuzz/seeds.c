@@ -591,6 +591,13 @@ static const char *const net_specs[] = {
 };
 
 /* From tests/test_constraints.c, and the shapes a user writes. */
+static const char *const net_addrs[] = {
+    "127.0.0.1:0",  "127.0.0.1:5004", "198.18.0.1:40000",
+    "[::1]:0",	    "[fe80::1%lo]:1", "[::ffff:127.0.0.1]:65535",
+    "localhost:80", "1.2.3.4:65536",  "[::1]",
+    "::1:80",
+};
+
 static const char *const constraints[] = {
     "{\"video\":true}",
     "{\"audio\":true}",
@@ -613,6 +620,104 @@ static const char *const tolerances =
     "\"latency_ms.p95\": {\"abs\": 50, \"rel_pct\": null},"
     "\"video.identified_pct\": {\"abs\": 2}, \"audio.quality.mos\": {\"skip\": true}}}";
 
+/* fuzz_signal: a byte of limits, then records of an op byte (low 3 bits:
+ * 0 connect, 1 disconnect, 2 pong, 3 tick, 4 refused, else a message; high
+ * 4 bits: the client) and the message text; the server's own messages too. */
+static void sig_rec(struct buf *b, int op, int client, const char *text)
+{
+	uint8_t r[600];
+	size_t n = strlen(text);
+
+	if (n > sizeof(r) - 1)
+		n = sizeof(r) - 1;
+	r[0] = (uint8_t)(client << 4 | op);
+	memcpy(r + 1, text, n);
+	b_record(b, r, n + 1);
+}
+
+static void seed_signal(struct seeds *s)
+{
+	static const char *const session[] = {
+	    "{\"type\":\"hello\",\"version\":1}",
+	    "{\"type\":\"join\",\"room\":\"call-1\"}",
+	    "{\"type\":\"message\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}}",
+	    "{\"type\":\"message\",\"to\":\"c1\",\"data\":{\"type\":\"answer\"}}",
+	    "{\"type\":\"message\",\"to\":\"c2\",\"data\":[1,2,{\"candidate\":\"a\"}]}",
+	    "{\"type\":\"ping\"}",
+	    "{\"type\":\"leave\"}",
+	};
+	static const char *const bad[] = {
+	    "",
+	    "nope",
+	    "[1]",
+	    "{}",
+	    "{\"type\":1}",
+	    "{\"type\":\"join\"}",
+	    "{\"type\":\"join\",\"room\":\"a b\"}",
+	    "{\"type\":\"join\",\"room\":\"a\",\"room\":\"b\"}",
+	    "{\"type\":\"message\"}",
+	    "{\"type\":\"message\",\"to\":\"c9\",\"data\":1}",
+	    "{\"type\":\"hello\",\"version\":7}",
+	    "{\"type\":\"join\",\"room\":\"\xff\"}",
+	};
+	static const char *const events[] = {
+	    "{\"type\":\"welcome\",\"version\":1,\"id\":\"c1\",\"limits\":{}}",
+	    "{\"type\":\"joined\",\"room\":\"r\",\"id\":\"c2\",\"peers\":[\"c1\"]}",
+	    "{\"type\":\"peer-left\",\"room\":\"r\",\"id\":\"c1\",\"reason\":\"timeout\"}",
+	    "{\"type\":\"message\",\"room\":\"r\",\"from\":\"c1\",\"data\":null}",
+	    "{\"type\":\"error\",\"code\":\"bad-json\",\"reason\":\"x\"}",
+	};
+	struct buf *b = calloc(1, sizeof(*b));
+
+	if (!b) {
+		s->err = 1;
+		return;
+	}
+	/* Three clients; two join, talk, a third is refused, leave, time out. */
+	b->d[b->n++] = 0x01;
+	for (int c = 0; c < 3; c++)
+		sig_rec(b, 0, c, "");
+	for (int c = 0; c < 3; c++)
+		sig_rec(b, 5, c, session[1]);
+	for (size_t i = 0; i < sizeof(session) / sizeof(session[0]); i++)
+		sig_rec(b, 5, (int)i & 1, session[i]);
+	sig_rec(b, 3, 0, "");
+	sig_rec(b, 2, 1, "");
+	sig_rec(b, 3 | 8, 0, "");
+	sig_rec(b, 3 | 8, 0, "");
+	sig_rec(b, 1, 2, "");
+	put(s, "signal", b->d, b->n);
+	/* A repeat offender beside a quiet room. */
+	b->n = 0;
+	b->d[b->n++] = 0x80 | 0x05;
+	for (int c = 0; c < 4; c++)
+		sig_rec(b, 0, c, "");
+	sig_rec(b, 5, 0, "{\"type\":\"join\",\"room\":\"a\"}");
+	sig_rec(b, 5, 1, "{\"type\":\"join\",\"room\":\"a\"}");
+	sig_rec(b, 5, 2, "{\"type\":\"join\",\"room\":\"b\"}");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		sig_rec(b, 5, 1, bad[i]);
+	sig_rec(b, 4, 3, "");
+	sig_rec(b, 4 | 8, 3, "");
+	sig_rec(b, 5, 0, session[2]);
+	put(s, "signal", b->d, b->n);
+	/* Each message and event alone. */
+	for (size_t i = 0; i < sizeof(session) / sizeof(session[0]); i++) {
+		b->n = 0;
+		b->d[b->n++] = 0;
+		sig_rec(b, 0, 0, "");
+		sig_rec(b, 5, 0, session[i]);
+		put(s, "signal", b->d, b->n);
+	}
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		b->n = 0;
+		b->d[b->n++] = 0;
+		sig_rec(b, 6, 0, events[i]);
+		put(s, "signal", b->d, b->n);
+	}
+	free(b);
+}
+
 int main(int argc, char **argv)
 {
 	struct seeds s = {.corpus = argc > 1 ? argv[1] : "tests/fuzz/corpus",
@@ -630,11 +735,14 @@ int main(int argc, char **argv)
 		put_str(&s, "netspec", net_specs[i]);
 	for (size_t i = 0; i < sizeof(constraints) / sizeof(constraints[0]); i++)
 		put_str(&s, "constraints", constraints[i]);
+	for (size_t i = 0; i < sizeof(net_addrs) / sizeof(net_addrs[0]); i++)
+		put_str(&s, "netaddr", net_addrs[i]);
 	snprintf(dir, sizeof(dir), "%s/net", s.fixtures);
 	seed_dir(&s, dir, ".json", "profile", -1);
 	snprintf(dir, sizeof(dir), "%s/baselines", s.fixtures);
 	seed_dir(&s, dir, ".json", "summary", 0);
 	seed_sweep(&s);
+	seed_signal(&s);
 	seed_sdp(&s);
 	snprintf(dir, sizeof(dir), "%s/sdp", s.fixtures);
 	seed_dir(&s, dir, ".sdp", "sdp", -1);
