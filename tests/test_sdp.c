@@ -695,7 +695,7 @@ static void test_helpers(void)
 {
 	struct cb_sdp *a = cb_sdp_new(), *b = cb_sdp_new();
 	uint8_t key[46], back[46];
-	char v[32], b64[64], where[128];
+	char v[32], b64[4 * ((sizeof(key) + 2) / 3) + 1], where[128];
 	size_t n;
 
 	CU_ASSERT_FATAL(a && b);
