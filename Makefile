@@ -3,7 +3,7 @@
 # the Debian packages that provide them.
 
 CC      ?= cc
-PKGS    := vpx opus libsrtp2 jansson libxdp libbpf openh264 speexdsp libyuv libwebsockets
+PKGS    := vpx opus libsrtp2 jansson libxdp libbpf openh264 speexdsp libyuv libwebsockets libcrypto
 # Debian ships no libyuv.pc: scripts/pkgconfig has one for its install.
 PKG_CONFIG := PKG_CONFIG_PATH=$(CURDIR)/scripts/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH)) pkg-config
 TPKGS   := cunit

@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config
 libvpx-dev libopus-dev libsrtp2-dev
-libcunit1-dev libpcap-dev libjansson-dev
+libcunit1-dev libpcap-dev libjansson-dev libssl-dev
 gnuplot-nox
 libxdp-dev libbpf-dev iproute2 sockperf
 libopenh264-dev libspeexdsp-dev libyuv-dev

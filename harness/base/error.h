@@ -26,7 +26,8 @@
 	XX(AGAIN, -10013, "nothing ready yet")                                                     \
 	XX(STOPPED, -10014, "stopped by request")                                                  \
 	XX(RANGE, -10015, "value out of range")                                                    \
-	XX(EXTERNAL, -10016, "external program failed")
+	XX(EXTERNAL, -10016, "external program failed")                                            \
+	XX(STATE, -10017, "invalid state (InvalidStateError)")
 
 enum cb_err {
 #define XX(name, code, msg) CB_E_##name = (code),

@@ -235,7 +235,7 @@ struct cb_recovery {
 	uint64_t pli_received, keyframes_on_request;
 };
 
-#define CB_MAX_VERSIONS 12
+#define CB_MAX_VERSIONS 16
 
 struct cb_gates;
 

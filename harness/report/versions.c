@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <libyuv/version.h>
+#include <openssl/crypto.h>
 
 #include "codec/codec.h"
 #include "report/versions.h"
@@ -36,6 +37,7 @@ size_t cb_versions(struct cb_version *v, size_t max)
 	    {"speexdsp", CB_SPEEXDSP_VERSION " (build)"},
 	    {"libyuv", STR(LIBYUV_VERSION) " (build)"},
 	    {"libwebsockets", lws_get_library_version()},
+	    {"libcrypto", OpenSSL_version(OPENSSL_VERSION)},
 	};
 	size_t n = 0;
 

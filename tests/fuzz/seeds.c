@@ -21,9 +21,11 @@
 #include "rtp/rtcp.h"
 #include "rtp/rtp.h"
 #include "rtp/rtx.h"
+#include "sdp/negotiate.h"
 #include "srtp/srtp.h"
 
 #include "fuzz_key.h"
+#include "sdp_samples.h"
 
 struct seeds {
 	const char *corpus, *fixtures;
@@ -432,8 +434,9 @@ static int read_file(const char *path, struct buf *b)
 	return 0;
 }
 
-/* Every *.json of `dir`, as is (target "profile") or behind a mode byte and length. */
-static void seed_dir(struct seeds *s, const char *dir, const char *target, int mode)
+/* Every *`ext` file of `dir`, as is (mode < 0) or behind a mode byte and length. */
+static void seed_dir(struct seeds *s, const char *dir, const char *ext, const char *target,
+		     int mode)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -446,9 +449,9 @@ static void seed_dir(struct seeds *s, const char *dir, const char *target, int m
 		goto out;
 	}
 	while ((e = readdir(d))) {
-		size_t l = strlen(e->d_name);
+		size_t l = strlen(e->d_name), x = strlen(ext);
 
-		if (l < 5 || strcmp(e->d_name + l - 5, ".json"))
+		if (l <= x || strcmp(e->d_name + l - x, ext))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (read_file(path, b))
@@ -508,6 +511,71 @@ out:
 	free(b);
 	free(o);
 	free(c);
+}
+
+static void put_sdp(struct seeds *s, const struct cb_sdp *d, char *text)
+{
+	size_t n = CB_SDP_MAX_SIZE + 1;
+	char why[256];
+
+	if (cb_sdp_write(d, text, &n, why, sizeof(why))) {
+		fprintf(stderr, "seeds: sdp: %s\n", why);
+		s->err = 1;
+		return;
+	}
+	put(s, "sdp", (const uint8_t *)text, n);
+}
+
+/* The unit tests' descriptions, good and bad, and offers and answers of the default caps. */
+static void seed_sdp(struct seeds *s)
+{
+	struct cb_sdp_caps *c = malloc(sizeof(*c));
+	struct cb_sdp *offer = cb_sdp_new(), *ans = cb_sdp_new();
+	char *text = malloc(CB_SDP_MAX_SIZE + 1), why[256];
+	uint8_t next = 0;
+
+	for (size_t i = 0; i < sizeof(sdp_good) / sizeof(sdp_good[0]); i++)
+		put_str(s, "sdp", sdp_good[i]);
+	for (size_t i = 0; i < sizeof(sdp_bad) / sizeof(sdp_bad[0]); i++)
+		put_str(s, "sdp", sdp_bad[i].sdp);
+	if (!c || !offer || !ans || !text) {
+		s->err = 1;
+		goto out;
+	}
+	for (int variant = 0; variant < 3; variant++) {
+		cb_sdp_caps_default(c);
+		c->random = sdp_counting_random;
+		c->random_user = &next;
+		if (variant == 1) { /* plain RTP, no feedback, no bundle: what ffmpeg reads */
+			c->n_suites = 0;
+			c->bundle = c->rtcp_mux = 0;
+			c->media[0].fb = 0;
+			c->media[0].rtx = 0;
+		}
+		if (variant == 2) { /* one-way, GCM first */
+			c->media[0].dir = CB_SDP_SENDONLY;
+			c->media[1].dir = CB_SDP_RECVONLY;
+			c->suites[0] = CB_SRTP_AEAD_AES_128_GCM;
+			c->suites[1] = CB_SRTP_AES128_CM_SHA1_80;
+		}
+		if (cb_sdp_create_offer(c, offer, why, sizeof(why))) {
+			fprintf(stderr, "seeds: sdp offer: %s\n", why);
+			s->err = 1;
+			break;
+		}
+		put_sdp(s, offer, text);
+		cb_sdp_caps_default(c);
+		c->random = sdp_counting_random;
+		c->random_user = &next;
+		c->require_srtp = 0;
+		if (cb_sdp_create_answer(c, offer, ans, why, sizeof(why)) == 0)
+			put_sdp(s, ans, text);
+	}
+out:
+	free(c);
+	free(offer);
+	free(ans);
+	free(text);
 }
 
 static const char *const net_specs[] = {
@@ -670,11 +738,14 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(net_addrs) / sizeof(net_addrs[0]); i++)
 		put_str(&s, "netaddr", net_addrs[i]);
 	snprintf(dir, sizeof(dir), "%s/net", s.fixtures);
-	seed_dir(&s, dir, "profile", -1);
+	seed_dir(&s, dir, ".json", "profile", -1);
 	snprintf(dir, sizeof(dir), "%s/baselines", s.fixtures);
-	seed_dir(&s, dir, "summary", 0);
+	seed_dir(&s, dir, ".json", "summary", 0);
 	seed_sweep(&s);
 	seed_signal(&s);
+	seed_sdp(&s);
+	snprintf(dir, sizeof(dir), "%s/sdp", s.fixtures);
+	seed_dir(&s, dir, ".sdp", "sdp", -1);
 	n = strlen(tolerances);
 	t[0] = 2;
 	t[1] = (uint8_t)(n >> 8);
