@@ -28,15 +28,20 @@
 #define EXIT_USAGE	 2
 #define EXIT_INTERRUPTED 130
 
-/* Set by SIGINT/SIGTERM, read by the running call and between cells. */
-static atomic_int sweep_stop;
+/*
+ * The first SIGINT/SIGTERM stops the sweep: the running call ends
+ * interrupted, its report is written, the other cells stay pending.  A
+ * second one abandons that cell's report too (as in `callbench run`): the
+ * writer stops at its next file, leaving nothing half-written; it used to
+ * restore the default action and kill the program where it stood.
+ */
+static atomic_int sweep_stop, report_stop;
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	atomic_store(&sweep_stop, 1);
-	/* A second Ctrl-C ends the program at once. */
-	signal(SIGINT, SIG_DFL);
+	if (atomic_exchange(&sweep_stop, 1))
+		atomic_store(&report_stop, 1);
 }
 
 static const struct opt *run_opt(const char *name)
@@ -531,6 +536,7 @@ int cb_cmd_sweep(int argc, char **argv)
 	hooks.apply = apply_value;
 	hooks.call = &call_hooks;
 	hooks.stop = &sweep_stop;
+	hooks.report_stop = &report_stop;
 	printf("callbench sweep %s: %zu cells into %s\n", a.sw.id, a.sw.n_cells, dir);
 	fflush(stdout);
 	hooks.cell_done = cell_done;
@@ -651,7 +657,7 @@ int cb_cmd_report(int argc, char **argv)
 	}
 	err = cb_sweep_merge_finish(&sw, out);
 	if (!err)
-		err = cb_sweep_report_write(&sw, out, &log);
+		err = cb_sweep_report_write(&sw, out, &log, NULL);
 	if (err) {
 		fprintf(stderr, "callbench report: %s\n", cb_strerror(err));
 		rc = 1;

@@ -195,7 +195,9 @@ static int write_fake_gnuplot(const struct cb_fx *f, char *bindir, size_t room)
 {
 	static const char script[] =
 	    "#!/bin/sh\n"
-	    "# A gnuplot that starts a plot and hangs, for the fault tests.\n"
+	    "# A gnuplot that starts a plot and hangs, for the fault tests; once\n"
+	    "# it has hung (the mark exists), it fails at once instead.\n"
+	    "[ -e \"$CB_FAKE_GNUPLOT_MARK\" ] && exit 1\n"
 	    "d=$(printf '%s' \"$2\" | sed -n \"s/^dir='\\(.*\\)'; suffix=.*/\\1/p\")\n"
 	    "printf '<svg' > \"$d/latency.svg.tmp\"\n"
 	    ": > \"$CB_FAKE_GNUPLOT_MARK\"\n"
@@ -210,6 +212,54 @@ static int write_fake_gnuplot(const struct cb_fx *f, char *bindir, size_t room)
 	fputs(script, fp);
 	fclose(fp);
 	return chmod(path, 0755);
+}
+
+/*
+ * A sweep stopped by two signals: the second one while its first cell's
+ * report is written (made certain by the hanging gnuplot) abandons that
+ * report, not the program: the sweep ends normally with exit 130, its
+ * sweep.json says "interrupted", no temporary file is left and the cell
+ * has no summary.json.  A second Ctrl-C used to kill the sweep where it
+ * stood, sweep.json still saying "running".
+ */
+static void test_sweep_second_signal(void)
+{
+	struct cb_fx f;
+	struct cb_child c;
+	char bindir[600], mark[600], env[700], sweep_dir[400], path[700], tmp[256];
+	char *argv[] = {f.prog,	 "sweep",   "--clock", "sim",	 "--duration",
+			"0.5",	 "--size",  "320x240", "--axis", "video-bitrate=300,500",
+			"--out", sweep_dir, "--quiet", NULL};
+	FILE *fp;
+	char text[4096] = "";
+	size_t n;
+
+	if (cb_fx_open(&f, "sweep2") < 0)
+		CB_SKIP("build/callbench not built");
+	CU_ASSERT_FATAL(write_fake_gnuplot(&f, bindir, sizeof(bindir)) == 0);
+	snprintf(mark, sizeof(mark), "%s/gnuplot-started", f.root);
+	snprintf(env, sizeof(env), "CB_FAKE_GNUPLOT_MARK=%s", mark);
+	snprintf(sweep_dir, sizeof(sweep_dir), "%s/sw", f.out);
+	argv[0] = f.prog;
+	CU_ASSERT_FATAL(cb_child_start(&c, f.root, "sweep2", argv, bindir, env) == 0);
+	FX_EXPECT(cb_child_wait_path(&c, mark, 60), "sweep: gnuplot never started");
+	kill(c.pid, SIGINT);
+	cb_sleep_s(0.05);
+	kill(c.pid, SIGTERM);
+	FX_EXPECT(cb_child_wait(&c, 30) == 0, "sweep: still running after two signals");
+	cb_child_reap(&c);
+	FX_EXPECT(c.exited && WIFEXITED(c.status) && WEXITSTATUS(c.status) == 130,
+		  "sweep: did not exit 130 by itself (status %d)", c.status);
+	FX_EXPECT(cb_count_tmp(f.out, tmp, sizeof(tmp)) == 0, "sweep: left %s", tmp);
+	snprintf(path, sizeof(path), "%s/sweep.json", sweep_dir);
+	fp = fopen(path, "r");
+	if (fp) {
+		n = fread(text, 1, sizeof(text) - 1, fp);
+		text[n] = 0;
+		fclose(fp);
+	}
+	FX_EXPECT(strstr(text, "\"interrupted\"") != NULL, "sweep: sweep.json: %.300s", text);
+	cb_fx_close(&f);
 }
 
 static void test_signal_while_reporting(void)
@@ -320,6 +370,8 @@ int cb_suite_faults(void)
 	    {"a second signal abandons the report, leaves nothing", test_second_signal},
 	    {"a signal while the report is written abandons it", test_signal_while_reporting},
 	    {"SIGKILL while the report is written", test_sigkill_while_reporting},
+	    {"a sweep's second signal abandons the cell's report, not the sweep",
+	     test_sweep_second_signal},
 	    {NULL, NULL},
 	};
 

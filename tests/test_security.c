@@ -184,7 +184,7 @@ static void test_merged_report_no_outside_text(void)
 	}
 	CU_ASSERT_EQUAL(cb_sweep_merge_finish(&sw, out), 0);
 	CU_ASSERT(sw.n_axes >= 1); /* the codec differs: an axis of outside text */
-	CU_ASSERT_EQUAL(cb_sweep_report_write(&sw, out, NULL), 0);
+	CU_ASSERT_EQUAL(cb_sweep_report_write(&sw, out, NULL, NULL), 0);
 	CU_ASSERT(access(canary, F_OK) != 0);
 	/* The forged band is shown as what it is not: none of the schema's. */
 	snprintf(path, sizeof(path), "%s/report.html", out);

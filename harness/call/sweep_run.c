@@ -69,7 +69,7 @@ int cb_sweep_run(struct cb_sweep *sw, const struct cb_call_cfg *base, const char
 		} else {
 			if (hooks->cell_result)
 				hooks->cell_result(hooks->user, c, &res);
-			rc = cb_report_write(&res, log, NULL, NULL, 0);
+			rc = cb_report_write(&res, log, hooks->report_stop, NULL, 0);
 			snprintf(cell->status, sizeof(cell->status), "%s",
 				 rc < 0 ? "failed" : cb_run_status_name(res.status));
 		}
@@ -84,7 +84,7 @@ int cb_sweep_run(struct cb_sweep *sw, const struct cb_call_cfg *base, const char
 		snprintf(sw->status, sizeof(sw->status), "interrupted");
 	else
 		snprintf(sw->status, sizeof(sw->status), "complete");
-	err = cb_sweep_report_write(sw, dir, log);
+	err = cb_sweep_report_write(sw, dir, log, hooks->report_stop);
 	if (err)
 		return err;
 	for (size_t c = 0; c < sw->n_cells; c++)

@@ -33,6 +33,9 @@ struct cb_sweep_hooks {
 	const struct cb_call_hooks *call;
 	/** Non-zero stops the sweep: the running cell ends interrupted, the rest stay pending. */
 	const atomic_int *stop;
+	/** Non-zero (may be NULL) abandons the running cell's report as well
+	 * (cb_report_write's stop): that cell is left without summary.json. */
+	const atomic_int *report_stop;
 };
 
 /**

@@ -141,8 +141,11 @@ int cb_sweep_merge_finish(struct cb_sweep *sw, const char *out_dir);
  * Read every cell's figures (status "missing" where there is no summary)
  * and write `dir`/sweep.json, comparison.csv, comparison.md, the plots
  * (gnuplot; a failure is logged and noted, not fatal) and report.html.
+ * When `stop` (may be NULL) is set while gnuplot runs, it is ended and the
+ * report goes on without plots.
  */
-int cb_sweep_report_write(struct cb_sweep *sw, const char *dir, const struct cb_logger *log);
+int cb_sweep_report_write(struct cb_sweep *sw, const char *dir, const struct cb_logger *log,
+			  const atomic_int *stop);
 
 /** Write `dir`/report.html for the sweep (figures already read). */
 int cb_sweep_report_html(const struct cb_sweep *sw, const char *dir, int have_plots);

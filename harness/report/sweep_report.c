@@ -577,7 +577,8 @@ static int write_sweep_script(const struct cb_sweep *sw, const char *path,
 	return cb_memstream_commit(f, &buf, &len, path);
 }
 
-static int sweep_plots(const struct cb_sweep *sw, const char *dir, const struct cb_logger *log)
+static int sweep_plots(const struct cb_sweep *sw, const char *dir, const struct cb_logger *log,
+		       const atomic_int *stop)
 {
 	struct sweep_plot_ctx x = {0};
 	char script[PATH_MAX], from[PATH_MAX], to[PATH_MAX], name[64];
@@ -598,7 +599,7 @@ static int sweep_plots(const struct cb_sweep *sw, const char *dir, const struct 
 		err = write_sweep_script(sw, script, &x);
 	if (err)
 		goto out_free;
-	err = cb_gnuplot_run(dir, script, NULL, "sweep_plots.log", "sweep", log, NULL);
+	err = cb_gnuplot_run(dir, script, NULL, "sweep_plots.log", "sweep", log, stop);
 	/* Every plot whole, or none of them (gnuplot exits 0 on a full disk). */
 	for (size_t p = 0; !err && p < sizeof(sweep_plot_names) / sizeof(sweep_plot_names[0]); p++)
 		for (size_t fi = 0; !err && fi < sizeof(formats) / sizeof(formats[0]); fi++) {
@@ -640,7 +641,8 @@ out_free:
 
 /* ---- the whole report ---- */
 
-int cb_sweep_report_write(struct cb_sweep *sw, const char *dir, const struct cb_logger *log)
+int cb_sweep_report_write(struct cb_sweep *sw, const char *dir, const struct cb_logger *log,
+			  const atomic_int *stop)
 {
 	char path[PATH_MAX];
 	int err, have_plots;
@@ -676,7 +678,9 @@ int cb_sweep_report_write(struct cb_sweep *sw, const char *dir, const struct cb_
 		       cb_strerror(err));
 		return err;
 	}
-	err = sweep_plots(sw, dir, log);
+	/* A stop here (a second Ctrl-C) costs the plots only: the tables are
+	 * quick, and say what the sweep found. */
+	err = sweep_plots(sw, dir, log, stop);
 	have_plots = err == 0;
 	if (err)
 		cb_log(log, CB_LOG_WARN, "sweep", "no sweep plots in %s: %s", dir,
