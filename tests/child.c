@@ -278,6 +278,28 @@ int cb_child_wait_caught(struct cb_child *c, int sig, double timeout_s)
 	return 0;
 }
 
+int cb_child_wait_delivered(struct cb_child *c, int sig, double timeout_s)
+{
+	double end = cb_now_s() + timeout_s;
+	char path[64], line[256];
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)c->pid);
+	while (!child_poll(c) && cb_now_s() < end) {
+		FILE *f = fopen(path, "r");
+		int pending = 0;
+
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "ShdPnd:", 7) || !strncmp(line, "SigPnd:", 7))
+				pending |= (strtoull(line + 7, NULL, 16) >> (sig - 1)) & 1;
+		if (f)
+			fclose(f);
+		if (!pending)
+			return 1;
+		cb_sleep_s(0.0005);
+	}
+	return 0;
+}
+
 int cb_child_wait_path(struct cb_child *c, const char *path, double timeout_s)
 {
 	double end = cb_now_s() + timeout_s;

@@ -54,6 +54,12 @@ char *cb_child_stderr(const struct cb_child *c);
 int cb_child_wait_text(struct cb_child *c, const char *needle, double timeout_s);
 /* Poll /proc/<pid>/status until the child catches `sig` (1) or not in time (0). */
 int cb_child_wait_caught(struct cb_child *c, int sig, double timeout_s);
+/*
+ * Poll /proc/<pid>/status until `sig`, sent to the child, is no longer
+ * pending (1: delivered), so that a second signal of the same kind is not
+ * merged into the first; 0 if the child ended or time is up.
+ */
+int cb_child_wait_delivered(struct cb_child *c, int sig, double timeout_s);
 /* Poll until `path` exists (1) or the child ended / time is up (0). */
 int cb_child_wait_path(struct cb_child *c, const char *path, double timeout_s);
 
