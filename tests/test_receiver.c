@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "call/endpoint.h"
+#include "call/session.h"
 #include "codec/codec.h"
 #include "rtp/rtp.h"
 #include "srtp/srtp.h"
@@ -29,7 +30,7 @@ static size_t make_packet(struct cb_srtp *tx, struct cb_codec *enc, uint16_t seq
 {
 	int16_t pcm[960] = {0};
 	struct cb_packet_out out;
-	struct cb_rtp_hdr h = {.pt = CB_PT_AUDIO, .seq = seq, .ts = 960u * seq, .ssrc = 0x1234};
+	struct cb_rtp_hdr h = {.pt = 111, .seq = seq, .ts = 960u * seq, .ssrc = 0x1234};
 	size_t hl = room, len = 0;
 
 	CU_ASSERT_FATAL(enc->ops->encode(enc->priv, pcm, 960 * seq, 0, &out) == 0);
@@ -62,18 +63,12 @@ static void test_tamper_and_replay_counted(void)
 
 	cb_call_cfg_default(&cfg);
 	cfg.video = 0;
-	memset(&ss, 0, sizeof(ss));
-	ss.cfg = &cfg;
-	cb_clock_real_init(&ss.clock);
-	ss.key_len = cb_srtp_key_len(cfg.srtp);
-	CU_ASSERT_FATAL(cb_random_bytes(ss.key, ss.key_len) == 0);
-	ss.audio_frame_samples = 960;
-	ss.marks = (struct cb_amark_cfg){
-	    .sample_rate = 48000, .period_ms = 100, .level_dbfs = -16, .seed = 1};
+	cb_test_audio_rx_session(&ss, &cfg);
 	tcfg = (struct cb_transport_cfg){.clock = &ss.clock};
 	CU_ASSERT_FATAL(cb_transport_open_pair(&cb_transport_udp, &tcfg, &a, &b) == 0);
 	CU_ASSERT_FATAL(cb_receiver_open(&r, &ss, &b, &ss.clock) == 0);
-	CU_ASSERT_FATAL(cb_srtp_open(&tx, cfg.srtp, ss.key, ss.key_len, CB_SRTP_OUTBOUND) == 0);
+	CU_ASSERT_FATAL(cb_srtp_open(&tx, cfg.srtp, ss.key_remote, ss.key_len, CB_SRTP_OUTBOUND) ==
+			0);
 	CU_ASSERT_FATAL(cb_encoder_open(&enc, &cb_codec_opus, &cc) == 0);
 
 	l0 = make_packet(tx, &enc, 10, p0, sizeof(p0));

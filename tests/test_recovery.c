@@ -9,6 +9,7 @@
 
 #include "call/call.h"
 #include "call/endpoint.h"
+#include "call/session.h"
 #include "rtp/rtcp.h"
 #include "srtp/srtp.h"
 #include "test_util.h"
@@ -140,17 +141,10 @@ static void test_malformed_rtcp_counted(void)
 
 	cb_call_cfg_default(&cfg);
 	cfg.video = 0;
-	memset(&ss, 0, sizeof(ss));
-	ss.cfg = &cfg;
-	cb_clock_real_init(&ss.clock);
-	ss.key_len = cb_srtp_key_len(cfg.srtp);
-	CU_ASSERT_FATAL(cb_random_bytes(ss.key, ss.key_len) == 0);
-	CU_ASSERT_FATAL(cb_random_bytes(ss.key_rev, ss.key_len) == 0);
-	ss.audio_frame_samples = 960;
-	ss.marks = (struct cb_amark_cfg){
-	    .sample_rate = 48000, .period_ms = 100, .level_dbfs = -16, .seed = 1};
+	cb_test_audio_rx_session(&ss, &cfg);
 	CU_ASSERT_FATAL(cb_receiver_open(&r, &ss, NULL, &ss.clock) == 0);
-	CU_ASSERT_FATAL(cb_srtp_open(&tx, cfg.srtp, ss.key, ss.key_len, CB_SRTP_OUTBOUND) == 0);
+	CU_ASSERT_FATAL(cb_srtp_open(&tx, cfg.srtp, ss.key_remote, ss.key_len, CB_SRTP_OUTBOUND) ==
+			0);
 	CU_ASSERT_FATAL(cb_srtcp_protect(tx, pkt, 12, sizeof(pkt), &len) == 0);
 	p = (struct cb_net_pkt){.data = pkt, .len = len, .t_recv = 0, .t_kernel = CB_NS_NONE};
 	cb_receiver_handle(&r, &p);

@@ -79,4 +79,11 @@ int cb_test_sh(const char *prog, const char *cmd, char *output, size_t room);
 void cb_test_sim_cfg(struct cb_call_cfg *c, double duration_s, const double codec_ms[4],
 		     uint64_t seed);
 
+/* The receiving end's session of an audio-only call of `cfg` (Opus on
+ * payload type 111, SSRC learned from the first packet) with fresh keys:
+ * key_remote protects what arrives, key_local its RTCP. */
+struct cb_session;
+struct cb_call_cfg;
+void cb_test_audio_rx_session(struct cb_session *ss, const struct cb_call_cfg *cfg);
+
 #endif

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "call/call.h"
+#include "call/session.h"
+#include "base/rng.h"
 #include "net/transport.h"
 #include "report/report.h"
 #include "report_check.h"
@@ -127,4 +129,13 @@ int cb_test_slow(void)
 	const char *v = getenv("CB_TEST_SLOW");
 
 	return v && *v && strcmp(v, "0") != 0;
+}
+
+void cb_test_audio_rx_session(struct cb_session *ss, const struct cb_call_cfg *cfg)
+{
+	cb_session_init(ss, cfg, NULL);
+	ss->media[CB_MEDIA_AUDIO] =
+	    (struct cb_stream){.on = 1, .codec = "opus", .pt = 111, .rtx_pt = -1};
+	CU_ASSERT_FATAL(cb_random_bytes(ss->key_remote, ss->key_len) == 0);
+	CU_ASSERT_FATAL(cb_random_bytes(ss->key_local, ss->key_len) == 0);
 }

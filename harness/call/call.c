@@ -18,6 +18,7 @@
 #include "base/error.h"
 #include "call/call.h"
 #include "call/drive.h"
+#include "call/pair.h"
 #include "report/versions.h"
 #include "call/endpoint.h"
 #include "call/results.h"
@@ -75,7 +76,8 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 		struct cb_run_result *res)
 {
 	const struct cb_logger *log = hooks ? &hooks->log : NULL;
-	struct cb_session ss;
+	struct cb_session ss, rss;	  /* the sender's and the receiver's */
+	struct cb_call_cfg *rcfgv = NULL; /* the receiver's own settings */
 	struct cb_transport ta = {0}, tb = {0};
 	struct cb_transport_cfg tcfg;
 	struct cb_path_cfg pcfg = {0};
@@ -121,34 +123,14 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 			add_version(res, v[i].name, v[i].version);
 	}
 
-	memset(&ss, 0, sizeof(ss));
-	ss.cfg = &res->cfg;
-	ss.log = log;
-	cb_clock_real_init(&ss.clock);
-	ss.audio_frame_samples = 48000 / 1000 * cfg->audio_frame_ms;
-	ss.marks = (struct cb_amark_cfg){
-	    .sample_rate = 48000,
-	    .period_ms = cfg->mark_period_ms,
-	    .level_dbfs = -16.0,
-	    .seed = (uint32_t)cfg->seed,
-	};
-	ss.key_len = cb_srtp_key_len(cfg->srtp);
-	ss.max_payload = (size_t)cfg->mtu - 12 - cb_srtp_overhead(cfg->srtp);
-	/* Fresh master key and salt for every run, as SDES or DTLS would. */
-	rc = cb_random_bytes(ss.key, ss.key_len);
-	if (rc == 0)
-		rc = cb_random_bytes(ss.key_rev, ss.key_len);
-	if (rc < 0)
-		return rc;
-	ss.rx_ssrc = (uint32_t)cb_mix64(cfg->seed ^ 0x52454356ULL);
-	/* NTP time of cb_ns 0: measured for the real clock, a constant in a
-	 * simulation so runs repeat. */
-	ss.ntp_epoch = CB_NTP_UNIX_EPOCH_S * CB_NS_PER_S;
-	if (!cfg->sim) {
-		struct timespec rt;
-		clock_gettime(CLOCK_REALTIME, &rt);
-		ss.ntp_epoch += (cb_ns)rt.tv_sec * CB_NS_PER_S + rt.tv_nsec - cb_real_now();
-	}
+	/* Each end its own session: settings, clock, NTP epoch, keys. */
+	rcfgv = malloc(sizeof(*rcfgv));
+	if (!rcfgv)
+		return -ENOMEM;
+	*rcfgv = res->cfg;
+	cb_session_init(&ss, &res->cfg, log);
+	cb_session_init(&rss, rcfgv, log);
+	rss.own_ssrc = (uint32_t)cb_mix64(cfg->seed ^ 0x52454356ULL);
 
 	if (cfg->sim) {
 		/* Every timeline starts at the same virtual instant; the fixed
@@ -172,7 +154,8 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 		cb_clock_sim_init(&fclock, &fs);
 		snprintf(res->clock, sizeof(res->clock), "sim");
 	} else {
-		vclock = aclock = rclock = fclock = ss.clock;
+		vclock = aclock = fclock = ss.clock;
+		rclock = rss.clock;
 		snprintf(res->clock, sizeof(res->clock), "real");
 	}
 
@@ -181,6 +164,19 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	if (!snd || !rcv) {
 		rc = -ENOMEM;
 		goto out_free;
+	}
+	/* The sender's tracks first (sources, encoders, SSRCs), then the offer
+	 * and answer, which tell each end what it needs of the other. */
+	rc = cb_sender_open(snd, &ss, hooks ? hooks->stop : NULL, &vclock, &aclock);
+	if (rc < 0) {
+		snprintf(res->error, sizeof(res->error), "sender set-up: %s", cb_strerror(rc));
+		goto out_close;
+	}
+	cb_sender_describe(snd, &ss);
+	rc = cb_pair_negotiate(&ss, &rss, &res->negotiated, why, sizeof(why));
+	if (rc < 0) {
+		snprintf(res->error, sizeof(res->error), "offer/answer: %s", why);
+		goto out_close;
 	}
 	pcfg.impair = &cfg->net;
 	if (cfg->sim) {
@@ -224,7 +220,7 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 		snprintf(res->error, sizeof(res->error), "network emulator: %s", cb_strerror(rc));
 		goto out_close;
 	}
-	rc = cb_sender_open(snd, &ss, path, hooks ? hooks->stop : NULL, &vclock, &aclock);
+	rc = cb_sender_connect(snd, path);
 	if (rc < 0) {
 		snprintf(res->error, sizeof(res->error), "sender set-up: %s", cb_strerror(rc));
 		goto out_close;
@@ -235,11 +231,7 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 			 cb_strerror(rc));
 		goto out_close;
 	}
-	if (cfg->audio) {
-		ss.opus_lookahead = cb_opus_lookahead(&snd->audio.enc);
-		ss.apm_delay = cb_sender_apm_delay(snd);
-	}
-	rc = cb_receiver_open(rcv, &ss, cfg->sim ? NULL : &tb, &rclock);
+	rc = cb_receiver_open(rcv, &rss, cfg->sim ? NULL : &tb, &rclock);
 	if (rc == 0)
 		rc = cb_feedback_receiver_open(rcv, rpath);
 	if (rc < 0) {
@@ -257,7 +249,10 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	}
 
 	wall0 = cb_real_now();
-	ss.t0 = cfg->sim ? 2 * CB_NS_PER_S : wall0 + CB_CALL_START_DELAY_NS;
+	/* Both ends start together: the sender captures its first frame then
+	 * and the receiver schedules its reports from then, each on its own
+	 * clock. */
+	ss.t0 = rss.t0 = cfg->sim ? 2 * CB_NS_PER_S : wall0 + CB_CALL_START_DELAY_NS;
 	rc = cfg->sim ? cb_drive_sim(&ss, snd, rcv, &q, &vs, &as, &rs, &fs, hooks)
 		      : cb_drive_real(&ss, snd, rcv, path, hooks);
 	/* Finish the receiver's side work (quality) in both modes. */
@@ -314,6 +309,12 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 		cb_results_merge_recovery(res, snd, rcv);
 		cb_results_merge_refused(res, snd, rcv);
 	}
+	for (int m = 0; m < 2; m++) {
+		res->sr_count[m] = rcv->srmap[m].reports;
+		res->sr_min_transit_ms[m] = rcv->srmap[m].min_transit == CB_NS_NONE
+						? NAN
+						: (double)rcv->srmap[m].min_transit / 1e6;
+	}
 	if (rc < 0 && res->status == CB_RUN_COMPLETE) {
 		res->status = CB_RUN_FAILED;
 		snprintf(res->error, sizeof(res->error), "merging results: %s", cb_strerror(rc));
@@ -332,5 +333,6 @@ out_close:
 out_free:
 	free(snd);
 	free(rcv);
+	free(rcfgv);
 	return rc;
 }

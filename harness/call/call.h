@@ -1,7 +1,8 @@
 /*
  * call.h — one loopback call: a sender endpoint and a receiver endpoint that
- * share nothing but the transport, the settings they agreed (as an offer and
- * answer would) and the clock.  cb_call_run() runs it to the end (or until
+ * share nothing but the network between them; each has its own settings,
+ * keys and clock, and learns of the other only from the offer/answer (SDP)
+ * and the wire.  cb_call_run() runs it to the end (or until
  * *stop becomes non-zero) and fills a cb_run_result that the report writers
  * turn into files.
  */
@@ -134,7 +135,12 @@ struct cb_media_result {
 	/** (achieved − target) / target in %; target_missed when |that| > 10 */
 	double rate_miss_pct;
 	int target_missed;
-	double algo_ms;	    /**< audio: median framing + look-ahead share; NaN video */
+	double algo_ms; /**< audio: median framing + look-ahead share; NaN video */
+	/** The receiver's own capture times (from the sender's reports) held
+	 * against the sender's stamps: how many identified frames or marks
+	 * had one, and the largest difference in us (NaN none). */
+	uint64_t capture_checked;
+	double capture_err_max_us;
 	struct cb_dist e2e; /**< content-measured end-to-end, ms */
 	/** Stage dists over one set of frames, so that their means add up:
 	 * identified frames, content as expected, with every stamp of the
@@ -239,6 +245,27 @@ struct cb_recovery {
 
 struct cb_gates;
 
+/** One media as the offer/answer agreed it, seen from the sending end. */
+struct cb_negotiated_media {
+	int accepted;
+	char mid[64];
+	char codec[16]; /**< registry name */
+	int pt, rtx_pt; /**< rtx_pt -1: no RTX */
+	unsigned clock_rate;
+	char fmtp[256]; /**< what the receiving end wrote for it */
+	int nack, pli, fir;
+	char local_dir[12], remote_dir[12]; /**< the sending end's and the receiving end's */
+};
+
+/** What the two ends agreed (the sender offered, the receiver answered). */
+struct cb_negotiated {
+	int done; /**< 0: no offer/answer (a failed set-up) */
+	int bundle;
+	char suite[32];
+	struct cb_negotiated_media media[2]; /**< by enum cb_media */
+	char *offer, *answer;		     /**< the SDP texts, owned */
+};
+
 struct cb_run_result {
 	struct cb_call_cfg cfg;
 	/** The absolute limits the run was held to, evaluated (report/gate.h);
@@ -272,6 +299,12 @@ struct cb_run_result {
 	struct cb_net_added net_added;
 	struct cb_rtcp_sample *rtcp; /**< reception reports over time */
 	size_t n_rtcp;
+	struct cb_negotiated negotiated;
+	/** How the receiver knew capture times: from the sender's reports
+	 * (RTCP SR), the smallest SR transit it saw (offset + one-way delay,
+	 * ms; NaN none) and how many SRs it took. */
+	double sr_min_transit_ms[2];
+	uint64_t sr_count[2];
 };
 
 void cb_run_result_free(struct cb_run_result *r);

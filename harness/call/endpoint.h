@@ -1,8 +1,8 @@
 /*
  * endpoint.h — the two ends of a call, as the call module drives them.
- * Internal to harness/call: the sender and receiver share nothing but the
- * transport and the session they agreed on before the call (this struct
- * stands in for an SDP offer/answer and an SDES key exchange).
+ * Internal to harness/call.  Each end has its own session (session.h): its
+ * settings, clock, keys and what the offer/answer told it of the other end;
+ * the two share nothing but the network between them.
  */
 #ifndef CB_CALL_ENDPOINT_H
 #define CB_CALL_ENDPOINT_H
@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "call/call.h"
+#include "call/session.h"
 #include "codec/codec.h"
 #include "media/amark.h"
 #include "rtp/payload.h"
@@ -22,33 +23,12 @@
 #include "rtp/rtp_stats.h"
 #include "rtp/rtx.h"
 #include "rx/nack.h"
+#include "rx/srmap.h"
 #include "rx/timeline.h"
 #include "net/transport.h"
 
-#define CB_PT_VIDEO 96
-#define CB_PT_AUDIO 111
-#define CB_PT_RTX   97 /* rtx/90000, apt=96 */
-
 /* Decoded audio kept for the quality figure: 5 minutes at 48 kHz. */
 #define CB_RX_AUDIO_KEEP ((size_t)48000 * 300)
-
-/** What both ends agreed before the call (the "SDP"). */
-struct cb_session {
-	const struct cb_call_cfg *cfg;
-	struct cb_clock clock;
-	cb_ns t0; /**< capture start: frame 0 / sample 0 (NTP-like) */
-	uint8_t key[CB_SRTP_MAX_KEY_LEN];
-	size_t key_len;
-	struct cb_amark_cfg marks;
-	int audio_frame_samples;
-	int opus_lookahead; /**< samples; filled by the sender at set-up */
-	int apm_delay;	    /**< samples the audio processing adds; filled likewise */
-	size_t max_payload; /**< RTP payload budget under the MTU after SRTP */
-	const struct cb_logger *log;
-	uint8_t key_rev[CB_SRTP_MAX_KEY_LEN]; /**< receiver -> sender (RTCP) */
-	cb_ns ntp_epoch;		      /**< NTP time (ns since 1900) of cb_ns 0 */
-	uint32_t rx_ssrc;		      /**< the receiver's own SSRC, for its RTCP */
-};
 
 /** Per-frame and per-packet records an end keeps for itself. */
 struct cb_track_log {
@@ -59,7 +39,8 @@ struct cb_track_log {
 /*
  * The receiver's own records hold only what it can know and results.c puts
  * on the sender's rows: the stamps from arrival on (the last ones of the
- * chain) and the content it read back, 96 bytes a frame and 16 a packet.
+ * chain), the content it read back and when that content was captured
+ * as it learned from the wire, 104 bytes a frame and 16 a packet.
  * They are kept on disk for the length of the call and read back once.
  */
 #define CB_RX_ST(s)    ((s)-CB_ST_ARRIVED) /* index of stamp `s` in cb_rx_frame.st */
@@ -70,6 +51,8 @@ _Static_assert(CB_ST_IDENTIFIED == CB_ST_COUNT - 1, "the receiver's stamps end t
 struct cb_rx_frame {
 	cb_ns st[CB_RX_ST_COUNT]; /**< arrived .. identified (CB_RX_ST); CB_NS_NONE unset */
 	double psnr, ssim;	  /**< video: from the quality worker; NaN none */
+	cb_ns captured;		  /**< video: when content_id was captured, from the sender's
+				     reports (rx/srmap.h); CB_NS_NONE unknown */
 	uint32_t rtp_ts;
 	int32_t content_id; /**< video: number read; -1 none */
 	uint8_t received, decoded, identified;
@@ -141,9 +124,15 @@ struct cb_sender {
 	struct audio_src_state *asrc;
 };
 
-int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_path *path,
-		   const atomic_int *stop, const struct cb_clock *vclock,
-		   const struct cb_clock *aclock);
+/* The tracks: sources, encoders, SSRCs (before the offer/answer). */
+int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, const atomic_int *stop,
+		   const struct cb_clock *vclock, const struct cb_clock *aclock);
+/* What the tracks put in this end's description: their SSRCs and the
+ * audio delay of the source description. */
+void cb_sender_describe(const struct cb_sender *s, struct cb_session *ss);
+/* After the offer/answer (the session holds the agreed keys and payload
+ * types): the SRTP session and the way out. */
+int cb_sender_connect(struct cb_sender *s, struct cb_path *path);
 /* Real time: start one thread per track. */
 int cb_sender_start(struct cb_sender *s);
 /* Stepping (the simulator): render the first frames, then capture, encode and
@@ -155,8 +144,6 @@ cb_ns cb_sender_video_due(const struct cb_sender *s, uint32_t n);
 cb_ns cb_sender_audio_due(const struct cb_sender *s, uint32_t m);
 uint32_t cb_sender_video_frames(const struct cb_sender *s);
 uint32_t cb_sender_audio_frames(const struct cb_sender *s);
-/* The captured audio, re-rendered (it is a pure function of the sample index). */
-int cb_sender_source_audio(struct cb_sender *s, uint64_t first, int16_t *out, size_t n);
 /* Samples by which the audio processing delays the microphone (0 without). */
 int cb_sender_apm_delay(const struct cb_sender *s);
 /* What the audio processing did, measured over the call so far; p->on = 0
@@ -174,6 +161,7 @@ struct cb_rx_hit {
 	size_t rx_index; /**< receiver audio record whose decode released out_sample */
 	cb_ns t_avail;	 /**< when out_sample became available decoded */
 	cb_ns t_identified;
+	cb_ns t_captured; /**< the mark's capture, from the sender's reports; CB_NS_NONE unknown */
 };
 
 struct cb_receiver {
@@ -221,6 +209,7 @@ struct cb_receiver {
 	int have_ssrc[2];
 	uint32_t media_ssrc[2];
 	uint32_t last_sr_mid[2];
+	struct cb_srmap srmap[2]; /* the sender's capture clock, from its SRs */
 	cb_ns last_sr_arrival[2];
 	cb_ns next_rr, last_pli;
 	int broken; /* video decoder lost its reference: only a key frame helps */
@@ -245,6 +234,13 @@ int cb_receiver_poll(struct cb_receiver *r);
 /* When the jitter buffers next need cb_receiver_poll (a frame due, a slot
  * to play); CB_NS_NONE if nothing is waiting.  May lie in the past. */
 cb_ns cb_receiver_next_wakeup(const struct cb_receiver *r);
+/* When media `m`'s RTP time `rtp_ts` was captured, on the receiver's clock,
+ * from the sender's reports (rx/srmap.h): 0, or CB_E_AGAIN before the
+ * first SR.  Both ends' wallclocks are taken to agree (one host). */
+int cb_receiver_capture_time(const struct cb_receiver *r, enum cb_media m, uint32_t rtp_ts,
+			     cb_ns *t);
+/* The captured audio, re-rendered from the source description. */
+int cb_receiver_source_audio(struct cb_receiver *r, uint64_t first, int16_t *out, size_t n);
 
 /* The most packet slots the video assembler is given (each ~2 kB). */
 #define CB_ASM_SLOTS_MAX 16384

@@ -51,13 +51,13 @@ int cb_feedback_sender_open(struct cb_sender *s, struct cb_transport *fb_tp,
 	s->fb_tp = fb_tp;
 	s->fclock = fclock;
 	s->rec.nack_enabled = c->nack;
-	rc = cb_srtp_open(&s->srtcp_in, c->srtp, ss->key_rev, ss->key_len, CB_SRTP_INBOUND);
+	rc = cb_srtp_open(&s->srtcp_in, ss->suite, ss->key_remote, ss->key_len, CB_SRTP_INBOUND);
 	if (rc < 0)
 		return rc;
-	if (c->video && c->nack) {
+	if (ss->media[CB_MEDIA_VIDEO].on && ss->media[CB_MEDIA_VIDEO].rtx_pt >= 0) {
 		struct cb_rtx_cfg rc_cfg = {
-		    .ssrc = s->video.ssrc ^ 0x52545800u, /* its own SSRC (RFC 4588) */
-		    .pt = CB_PT_RTX,
+		    .ssrc = ss->media[CB_MEDIA_VIDEO].rtx_ssrc, /* its own SSRC (RFC 4588) */
+		    .pt = (uint8_t)ss->media[CB_MEDIA_VIDEO].rtx_pt,
 		    .seq_start = (uint16_t)(s->video.seq * 7u + 1u),
 		};
 		rc = cb_rtx_open(&s->rtx, &rc_cfg);
@@ -218,13 +218,19 @@ int cb_feedback_sender_poll(struct cb_sender *s)
 		uint8_t buf[CB_NET_MAX_PKT];
 		size_t len = RTCP_MAX;
 		uint32_t rate = i == 0 ? 90000 : 48000;
+		int64_t since = now - ss->t0;
 
 		if (!t->enabled)
 			continue;
 		sr.ssrc = t->ssrc;
 		sr.ntp = cb_ntp_from_ns(now, ss->ntp_epoch);
-		/* The RTP time of `now` on this track's media clock. */
-		sr.rtp_ts = t->ts_base + (uint32_t)((now - ss->t0) * (int64_t)rate / CB_NS_PER_S);
+		/* The RTP time of `now` on this track's media clock, rounded to
+		 * the nearest tick: a receiver maps capture times through it
+		 * (rx/srmap.h), to half a tick. */
+		sr.rtp_ts =
+		    t->ts_base +
+		    (uint32_t)((since * (int64_t)rate + (since >= 0 ? 1 : -1) * CB_NS_PER_S / 2) /
+			       CB_NS_PER_S);
 		pthread_mutex_lock(&s->send_lock);
 		sr.packet_count = s->pkt_count[i];
 		sr.octet_count = s->octet_count[i];
@@ -317,11 +323,12 @@ int cb_feedback_receiver_open(struct cb_receiver *r, struct cb_path *rpath)
 	int rc;
 
 	r->rpath = rpath;
-	r->rec.nack_enabled = c->nack;
-	rc = cb_srtp_open(&r->srtcp_out, c->srtp, ss->key_rev, ss->key_len, CB_SRTP_OUTBOUND);
+	r->rec.nack_enabled =
+	    ss->media[CB_MEDIA_VIDEO].on && (ss->media[CB_MEDIA_VIDEO].fb & CB_SDP_FB_NACK);
+	rc = cb_srtp_open(&r->srtcp_out, ss->suite, ss->key_local, ss->key_len, CB_SRTP_OUTBOUND);
 	if (rc < 0)
 		return rc;
-	if (c->video && c->nack) {
+	if (r->rec.nack_enabled) {
 		/* Give up on a packet after 400 ms: later than that, a key
 		 * frame (PLI) is the quicker way back to a moving picture. */
 		struct cb_nack_cfg nc = {
@@ -330,6 +337,11 @@ int cb_feedback_receiver_open(struct cb_receiver *r, struct cb_path *rpath)
 		if (rc < 0)
 			return rc;
 	}
+	/* Streams the description announced have their statistics from the
+	 * start; the others from their first packet. */
+	for (int m = 0; m < 2; m++)
+		if (r->have_ssrc[m])
+			cb_rtp_rx_stats_init(&r->rxs[m], r->media_ssrc[m]);
 	r->next_rr = ss->t0 + (cb_ns)c->rtcp_interval_ms * CB_NS_PER_MS / 2;
 	r->last_pli = CB_NS_NONE;
 	r->loss_since = CB_NS_NONE;
@@ -373,6 +385,8 @@ static int receiver_rtcp_msg(void *user, const struct cb_rtcp_msg *m)
 		if (r->have_ssrc[i] && r->media_ssrc[i] == m->u.sr.ssrc) {
 			r->last_sr_mid[i] = cb_ntp_mid32(m->u.sr.ntp);
 			r->last_sr_arrival[i] = now;
+			cb_srmap_update(&r->srmap[i], m->u.sr.ntp, m->u.sr.rtp_ts,
+					now + r->ss->ntp_epoch);
 		}
 	}
 	return 0;
@@ -439,7 +453,7 @@ int cb_feedback_receiver_poll(struct cb_receiver *r)
 			size_t ne = NACK_BATCH, len = RTCP_MAX;
 
 			if (cb_nack_encode(seqs, n, e, &ne) == 0 &&
-			    cb_rtcp_build_nack(ss->rx_ssrc, r->media_ssrc[CB_MEDIA_VIDEO], e, ne,
+			    cb_rtcp_build_nack(ss->own_ssrc, r->media_ssrc[CB_MEDIA_VIDEO], e, ne,
 					       buf, &len) == 0)
 				rc = receiver_emit(r, buf, len, now);
 		}
@@ -450,7 +464,8 @@ int cb_feedback_receiver_poll(struct cb_receiver *r)
 	    (r->last_pli == CB_NS_NONE || now - r->last_pli >= PLI_MIN_INTERVAL)) {
 		size_t len = RTCP_MAX;
 
-		if (cb_rtcp_build_pli(ss->rx_ssrc, r->media_ssrc[CB_MEDIA_VIDEO], buf, &len) == 0 &&
+		if (cb_rtcp_build_pli(ss->own_ssrc, r->media_ssrc[CB_MEDIA_VIDEO], buf, &len) ==
+			0 &&
 		    receiver_emit(r, buf, len, now) == 0) {
 			r->rec.pli_sent++;
 			r->last_pli = now;
@@ -458,7 +473,7 @@ int cb_feedback_receiver_poll(struct cb_receiver *r)
 	}
 	/* Regular receiver reports with one block per media. */
 	if (now >= r->next_rr) {
-		struct cb_rtcp_rr rr = {.ssrc = ss->rx_ssrc};
+		struct cb_rtcp_rr rr = {.ssrc = ss->own_ssrc};
 		size_t len = RTCP_MAX;
 
 		r->next_rr = now + (cb_ns)ss->cfg->rtcp_interval_ms * CB_NS_PER_MS;

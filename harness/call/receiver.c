@@ -67,6 +67,12 @@ struct rx_state {
 	struct cb_qworker *qw; /* PSNR/SSIM of identified pictures, off the receive path */
 	uint32_t cut_pending;  /* audio samples to cut to shrink the delay (see pick_cut) */
 	int64_t mark_anchor;   /* stream position of the last audio mark found; -1 none */
+	/* The sender's RTP time of content 0 (frame 0, source sample 0), from
+	 * the first identified picture and mark: content numbers to RTP times,
+	 * and through the sender's reports to capture times. */
+	int have_base[2];
+	uint32_t rtp_base[2];
+	struct cb_audio_source *ref_audio; /* the source re-rendered (its description) */
 	uint8_t rtx_buf[CB_NET_MAX_PKT];
 	uint8_t bufs[RX_BATCH][CB_NET_MAX_PKT];
 };
@@ -103,6 +109,7 @@ static struct cb_rx_frame *rx_frame_add(struct cb_rx_log *l)
 	for (int i = 0; i < CB_RX_ST_COUNT; i++)
 		f->st[i] = CB_NS_NONE;
 	f->psnr = f->ssim = NAN;
+	f->captured = CB_NS_NONE;
 	f->content_id = -1;
 	return f;
 }
@@ -125,8 +132,8 @@ static int rx_frame_error(const struct cb_rx_log *l)
 static int pick_cut(const struct cb_receiver *r, size_t nsamp, uint32_t *at)
 {
 	const struct rx_state *st = r->st;
-	const int64_t period = (int64_t)cb_amark_period(&r->ss->marks);
-	const int64_t len = (int64_t)cb_amark_len(&r->ss->marks), guard = 96;
+	const int64_t period = (int64_t)cb_amark_period(&r->ss->src.mic.marks);
+	const int64_t len = (int64_t)cb_amark_len(&r->ss->src.mic.marks), guard = 96;
 	const int64_t pos0 = (int64_t)r->playout.pos, cut = st->cut_pending;
 
 	if ((int64_t)nsamp < cut)
@@ -227,7 +234,7 @@ static int audio_decode(struct cb_receiver *r, const struct cb_ajb_out *o, const
 	/* The marks still to come moved with what this slot changes: frames
 	 * removed before it bring them earlier, an inserted slot later. */
 	if (st->mark_anchor >= 0) {
-		st->mark_anchor -= (int64_t)o->removed * r->ss->audio_frame_samples;
+		st->mark_anchor -= (int64_t)o->removed * r->ss->src.mic.frame_samples;
 		if (expand)
 			st->mark_anchor += (int64_t)nsamp;
 	}
@@ -297,10 +304,23 @@ static int audio_decode(struct cb_receiver *r, const struct cb_ajb_out *o, const
 		 * sat in its frame. */
 		x->t_avail = cb_timeline_time(&r->playout, hits[i].out_sample);
 		x->t_identified = rec->st[CB_RX_ST(CB_ST_IDENTIFIED)];
-		/* Live figure: the capture instant of a sample is known from
-		 * the agreed start and the sample rate. */
-		t_cap = ss->t0 + (cb_ns)(hits[i].src_sample * CB_NS_PER_S / 48000);
-		atomic_store(&r->last_audio_ns, x->t_avail - t_cap);
+		x->t_captured = CB_NS_NONE;
+		/* Live figure: the mark's source sample is RTP time base +
+		 * sample, whose capture time the sender's reports give. */
+		if (!st->have_base[CB_MEDIA_AUDIO] && j < r->playout.n &&
+		    r->playout.v[j].kind == CB_PLAY_FRESH) {
+			const struct cb_play_seg *g = &r->playout.v[j];
+
+			st->rtp_base[CB_MEDIA_AUDIO] =
+			    g->rtp_ts + (uint32_t)(hits[i].out_sample - g->pos) -
+			    (uint32_t)ss->src.audio_delay - (uint32_t)hits[i].src_sample;
+			st->have_base[CB_MEDIA_AUDIO] = 1;
+		}
+		if (st->have_base[CB_MEDIA_AUDIO] &&
+		    cb_receiver_capture_time(
+			r, CB_MEDIA_AUDIO,
+			st->rtp_base[CB_MEDIA_AUDIO] + (uint32_t)hits[i].src_sample, &t_cap) == 0)
+			atomic_store(&r->last_audio_ns, x->t_avail - t_cap);
 		atomic_fetch_add(&r->audio_identified, 1);
 	}
 	return 0;
@@ -444,11 +464,25 @@ static int video_decode(struct cb_receiver *r, size_t idx, const uint8_t *data, 
 		return 0;
 	rec->decoded = 1;
 	if (cb_vmark_read(&img, &num, NULL) == 0) {
-		cb_ns t_cap = ss->t0 + (cb_ns)num * CB_NS_PER_S / ss->cfg->fps;
+		const uint64_t fps = (uint64_t)ss->src.camera.track.fps_num;
+		cb_ns t_cap;
+
 		rec->content_id = num;
 		rec->identified = 1;
 		rec->st[CB_RX_ST(CB_ST_IDENTIFIED)] = cb_clock_now(r->clock);
-		atomic_store(&r->last_video_ns, rec->st[CB_RX_ST(CB_ST_IDENTIFIED)] - t_cap);
+		/* Live figure: picture `num` was captured at RTP time base +
+		 * num / fps (the sender's schedule), which its reports map. */
+		if (!st->have_base[CB_MEDIA_VIDEO]) {
+			st->rtp_base[CB_MEDIA_VIDEO] =
+			    rec->rtp_ts - (uint32_t)((uint64_t)num * 90000 / fps);
+			st->have_base[CB_MEDIA_VIDEO] = 1;
+		}
+		if (cb_receiver_capture_time(r, CB_MEDIA_VIDEO,
+					     st->rtp_base[CB_MEDIA_VIDEO] +
+						 (uint32_t)((uint64_t)num * 90000 / fps),
+					     &t_cap) == 0)
+			atomic_store(&r->last_video_ns,
+				     rec->st[CB_RX_ST(CB_ST_IDENTIFIED)] - t_cap);
 		atomic_fetch_add(&r->video_identified, 1);
 		if (st->qw) {
 			rc = cb_qworker_submit(st->qw, idx, num, &img);
@@ -601,7 +635,7 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 	size_t plain = 0;
 	uint32_t ssrc;
 	cb_ns t_unprot;
-	int rc, pt;
+	int rc, pt, is_rtx;
 
 	if (p->cut) {
 		r->stray_truncated++;
@@ -618,9 +652,11 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 	/* The RTP header travels in the clear: read which stream a packet
 	 * claims to belong to before deciding whether to believe it. */
 	pt = p->data[1] & 0x7f;
-	if ((pt == CB_PT_VIDEO || pt == CB_PT_RTX) && ss->cfg->video)
+	is_rtx = ss->media[CB_MEDIA_VIDEO].on && ss->media[CB_MEDIA_VIDEO].rtx_pt >= 0 &&
+		 pt == ss->media[CB_MEDIA_VIDEO].rtx_pt;
+	if (ss->media[CB_MEDIA_VIDEO].on && (pt == ss->media[CB_MEDIA_VIDEO].pt || is_rtx))
 		m = CB_MEDIA_VIDEO;
-	else if (pt == CB_PT_AUDIO && ss->cfg->audio)
+	else if (ss->media[CB_MEDIA_AUDIO].on && pt == ss->media[CB_MEDIA_AUDIO].pt)
 		m = CB_MEDIA_AUDIO;
 	else {
 		r->stray_unknown_pt++;
@@ -632,8 +668,8 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 	 * packet log, whose sequence numbers it does not share. */
 	ssrc = (uint32_t)p->data[8] << 24 | (uint32_t)p->data[9] << 16 |
 	       (uint32_t)p->data[10] << 8 | p->data[11];
-	if (pt == CB_PT_RTX ? r->have_rtx_ssrc && ssrc != r->rtx_ssrc
-			    : r->have_ssrc[m] && ssrc != r->media_ssrc[m]) {
+	if (is_rtx ? r->have_rtx_ssrc && ssrc != r->rtx_ssrc
+		   : r->have_ssrc[m] && ssrc != r->media_ssrc[m]) {
 		r->rejected_foreign[m]++;
 		return;
 	}
@@ -655,7 +691,7 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 		r->rejected_malformed[m]++;
 		return;
 	}
-	if (pt == CB_PT_RTX) {
+	if (is_rtx) {
 		/* A retransmission (RFC 4588): restore the original packet and
 		 * handle it as the video packet it was.  It is not a packet of
 		 * its own in the packet log: the original's fate records it. */
@@ -666,8 +702,8 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 			r->rtx_ssrc = h.ssrc;
 		}
 		if (!r->have_ssrc[CB_MEDIA_VIDEO] ||
-		    cb_rtx_unwrap(p->data, plain, r->media_ssrc[CB_MEDIA_VIDEO], CB_PT_VIDEO,
-				  st->rtx_buf, &olen) < 0 ||
+		    cb_rtx_unwrap(p->data, plain, r->media_ssrc[CB_MEDIA_VIDEO],
+				  (uint8_t)ss->media[CB_MEDIA_VIDEO].pt, st->rtx_buf, &olen) < 0 ||
 		    cb_rtp_parse(st->rtx_buf, olen, &h) < 0) {
 			r->rtx_malformed++;
 			return;
@@ -755,14 +791,27 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 	if (!st)
 		return -ENOMEM;
 	st->mark_anchor = -1;
-	rc = cb_srtp_open(&r->srtp, c->srtp, ss->key, ss->key_len, CB_SRTP_INBOUND);
+	rc = cb_srtp_open(&r->srtp, ss->suite, ss->key_remote, ss->key_len, CB_SRTP_INBOUND);
 	if (rc < 0)
 		return rc;
+	/* The streams the description announced: a packet under another
+	 * SSRC is not of this call. */
+	for (int m = 0; m < 2; m++)
+		if (ss->media[m].on && ss->media[m].ssrc) {
+			r->have_ssrc[m] = 1;
+			r->media_ssrc[m] = ss->media[m].ssrc;
+		}
+	if (ss->media[CB_MEDIA_VIDEO].on && ss->media[CB_MEDIA_VIDEO].rtx_ssrc) {
+		r->have_rtx_ssrc = 1;
+		r->rtx_ssrc = ss->media[CB_MEDIA_VIDEO].rtx_ssrc;
+	}
+	cb_srmap_init(&r->srmap[CB_MEDIA_VIDEO], 90000);
+	cb_srmap_init(&r->srmap[CB_MEDIA_AUDIO], 48000);
 	/* The rows of the whole call go to disk, beside the results. */
 	for (int m = 0; m < 2; m++) {
 		struct cb_rx_log *l = m == CB_MEDIA_VIDEO ? &r->video : &r->audio;
 
-		if (!(m == CB_MEDIA_VIDEO ? c->video : c->audio))
+		if (!ss->media[m].on)
 			continue;
 		rc = cb_spool_open(&l->frames, c->out_dir, sizeof(struct cb_rx_frame));
 		if (rc == 0)
@@ -770,9 +819,11 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 		if (rc < 0)
 			return rc;
 	}
-	if (c->video) {
-		const struct cb_codec_ops *ops = cb_codec_find(c->video_codec);
-		struct cb_codec_cfg cc = {.width = c->width, .height = c->height, .threads = 1};
+	if (ss->media[CB_MEDIA_VIDEO].on) {
+		const struct cb_camera_cfg *camc = &ss->src.camera;
+		const struct cb_codec_ops *ops = cb_codec_find(ss->media[CB_MEDIA_VIDEO].codec);
+		struct cb_codec_cfg cc = {
+		    .width = camc->track.width, .height = camc->track.height, .threads = 1};
 		/* With NACK the gap waits for retransmissions until the
 		 * requester gives up (it says so); without, only for
 		 * reordering. */
@@ -804,31 +855,25 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 		rc = cb_decoder_open(&st->vdec, ops, &cc);
 		if (rc < 0)
 			return rc;
-		{
-			struct cb_video_source_cfg vc = {.width = c->width,
-							 .height = c->height,
-							 .fps_num = c->fps,
-							 .fps_den = 1,
-							 .seed = (uint32_t)c->seed};
-			struct cb_camera_cfg camc = {.track = vc,
-						     .native_width = c->native_width,
-						     .native_height = c->native_height};
-			rc = cb_qworker_open(&st->qw, &camc, c->sim);
-			if (rc < 0)
-				return rc;
-		}
+		/* The reference pictures: the sender's camera, drawn again
+		 * from its description. */
+		rc = cb_qworker_open(&st->qw, camc, c->sim);
+		if (rc < 0)
+			return rc;
 	}
-	if (c->audio) {
-		const struct cb_codec_ops *ops = cb_codec_find(c->audio_codec);
-		struct cb_codec_cfg cc = {
-		    .sample_rate = 48000, .channels = 1, .frame_ms = c->audio_frame_ms};
+	if (ss->media[CB_MEDIA_AUDIO].on) {
+		const struct cb_audio_source_cfg *mic = &ss->src.mic;
+		const struct cb_codec_ops *ops = cb_codec_find(ss->media[CB_MEDIA_AUDIO].codec);
+		struct cb_codec_cfg cc = {.sample_rate = 48000,
+					  .channels = 1,
+					  .frame_ms = mic->frame_samples * 1000 / 48000};
 
 		if (!ops)
 			return CB_E_NOTFOUND;
 		rc = cb_decoder_open(&st->adec, ops, &cc);
 		if (rc < 0)
 			return rc;
-		rc = cb_amark_detector_open(&st->det, &ss->marks);
+		rc = cb_amark_detector_open(&st->det, &ss->src.mic.marks);
 		if (rc < 0)
 			return rc;
 		{
@@ -836,7 +881,7 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 
 			cb_ajb_cfg_default(&aj);
 			aj.clock_rate = 48000;
-			aj.frame_dur = (cb_ns)c->audio_frame_ms * CB_NS_PER_MS;
+			aj.frame_dur = (cb_ns)mic->frame_samples * CB_NS_PER_S / 48000;
 			aj.initial_delay = (cb_ns)c->audio_jb_initial_ms * CB_NS_PER_MS;
 			aj.min_delay = (cb_ns)c->audio_jb_min_ms * CB_NS_PER_MS;
 			/* Shrinking stops this far above the target: a packet
@@ -852,6 +897,9 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 			if (rc < 0)
 				return rc;
 		}
+		rc = cb_audio_source_open(&st->ref_audio, mic);
+		if (rc < 0)
+			return rc;
 		st->pcm_room = 48000 / 1000 * 120; /* the longest Opus frame */
 		st->pcm = calloc(st->pcm_room, sizeof(int16_t));
 		if (!st->pcm)
@@ -860,6 +908,24 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 	atomic_store(&r->last_video_ns, INT64_MIN);
 	atomic_store(&r->last_audio_ns, INT64_MIN);
 	return 0;
+}
+
+int cb_receiver_capture_time(const struct cb_receiver *r, enum cb_media m, uint32_t rtp_ts,
+			     cb_ns *t)
+{
+	cb_ns ntp;
+	int rc = cb_srmap_time(&r->srmap[m], rtp_ts, &ntp);
+
+	if (rc == 0)
+		*t = ntp - r->ss->ntp_epoch;
+	return rc;
+}
+
+int cb_receiver_source_audio(struct cb_receiver *r, uint64_t first, int16_t *out, size_t n)
+{
+	if (!r->st || !r->st->ref_audio)
+		return -EINVAL;
+	return cb_audio_source_render(r->st->ref_audio, first, out, n);
 }
 
 int cb_receiver_start(struct cb_receiver *r)
@@ -872,6 +938,85 @@ int cb_receiver_start(struct cb_receiver *r)
 	return 0;
 }
 
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The audio RTP time of source sample 0 from every mark found in a slot
+ * played as decoded and uncut: the median of what each says (the detector
+ * places a mark to a few samples; the median does not follow one that is
+ * off). */
+static void audio_base(struct cb_receiver *r)
+{
+	struct rx_state *st = r->st;
+	int32_t *d = r->n_hits ? malloc(r->n_hits * sizeof(*d)) : NULL;
+	size_t n = 0;
+
+	if (!d)
+		return;
+	for (size_t i = 0; i < r->n_hits; i++) {
+		const struct cb_rx_hit *h = &r->hits[i];
+		const struct cb_play_seg *g;
+
+		if (h->rx_index >= r->playout.n)
+			continue;
+		g = &r->playout.v[h->rx_index];
+		if (g->kind != CB_PLAY_FRESH || g->cut || h->hit.out_sample < g->pos)
+			continue;
+		d[n++] = (int32_t)(g->rtp_ts + (uint32_t)(h->hit.out_sample - g->pos) -
+				   (uint32_t)r->ss->src.audio_delay - (uint32_t)h->hit.src_sample -
+				   st->rtp_base[CB_MEDIA_AUDIO]);
+	}
+	if (n && st->have_base[CB_MEDIA_AUDIO]) {
+		qsort(d, n, sizeof(*d), cmp_i32);
+		st->rtp_base[CB_MEDIA_AUDIO] += (uint32_t)d[n / 2];
+	}
+	free(d);
+}
+
+/*
+ * When what was identified was captured, as this end knows it: content
+ * numbers are RTP times (the base learned from the first identification),
+ * and the sender's reports map RTP times to its wallclock.  One report
+ * serves every time of the call (the mapping is a line), so this runs once
+ * at the end, also for what arrived before the first report.
+ */
+static void capture_times(struct cb_receiver *r)
+{
+	struct rx_state *st = r->st;
+	const struct cb_session *ss = r->ss;
+
+	if (st->have_base[CB_MEDIA_VIDEO] && r->video.frames) {
+		const uint64_t fps = (uint64_t)ss->src.camera.track.fps_num;
+
+		for (uint64_t i = 0; i < cb_spool_count(r->video.frames); i++) {
+			struct cb_rx_frame *f = cb_spool_at(r->video.frames, i);
+			cb_ns t;
+
+			if (f && f->identified && f->content_id >= 0 &&
+			    cb_receiver_capture_time(
+				r, CB_MEDIA_VIDEO,
+				st->rtp_base[CB_MEDIA_VIDEO] +
+				    (uint32_t)((uint64_t)f->content_id * 90000 / fps),
+				&t) == 0)
+				f->captured = t;
+		}
+	}
+	audio_base(r);
+	for (size_t i = 0; i < r->n_hits && st->have_base[CB_MEDIA_AUDIO]; i++) {
+		struct cb_rx_hit *h = &r->hits[i];
+
+		if (cb_receiver_capture_time(r, CB_MEDIA_AUDIO,
+					     st->rtp_base[CB_MEDIA_AUDIO] +
+						 (uint32_t)h->hit.src_sample,
+					     &h->t_captured) < 0)
+			h->t_captured = CB_NS_NONE;
+	}
+}
+
 void cb_receiver_stop_join(struct cb_receiver *r)
 {
 	const struct cb_qresult *q;
@@ -881,10 +1026,15 @@ void cb_receiver_stop_join(struct cb_receiver *r)
 	if (r->started)
 		pthread_join(r->thread, NULL);
 	r->started = 0;
-	if (!r->st || !r->st->qw)
+	if (!r->st)
 		return;
+	if (!r->st->qw) {
+		capture_times(r);
+		return;
+	}
 	/* Let the quality worker finish what it was given, then put its
 	 * figures on the records they belong to. */
+	capture_times(r);
 	cb_qworker_finish(r->st->qw);
 	q = cb_qworker_results(r->st->qw, &n, &r->quality_skipped);
 	for (size_t i = 0; i < n; i++) {
@@ -912,6 +1062,7 @@ void cb_receiver_close(struct cb_receiver *r)
 		cb_ajb_close(st->ajb);
 		cb_amark_detector_close(st->det);
 		cb_qworker_close(st->qw);
+		cb_audio_source_close(st->ref_audio);
 		free(st->pcm);
 		free(st);
 	}

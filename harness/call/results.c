@@ -95,7 +95,7 @@ static int seen_audio(struct cb_media_result *mr, const struct cb_frame_log *tx,
 		      const struct cb_sender *s, const struct cb_session *ss)
 {
 	const struct cb_timeline *tl = &mr->playout;
-	const int64_t fsz = ss->audio_frame_samples;
+	const int64_t fsz = ss->src.mic.frame_samples;
 	struct cb_age_sample *v = malloc((tl->n ? tl->n : 1) * sizeof(*v));
 	uint64_t heard = 0, conc = 0, all = 0;
 	size_t k = 0;
@@ -123,8 +123,7 @@ static int seen_audio(struct cb_media_result *mr, const struct cb_frame_log *tx,
 		/* The first played sample of the slot is source sample `src`:
 		 * the encoder's look-ahead and the processing's delay come
 		 * first (before sample 0: the codec's priming, no capture). */
-		src = (int64_t)(uint32_t)(g->rtp_ts - s->audio.ts_base) - ss->opus_lookahead -
-		      ss->apm_delay;
+		src = (int64_t)(uint32_t)(g->rtp_ts - s->audio.ts_base) - ss->src.audio_delay;
 		q = src < 0 ? -src : 0;
 		src += q;
 		if (q >= g->samples || src / fsz >= (int64_t)tx->n ||
@@ -143,6 +142,19 @@ static int seen_audio(struct cb_media_result *mr, const struct cb_frame_log *tx,
 	cb_experience_count(&mr->seen, tx->n, tx->n - heard);
 	mr->seen.concealed_pct = all ? 100.0 * (double)conc / (double)all : NAN;
 	return rc;
+}
+
+/* The receiver's capture time of a content against the sender's stamp. */
+static void capture_check(struct cb_media_result *mr, cb_ns rx_est, cb_ns tx_stamp)
+{
+	double us;
+
+	if (rx_est == CB_NS_NONE || tx_stamp == CB_NS_NONE)
+		return;
+	us = fabs((double)(rx_est - tx_stamp)) / 1e3;
+	if (!mr->capture_checked || us > mr->capture_err_max_us)
+		mr->capture_err_max_us = us;
+	mr->capture_checked++;
 }
 
 /* Move the sender's frame log into the result and put the receiver's
@@ -182,9 +194,12 @@ int cb_results_merge_video(struct cb_media_result *mr, struct cb_sender *s, stru
 		}
 		/* The latency is that of the content shown: a repeated old
 		 * picture counts from when that picture was captured. */
-		if ((uint64_t)rx->content_id < tx->n)
-			row->e2e_ms = cb_ns_diff_ms(rx->st[CB_RX_ST(CB_ST_IDENTIFIED)],
-						    tx->v[rx->content_id].st[CB_ST_CAPTURED]);
+		if ((uint64_t)rx->content_id < tx->n) {
+			cb_ns cap = tx->v[rx->content_id].st[CB_ST_CAPTURED];
+
+			row->e2e_ms = cb_ns_diff_ms(rx->st[CB_RX_ST(CB_ST_IDENTIFIED)], cap);
+			capture_check(mr, rx->captured, cap);
+		}
 	}
 	rc = seen_video(mr, tx, r);
 	mr->frames = *tx;
@@ -199,10 +214,10 @@ int cb_results_merge_audio(struct cb_media_result *mr, struct cb_sender *s, stru
 			   const struct cb_session *ss)
 {
 	struct cb_frame_log *tx = &s->audio.log.frames;
-	const uint64_t fs = (uint64_t)ss->audio_frame_samples;
+	const uint64_t fs = (uint64_t)ss->src.mic.frame_samples;
 	const uint64_t total = tx->n * fs;
-	const uint64_t period = cb_amark_period(&ss->marks);
-	const uint64_t mlen = cb_amark_len(&ss->marks);
+	const uint64_t period = cb_amark_period(&ss->src.mic.marks);
+	const uint64_t mlen = cb_amark_len(&ss->src.mic.marks);
 	int rc;
 
 	for (uint64_t i = 0; i < cb_spool_count(r->audio.frames); i++) {
@@ -222,9 +237,7 @@ int cb_results_merge_audio(struct cb_media_result *mr, struct cb_sender *s, stru
 	/* Marks that were wholly captured and pushed through the encoder's
 	 * look-ahead before capture stopped are the ones that could come out. */
 	mr->marks_sent = 0;
-	for (uint64_t k = 0;
-	     k * period + mlen + (uint64_t)ss->opus_lookahead + (uint64_t)ss->apm_delay <= total;
-	     k++)
+	for (uint64_t k = 0; k * period + mlen + (uint64_t)ss->src.audio_delay <= total; k++)
 		mr->marks_sent++;
 	for (size_t i = 0; i < r->n_hits; i++) {
 		const struct cb_rx_hit *h = &r->hits[i];
@@ -249,6 +262,7 @@ int cb_results_merge_audio(struct cb_media_result *mr, struct cb_sender *s, stru
 		row->identified = 1;
 		row->content_id = h->hit.mark;
 		row->e2e_ms = cb_ns_diff_ms(h->t_avail, t_cap);
+		capture_check(mr, h->t_captured, t_cap);
 		/* What is not the pipeline of the frame that carried the sample
 		 * out is framing and look-ahead (the codec's algorithmic delay). */
 		out_row = tx_by_ts(tx, s->audio.ts_base, out_rx->rtp_ts, fs, 1);
@@ -261,7 +275,7 @@ int cb_results_merge_audio(struct cb_media_result *mr, struct cb_sender *s, stru
 		 * the audio processing's delay. */
 		got = (int64_t)(uint32_t)(out_rx->rtp_ts - s->audio.ts_base) +
 		      cb_timeline_slot_sample(&r->playout, h->hit.out_sample);
-		expect = (int64_t)h->hit.src_sample + ss->opus_lookahead + ss->apm_delay;
+		expect = (int64_t)h->hit.src_sample + ss->src.audio_delay;
 		if (llabs(got - expect) > 48) {
 			row->mismatch = 1;
 			if (mr->n_mismatch_examples < 8) {
@@ -552,8 +566,7 @@ static size_t audio_pieces(const struct cb_media_result *mr, const struct cb_rx_
 				  : rx->fec	  ? CB_ALIGN_FEC
 				  : rx->concealed ? CB_ALIGN_CONCEALED
 						  : CB_ALIGN_INSERTED; /* added to grow the delay */
-	int64_t src =
-	    (int64_t)(uint32_t)(rx->rtp_ts - s->audio.ts_base) - ss->opus_lookahead - ss->apm_delay;
+	int64_t src = (int64_t)(uint32_t)(rx->rtp_ts - s->audio.ts_base) - ss->src.audio_delay;
 
 	if (!g->cut || g->cut_at >= g->samples) {
 		p[0] = (struct cb_align_piece){
@@ -578,8 +591,8 @@ static size_t audio_pieces(const struct cb_media_result *mr, const struct cb_rx_
 #define SRC_PER_REC (CB_SPOOL_BLOCK_BYTES / sizeof(int16_t))
 
 struct source_reader {
-	struct cb_sender *s;
-	struct cb_spool *sp; /* rows of SRC_PER_REC samples; NULL: render */
+	struct cb_receiver *r; /* renders the source from its description */
+	struct cb_spool *sp;   /* rows of SRC_PER_REC samples; NULL: render */
 };
 
 static int source_spool(struct source_reader *sr, const char *dir, size_t n)
@@ -589,8 +602,8 @@ static int source_spool(struct source_reader *sr, const char *dir, size_t n)
 	for (size_t first = 0; rc == 0 && first < n; first += SRC_PER_REC) {
 		int16_t *row = cb_spool_append(sr->sp);
 
-		rc = row ? cb_sender_source_audio(sr->s, first, row,
-						  n - first < SRC_PER_REC ? n - first : SRC_PER_REC)
+		rc = row ? cb_receiver_source_audio(
+			       sr->r, first, row, n - first < SRC_PER_REC ? n - first : SRC_PER_REC)
 			 : cb_spool_error(sr->sp);
 	}
 	if (rc < 0) {
@@ -605,7 +618,7 @@ static int read_source(void *user, size_t first, int16_t *out, size_t n)
 	struct source_reader *sr = user;
 
 	if (!sr->sp)
-		return cb_sender_source_audio(sr->s, first, out, n);
+		return cb_receiver_source_audio(sr->r, first, out, n);
 	while (n) {
 		const int16_t *row = cb_spool_get(sr->sp, first / SRC_PER_REC);
 		size_t off = first % SRC_PER_REC, take = SRC_PER_REC - off;
@@ -630,13 +643,13 @@ void cb_results_audio_quality(struct cb_media_result *mr, struct cb_sender *s,
 			      struct cb_receiver *r)
 {
 	size_t n = (size_t)cb_spool_count(r->audio.frames);
-	const uint64_t src_n = (uint64_t)mr->frames.n * (uint64_t)s->ss->audio_frame_samples;
+	const uint64_t src_n = (uint64_t)mr->frames.n * (uint64_t)s->ss->src.mic.frame_samples;
 	struct cb_align_piece *pieces = NULL;
 	struct cb_audio_span *spans = NULL;
 	struct cb_align_stats st;
 	struct cb_audio_quality q;
 	size_t n_spans = n, n_pieces = 0;
-	struct source_reader src = {.s = s};
+	struct source_reader src = {.r = r};
 	uint64_t ref_n = 0;
 	int shift;
 
@@ -669,7 +682,7 @@ void cb_results_audio_quality(struct cb_media_result *mr, struct cb_sender *s,
 		if (!rx)
 			goto out_free; /* an I/O error: no figure rather than a wrong one */
 		if ((uint32_t)(rx->rtp_ts - s->audio.ts_base) /
-			(uint64_t)s->ss->audio_frame_samples >=
+			(uint64_t)s->ss->src.mic.frame_samples >=
 		    mr->frames.n)
 			break;
 		n_pieces += audio_pieces(mr, rx, s, i, pieces + n_pieces);

@@ -18,6 +18,7 @@
 #include "base/error.h"
 #include "base/rng.h"
 #include "call/endpoint.h"
+#include "codec/opus_util.h"
 #include "media/apm.h"
 #include "media/audio_scene.h"
 #include "media/audio_source.h"
@@ -142,7 +143,7 @@ static int send_frame(struct cb_sender *s, struct cb_sender_track *t, struct cb_
 				goto out_free;
 			cap *= 2;
 		}
-		h.pt = t->media == CB_MEDIA_VIDEO ? CB_PT_VIDEO : CB_PT_AUDIO;
+		h.pt = (uint8_t)ss->media[t->media].pt;
 		h.seq = (uint16_t)(t->seq + n);
 		h.ts = ts;
 		h.ssrc = t->ssrc;
@@ -262,7 +263,7 @@ int cb_sender_prepare(struct cb_sender *s)
 	if (s->video.enabled)
 		rc = cb_camera_render(s->vsrc->src, 0, &s->vsrc->img);
 	if (rc == 0 && s->audio.enabled)
-		rc = audio_capture(s->asrc, 0, (size_t)s->ss->audio_frame_samples);
+		rc = audio_capture(s->asrc, 0, (size_t)s->ss->src.mic.frame_samples);
 	return rc;
 }
 
@@ -293,7 +294,7 @@ int cb_sender_encode(struct cb_sender *s, enum cb_media m, uint32_t idx)
 		rec->st[CB_ST_CAPTURED] = cb_sender_video_due(s, idx);
 		in = &s->vsrc->img;
 	} else {
-		rec->rtp_ts = t->ts_base + idx * (uint32_t)s->ss->audio_frame_samples;
+		rec->rtp_ts = t->ts_base + idx * (uint32_t)s->ss->src.mic.frame_samples;
 		rec->st[CB_ST_CAPTURED] = cb_sender_audio_due(s, idx);
 		in = s->asrc->pcm;
 	}
@@ -347,18 +348,11 @@ int cb_sender_send(struct cb_sender *s, enum cb_media m)
 	if (video)
 		rc = cb_camera_render(s->vsrc->src, next, &s->vsrc->img);
 	else
-		rc = audio_capture(s->asrc, (uint64_t)next * (uint64_t)s->ss->audio_frame_samples,
-				   (size_t)s->ss->audio_frame_samples);
+		rc = audio_capture(s->asrc, (uint64_t)next * (uint64_t)s->ss->src.mic.frame_samples,
+				   (size_t)s->ss->src.mic.frame_samples);
 	if (rc < 0)
 		sender_fail(s, rc, video ? "video source" : "audio source");
 	return rc;
-}
-
-int cb_sender_source_audio(struct cb_sender *s, uint64_t first, int16_t *out, size_t n)
-{
-	if (!s->asrc)
-		return -EINVAL;
-	return cb_audio_source_render(s->asrc->src, first, out, n);
 }
 
 static int apm_wanted(const struct cb_call_cfg *c)
@@ -527,9 +521,8 @@ static int track_open(struct cb_sender_track *t, enum cb_media media, const char
 	return 0;
 }
 
-int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_path *path,
-		   const atomic_int *stop, const struct cb_clock *vclock,
-		   const struct cb_clock *aclock)
+int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, const atomic_int *stop,
+		   const struct cb_clock *vclock, const struct cb_clock *aclock)
 {
 	const struct cb_call_cfg *c = ss->cfg;
 	struct cb_rng rng;
@@ -537,15 +530,11 @@ int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_p
 
 	memset(s, 0, sizeof(*s));
 	s->ss = ss;
-	s->path = path;
 	s->stop = stop;
 	s->video.clock = vclock;
 	s->audio.clock = aclock;
 	pthread_mutex_init(&s->send_lock, NULL);
 	cb_rng_seed(&rng, c->seed ^ 0x53454e44ULL);
-	rc = cb_srtp_open(&s->srtp, c->srtp, ss->key, ss->key_len, CB_SRTP_OUTBOUND);
-	if (rc < 0)
-		return rc;
 	if (c->video) {
 		struct cb_codec_cfg cc = {
 		    .bitrate_kbps = c->video_kbps,
@@ -592,20 +581,14 @@ int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_p
 		    .fec = c->opus_fec,
 		    .expected_loss_pct = c->opus_fec ? c->opus_loss_pct : 0,
 		};
-		struct cb_audio_source_cfg ac = {
-		    .sample_rate = 48000,
-		    .frame_samples = ss->audio_frame_samples,
-		    .marks = ss->marks,
-		    .level_dbfs = -20.0,
-		    .seed = (uint32_t)c->seed,
-		};
+		struct cb_audio_source_cfg ac = ss->src.mic;
 		s->asrc = calloc(1, sizeof(*s->asrc));
 		if (!s->asrc)
 			return -ENOMEM;
 		rc = cb_audio_source_open(&s->asrc->src, &ac);
 		if (rc < 0)
 			return rc;
-		s->asrc->pcm = calloc((size_t)ss->audio_frame_samples, sizeof(int16_t));
+		s->asrc->pcm = calloc((size_t)ac.frame_samples, sizeof(int16_t));
 		if (!s->asrc->pcm)
 			return -ENOMEM;
 		if (apm_wanted(c) && (rc = apm_open(s->asrc, c, &ac)) < 0)
@@ -615,6 +598,27 @@ int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, struct cb_p
 			return rc;
 	}
 	return 0;
+}
+
+void cb_sender_describe(const struct cb_sender *s, struct cb_session *ss)
+{
+	if (s->video.enabled) {
+		ss->media[CB_MEDIA_VIDEO].ssrc = s->video.ssrc;
+		/* The RTX stream's own SSRC (RFC 4588). */
+		ss->media[CB_MEDIA_VIDEO].rtx_ssrc = s->video.ssrc ^ 0x52545800u;
+	}
+	if (s->audio.enabled) {
+		ss->media[CB_MEDIA_AUDIO].ssrc = s->audio.ssrc;
+		ss->src.audio_delay = cb_opus_lookahead(&s->audio.enc) + cb_sender_apm_delay(s);
+	}
+}
+
+int cb_sender_connect(struct cb_sender *s, struct cb_path *path)
+{
+	const struct cb_session *ss = s->ss;
+
+	s->path = path;
+	return cb_srtp_open(&s->srtp, ss->suite, ss->key_local, ss->key_len, CB_SRTP_OUTBOUND);
 }
 
 int cb_sender_start(struct cb_sender *s)

@@ -325,6 +325,43 @@ static json_t *rtcp_media_json(const struct cb_run_result *res, enum cb_media me
 }
 
 /* "rtcp": {video: {...}, audio: {...}} for the enabled media. */
+/* What the offer/answer agreed, and how the receiver knew capture times. */
+static json_t *negotiated_json(const struct cb_run_result *res)
+{
+	const struct cb_negotiated *n = &res->negotiated;
+	json_t *media = json_object(), *capture = json_object();
+
+	for (int m = 0; media && capture && m < 2; m++) {
+		const struct cb_negotiated_media *nm = &n->media[m];
+		const char *name = m == CB_MEDIA_VIDEO ? "video" : "audio";
+		const struct cb_media_result *mr = m == CB_MEDIA_VIDEO ? &res->video : &res->audio;
+
+		if (!(m == CB_MEDIA_VIDEO ? res->cfg.video : res->cfg.audio))
+			continue;
+		json_object_set_new(
+		    media, name,
+		    json_pack("{s:b, s:s, s:s, s:i, s:o, s:i, s:s, s:b, s:b, s:b, s:s, s:s}",
+			      "accepted", nm->accepted, "mid", nm->mid, "codec", nm->codec,
+			      "payload_type", nm->pt, "rtx_payload_type",
+			      nm->rtx_pt >= 0 ? json_integer(nm->rtx_pt) : json_null(),
+			      "clock_rate", (int)nm->clock_rate, "fmtp", nm->fmtp, "nack", nm->nack,
+			      "pli", nm->pli, "fir", nm->fir, "sender_direction", nm->local_dir,
+			      "receiver_direction", nm->remote_dir));
+		json_object_set_new(
+		    capture, name,
+		    json_pack("{s:s, s:I, s:o, s:I, s:o}", "from", "rtcp-sr", "sender_reports",
+			      (json_int_t)res->sr_count[m], "sr_min_transit_ms",
+			      num(res->sr_min_transit_ms[m]), "checked",
+			      (json_int_t)mr->capture_checked, "max_error_us",
+			      num(mr->capture_checked ? mr->capture_err_max_us : NAN)));
+	}
+	if (capture)
+		json_object_set_new(capture, "clocks", json_string("shared"));
+	return json_pack("{s:b, s:s, s:b, s:o, s:o}", "done", n->done, "srtp_suite", n->suite,
+			 "bundle", n->bundle, "media", media ? media : json_null(), "capture_times",
+			 capture ? capture : json_null());
+}
+
 static json_t *rtcp_json(const struct cb_run_result *res)
 {
 	const struct cb_media_result *ms[2] = {&res->video, &res->audio};
@@ -404,6 +441,7 @@ json_t *cb_report_summary_build(const struct cb_run_result *res)
 		      "added_delay_ms", num(res->net_added.added_delay_ms), "late_ms",
 		      num(res->net_added.late_ms), "late_max_ms", num(res->net_added.late_max_ms)));
 	json_object_set_new(root, "rtcp", rtcp_json(res));
+	json_object_set_new(root, "negotiated", negotiated_json(res));
 	json_object_set_new(root, "stray",
 			    json_pack("{s:I, s:I, s:I, s:I}", "packets",
 				      (json_int_t)(res->stray.truncated + res->stray.malformed +

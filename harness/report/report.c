@@ -360,6 +360,20 @@ int cb_report_write(struct cb_run_result *res, const struct cb_logger *log, cons
 			return err;
 		}
 	}
+	/* The descriptions the two ends exchanged, as they crossed. */
+	for (int i = 0; i < 2; i++) {
+		const char *text = i ? res->negotiated.answer : res->negotiated.offer;
+
+		if (!text)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, i ? "answer.sdp" : "offer.sdp");
+		err = cb_write_file_atomic(path, text, strlen(text));
+		if (err) {
+			cb_log(log, CB_LOG_ERROR, "report", "cannot write %s: %s", path,
+			       cb_strerror(err));
+			return err;
+		}
+	}
 	/*
 	 * Plots are a convenience: without gnuplot the numbers are all still in
 	 * the other files, so a plot failure is logged, noted in report.md and

@@ -36,6 +36,9 @@ void cb_run_result_free(struct cb_run_result *r)
 	free(r->rtcp);
 	r->rtcp = NULL;
 	r->n_rtcp = 0;
+	free(r->negotiated.offer);
+	free(r->negotiated.answer);
+	r->negotiated.offer = r->negotiated.answer = NULL;
 }
 
 cb_ns cb_run_t0(const struct cb_run_result *res)

@@ -11,7 +11,10 @@
 #include "sdp/negotiate.h"
 #include "sdp/sdp_int.h"
 
+/* Dynamic payload types as Chromium numbers them: video codecs and their
+ * RTX from 96 up, audio from 111 up (opus on 111); unique across the offer. */
 #define FIRST_DYNAMIC_PT 96
+#define FIRST_AUDIO_PT	 111
 
 static int draw(const struct cb_sdp_caps *c, uint8_t *buf, size_t len)
 {
@@ -349,12 +352,14 @@ static int wants_fb(const struct cb_sdp_media_caps *mc)
 
 /* Media `i` of the offer; `fb`: the feedback profile (one proto for all, as BUNDLE wants). */
 static int offer_media(struct cb_sdp *d, const struct cb_sdp_caps *c, size_t i, int fb,
-		       int *next_pt, char *why, size_t why_len)
+		       int *next_vpt, int *next_apt, char *why, size_t why_len)
 {
 	const struct cb_sdp_media_caps *mc = &c->media[i];
 	struct cb_sdp_media *m =
 	    cb_sdp_add_media(d); /* caps_check: never more than there is room */
 	int video = mc->kind == CB_MEDIA_VIDEO, rtx = video && mc->rtx;
+	int *next_pt = video ? next_vpt : next_apt;
+	const int last = video ? FIRST_AUDIO_PT - 1 : 127;
 	int rc;
 
 	snprintf(m->type, sizeof(m->type), "%s", video ? "video" : "audio");
@@ -373,9 +378,11 @@ static int offer_media(struct cb_sdp *d, const struct cb_sdp_caps *c, size_t i, 
 		const struct cb_codec_ops *ops = cb_codec_find(mc->codecs[k].name);
 		struct cb_sdp_format *f;
 
-		if (*next_pt + rtx > 127)
+		if (*next_pt + rtx > last)
 			return cb_sdp_say(why, why_len, CB_E_RANGE,
-					  "more codecs than dynamic payload types (96 to 127)");
+					  "more %s codecs than dynamic payload types (%s)",
+					  video ? "video" : "audio",
+					  video ? "96 to 110" : "111 to 127");
 		f = add_format(m, (*next_pt)++, ops->rtp_name, ops->clock_rate,
 			       ops->media == CB_MEDIA_AUDIO && !strcmp(ops->name, "opus") ? 2 : 0,
 			       mc->codecs[k].fmtp);
@@ -392,7 +399,7 @@ int cb_sdp_create_offer(const struct cb_sdp_caps *caps, struct cb_sdp *offer, ch
 			size_t why_len)
 {
 	struct cb_sdp_caps *c;
-	int next_pt = FIRST_DYNAMIC_PT, fb = 0, rc;
+	int next_vpt = FIRST_DYNAMIC_PT, next_apt = FIRST_AUDIO_PT, fb = 0, rc;
 
 	if (why_len)
 		why[0] = '\0';
@@ -410,7 +417,7 @@ int cb_sdp_create_offer(const struct cb_sdp_caps *caps, struct cb_sdp *offer, ch
 		fb |= wants_fb(&c->media[i]);
 	session_init(offer, c);
 	for (size_t i = 0; i < c->n_media; i++)
-		if ((rc = offer_media(offer, c, i, fb, &next_pt, why, why_len)))
+		if ((rc = offer_media(offer, c, i, fb, &next_vpt, &next_apt, why, why_len)))
 			goto out;
 	if (c->bundle && c->n_media) {
 		struct cb_sdp_group *g = &offer->groups[offer->n_groups++];

@@ -8,7 +8,8 @@
  * and the SRTP suites in preference order.  From them:
  *
  *   cb_sdp_create_offer    one m= section per caps media; every codec gets a
- *                          payload type from 96 up (unique across the offer,
+ *                          payload type, video from 96 and audio from 111 up
+ *                          as Chromium numbers them (unique across the offer,
  *                          as BUNDLE needs), each video codec an rtx/90000
  *                          with apt= when RTX is wanted; one a=crypto per
  *                          suite, each with its own fresh key.

@@ -7,11 +7,15 @@
  *     the same text;
  *   - the answer made to it with the default caps (keys from a counting
  *     random source, so runs repeat) is written, reads back equal, and is
- *     an answer to it as cb_sdp_negotiate sees it from both ends.
+ *     an answer to it as cb_sdp_negotiate sees it from both ends;
+ *   - the offer's source descriptions (a=x-callbench-source) as a receiver
+ *     reads them: refused with a reason, or taken, and then written and
+ *     read back to the same description.
  */
 #include "fuzz.h"
 
 #include "base/error.h"
+#include "call/session.h"
 #include "sdp/negotiate.h"
 #include "sdp/sdp.h"
 
@@ -39,6 +43,28 @@ static void round_trip(const struct cb_sdp *d, struct cb_sdp *back, char *t1, ch
 	FUZZ_CHECK(rc == 0);
 	FUZZ_CHECK(cb_sdp_write(back, t2, &n2, why, sizeof(why)) == 0);
 	FUZZ_CHECK(n1 == n2 && !memcmp(t1, t2, n1));
+}
+
+/* A receiver reading the source description of media `m`. */
+static void source_desc(const struct cb_sdp_media *m)
+{
+	struct cb_source_desc d, d2;
+	struct cb_sdp_kv kv[CB_SDP_MAX_SOURCE];
+	size_t n = 0;
+	char why[256] = "";
+	enum cb_media kind = !strcmp(m->type, "video") ? CB_MEDIA_VIDEO : CB_MEDIA_AUDIO;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	rc = cb_source_desc_parse(&d, kind, m->source, m->n_source, why, sizeof(why));
+	if (rc) {
+		FUZZ_CHECK(why[0] != '\0');
+		return;
+	}
+	FUZZ_CHECK(cb_source_desc_format(&d, kind, kv, &n) == 0);
+	memcpy(&d2, &d, sizeof(d));
+	FUZZ_CHECK(cb_source_desc_parse(&d2, kind, kv, n, why, sizeof(why)) == 0);
+	FUZZ_CHECK(!memcmp(&d, &d2, sizeof(d)));
 }
 
 static void answer(const struct cb_sdp *offer, struct cb_sdp *ans, struct cb_sdp *back, char *t1,
@@ -69,6 +95,8 @@ static void answer(const struct cb_sdp *offer, struct cb_sdp *ans, struct cb_sdp
 			FUZZ_CHECK(!neg->media[i].accepted ||
 				   (ans->media[i].port != 0 && cb_codec_find(neg->media[i].codec)));
 	}
+	for (size_t i = 0; i < offer->n_media; i++)
+		source_desc(&offer->media[i]);
 out:
 	free(caps);
 	free(neg);
