@@ -21,4 +21,7 @@ int cb_cmd_report(int argc, char **argv);
 /** `callbench signal [--listen HOST:PORT] [limits]`: the signaling server, until SIGINT/SIGTERM. */
 int cb_cmd_signal(int argc, char **argv);
 
+/** `callbench peer --sdp-out FILE --to HOST:PORT [run options]`: one end, sending to an address. */
+int cb_cmd_peer(int argc, char **argv);
+
 #endif

@@ -11,7 +11,8 @@ gnuplot-nox
 libxdp-dev libbpf-dev iproute2 sockperf
 libopenh264-dev libspeexdsp-dev libyuv-dev
 clang libclang-rt-14-dev
-libwebsockets-dev python3 python3-websockets"
+libwebsockets-dev python3 python3-websockets
+ffmpeg"
 
 missing=""
 for p in $PKGS; do

@@ -95,7 +95,8 @@ struct cb_sender_track {
 
 struct cb_sender {
 	const struct cb_session *ss;
-	struct cb_path *path;
+	struct cb_path *path;	  /* the way out */
+	struct cb_path *mpath[2]; /* per media (RTP and its SRs): `path` unless set apart */
 	struct cb_srtp *srtp;
 	pthread_mutex_t send_lock; /* one SRTP session and one transport end, two tracks */
 	const atomic_int *stop;	   /* the user's stop */
@@ -133,6 +134,9 @@ void cb_sender_describe(const struct cb_sender *s, struct cb_session *ss);
 /* After the offer/answer (the session holds the agreed keys and payload
  * types): the SRTP session and the way out. */
 int cb_sender_connect(struct cb_sender *s, struct cb_path *path);
+/* Media `m` (its RTP, RTX and SRs) goes out on `path` instead (another
+ * destination); call after cb_sender_connect. */
+void cb_sender_route(struct cb_sender *s, enum cb_media m, struct cb_path *path);
 /* Real time: start one thread per track. */
 int cb_sender_start(struct cb_sender *s);
 /* Stepping (the simulator): render the first frames, then capture, encode and

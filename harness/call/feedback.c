@@ -76,7 +76,8 @@ void cb_feedback_sender_sent(struct cb_sender *s, const uint8_t *rtp, size_t len
 
 /* Protect an RTP or RTCP packet with the sender's session and send it on the
  * forward path.  Called with send_lock held. */
-static int sender_emit(struct cb_sender *s, uint8_t *buf, size_t len, int rtcp, cb_ns now)
+static int sender_emit(struct cb_sender *s, enum cb_media m, uint8_t *buf, size_t len, int rtcp,
+		       cb_ns now)
 {
 	struct cb_net_pkt pk;
 	struct cb_path_verdict v = {.fate = CB_PKT_DELIVERED};
@@ -88,7 +89,7 @@ static int sender_emit(struct cb_sender *s, uint8_t *buf, size_t len, int rtcp, 
 	if (rc < 0)
 		return rc;
 	pk = (struct cb_net_pkt){.data = buf, .len = out};
-	rc = cb_path_send(s->path, &pk, 1, now, &v);
+	rc = cb_path_send(s->mpath[m], &pk, 1, now, &v);
 	if (rc == 1 && v.fate == CB_PKT_DELIVERED)
 		atomic_fetch_add(&s->packets_expected, 1u + v.duplicated);
 	if (rc == 1 && !rtcp && v.fate == CB_PKT_DELIVERED && v.duplicated)
@@ -115,7 +116,7 @@ static void sender_on_nack(struct cb_sender *s, const struct cb_rtcp_msg *m, cb_
 
 			pthread_mutex_lock(&s->send_lock);
 			if (cb_rtx_resend(s->rtx, seqs[k], now, buf, &len) == 0 &&
-			    sender_emit(s, buf, len, 0, now) == 0) {
+			    sender_emit(s, CB_MEDIA_VIDEO, buf, len, 0, now) == 0) {
 				s->rec.rtx_sent++;
 				s->rec.rtx_bytes += len;
 			} else {
@@ -236,7 +237,7 @@ int cb_feedback_sender_poll(struct cb_sender *s)
 		sr.octet_count = s->octet_count[i];
 		rc = cb_rtcp_build_report(&sr, NULL, "callbench-sender", buf, &len);
 		if (rc == 0)
-			rc = sender_emit(s, buf, len, 1, now);
+			rc = sender_emit(s, (enum cb_media)i, buf, len, 1, now);
 		pthread_mutex_unlock(&s->send_lock);
 	}
 	return rc;

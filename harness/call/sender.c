@@ -188,7 +188,7 @@ static int send_frame(struct cb_sender *s, struct cb_sender_track *t, struct cb_
 	 * the system call itself belongs to the network stage, since on the
 	 * kernel path the receiver can have a packet before the call returns. */
 	rec->st[CB_ST_FIRST_SENT] = rec->st[CB_ST_LAST_SENT] = cb_clock_now(clk);
-	rc = cb_path_send(s->path, pk, n, rec->st[CB_ST_LAST_SENT], verdict);
+	rc = cb_path_send(s->mpath[t->media], pk, n, rec->st[CB_ST_LAST_SENT], verdict);
 	pthread_mutex_unlock(&s->send_lock);
 	if (rc < 0)
 		goto out_free;
@@ -617,8 +617,13 @@ int cb_sender_connect(struct cb_sender *s, struct cb_path *path)
 {
 	const struct cb_session *ss = s->ss;
 
-	s->path = path;
+	s->path = s->mpath[0] = s->mpath[1] = path;
 	return cb_srtp_open(&s->srtp, ss->suite, ss->key_local, ss->key_len, CB_SRTP_OUTBOUND);
+}
+
+void cb_sender_route(struct cb_sender *s, enum cb_media m, struct cb_path *path)
+{
+	s->mpath[m] = path;
 }
 
 int cb_sender_start(struct cb_sender *s)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "base/error.h"
@@ -420,5 +421,90 @@ int cb_session_apply(struct cb_session *ss, const struct cb_sdp_negotiated *n, i
 				 m == CB_MEDIA_VIDEO ? "video" : "audio");
 			return CB_E_UNSUPPORTED;
 		}
+	return 0;
+}
+
+/* The format of `m` with rtpmap name `name` (no case) whose apt= is `pt`. */
+static const struct cb_sdp_format *rtx_of(const struct cb_sdp_media *m, int pt)
+{
+	for (size_t i = 0; i < m->n_formats; i++) {
+		char v[16];
+
+		if (!strcasecmp(m->formats[i].name, "rtx") &&
+		    cb_sdp_fmtp_get(m->formats[i].fmtp, "apt", v, sizeof(v)) && atoi(v) == pt)
+			return &m->formats[i];
+	}
+	return NULL;
+}
+
+int cb_session_declare(struct cb_session *ss, const struct cb_sdp *d, int sending, char *why,
+		       size_t why_len)
+{
+	int have_keys = 0;
+
+	for (int m = 0; m < 2; m++) {
+		const char *type = m == CB_MEDIA_VIDEO ? "video" : "audio";
+		const struct cb_sdp_media *md = NULL;
+		const struct cb_codec_ops *ops = NULL;
+		const struct cb_sdp_format *f = NULL, *rtx;
+		struct cb_stream *st = &ss->media[m];
+		int rc;
+
+		if (!(m == CB_MEDIA_VIDEO ? ss->cfg->video : ss->cfg->audio))
+			continue;
+		for (size_t i = 0; i < d->n_media && !md; i++)
+			if (!strcmp(d->media[i].type, type) && d->media[i].port)
+				md = &d->media[i];
+		if (!md) {
+			snprintf(why, why_len, "the description has no %s section", type);
+			return CB_E_UNSUPPORTED;
+		}
+		for (size_t i = 0; i < md->n_formats && !ops; i++) {
+			f = &md->formats[i];
+			ops = cb_sdp_format_codec(f);
+			if (ops && ops->media != (enum cb_media)m)
+				ops = NULL;
+		}
+		if (!ops) {
+			snprintf(why, why_len, "%s: no payload type of a codec callbench has",
+				 type);
+			return CB_E_UNSUPPORTED;
+		}
+		if (!md->n_crypto || !cb_sdp_proto_is_srtp(md->proto)) {
+			snprintf(why, why_len, "%s: no SDES key (a=crypto on RTP/SAVP)", type);
+			return CB_E_UNSUPPORTED;
+		}
+		st->on = 1;
+		snprintf(st->codec, sizeof(st->codec), "%s", ops->name);
+		st->pt = f->pt;
+		rtx = m == CB_MEDIA_VIDEO ? rtx_of(md, f->pt) : NULL;
+		st->rtx_pt = rtx ? rtx->pt : -1;
+		st->fb = f->fb.flags | md->fb_all.flags;
+		st->ssrc = md->n_ssrcs ? md->ssrcs[0].ssrc : 0;
+		st->rtx_ssrc = 0;
+		for (size_t g = 0; g < md->n_ssrc_groups; g++)
+			if (!strcmp(md->ssrc_groups[g].semantics, "FID") &&
+			    md->ssrc_groups[g].n == 2) {
+				st->ssrc = md->ssrc_groups[g].ssrcs[0];
+				st->rtx_ssrc = md->ssrc_groups[g].ssrcs[1];
+			}
+		if (!sending) {
+			rc = cb_source_desc_parse(&ss->src, (enum cb_media)m, md->source,
+						  md->n_source, why, why_len);
+			if (rc < 0)
+				return rc;
+		}
+		if (!have_keys) {
+			const struct cb_sdp_crypto *k = &md->crypto[0];
+
+			ss->suite = k->suite;
+			ss->key_len = k->key_len;
+			/* One key protects the stream both ways it is read. */
+			memcpy(ss->key_local, k->key, k->key_len);
+			memcpy(ss->key_remote, k->key, k->key_len);
+			ss->max_payload = (size_t)ss->cfg->mtu - 12 - cb_srtp_overhead(k->suite);
+			have_keys = 1;
+		}
+	}
 	return 0;
 }

@@ -109,4 +109,16 @@ int cb_session_caps(const struct cb_session *ss, int send, int recv, struct cb_s
 int cb_session_apply(struct cb_session *ss, const struct cb_sdp_negotiated *n, int sending,
 		     char *why, size_t why_len);
 
+/**
+ * A description that nobody answers (an SDP file, `--sdp-out`/`--sdp-in`):
+ * take the first section of each media `ss->cfg` has on as the contract,
+ * for this end's sending half (`sending`: it sends what the description
+ * says, with the key of its first a=crypto) or receiving half (it receives
+ * that, key and source description included).  Codec, payload type, RTX
+ * (an rtx format whose apt= names it) and SSRC (a=ssrc) come from it.
+ * 0, or CB_E_UNSUPPORTED / CB_E_FORMAT with `why` naming what is missing.
+ */
+int cb_session_declare(struct cb_session *ss, const struct cb_sdp *d, int sending, char *why,
+		       size_t why_len);
+
 #endif

@@ -160,7 +160,12 @@ static int udp_send(void *self, const struct cb_net_pkt *pkts, size_t n)
 		}
 		rc = sendmmsg(e->fd, msgs, (unsigned)k, 0);
 		if (rc < 0) {
-			if (errno == EINTR)
+			/* A connected end reports an earlier datagram's ICMP
+			 * "port unreachable" on the next send, which then sent
+			 * nothing: the other end is not listening (yet).  The
+			 * error is taken by the call; send again, as the loss it
+			 * is belongs to the network, not to this end. */
+			if (errno == EINTR || errno == ECONNREFUSED)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
 				/* The socket buffer is full: wait for room rather
@@ -254,7 +259,10 @@ static int udp_recv(void *self, struct cb_net_pkt *pkts, size_t n, int timeout_m
 	}
 	rc = recvmmsg(e->fd, msgs, (unsigned)n, MSG_DONTWAIT, NULL);
 	if (rc < 0)
-		return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -errno;
+		return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+			errno == ECONNREFUSED) /* an ICMP error of an earlier send */
+			   ? 0
+			   : -errno;
 	t = cb_clock_now(e->clock);
 	/* One offset per batch: the clocks cannot drift apart measurably
 	 * within one call. */
