@@ -44,8 +44,9 @@
  *   it stopped (plugin loading and parsing are not counted).
  *
  * `recv` prints "port N" on stdout once udpsrc holds its port (port 0 asks
- * for a free one).  `check` exits 0 when every element both ends need is
- * installed, else 3 and names the missing ones on stderr.
+ * for a free one).  `check` prints GStreamer's version and exits 0 when
+ * every element both ends need is installed, else exits 3 and names the
+ * missing ones and their Debian packages on stderr.
  *
  * Exit status: 0 done, 1 failed (the reason on stderr), 2 bad usage, 3
  * elements missing.
@@ -66,6 +67,7 @@
 #include <gst/gst.h>
 
 #include "options.h"
+#include "reference.h"
 
 #define EXIT_FAILED  1
 #define EXIT_USAGE   2
@@ -97,8 +99,7 @@ struct peer_opts {
 	char key[128]; /* hex, 30 bytes: AES-128 key and 112-bit salt */
 	unsigned long long ssrc;
 	int frames;
-	int width, height, fps, kbps, speed, keyint, mtu;
-	char pattern[128];
+	struct cb_ref_call ref;
 	char records[1024];
 	int idle_ms;
 	int start_s;
@@ -115,17 +116,18 @@ static const struct opt peer_options[] = {
     {"ssrc", "N", "the stream's SSRC", OPT_U64, PO(ssrc), 0, 0, 0, NULL, NULL},
     {"frames", "N", "send: frames to send; recv: frames to wait for", OPT_INT, PO(frames), 0, 1,
      10000000, NULL, NULL},
-    {"size", "WxH", "send: picture size", OPT_SIZE, PO(width), PO(height), 16, 4096, NULL, NULL},
-    {"fps", "N", "send: frame rate", OPT_INT, PO(fps), 0, 1, 240, NULL, NULL},
-    {"kbps", "N", "send: VP8 CBR target", OPT_INT, PO(kbps), 0, 30, 50000, NULL, NULL},
-    {"speed", "N", "send: VP8 cpu-used (deadline realtime)", OPT_INT, PO(speed), 0, -16, 16, NULL,
+    {"size", "WxH", "send: picture size", OPT_SIZE, PO(ref.width), PO(ref.height), 16, 4096, NULL,
      NULL},
-    {"keyint", "FRAMES", "send: at most this many frames between key frames", OPT_INT, PO(keyint),
-     0, 1, 100000, NULL, NULL},
+    {"fps", "N", "send: frame rate", OPT_INT, PO(ref.fps), 0, 1, 240, NULL, NULL},
+    {"kbps", "N", "send: VP8 CBR target", OPT_INT, PO(ref.kbps), 0, 30, 50000, NULL, NULL},
+    {"speed", "N", "send: VP8 cpu-used (deadline realtime)", OPT_INT, PO(ref.speed), 0, -16, 16,
+     NULL, NULL},
+    {"keyint", "FRAMES", "send: at most this many frames between key frames", OPT_INT,
+     PO(ref.keyint), 0, 1, 100000, NULL, NULL},
     {"mtu", "BYTES", "send: largest SRTP packet (the RTP packet is 10 bytes less)", OPT_INT,
-     PO(mtu), 0, 200, 1500, NULL, NULL},
+     PO(ref.mtu), 0, 200, 1500, NULL, NULL},
     {"pattern", "SPEC", "send: videotestsrc pattern, then any of its properties", OPT_STR,
-     PO(pattern), 0, 0, sizeof(((struct peer_opts *)0)->pattern), NULL, NULL},
+     PO(ref.pattern), 0, 0, sizeof(((struct peer_opts *)0)->ref.pattern), NULL, NULL},
     {"records", "FILE", "where the per-frame stamps go", OPT_STR, PO(records), 0, 0,
      sizeof(((struct peer_opts *)0)->records), NULL, NULL},
     {"idle-ms", "MS", "recv: stop when no frame came for this long after the first", OPT_INT,
@@ -140,14 +142,7 @@ static void peer_defaults(struct peer_opts *o)
 	memset(o, 0, sizeof(*o));
 	snprintf(o->host, sizeof(o->host), "127.0.0.1");
 	o->frames = 300;
-	o->width = 640;
-	o->height = 480;
-	o->fps = 30;
-	o->kbps = 1000;
-	o->speed = 4;
-	o->keyint = 3000;
-	o->mtu = 1200;
-	snprintf(o->pattern, sizeof(o->pattern), "smpte");
+	cb_ref_call_default(&o->ref);
 	o->idle_ms = 1000;
 	o->start_s = 20;
 }
@@ -236,6 +231,13 @@ static GstBuffer *probe_buffer(GstPadProbeInfo *info)
 	return list && gst_buffer_list_length(list) ? gst_buffer_list_get(list, 0) : NULL;
 }
 
+/* A frame's slot in a ring: frames in flight are a few frame intervals
+ * apart, and an interval is thousands of microseconds. */
+static size_t slot(uint64_t pts)
+{
+	return (size_t)(pts / 1000 % RING);
+}
+
 static uint32_t rtp_ts_of(GstBuffer *buf)
 {
 	uint8_t hdr[8];
@@ -245,48 +247,15 @@ static uint32_t rtp_ts_of(GstBuffer *buf)
 	return (uint32_t)hdr[4] << 24 | (uint32_t)hdr[5] << 16 | (uint32_t)hdr[6] << 8 | hdr[7];
 }
 
-static GstPadProbeReturn on_source(GstPad *pad, GstPadProbeInfo *info, gpointer user)
-{
-	struct peer *p = user;
-	GstBuffer *buf = probe_buffer(info);
-	int64_t now = mono_ns();
-	struct send_frame *f;
-
-	(void)pad;
-	if (!buf || !GST_BUFFER_PTS_IS_VALID(buf))
-		return GST_PAD_PROBE_OK;
-	f = &p->sring[(GST_BUFFER_PTS(buf) / 1000) % RING];
-	f->pts = GST_BUFFER_PTS(buf);
-	f->source_ns = now;
-	/* videotestsrc's segment starts at 0 and is never seeked here, so the
-	 * PTS is the running time. */
-	f->nominal_ns = (int64_t)(gst_element_get_base_time(p->pipe) + GST_BUFFER_PTS(buf));
-	f->encoded_ns = 0;
-	f->bytes = 0;
-	f->used = 1;
-	return GST_PAD_PROBE_OK;
-}
-
+/*
+ * What each probe point does with a buffer that has a PTS, stamped `now`.
+ * They run on the streaming thread of their end.
+ */
 static struct send_frame *send_find(struct peer *p, uint64_t pts)
 {
-	struct send_frame *f = &p->sring[(pts / 1000) % RING];
+	struct send_frame *f = &p->sring[slot(pts)];
 
 	return f->used && f->pts == pts ? f : NULL;
-}
-
-static GstPadProbeReturn on_encoded(GstPad *pad, GstPadProbeInfo *info, gpointer user)
-{
-	struct peer *p = user;
-	GstBuffer *buf = probe_buffer(info);
-	int64_t now = mono_ns();
-	struct send_frame *f;
-
-	(void)pad;
-	if (buf && GST_BUFFER_PTS_IS_VALID(buf) && (f = send_find(p, GST_BUFFER_PTS(buf)))) {
-		f->bytes = (uint32_t)gst_buffer_get_size(buf);
-		f->encoded_ns = now;
-	}
-	return GST_PAD_PROBE_OK;
 }
 
 static void *row_add(struct peer *p, size_t size)
@@ -298,26 +267,45 @@ static void *row_add(struct peer *p, size_t size)
 	return (char *)p->rows + size * p->nrows++;
 }
 
-static GstPadProbeReturn on_packet(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+static void at_source(struct peer *p, GstBuffer *buf, uint64_t pts, int64_t now)
 {
-	struct peer *p = user;
-	GstBuffer *buf = probe_buffer(info);
+	struct send_frame *f = &p->sring[slot(pts)];
+
+	(void)buf;
+	f->pts = pts;
+	f->source_ns = now;
+	/* videotestsrc's segment starts at 0 and is never seeked here, so the
+	 * PTS is the running time. */
+	f->nominal_ns = (int64_t)(gst_element_get_base_time(p->pipe) + pts);
+	f->encoded_ns = 0;
+	f->bytes = 0;
+	f->used = 1;
+}
+
+static void at_encoded(struct peer *p, GstBuffer *buf, uint64_t pts, int64_t now)
+{
+	struct send_frame *f = send_find(p, pts);
+
+	if (f) {
+		f->bytes = (uint32_t)gst_buffer_get_size(buf);
+		f->encoded_ns = now;
+	}
+}
+
+/* A frame's first packet out of the payloader makes its row. */
+static void at_packet(struct peer *p, GstBuffer *buf, uint64_t pts, int64_t now)
+{
 	struct send_frame *f;
 	struct send_row *r;
-	uint64_t pts;
 
-	(void)pad;
-	if (!buf || !GST_BUFFER_PTS_IS_VALID(buf))
-		return GST_PAD_PROBE_OK;
-	pts = GST_BUFFER_PTS(buf);
-	/* Only a frame's first packet makes a row. */
+	(void)now;
 	if (p->have_last_pay && pts == p->last_pay_pts)
-		return GST_PAD_PROBE_OK;
+		return;
 	p->have_last_pay = 1;
 	p->last_pay_pts = pts;
 	f = send_find(p, pts);
 	if (!f)
-		return GST_PAD_PROBE_OK;
+		return;
 	r = row_add(p, sizeof(*r));
 	if (r) {
 		r->rtp_ts = rtp_ts_of(buf);
@@ -328,57 +316,40 @@ static GstPadProbeReturn on_packet(GstPad *pad, GstPadProbeInfo *info, gpointer 
 		atomic_store(&p->done, p->nrows);
 	}
 	f->used = 0;
-	return GST_PAD_PROBE_OK;
 }
 
-static GstPadProbeReturn on_depay_in(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+static void at_depay_in(struct peer *p, GstBuffer *buf, uint64_t pts, int64_t now)
 {
-	struct peer *p = user;
-	GstBuffer *buf = probe_buffer(info);
-
-	(void)pad;
-	if (buf) {
-		p->last_rtp_ts = rtp_ts_of(buf);
-		p->have_rtp_ts = 1;
-	}
-	return GST_PAD_PROBE_OK;
+	(void)pts;
+	(void)now;
+	p->last_rtp_ts = rtp_ts_of(buf);
+	p->have_rtp_ts = 1;
 }
 
 /* The depayloader puts a frame out while it handles the frame's last
  * packet: the RTP timestamp seen last on its sink pad is the frame's. */
-static GstPadProbeReturn on_depay_out(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+static void at_depay_out(struct peer *p, GstBuffer *buf, uint64_t pts, int64_t now)
 {
-	struct peer *p = user;
-	GstBuffer *buf = probe_buffer(info);
-	int64_t now = mono_ns();
-	struct recv_frame *f;
+	struct recv_frame *f = &p->rring[slot(pts)];
 
-	(void)pad;
-	if (!buf || !GST_BUFFER_PTS_IS_VALID(buf) || !p->have_rtp_ts)
-		return GST_PAD_PROBE_OK;
-	f = &p->rring[(GST_BUFFER_PTS(buf) / 1000) % RING];
-	f->pts = GST_BUFFER_PTS(buf);
+	(void)buf;
+	if (!p->have_rtp_ts)
+		return;
+	f->pts = pts;
 	f->rtp_ts = p->last_rtp_ts;
 	f->depay_ns = now;
 	f->used = 1;
-	return GST_PAD_PROBE_OK;
 }
 
-static GstPadProbeReturn on_decoded(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+static void at_decoded(struct peer *p, GstBuffer *buf, uint64_t pts, int64_t now)
 {
-	struct peer *p = user;
-	GstBuffer *buf = probe_buffer(info);
-	int64_t now = mono_ns();
-	struct recv_frame *f;
+	struct recv_frame *f = &p->rring[slot(pts)];
 	struct recv_row *r;
 
-	(void)pad;
-	if (!buf)
-		return GST_PAD_PROBE_OK;
-	f = GST_BUFFER_PTS_IS_VALID(buf) ? &p->rring[(GST_BUFFER_PTS(buf) / 1000) % RING] : NULL;
-	if (!f || !f->used || f->pts != GST_BUFFER_PTS(buf)) {
+	(void)buf;
+	if (!f->used || f->pts != pts) {
 		atomic_fetch_add(&p->unmatched, 1);
-		return GST_PAD_PROBE_OK;
+		return;
 	}
 	r = row_add(p, sizeof(*r));
 	if (r) {
@@ -389,25 +360,44 @@ static GstPadProbeReturn on_decoded(GstPad *pad, GstPadProbeInfo *info, gpointer
 		atomic_store(&p->last_row_ns, (long long)now);
 	}
 	f->used = 0;
+}
+
+/* A probe point: what to do there, and for which end. */
+struct point {
+	const char *element, *pad;
+	void (*at)(struct peer *p, GstBuffer *buf, uint64_t pts, int64_t now);
+	struct peer *p;
+};
+
+/* Every probe: the clock first, then the point's work on a buffer with a
+ * PTS (the depayloader's input needs none: its RTP timestamp is read). */
+static GstPadProbeReturn on_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+	int64_t now = mono_ns();
+	const struct point *pt = user;
+	GstBuffer *buf = probe_buffer(info);
+
+	(void)pad;
+	if (buf && (GST_BUFFER_PTS_IS_VALID(buf) || pt->at == at_depay_in))
+		pt->at(pt->p, buf, GST_BUFFER_PTS(buf), now);
 	return GST_PAD_PROBE_OK;
 }
 
-/* Add a buffer probe on pad `pad` of the element named `name`. */
-static int probe(GstElement *pipe, const char *name, const char *pad, GstPadProbeCallback fn,
-		 struct peer *p)
+/* Add the buffer probe of `pt` on its element's pad. */
+static int probe(GstElement *pipe, struct point *pt)
 {
-	GstElement *e = gst_bin_get_by_name(GST_BIN(pipe), name);
-	GstPad *pd = e ? gst_element_get_static_pad(e, pad) : NULL;
+	GstElement *e = gst_bin_get_by_name(GST_BIN(pipe), pt->element);
+	GstPad *pd = e ? gst_element_get_static_pad(e, pt->pad) : NULL;
 
 	if (pd)
 		gst_pad_add_probe(pd, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-				  fn, p, NULL);
+				  on_buffer, pt, NULL);
 	if (pd)
 		gst_object_unref(pd);
 	if (e)
 		gst_object_unref(e);
 	if (!pd) {
-		fprintf(stderr, "callbench-gst: no pad %s.%s\n", name, pad);
+		fprintf(stderr, "callbench-gst: no pad %s.%s\n", pt->element, pt->pad);
 		return -1;
 	}
 	return 0;
@@ -429,7 +419,7 @@ static void send_pipeline(const struct peer_opts *o, char *out, size_t len)
 	 * buffer, key frames capped at WebRTC's share of the buffer, static
 	 * threshold 1, no noise reduction, one token partition and error
 	 * resilience, so that both encoders do the same work. */
-	unsigned intra = (unsigned)(600 * 0.5 * o->fps / 10.0);
+	unsigned intra = (unsigned)(600 * 0.5 * o->ref.fps / 10.0);
 
 	if (intra < 300)
 		intra = 300;
@@ -446,8 +436,9 @@ static void send_pipeline(const struct peer_opts *o, char *out, size_t len)
 	    "! srtpenc key=%s rtp-cipher=aes-128-icm rtp-auth=hmac-sha1-80 "
 	    "rtcp-cipher=aes-128-icm rtcp-auth=hmac-sha1-80 "
 	    "! udpsink host=%s port=%d sync=false async=false",
-	    o->frames, o->pattern, o->width, o->height, o->fps, o->speed, o->kbps * 1000, intra,
-	    o->keyint, o->mtu - 10, o->ssrc, o->key, o->host, o->port);
+	    o->frames, o->ref.pattern, o->ref.width, o->ref.height, o->ref.fps, o->ref.speed,
+	    o->ref.kbps * 1000, intra, o->ref.keyint, o->ref.mtu - 10, o->ssrc, o->key, o->host,
+	    o->port);
 }
 
 static void recv_pipeline(const struct peer_opts *o, char *out, size_t len)
@@ -468,6 +459,7 @@ static int write_records(const char *path, int sending, const char *desc, const 
 			 double user_s, double sys_s, double wall_s)
 {
 	char tmp[1100];
+	gchar *version;
 	FILE *f;
 	int bad;
 
@@ -477,8 +469,10 @@ static int write_records(const char *path, int sending, const char *desc, const 
 		fprintf(stderr, "callbench-gst: %s: %s\n", tmp, strerror(errno));
 		return -1;
 	}
-	fprintf(f, "# callbench-gst %s, GStreamer %s\n# pipeline: %s\n", sending ? "send" : "recv",
-		gst_version_string(), desc);
+	version = gst_version_string();
+	fprintf(f, "# callbench-gst %s, %s\n# pipeline: %s\n", sending ? "send" : "recv", version,
+		desc);
+	g_free(version);
 	fprintf(f, sending ? "# rtp_ts\tsource_ns\tnominal_ns\tencoded_ns\tbytes\n"
 			   : "# rtp_ts\tdepay_ns\tdecoded_ns\n");
 	for (size_t i = 0; i < p->nrows; i++) {
@@ -525,6 +519,12 @@ static int bus_error(GstMessage *m)
 
 static int run_peer(const struct peer_opts *o, int sending)
 {
+	/* The points live as long as the pipeline: until this returns. */
+	struct point points[6] = {
+	    {"src", "src", at_source},	    {"enc", "src", at_encoded},
+	    {"pay", "src", at_packet},	    {"depay", "sink", at_depay_in},
+	    {"depay", "src", at_depay_out}, {"dec", "src", at_decoded},
+	};
 	char desc[4096];
 	GError *err = NULL;
 	GstClock *clock;
@@ -553,13 +553,13 @@ static int run_peer(const struct peer_opts *o, int sending)
 	clock = g_object_new(GST_TYPE_SYSTEM_CLOCK, "clock-type", GST_CLOCK_TYPE_MONOTONIC, NULL);
 	gst_pipeline_use_clock(GST_PIPELINE(p.pipe), clock);
 	gst_object_unref(clock);
-	if (sending ? probe(p.pipe, "src", "src", on_source, &p) ||
-			  probe(p.pipe, "enc", "src", on_encoded, &p) ||
-			  probe(p.pipe, "pay", "src", on_packet, &p)
-		    : probe(p.pipe, "depay", "sink", on_depay_in, &p) ||
-			  probe(p.pipe, "depay", "src", on_depay_out, &p) ||
-			  probe(p.pipe, "dec", "src", on_decoded, &p))
-		goto out_unref;
+	for (int i = 0; i < 3; i++) {
+		struct point *pt = &points[sending ? i : 3 + i];
+
+		pt->p = &p;
+		if (probe(p.pipe, pt) < 0)
+			goto out_unref;
+	}
 	if (!sending) {
 		GstElement *udp = gst_bin_get_by_name(GST_BIN(p.pipe), "udp");
 		int port = 0;
@@ -640,9 +640,17 @@ static int check_elements(void)
 			needed[i].package);
 		missing++;
 	}
-	if (missing)
+	if (missing) {
 		fprintf(stderr, "\n");
-	return missing ? EXIT_MISSING : 0;
+		return EXIT_MISSING;
+	}
+	{
+		gchar *v = gst_version_string();
+
+		printf("%s\n", v);
+		g_free(v);
+	}
+	return 0;
 }
 
 static void usage(FILE *out)
@@ -700,11 +708,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "callbench-gst: send needs the receiver's --port\n");
 		return EXIT_USAGE;
 	}
-	if (strspn(o.pattern, "abcdefghijklmnopqrstuvwxyz0123456789-=. ") != strlen(o.pattern) ||
-	    strspn(o.host, "0123456789.") != strlen(o.host)) {
-		fprintf(stderr, "callbench-gst: --pattern is a pattern name and videotestsrc "
-				"properties (a-z 0-9 - = . and spaces), --host a numeric IPv4 "
-				"address\n");
+	if (!cb_ref_pattern_ok(o.ref.pattern) || strspn(o.host, "0123456789.") != strlen(o.host)) {
+		fprintf(stderr, "callbench-gst: --pattern is " CB_REF_PATTERN_RULE
+				", --host a numeric IPv4 address\n");
 		return EXIT_USAGE;
 	}
 	sa.sa_handler = on_signal;
