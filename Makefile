@@ -176,8 +176,18 @@ sanitize:
 	CB_TEST_FILTER="$(TSAN_SUITES)" CB_TEST_SLOW=1 TSAN_OPTIONS="halt_on_error=1" \
 		build-tsan/callbench-tests
 
+# The benchmarks: bench transport (ARGS="..." for it), then bench call, a
+# callbench call beside GStreamer's pipeline pair (CALL_ARGS="..."; its
+# defaults, 5 pairs of 10 s runs, take about three minutes).  Figures worth
+# keeping come from a quiet machine: bench call says when it was not.
+.PHONY: bench-call
 bench: all
 	$(BIN) bench transport $(ARGS)
+	$(BIN) bench call $(CALL_ARGS)
+
+# bench call alone: make bench-call ARGS="--runs 9 --peers process"
+bench-call: all
+	$(BIN) bench call $(ARGS)
 
 # Peak memory of 60 s, 600 s and 3600 s simulated calls and the growth per
 # media second (the hour takes about 12 minutes); DURATIONS="60 300" for others.

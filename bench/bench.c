@@ -17,6 +17,8 @@ static const struct {
 } benches[] = {
     {"transport", cb_bench_transport,
      "one-way latency and highest rate of each transport, beside sockperf"},
+    {"call", cb_bench_call,
+     "a callbench call beside GStreamer's pipeline pair at the same settings"},
 };
 
 #define NBENCHES (sizeof(benches) / sizeof(benches[0]))

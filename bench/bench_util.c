@@ -130,9 +130,20 @@ int bench_folder_make(struct bench_folder *f, const char *prog, const char *out,
 		fprintf(stderr, "%s: --out: path too long\n", prog);
 		return 2;
 	}
-	if ((mkdir(out, 0755) < 0 && errno != EEXIST) || mkdir(f->dir, 0755) < 0) {
-		fprintf(stderr, "%s: cannot create %s: %s\n", prog, f->dir, strerror(errno));
+	if (mkdir(out, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "%s: cannot create %s: %s\n", prog, out, strerror(errno));
 		return 1;
+	}
+	/* A second bench in the same second gets -2, -3, ... */
+	for (int k = 2; mkdir(f->dir, 0755) < 0; k++) {
+		if (errno != EEXIST || k > 99) {
+			fprintf(stderr, "%s: cannot create %s: %s\n", prog, f->dir,
+				strerror(errno));
+			return 1;
+		}
+		snprintf(f->name, sizeof(f->name), "%s-%s-%d", kind, stamp, k);
+		if (cb_path_join(f->dir, sizeof(f->dir), out, f->name) < 0)
+			return 1;
 	}
 	return 0;
 }

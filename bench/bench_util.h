@@ -17,6 +17,7 @@
 
 /** The benchmarks: `callbench bench NAME [options]`; each returns the exit status. */
 int cb_bench_transport(int argc, char **argv);
+int cb_bench_call(int argc, char **argv);
 
 /**
  * Start `argv` (found on PATH) with stdin from /dev/null, stdout to
