@@ -7,6 +7,8 @@ PKGS    := vpx opus libsrtp2 jansson libxdp libbpf openh264 speexdsp libyuv libw
 # Debian ships no libyuv.pc: scripts/pkgconfig has one for its install.
 PKG_CONFIG := PKG_CONFIG_PATH=$(CURDIR)/scripts/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH)) pkg-config
 TPKGS   := cunit
+# GStreamer: only for callbench-gst, the reference end of `callbench bench call`.
+GPKGS   := gstreamer-1.0
 CSTD    := -std=gnu11
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers
 OPT     ?= -O2 -g
@@ -24,11 +26,14 @@ BUILD   := build
 LIB     := $(BUILD)/libcallbench.a
 BIN     := $(BUILD)/callbench
 TESTBIN := $(BUILD)/callbench-tests
+GSTBIN  := $(BUILD)/callbench-gst
 
 LIB_SRC  := $(sort $(wildcard harness/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 BIN_SRC  := $(sort $(wildcard bench/*.c))
 BIN_OBJ  := $(BIN_SRC:%.c=$(BUILD)/%.o)
+# callbench-gst links GStreamer and the option parser, nothing of the harness.
+GST_OBJ  := $(BUILD)/bench/gst/gst_peer.o $(BUILD)/bench/options.o
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_AUX := $(filter-out tests/runner.c $(TEST_SRC),$(sort $(wildcard tests/*.c)))
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o) $(TEST_AUX:%.c=$(BUILD)/%.o) $(BUILD)/tests/runner.o
@@ -42,7 +47,7 @@ FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay-%)
 # The fuzz objects are intermediates of pattern rules: keep them.
 .SECONDARY: $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fuzz/*.c))
 
-all: deps-stamp $(BIN) $(TESTBIN) $(FUZZ_REPLAY)
+all: deps-stamp $(BIN) $(GSTBIN) $(TESTBIN) $(FUZZ_REPLAY)
 
 # Install missing Debian packages once; the stamp is refreshed by `make deps`.
 deps:
@@ -80,6 +85,10 @@ $(BUILD)/tests/suites.inc: $(TEST_SRC) Makefile
 $(BUILD)/tests/runner.o: tests/runner.c $(BUILD)/tests/suites.inc
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -I$(BUILD)/tests $(PKG_CFLAGS) $(T_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/gst/gst_peer.o: CFLAGS += -Ibench $(shell $(PKG_CONFIG) --cflags $(GPKGS))
+$(GSTBIN): $(GST_OBJ)
+	$(CC) $(CFLAGS) -o $@ $(GST_OBJ) $(shell $(PKG_CONFIG) --libs $(GPKGS)) -lm -pthread
 
 $(TESTBIN): $(TEST_OBJ) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(PKG_LIBS) $(T_LIBS) -pthread
@@ -167,8 +176,18 @@ sanitize:
 	CB_TEST_FILTER="$(TSAN_SUITES)" CB_TEST_SLOW=1 TSAN_OPTIONS="halt_on_error=1" \
 		build-tsan/callbench-tests
 
+# The benchmarks: bench transport (ARGS="..." for it), then bench call, a
+# callbench call beside GStreamer's pipeline pair (CALL_ARGS="..."; its
+# defaults, 5 pairs of 10 s runs, take about three minutes).  Figures worth
+# keeping come from a quiet machine: bench call says when it was not.
+.PHONY: bench-call
 bench: all
 	$(BIN) bench transport $(ARGS)
+	$(BIN) bench call $(CALL_ARGS)
+
+# bench call alone: make bench-call ARGS="--runs 9 --peers process"
+bench-call: all
+	$(BIN) bench call $(ARGS)
 
 # Peak memory of 60 s, 600 s and 3600 s simulated calls and the growth per
 # media second (the hour takes about 12 minutes); DURATIONS="60 300" for others.
@@ -177,9 +196,9 @@ bench-memory: all
 	CALLBENCH=$(BIN) scripts/memory-bench.sh $(DURATIONS)
 
 format:
-	clang-format -i harness/*/*.[ch] bench/*.[ch] tests/*.[ch] tests/fuzz/*.[ch]
+	clang-format -i harness/*/*.[ch] bench/*.[ch] bench/gst/*.c tests/*.[ch] tests/fuzz/*.[ch]
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD) build-asan build-tsan
 
--include $(LIB_OBJ:.o=.d) $(BIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/tests/fuzz/*.d)
+-include $(LIB_OBJ:.o=.d) $(BIN_OBJ:.o=.d) $(GST_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/tests/fuzz/*.d)

@@ -71,7 +71,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -80,7 +79,7 @@
 
 #include "base/clock.h"
 #include "base/error.h"
-#include "commands.h"
+#include "bench_util.h"
 #include "measure/stats.h"
 #include "net/path.h"
 #include "net/transport.h"
@@ -645,71 +644,6 @@ static int port_in_use(int port)
 	return used;
 }
 
-/*
- * Start `argv` with stdin from /dev/null and stdout and stderr to `out_fd`.
- * The child asks to be killed when this process dies, so a sockperf server
- * never outlives the benchmark even if the benchmark is killed.
- */
-static pid_t spawn(char *const argv[], int out_fd)
-{
-	pid_t parent = getpid(), pid = fork();
-
-	if (pid != 0)
-		return pid < 0 ? -errno : pid;
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(127);
-	int null = open("/dev/null", O_RDONLY);
-	if (null >= 0)
-		dup2(null, 0);
-	dup2(out_fd, 1);
-	dup2(out_fd, 2);
-	execvp(argv[0], argv);
-	_exit(127);
-}
-
-/* End a child we started: SIGTERM, then SIGKILL if it lingers. */
-static void reap(pid_t pid)
-{
-	int status;
-
-	kill(pid, SIGTERM);
-	for (int i = 0; i < 100; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return;
-		usleep(10000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-}
-
-/* Read the child's output from `fd` until EOF or `deadline`. */
-static int read_all(int fd, char *buf, size_t cap, cb_ns deadline, const struct cb_clock *clk)
-{
-	size_t len = 0;
-
-	for (;;) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		cb_ns left = deadline - cb_clock_now(clk);
-		ssize_t n;
-
-		if (left <= 0)
-			return CB_E_TIMEOUT;
-		if (poll(&pfd, 1, (int)(left / CB_NS_PER_MS) + 1) <= 0)
-			continue;
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (len == cap - 1)
-			break;
-	}
-	buf[len] = 0;
-	return (int)len;
-}
-
 static void parse_sockperf(const char *text, struct sockperf_result *sp)
 {
 	int found = 0;
@@ -785,7 +719,7 @@ static void run_sockperf(int size, int seconds, const char *log_path, struct soc
 	{
 		char *const argv[] = {"sockperf", "sr", "-i", "127.0.0.1", "-p", port_s, NULL};
 
-		server = spawn(argv, null);
+		server = bench_spawn(argv, null, null);
 	}
 	if (server < 0) {
 		snprintf(sp->why, sizeof(sp->why), "cannot start sockperf: %s",
@@ -819,7 +753,7 @@ static void run_sockperf(int size, int seconds, const char *log_path, struct soc
 		char *const argv[] = {"sockperf", "pp",	  "-i", "127.0.0.1", "-p", port_s,
 				      "-m",	  size_s, "-t", time_s,	     NULL};
 
-		client = spawn(argv, pfd[1]);
+		client = bench_spawn(argv, pfd[1], pfd[1]);
 	}
 	close(pfd[1]);
 	pfd[1] = -1;
@@ -833,7 +767,8 @@ static void run_sockperf(int size, int seconds, const char *log_path, struct soc
 		snprintf(sp->why, sizeof(sp->why), "out of memory");
 		goto out_kill_client;
 	}
-	n = read_all(pfd[0], out, cap, cb_clock_now(&clk) + (seconds + 15) * CB_NS_PER_S, &clk);
+	n = bench_read(pfd[0], out, cap, cb_clock_now(&clk) + (seconds + 15) * CB_NS_PER_S, &clk,
+		       0);
 	if (n < 0) {
 		snprintf(sp->why, sizeof(sp->why), "sockperf client: %s", cb_strerror(n));
 		goto out_kill_client;
@@ -842,12 +777,12 @@ static void run_sockperf(int size, int seconds, const char *log_path, struct soc
 	parse_sockperf(out, sp);
 
 out_kill_client:
-	reap(client);
+	bench_reap(client, NULL);
 out_close_pipe:
 	close(pfd[0]);
 	free(out);
 out_kill_server:
-	reap(server);
+	bench_reap(server, NULL);
 out_close_null:
 	close(null);
 }
@@ -863,16 +798,12 @@ struct tp_result {
 	int have_mr;
 };
 
-static json_t *num(double x)
-{
-	return isfinite(x) ? json_real(x) : json_null();
-}
-
 static json_t *lat_json(const struct lat_summary *s)
 {
 	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "n", (json_int_t)s->n, "min",
-			 num(s->min), "mean", num(s->mean), "p50", num(s->p50), "p90", num(s->p90),
-			 "p99", num(s->p99), "p99_9", num(s->p999), "max", num(s->max));
+			 bench_num(s->min), "mean", bench_num(s->mean), "p50", bench_num(s->p50),
+			 "p90", bench_num(s->p90), "p99", bench_num(s->p99), "p99_9",
+			 bench_num(s->p999), "max", bench_num(s->max));
 }
 
 static json_t *caps_json(unsigned caps)
@@ -892,9 +823,7 @@ static json_t *bench_json(const struct bench_opts *o, const struct tp_result *tr
 			  const struct sockperf_result *sp, const char *created)
 {
 	json_t *root, *tps = json_array(), *ratios = json_array(), *rates = json_array();
-	struct utsname un;
 
-	uname(&un);
 	for (int i = 0; i < o->nrates; i++)
 		json_array_append_new(rates, json_real(o->rate[i]));
 	for (int t = 0; t < ntr; t++) {
@@ -905,21 +834,23 @@ static json_t *bench_json(const struct bench_opts *o, const struct tp_result *tr
 
 			json_array_append_new(
 			    runs,
-			    json_pack(
-				"{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "offered_pps",
-				num(r->offered), "achieved_pps", num(r->achieved), "scheduled",
-				(json_int_t)r->scheduled, "counted", (json_int_t)r->counted,
-				"received", (json_int_t)r->received, "lost", (json_int_t)r->lost,
-				"duplicates", (json_int_t)r->dups, "latency_us", lat_json(&r->lat),
-				"stack_us", r->have_split ? lat_json(&r->stack) : json_null(),
-				"app_us", r->have_split ? lat_json(&r->app) : json_null()));
+			    json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}",
+				      "offered_pps", bench_num(r->offered), "achieved_pps",
+				      bench_num(r->achieved), "scheduled", (json_int_t)r->scheduled,
+				      "counted", (json_int_t)r->counted, "received",
+				      (json_int_t)r->received, "lost", (json_int_t)r->lost,
+				      "duplicates", (json_int_t)r->dups, "latency_us",
+				      lat_json(&r->lat), "stack_us",
+				      r->have_split ? lat_json(&r->stack) : json_null(), "app_us",
+				      r->have_split ? lat_json(&r->app) : json_null()));
 			if (sp && sp->available && i == 0)
 				json_array_append_new(
-				    ratios, json_pack("{s:s, s:o, s:o, s:o, s:o}", "transport",
-						      tr[t].ops->name, "rate_pps", num(r->offered),
-						      "p50_us", num(r->lat.p50), "sockperf_p50_us",
-						      num(sp->pct[1]), "ratio",
-						      num(r->lat.p50 / sp->pct[1])));
+				    ratios,
+				    json_pack("{s:s, s:o, s:o, s:o, s:o}", "transport",
+					      tr[t].ops->name, "rate_pps", bench_num(r->offered),
+					      "p50_us", bench_num(r->lat.p50), "sockperf_p50_us",
+					      bench_num(sp->pct[1]), "ratio",
+					      bench_num(r->lat.p50 / sp->pct[1])));
 		}
 		if (tr[t].have_mr) {
 			json_t *steps = json_array();
@@ -928,12 +859,13 @@ static json_t *bench_json(const struct bench_opts *o, const struct tp_result *tr
 				const struct rate_step *st = &tr[t].mr.steps[s];
 
 				json_array_append_new(
-				    steps,
-				    json_pack("{s:o, s:o, s:I, s:b}", "offered_pps",
-					      num(st->offered), "achieved_pps", num(st->achieved),
-					      "lost", (json_int_t)st->lost, "held", st->held));
+				    steps, json_pack("{s:o, s:o, s:I, s:b}", "offered_pps",
+						     bench_num(st->offered), "achieved_pps",
+						     bench_num(st->achieved), "lost",
+						     (json_int_t)st->lost, "held", st->held));
 			}
-			mr = json_pack("{s:o, s:o}", "pps", num(tr[t].mr.pps), "steps", steps);
+			mr =
+			    json_pack("{s:o, s:o}", "pps", bench_num(tr[t].mr.pps), "steps", steps);
 		}
 		json_array_append_new(
 		    tps, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "name", tr[t].ops->name,
@@ -942,25 +874,24 @@ static json_t *bench_json(const struct bench_opts *o, const struct tp_result *tr
 				   tr[t].skipped[0] ? json_string(tr[t].skipped) : json_null(),
 				   "runs", runs, "max_rate", mr));
 	}
-	root =
-	    json_pack("{s:s, s:s, s:{s:I, s:s}, s:{s:i, s:f, s:f, s:o, s:f}, s:o}", "schema",
-		      "callbench.bench-transport/1", "created", created, "host", "cpus",
-		      (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "kernel", un.release, "settings",
-		      "size_bytes", o->size, "duration_s", o->duration, "warmup_s", WARMUP_NS / 1e9,
-		      "rates_pps", rates, "max_rate_run_s", MAXRATE_RUN_S, "transports", tps);
+	root = json_pack("{s:s, s:s, s:o, s:{s:i, s:f, s:f, s:o, s:f}, s:o}", "schema",
+			 "callbench.bench-transport/1", "created", created, "host",
+			 bench_host_json(), "settings", "size_bytes", o->size, "duration_s",
+			 o->duration, "warmup_s", WARMUP_NS / 1e9, "rates_pps", rates,
+			 "max_rate_run_s", MAXRATE_RUN_S, "transports", tps);
 	if (!sp) {
 		json_object_set_new(root, "sockperf", json_null());
 	} else if (!sp->available) {
 		json_object_set_new(root, "sockperf",
 				    json_pack("{s:b, s:s}", "available", 0, "why", sp->why));
 	} else {
-		json_t *h = json_pack("{s:o, s:o, s:o}", "min", num(sp->min), "max", num(sp->max),
-				      "avg", num(sp->avg));
+		json_t *h = json_pack("{s:o, s:o, s:o}", "min", bench_num(sp->min), "max",
+				      bench_num(sp->max), "avg", bench_num(sp->avg));
 		static const char *const keys[8] = {"p25", "p50",   "p75",    "p90",
 						    "p99", "p99_9", "p99_99", "p99_999"};
 
 		for (int i = 0; i < 8; i++)
-			json_object_set_new(h, keys[i], num(sp->pct[i]));
+			json_object_set_new(h, keys[i], bench_num(sp->pct[i]));
 		json_object_set_new(root, "sockperf",
 				    json_pack("{s:b, s:s, s:I, s:o}", "available", 1, "command",
 					      sp->command, "observations",
@@ -1163,16 +1094,15 @@ static void bench_help(FILE *out)
 	opts_help(bench_options, &d, out);
 }
 
-static int bench_transport(int argc, char **argv)
+int cb_bench_transport(int argc, char **argv)
 {
 	struct bench_opts o;
 	struct tp_result tr[MAX_TRANSPORTS];
 	struct sockperf_result sp;
-	char name[64], dir[PATH_MAX], path[PATH_MAX], created[32];
-	time_t now = time(NULL);
-	struct tm tm;
+	struct bench_folder bf;
+	char path[PATH_MAX];
+	const char *dir = bf.dir;
 	json_t *root = NULL;
-	char *text = NULL;
 	int help, pos, ntr = 0, failed = 0, plotted = 0, err, emu_ok = 0;
 	struct emu_result emu;
 
@@ -1196,18 +1126,9 @@ static int bench_transport(int argc, char **argv)
 		while ((ops = cb_transport_iterate(&it)) && o.ntp < MAX_TRANSPORTS)
 			o.tp[o.ntp++] = ops;
 	}
-	gmtime_r(&now, &tm);
-	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	strftime(name, sizeof(name), "bench-transport-%Y%m%d-%H%M%S", &tm);
-	if (cb_path_join(dir, sizeof(dir), o.out, name) < 0) {
-		fprintf(stderr, "callbench bench transport: --out: path too long\n");
-		return EXIT_USAGE;
-	}
-	if ((mkdir(o.out, 0755) < 0 && errno != EEXIST) || mkdir(dir, 0755) < 0) {
-		fprintf(stderr, "callbench bench transport: cannot create %s: %s\n", dir,
-			strerror(errno));
-		return 1;
-	}
+	err = bench_folder_make(&bf, "callbench bench transport", o.out, "bench-transport");
+	if (err)
+		return err;
 
 	memset(tr, 0, sizeof(tr));
 	printf("one-way latency, %d-byte packets, open loop (from each packet's scheduled send "
@@ -1292,20 +1213,18 @@ static int bench_transport(int argc, char **argv)
 		}
 	}
 
-	root = bench_json(&o, tr, ntr, o.sockperf ? &sp : NULL, created);
+	root = bench_json(&o, tr, ntr, o.sockperf ? &sp : NULL, bf.created);
 	if (root && emu_ok)
-		json_object_set_new(
-		    root, "emulator",
-		    json_pack(
-			"{s:s, s:f, s:f, s:o, s:o, s:o}", "transport", "udp", "rate", o.rate[0],
-			"delay_ms", EMU_DELAY_MS, "direct_us", lat_json(&emu.direct.lat),
-			"emulated_us", lat_json(&emu.emulated.lat), "added_p50_us",
-			num(emu.emulated.lat.p50 - EMU_DELAY_MS * 1000 - emu.direct.lat.p50)));
-	text = root ? json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) : NULL;
-	err = text ? cb_path_join(path, sizeof(path), dir, "bench.json") : -ENOMEM;
+		json_object_set_new(root, "emulator",
+				    json_pack("{s:s, s:f, s:f, s:o, s:o, s:o}", "transport", "udp",
+					      "rate", o.rate[0], "delay_ms", EMU_DELAY_MS,
+					      "direct_us", lat_json(&emu.direct.lat), "emulated_us",
+					      lat_json(&emu.emulated.lat), "added_p50_us",
+					      bench_num(emu.emulated.lat.p50 - EMU_DELAY_MS * 1000 -
+							emu.direct.lat.p50)));
+	err = cb_path_join(path, sizeof(path), dir, "bench.json");
 	if (!err)
-		err = cb_write_file_atomic(path, text, strlen(text));
-	free(text);
+		err = bench_json_write(root, path);
 	json_decref(root);
 	if (err < 0) {
 		fprintf(stderr, "callbench bench transport: writing bench.json: %s\n",
@@ -1316,27 +1235,8 @@ static int bench_transport(int argc, char **argv)
 	if (err < 0)
 		fprintf(stderr, "callbench bench transport: plots: %s (is gnuplot installed?)\n",
 			cb_strerror(err));
-	err = cb_symlink_replace(o.out, "bench-transport-latest", name);
-	if (err < 0)
-		fprintf(stderr,
-			"callbench bench transport: cannot point %s/bench-transport-latest: %s\n",
-			o.out, cb_strerror(err));
+	bench_folder_latest(&bf, "callbench bench transport");
 	printf("\nresults: %s/bench.json%s\n", dir,
 	       plotted ? " (plot: latency.png, latency.svg)" : "");
 	return failed ? 1 : 0;
-}
-
-int cb_cmd_bench(int argc, char **argv)
-{
-	if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-		fprintf(argc < 1 ? stderr : stdout,
-			"usage: callbench bench BENCHMARK [options]\n\nbenchmarks:\n"
-			"  transport  one-way latency and highest rate of each transport, beside "
-			"sockperf\n");
-		return argc < 1 ? EXIT_USAGE : 0;
-	}
-	if (strcmp(argv[0], "transport") == 0)
-		return bench_transport(argc - 1, argv + 1);
-	fprintf(stderr, "callbench bench: unknown benchmark '%s' (allowed: transport)\n", argv[0]);
-	return EXIT_USAGE;
 }

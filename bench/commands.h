@@ -6,7 +6,7 @@
 #ifndef CB_BENCH_COMMANDS_H
 #define CB_BENCH_COMMANDS_H
 
-/** `callbench bench transport [options]`: the transport microbenchmark. */
+/** `callbench bench BENCHMARK [options]`: transport, call (bench/bench.c). */
 int cb_cmd_bench(int argc, char **argv);
 
 /** `callbench compare [options] BASELINE CURRENT`: 0 pass, 1 regression, 2 bad input. */

@@ -12,6 +12,8 @@ libxdp-dev libbpf-dev iproute2 sockperf
 libopenh264-dev libspeexdsp-dev libyuv-dev
 clang libclang-rt-14-dev
 libwebsockets-dev python3 python3-websockets
+libgstreamer1.0-dev gstreamer1.0-tools gstreamer1.0-plugins-base
+gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
 ffmpeg"
 
 missing=""
