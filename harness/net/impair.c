@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -841,9 +842,32 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+void cb_impair_profile_dir(char *dir, size_t len)
+{
+	char exe[512];
+	ssize_t n;
+
+	if (access(DEFAULT_DIR, R_OK) == 0) {
+		snprintf(dir, len, "%s", DEFAULT_DIR);
+		return;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = 0;
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = 0;
+		snprintf(dir, len, "%.400s/../%s", exe, DEFAULT_DIR);
+		return;
+	}
+	snprintf(dir, len, "%s", DEFAULT_DIR);
+}
+
 int cb_impair_profile_names(const char *dir, char *buf, size_t len)
 {
-	char *names[MAX_PROFILES];
+	char *names[MAX_PROFILES], found[600];
 	struct dirent *e;
 	size_t n = 0, pos = 0;
 	DIR *d;
@@ -851,7 +875,11 @@ int cb_impair_profile_names(const char *dir, char *buf, size_t len)
 	if (!buf || !len)
 		return -EINVAL;
 	buf[0] = '\0';
-	d = opendir(dir ? dir : DEFAULT_DIR);
+	if (!dir) {
+		cb_impair_profile_dir(found, sizeof(found));
+		dir = found;
+	}
+	d = opendir(dir);
 	if (!d)
 		return -errno;
 	while ((e = readdir(d)) && n < MAX_PROFILES) {
@@ -887,10 +915,10 @@ static int is_plain_name(const char *s)
 int cb_impair_profile_load(const char *dir, const char *name_or_path, struct cb_impair_cfg *cfg,
 			   char *why, size_t why_len)
 {
-	const char *d = dir ? dir : DEFAULT_DIR;
+	const char *d = dir;
 	size_t l;
 	struct stat st;
-	char path[4096], known[1024];
+	char path[4096], known[1024], found[600];
 
 	if (!name_or_path || !cfg) {
 		say(why, why_len, "no profile name or no configuration");
@@ -903,6 +931,10 @@ int cb_impair_profile_load(const char *dir, const char *name_or_path, struct cb_
 			return CB_E_NOTFOUND;
 		}
 		return load_file(name_or_path, NULL, cfg, why, why_len);
+	}
+	if (!d) {
+		cb_impair_profile_dir(found, sizeof(found));
+		d = found;
 	}
 	if (is_plain_name(name_or_path)) {
 		snprintf(path, sizeof(path), "%s/%s.json", d, name_or_path);
