@@ -317,8 +317,7 @@ int cb_setting_has_value(const struct cb_setting *row)
 	return row->type != CB_SETTING_TABLE && (row->type != CB_SETTING_CUSTOM || row->format);
 }
 
-/* The shortest text of x that strtod reads back as x. */
-static int format_double(double x, char *buf, size_t len)
+int cb_setting_format_number(double x, char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "%.15g", x);
 
@@ -340,7 +339,7 @@ int cb_setting_format(const struct cb_setting *row, const void *base, char *buf,
 		n = snprintf(buf, len, "%d", *(const int *)p);
 		break;
 	case CB_SETTING_DOUBLE:
-		n = format_double(*(const double *)p, buf, len);
+		n = cb_setting_format_number(*(const double *)p, buf, len);
 		break;
 	case CB_SETTING_U64:
 		n = snprintf(buf, len, "%" PRIu64, *(const uint64_t *)p);
@@ -387,7 +386,7 @@ static int check_value(const struct cb_setting *row, const void *base, char *why
 		if (isnan(v))
 			return snprintf(why, len, "not a number"), -EINVAL;
 		if (!in_range(row, v)) {
-			format_double(v, val, sizeof(val));
+			cb_setting_format_number(v, val, sizeof(val));
 			return say_range(row, val, why, len), -EINVAL;
 		}
 		return 0;
@@ -680,7 +679,7 @@ int cb_settings_read_json(const struct cb_setting *table, void *base, const json
 			snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT,
 				 json_integer_value(v));
 		else if (json_is_real(v))
-			format_double(json_real_value(v), text, sizeof(text));
+			cb_setting_format_number(json_real_value(v), text, sizeof(text));
 		else if (json_is_boolean(v) && row->type == CB_SETTING_FLAG)
 			snprintf(text, sizeof(text), "%s", json_is_true(v) ? "on" : "off");
 		else {

@@ -124,6 +124,8 @@ int cb_setting_set_flag(const struct cb_setting *row, void *base);
  * CB_E_NOSPACE when it does not fit.
  */
 int cb_setting_format(const struct cb_setting *row, const void *base, char *buf, size_t len);
+/** The shortest text of x that strtod reads back as x ("0.1", not "0.10000000000000001"). */
+int cb_setting_format_number(double x, char *buf, size_t len);
 /** 1 when the row has a value of its own to format. */
 int cb_setting_has_value(const struct cb_setting *row);
 /** The stored value within the row's range: 0, or -EINVAL with the reason in `why`. */

@@ -119,13 +119,16 @@ static int parse_codec_time(void *base, const char *val, char *why, size_t len)
 static int format_codec_time(const void *base, char *buf, size_t len)
 {
 	const struct cb_call_cfg *c = base;
+	char ms[4][32];
 	int n;
 
 	if (!c->codec_time_fixed)
 		n = snprintf(buf, len, "measured");
-	else
-		n = snprintf(buf, len, "fixed:%.17g,%.17g,%.17g,%.17g", c->codec_ms[0],
-			     c->codec_ms[1], c->codec_ms[2], c->codec_ms[3]);
+	else {
+		for (int i = 0; i < 4; i++)
+			cb_setting_format_number(c->codec_ms[i], ms[i], sizeof(ms[i]));
+		n = snprintf(buf, len, "fixed:%s,%s,%s,%s", ms[0], ms[1], ms[2], ms[3]);
+	}
 	return n >= 0 && (size_t)n < len ? 0 : CB_E_NOSPACE;
 }
 
