@@ -24,6 +24,7 @@
 #include "call/drive.h"
 #include "call/settings.h"
 #include "call/sweep_run.h"
+#include "net/impair.h"
 #include "report/report.h"
 #include "report/sweep.h"
 #include "test_util.h"
@@ -44,6 +45,51 @@ static void test_table_is_well_formed(void)
 	if (rc)
 		printf("\n      %s ", why);
 	CU_ASSERT_EQUAL(rc, 0);
+	/* The network's, which --net, the profiles and the summary read. */
+	rc = cb_settings_table_check(cb_impair_settings, why, sizeof(why));
+	if (rc)
+		printf("\n      %s ", why);
+	CU_ASSERT_EQUAL(rc, 0);
+}
+
+/* Every field of the network is a row: set by its --net key, written to
+ * summary.json's settings.network, read back, and named by a profile. */
+static void test_network_rows(void)
+{
+	struct cb_settings_it it;
+	const struct cb_setting *row;
+	struct cb_call_cfg c, back;
+	char why[512] = "";
+	json_t *s, *n;
+
+	cb_call_cfg_default(&c);
+	CU_ASSERT_EQUAL(
+	    cb_settings_set(cb_call_settings, &c, "net",
+			    "delay=12ms,jitter=3,dist=uniform,reorder,loss=1.5%,burst=2,"
+			    "dup=0.5,rate=800kbps,queue=40,overhead=28,seed=9,"
+			    "outage_at=2s,outage=0.25",
+			    why, sizeof(why)),
+	    0);
+	s = cb_call_settings_json(&c);
+	n = json_object_get(s, "network");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	cb_settings_it_init(&it, cb_impair_settings);
+	while ((row = cb_settings_next(&it, NULL))) {
+		CU_ASSERT(!row->json || json_object_get(n, row->json));
+		/* A spec key for every field but the gemodel parameters. */
+		CU_ASSERT(row->alias || !strncmp(row->name, "ge_", 3));
+	}
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(n, "profile")), "custom");
+	CU_ASSERT(json_is_true(json_object_get(n, "reordering")));
+	CU_ASSERT_DOUBLE_EQUAL(json_number_value(json_object_get(n, "outage_s")), 0.25, 1e-12);
+	cb_call_cfg_default(&back);
+	cb_settings_from_json(cb_call_settings, &back, s);
+	CU_ASSERT(memcmp(&back.net, &c.net, sizeof(c.net)) == 0);
+	json_decref(s);
+	/* The spec's messages name its key; a wrong unit is no number. */
+	CU_ASSERT_EQUAL(cb_impair_parse("delay=5s", &c.net, why, sizeof(why)), -EINVAL);
+	CU_ASSERT(strstr(why, "key 'delay': '5s' is not a number") != NULL);
+	CU_ASSERT_EQUAL(cb_impair_parse("loss=0x10", &c.net, why, sizeof(why)), -EINVAL);
 }
 
 /* The defaults pass the table's own check, and the call's. */
@@ -512,8 +558,11 @@ static void test_settings_file(void)
 	    {"{\"fps\": 15, \"size\": \"641x480\"}", "member 'size': '641x480' is not a size"},
 	    {"{\"vidoe-codec\": \"vp8\"}", "did you mean video-codec?"},
 	    {"{\"fps\": 500}", "member 'fps': 500 is out of range"},
-	    {"{\"fps\": [1]}", "member 'fps': must be a string or a number"},
-	    {"{\"no-video\": \"perhaps\"}", "member 'no-video': 'perhaps' is not on or off"},
+	    /* JSON types are the values' types: a number is a number. */
+	    {"{\"fps\": [1]}", "member 'fps': must be a number"},
+	    {"{\"fps\": \"15\"}", "member 'fps': must be a number"},
+	    {"{\"size\": 640}", "member 'size': must be a string"},
+	    {"{\"no-video\": \"on\"}", "member 'no-video': must be true or false"},
 	    {"{\"settings\": \"x.json\"}", "cannot name another"},
 	    {"{\"fps\": 15,}", ":1:"},
 	    {"[1, 2]", "must be a JSON object"},
@@ -618,7 +667,8 @@ static void test_cli(void)
 int cb_suite_settings(void)
 {
 	static const struct cb_test_case cases[] = {
-	    {"the table is well formed", test_table_is_well_formed},
+	    {"the tables are well formed", test_table_is_well_formed},
+	    {"every network field is a row of the network's table", test_network_rows},
 	    {"the defaults are in every row's range", test_defaults_in_range},
 	    {"every row parses its default", test_every_default_parses},
 	    {"every row round-trips through format and parse", test_every_row_round_trips},

@@ -60,6 +60,19 @@ const struct cb_setting *cb_settings_find(const struct cb_setting *table, const 
 	return NULL;
 }
 
+const struct cb_setting *cb_settings_find_alias(const struct cb_setting *table, const char *name,
+						size_t len, size_t *base_off)
+{
+	struct cb_settings_it it;
+	const struct cb_setting *row;
+
+	cb_settings_it_init(&it, table);
+	while ((row = cb_settings_next(&it, base_off)))
+		if (row->alias && strlen(row->alias) == len && strncmp(row->alias, name, len) == 0)
+			return row;
+	return NULL;
+}
+
 /* Edit distance of a[0..n) and b (insertions, deletions, substitutions). */
 static size_t distance(const char *a, size_t n, const char *b)
 {
@@ -170,6 +183,20 @@ static int parse_num(const char *s, double *v)
 	return (errno || end == s || *end || isnan(*v)) ? -1 : 0;
 }
 
+/* The same, with an optional unit after it ("20ms"). */
+static int parse_num_unit(const char *s, const char *unit, double *v)
+{
+	size_t n = strlen(s), u = unit ? strlen(unit) : 0;
+	char num[64];
+
+	if (u && n > u && n - u < sizeof(num) && strcmp(s + n - u, unit) == 0) {
+		memcpy(num, s, n - u);
+		num[n - u] = 0;
+		return parse_num(num, v);
+	}
+	return parse_num(s, v);
+}
+
 static int parse_on_off(const char *v)
 {
 	static const char *const on[] = {"on", "yes", "1", "true"};
@@ -224,7 +251,7 @@ static int parse_value(const struct cb_setting *row, void *base, const char *val
 	switch (row->type) {
 	case CB_SETTING_INT:
 	case CB_SETTING_DOUBLE:
-		if (parse_num(val, &v) < 0)
+		if (parse_num_unit(val, row->unit, &v) < 0)
 			return snprintf(why, len, "'%s' is not a number", val), -EINVAL;
 		if (row->type == CB_SETTING_INT && v != floor(v))
 			return snprintf(why, len, "'%s' is not a whole number", val), -EINVAL;
@@ -650,46 +677,68 @@ void cb_settings_from_json(const struct cb_setting *table, void *base, const jso
 	}
 }
 
+int cb_settings_read_member(const struct cb_setting *table, void *base, const char *key,
+			    const json_t *v, char *why, size_t len)
+{
+	const struct cb_setting *row;
+	size_t off = 0;
+	char text[64], msg[400] = "";
+	const char *val = text, *want = NULL;
+
+	row = cb_settings_find(table, key, strlen(key), &off);
+	if (!row) {
+		cb_settings_say_unknown(table, key, why, len);
+		return CB_E_FORMAT;
+	}
+	switch (row->type) {
+	case CB_SETTING_INT:
+	case CB_SETTING_DOUBLE:
+	case CB_SETTING_U64:
+		if (json_is_integer(v))
+			snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT,
+				 json_integer_value(v));
+		else if (json_is_real(v))
+			cb_setting_format_number(json_real_value(v), text, sizeof(text));
+		else
+			want = "a number";
+		break;
+	case CB_SETTING_FLAG:
+		if (json_is_boolean(v))
+			snprintf(text, sizeof(text), "%s", json_is_true(v) ? "on" : "off");
+		else
+			want = "true or false";
+		break;
+	default:
+		if (json_is_string(v))
+			val = json_string_value(v);
+		else
+			want = "a string";
+		break;
+	}
+	if (want) {
+		snprintf(why, len, "member '%s': must be %s", key, want);
+		return CB_E_FORMAT;
+	}
+	if (cb_setting_parse(row, (char *)base + off, val, msg, sizeof(msg)) < 0) {
+		snprintf(why, len, "member '%s': %s", key, msg);
+		return CB_E_FORMAT;
+	}
+	return 0;
+}
+
 int cb_settings_read_json(const struct cb_setting *table, void *base, const json_t *obj,
 			  const char *origin, char *why, size_t len)
 {
-	const char *key;
+	const char *key, *o = origin ? origin : "settings";
 	json_t *v;
-	const char *o = origin ? origin : "settings";
+	char msg[500];
 
 	if (!json_is_object(obj))
 		return snprintf(why, len, "%s: the settings must be a JSON object", o), CB_E_FORMAT;
 	json_object_foreach((json_t *)obj, key, v)
 	{
-		const struct cb_setting *row;
-		size_t off = 0;
-		char text[64], msg[400] = "";
-		const char *val = text;
-		int rc;
-
-		row = cb_settings_find(table, key, strlen(key), &off);
-		if (!row) {
-			cb_settings_say_unknown(table, key, msg, sizeof(msg));
+		if (cb_settings_read_member(table, base, key, v, msg, sizeof(msg)) < 0) {
 			snprintf(why, len, "%s: %s", o, msg);
-			return CB_E_FORMAT;
-		}
-		if (json_is_string(v))
-			val = json_string_value(v);
-		else if (json_is_integer(v))
-			snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT,
-				 json_integer_value(v));
-		else if (json_is_real(v))
-			cb_setting_format_number(json_real_value(v), text, sizeof(text));
-		else if (json_is_boolean(v) && row->type == CB_SETTING_FLAG)
-			snprintf(text, sizeof(text), "%s", json_is_true(v) ? "on" : "off");
-		else {
-			snprintf(why, len, "%s: member '%s': must be a string%s", o, key,
-				 row->type == CB_SETTING_FLAG ? " or a boolean" : " or a number");
-			return CB_E_FORMAT;
-		}
-		rc = cb_setting_parse(row, (char *)base + off, val, msg, sizeof(msg));
-		if (rc < 0) {
-			snprintf(why, len, "%s: member '%s': %s", o, key, msg);
 			return CB_E_FORMAT;
 		}
 	}
@@ -751,6 +800,10 @@ int cb_settings_table_check(const struct cb_setting *table, char *why, size_t le
 		while ((other = cb_settings_next(&it2, NULL))) {
 			if (!strcmp(other->name, row->name))
 				return snprintf(why, len, "row '%s' twice", row->name), -EINVAL;
+			if (row->alias && other->alias && !strcmp(row->alias, other->alias))
+				return snprintf(why, len, "rows '%s' and '%s': the same alias",
+						row->name, other->name),
+				       -EINVAL;
 			if (row->json && other->json && !strcmp(row->json, other->json))
 				return snprintf(why, len, "rows '%s' and '%s': the same JSON key",
 						row->name, other->name),

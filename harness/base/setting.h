@@ -42,16 +42,21 @@ enum cb_setting_type {
 #define CB_SETTING_ZERO_OFF (1u << 1)
 
 struct cb_setting {
-	const char *name;  /**< "video-bitrate": option, axis and file key */
+	const char *name; /**< "video-bitrate": option, axis and file key */
+	/** A second, short name for a compact spec (the network's "delay" in
+	 * --net delay=50 for the row "delay_ms"); cb_settings_find does not
+	 * look at it: the spec's parser does (cb_settings_find_alias). */
+	const char *alias;
 	const char *arg;   /**< the value in help ("KBPS"); NULL for a flag */
 	const char *help;  /**< one line */
 	const char *group; /**< help heading; a change of group starts a new one */
 	enum cb_setting_type type;
-	size_t offset;	 /**< where the value lands in the struct */
-	size_t size;	 /**< sizeof the field at offset (checked by cb_settings_table_check) */
-	size_t offset2;	 /**< SIZE: the height */
-	double min, max; /**< INT, DOUBLE, SIZE */
-	int flag;	 /**< FLAG: what the bare option stores (1 or 0) */
+	size_t offset;	  /**< where the value lands in the struct */
+	size_t size;	  /**< sizeof the field at offset (checked by cb_settings_table_check) */
+	size_t offset2;	  /**< SIZE: the height */
+	double min, max;  /**< INT, DOUBLE, SIZE */
+	const char *unit; /**< INT, DOUBLE: a suffix the value may carry ("ms", "%") */
+	int flag;	  /**< FLAG: what the bare option stores (1 or 0) */
 	/** ENUM, and STR when only some values are allowed: NULL-terminated
 	 * names (an ENUM stores the index), or a callback giving the i-th name
 	 * (NULL past the last), for names that live in a registry. */
@@ -99,6 +104,9 @@ const struct cb_setting *cb_settings_next(struct cb_settings_it *it, size_t *bas
 /** The setting called `name` (the first `len` bytes of it), and its table's offset. */
 const struct cb_setting *cb_settings_find(const struct cb_setting *table, const char *name,
 					  size_t len, size_t *base_off);
+/** The setting whose alias is `name` (its first `len` bytes), and its table's offset. */
+const struct cb_setting *cb_settings_find_alias(const struct cb_setting *table, const char *name,
+						size_t len, size_t *base_off);
 /** The setting whose name is nearest to `name` (for "did you mean"), or NULL when none is. */
 const struct cb_setting *cb_settings_nearest(const struct cb_setting *table, const char *name,
 					     size_t len);
@@ -149,10 +157,17 @@ int cb_settings_to_json(const struct cb_setting *table, const void *base, json_t
 /** Read what cb_settings_to_json wrote back into base (missing keys: unchanged). */
 void cb_settings_from_json(const struct cb_setting *table, void *base, const json_t *obj);
 /**
- * A settings file's object: each member is a setting by name, its value a
- * string (as on the command line), a number, or a boolean (for a flag:
- * true = given).  Applied in the file's order; `origin` (the file) starts
- * every message.  0; CB_E_FORMAT with the member and what is wrong in `why`.
+ * One member of a settings file: the setting named `key` takes `v`, typed
+ * as JSON types it: a number for INT, DOUBLE and U64 rows, a boolean for a
+ * flag (true = given), a string (as on the command line) for the rest.
+ * 0; CB_E_FORMAT with "no setting 'x'..." or "member 'x': ..." in `why`.
+ */
+int cb_settings_read_member(const struct cb_setting *table, void *base, const char *key,
+			    const json_t *v, char *why, size_t len);
+/**
+ * A settings file's object: every member read as cb_settings_read_member
+ * does, in the file's order; `origin` (the file) starts every message.
+ * 0; CB_E_FORMAT with the file, the member and what is wrong in `why`.
  */
 int cb_settings_read_json(const struct cb_setting *table, void *base, const json_t *obj,
 			  const char *origin, char *why, size_t len);

@@ -301,8 +301,6 @@ static int constraints_from_json(void *base, const json_t *obj)
 
 /* ---- the network: --net SPEC, --net-profile NAME|FILE.json ---- */
 
-static const char *const jitter_dists[] = {"normal", "uniform", "pareto"};
-
 static int parse_net(void *base, const char *val, char *why, size_t len)
 {
 	return cb_impair_parse(val, &((struct cb_call_cfg *)base)->net, why, len) < 0 ? -1 : 0;
@@ -313,81 +311,45 @@ static int check_net(const void *base, char *why, size_t len)
 	return cb_impair_cfg_check(&((const struct cb_call_cfg *)base)->net, why, len) < 0 ? -1 : 0;
 }
 
-/* The network as set: every model parameter and a line for people. */
+/*
+ * The network as set: its profile, a line for people, and every model
+ * parameter by its row of the emulator's table (net/impair.h); the netem
+ * gemodel parameters as one array.
+ */
 static int net_to_json(const void *base, json_t *obj)
 {
 	const struct cb_impair_cfg *n = &((const struct cb_call_cfg *)base)->net;
 	char desc[256];
+	json_t *o;
 
 	cb_impair_describe(n, desc, sizeof(desc));
-	return json_object_set_new(
-	    obj, "network",
-	    json_pack("{s:s, s:s, s:f, s:f, s:s, s:b, s:f, s:f, s:b, s:[f,f,f,f], s:f, s:f, s:i, "
-		      "s:i, s:f, s:f, s:I}",
-		      "profile", n->name, "description", desc, "delay_ms", n->delay_ms, "jitter_ms",
-		      n->jitter_ms, "jitter_dist",
-		      (unsigned)n->jitter_dist < 3 ? jitter_dists[n->jitter_dist] : "?",
-		      "reordering", n->allow_reordering, "loss_pct", n->loss_pct, "burst_len",
-		      n->burst_len, "gemodel", n->gemodel, "gemodel_p_r_1h_1k", n->ge_p, n->ge_r,
-		      n->ge_1h, n->ge_1k, "dup_pct", n->dup_pct, "rate_kbps", n->rate_kbps,
-		      "queue_packets", n->queue_packets, "overhead_bytes", n->overhead_bytes,
-		      "outage_at_s", n->outage_at_s, "outage_s", n->outage_s, "seed",
-		      (json_int_t)n->seed));
-}
-
-static void get_num(const json_t *o, const char *key, double *out)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (json_is_number(v))
-		*out = json_number_value(v);
-}
-
-static void get_int(const json_t *o, const char *key, int *out)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (json_is_integer(v) && llabs(json_integer_value(v)) <= 0x7fffffff)
-		*out = (int)json_integer_value(v);
-	else if (json_is_boolean(v))
-		*out = json_is_true(v);
+	o = json_pack("{s:s, s:s}", "profile", n->name, "description", desc);
+	if (!o || cb_settings_to_json(cb_impair_settings, n, o) < 0 ||
+	    json_object_set_new(o, "gemodel_p_r_1h_1k",
+				json_pack("[f,f,f,f]", n->ge_p, n->ge_r, n->ge_1h, n->ge_1k))) {
+		json_decref(o);
+		return -1;
+	}
+	return json_object_set_new(obj, "network", o);
 }
 
 static int net_from_json(void *base, const json_t *obj)
 {
 	struct cb_impair_cfg *n = &((struct cb_call_cfg *)base)->net;
 	const json_t *o = json_object_get(obj, "network"), *ge;
-	const char *s;
 	double *ges[4] = {&n->ge_p, &n->ge_r, &n->ge_1h, &n->ge_1k};
-	int k;
+	const char *name;
 
 	if (!json_is_object(o))
 		return 0;
-	s = json_string_value(json_object_get(o, "profile"));
-	if (s && strlen(s) < sizeof(n->name))
-		snprintf(n->name, sizeof(n->name), "%s", s);
-	s = json_string_value(json_object_get(o, "jitter_dist"));
-	for (k = 0; s && k < 3; k++)
-		if (!strcmp(s, jitter_dists[k]))
-			n->jitter_dist = (enum cb_jitter_dist)k;
-	get_num(o, "delay_ms", &n->delay_ms);
-	get_num(o, "jitter_ms", &n->jitter_ms);
-	get_int(o, "reordering", &n->allow_reordering);
-	get_num(o, "loss_pct", &n->loss_pct);
-	get_num(o, "burst_len", &n->burst_len);
-	get_int(o, "gemodel", &n->gemodel);
+	name = json_string_value(json_object_get(o, "profile"));
+	if (name && strlen(name) < sizeof(n->name))
+		snprintf(n->name, sizeof(n->name), "%s", name);
+	cb_settings_from_json(cb_impair_settings, n, o);
 	ge = json_object_get(o, "gemodel_p_r_1h_1k");
-	for (k = 0; k < 4 && json_array_size(ge) == 4; k++)
-		if (json_is_number(json_array_get(ge, (size_t)k)))
-			*ges[k] = json_number_value(json_array_get(ge, (size_t)k));
-	get_num(o, "dup_pct", &n->dup_pct);
-	get_num(o, "rate_kbps", &n->rate_kbps);
-	get_int(o, "queue_packets", &n->queue_packets);
-	get_int(o, "overhead_bytes", &n->overhead_bytes);
-	get_num(o, "outage_at_s", &n->outage_at_s);
-	get_num(o, "outage_s", &n->outage_s);
-	if (json_is_integer(json_object_get(o, "seed")))
-		n->seed = (uint64_t)json_integer_value(json_object_get(o, "seed"));
+	for (size_t k = 0; k < 4 && json_array_size(ge) == 4; k++)
+		if (json_is_number(json_array_get(ge, k)))
+			*ges[k] = json_number_value(json_array_get(ge, k));
 	return 0;
 }
 

@@ -66,6 +66,7 @@
 #include <stdint.h>
 
 #include "base/clock.h"
+#include "base/setting.h"
 
 enum cb_jitter_dist {
 	CB_JITTER_NORMAL,
@@ -109,6 +110,15 @@ struct cb_impair_verdict {
 };
 
 struct cb_impair;
+
+/**
+ * The emulator's settings table (base/setting.h): each row's name is the
+ * field's, as a profile file names it; its alias is the key of a --net
+ * spec; its json key that of summary.json's settings.network.  The netem
+ * gemodel fields have neither an alias (the spec's "gemodel=p:r:1-h:1-k"
+ * sets them all) nor a json key (the summary writes them as one array).
+ */
+extern const struct cb_setting cb_impair_settings[];
 
 /** Everything off: a perfect network, seed 1, name "perfect". */
 void cb_impair_cfg_default(struct cb_impair_cfg *c);
