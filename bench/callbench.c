@@ -19,14 +19,10 @@
 #include "commands.h"
 #include <jansson.h>
 
-#include "media/constraints.h"
 #include "media/devices.h"
-#include "net/impair.h"
-#include "net/transport.h"
 #include "options.h"
 #include "run_options.h"
 #include "report/report.h"
-#include "srtp/srtp.h"
 #include "summary.h"
 #include "report/versions.h"
 #include "report/junit.h"

@@ -77,7 +77,8 @@ struct cb_setting {
 	/** Read them back from such an object (missing members: unchanged). */
 	int (*from_json)(void *base, const json_t *obj);
 	/** Any row: what its type's range cannot say about the stored value
-	 * (run after it, and by parse on the new value): 0, or -1 with the
+	 * (run after it, and by parse on the new value, which a refusal puts
+	 * back; a CUSTOM row's parse checks for itself): 0, or -1 with the
 	 * reason. */
 	int (*check)(const void *base, char *why, size_t len);
 	/** Help: the allowed values, listed into buf (a registry, a folder). */
