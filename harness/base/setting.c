@@ -47,30 +47,33 @@ const struct cb_setting *cb_settings_next(struct cb_settings_it *it, size_t *bas
 	return NULL;
 }
 
-const struct cb_setting *cb_settings_find(const struct cb_setting *table, const char *name,
-					  size_t len, size_t *base_off)
+/* The row whose name (or alias) is name[0..len). */
+static const struct cb_setting *find_by(const struct cb_setting *table, const char *name,
+					size_t len, size_t *base_off, int by_alias)
 {
 	struct cb_settings_it it;
 	const struct cb_setting *row;
 
 	cb_settings_it_init(&it, table);
-	while ((row = cb_settings_next(&it, base_off)))
-		if (strlen(row->name) == len && strncmp(row->name, name, len) == 0)
+	while ((row = cb_settings_next(&it, base_off))) {
+		const char *n = by_alias ? row->alias : row->name;
+
+		if (n && strlen(n) == len && strncmp(n, name, len) == 0)
 			return row;
+	}
 	return NULL;
+}
+
+const struct cb_setting *cb_settings_find(const struct cb_setting *table, const char *name,
+					  size_t len, size_t *base_off)
+{
+	return find_by(table, name, len, base_off, 0);
 }
 
 const struct cb_setting *cb_settings_find_alias(const struct cb_setting *table, const char *name,
 						size_t len, size_t *base_off)
 {
-	struct cb_settings_it it;
-	const struct cb_setting *row;
-
-	cb_settings_it_init(&it, table);
-	while ((row = cb_settings_next(&it, base_off)))
-		if (row->alias && strlen(row->alias) == len && strncmp(row->alias, name, len) == 0)
-			return row;
-	return NULL;
+	return find_by(table, name, len, base_off, 1);
 }
 
 /* Edit distance of a[0..n) and b (insertions, deletions, substitutions). */
