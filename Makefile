@@ -32,7 +32,8 @@ LIB_SRC  := $(sort $(wildcard harness/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 BIN_SRC  := $(sort $(wildcard bench/*.c))
 BIN_OBJ  := $(BIN_SRC:%.c=$(BUILD)/%.o)
-# callbench-gst links GStreamer and the option parser, nothing of the harness.
+# callbench-gst links GStreamer and the option parser (with the settings
+# engine it runs on, base/setting.c, from the library).
 GST_OBJ  := $(BUILD)/bench/gst/gst_peer.o $(BUILD)/bench/options.o
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_AUX := $(filter-out tests/runner.c $(TEST_SRC),$(sort $(wildcard tests/*.c)))
@@ -87,8 +88,9 @@ $(BUILD)/tests/runner.o: tests/runner.c $(BUILD)/tests/suites.inc
 	$(CC) $(CFLAGS) -I$(BUILD)/tests $(PKG_CFLAGS) $(T_CFLAGS) -c $< -o $@
 
 $(BUILD)/bench/gst/gst_peer.o: CFLAGS += -Ibench $(shell $(PKG_CONFIG) --cflags $(GPKGS))
-$(GSTBIN): $(GST_OBJ)
-	$(CC) $(CFLAGS) -o $@ $(GST_OBJ) $(shell $(PKG_CONFIG) --libs $(GPKGS)) -lm -pthread
+$(GSTBIN): $(GST_OBJ) $(LIB)
+	$(CC) $(CFLAGS) -o $@ $(GST_OBJ) $(LIB) $(shell $(PKG_CONFIG) --libs $(GPKGS)) $(PKG_LIBS) \
+		-lm -pthread
 
 $(TESTBIN): $(TEST_OBJ) $(LIB)
 	$(CC) $(CFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(PKG_LIBS) $(T_LIBS) -pthread

@@ -19,14 +19,10 @@
 #include "commands.h"
 #include <jansson.h>
 
-#include "media/constraints.h"
 #include "media/devices.h"
-#include "net/impair.h"
-#include "net/transport.h"
 #include "options.h"
 #include "run_options.h"
 #include "report/report.h"
-#include "srtp/srtp.h"
 #include "summary.h"
 #include "report/versions.h"
 #include "report/junit.h"
@@ -55,295 +51,6 @@ static void on_signal(int sig)
 		atomic_store(&report_stop, 1);
 }
 
-static int choose_srtp(void *base, const char *val, char *why, size_t len)
-{
-	struct cb_call_cfg *c = base;
-
-	if (cb_srtp_profile_from_name(val, &c->srtp) == 0)
-		return 0;
-	snprintf(why, len,
-		 "unknown SRTP profile '%s' (allowed: AES_CM_128_HMAC_SHA1_80, AEAD_AES_128_GCM)",
-		 val);
-	return -1;
-}
-
-static int choose_codec(const char *val, enum cb_media m, char *dst, size_t dlen, char *why,
-			size_t len)
-{
-	const struct cb_codec_ops *ops = cb_codec_find(val);
-	size_t it = 0;
-	int n = 0;
-
-	if (ops && ops->media == m && strlen(val) < dlen) {
-		snprintf(dst, dlen, "%s", val);
-		return 0;
-	}
-	n = snprintf(why, len,
-		     "unknown %s codec '%s' (allowed:", m == CB_MEDIA_VIDEO ? "video" : "audio",
-		     val);
-	while ((ops = cb_codec_iterate(&it)))
-		if (ops->media == m && n > 0 && (size_t)n < len)
-			n += snprintf(why + n, len - (size_t)n, " %s", ops->name);
-	if (n > 0 && (size_t)n < len)
-		snprintf(why + n, len - (size_t)n, ")");
-	return -1;
-}
-
-static int choose_vcodec(void *base, const char *val, char *why, size_t len)
-{
-	struct cb_call_cfg *c = base;
-	return choose_codec(val, CB_MEDIA_VIDEO, c->video_codec, sizeof(c->video_codec), why, len);
-}
-
-static int choose_acodec(void *base, const char *val, char *why, size_t len)
-{
-	struct cb_call_cfg *c = base;
-	return choose_codec(val, CB_MEDIA_AUDIO, c->audio_codec, sizeof(c->audio_codec), why, len);
-}
-
-static int choose_transport(void *base, const char *val, char *why, size_t len)
-{
-	struct cb_call_cfg *c = base;
-	const struct cb_transport_ops *t;
-	size_t it = 0;
-	int n;
-
-	if (cb_transport_find(val) && strlen(val) < sizeof(c->transport)) {
-		snprintf(c->transport, sizeof(c->transport), "%s", val);
-		return 0;
-	}
-	n = snprintf(why, len, "unknown transport '%s' (allowed:", val);
-	while ((t = cb_transport_iterate(&it)) && n > 0 && (size_t)n < len)
-		n += snprintf(why + n, len - (size_t)n, " %s", t->name);
-	if (n > 0 && (size_t)n < len)
-		snprintf(why + n, len - (size_t)n, ")");
-	return -1;
-}
-
-/* --clock real|sim */
-static int choose_clock(void *base, const char *val, char *why, size_t len)
-{
-	struct cb_call_cfg *c = base;
-
-	if (strcmp(val, "real") == 0 || strcmp(val, "sim") == 0) {
-		c->sim = strcmp(val, "sim") == 0;
-		return 0;
-	}
-	snprintf(why, len, "unknown clock '%s' (allowed: real, sim)", val);
-	return -1;
-}
-
-/* --codec-time measured | fixed:VENC,VDEC[,AENC,ADEC] (milliseconds) */
-static int choose_codec_time(void *base, const char *val, char *why, size_t len)
-{
-	struct cb_call_cfg *c = base;
-	double v[4] = {0, 0, c->codec_ms[2], c->codec_ms[3]};
-	int n = 0, used = 0;
-
-	if (strcmp(val, "measured") == 0) {
-		c->codec_time_fixed = 0;
-		return 0;
-	}
-	if (strncmp(val, "fixed:", 6) == 0) {
-		n = sscanf(val + 6, "%lf,%lf%n,%lf,%lf%n", &v[0], &v[1], &used, &v[2], &v[3],
-			   &used);
-		if ((n == 2 || n == 4) && val[6 + used] == 0) {
-			for (int i = 0; i < 4; i++)
-				if (!(v[i] >= 0 && v[i] < 10000))
-					n = 0;
-			if (n) {
-				memcpy(c->codec_ms, v, sizeof(v));
-				c->codec_time_fixed = 1;
-				return 0;
-			}
-		}
-	}
-	snprintf(
-	    why, len,
-	    "'%s' is not 'measured' or 'fixed:VENC_MS,VDEC_MS[,AENC_MS,ADEC_MS]' (each 0..10000)",
-	    val);
-	return -1;
-}
-
-/* ---- the allowed values of the enumerated options, for --help ---- */
-
-static void list_codecs(char *buf, size_t len, enum cb_media m)
-{
-	size_t it = 0, pos = 0;
-	const struct cb_codec_ops *c;
-
-	buf[0] = 0;
-	while ((c = cb_codec_iterate(&it)) && pos < len) {
-		int w;
-
-		if (c->media != m)
-			continue;
-		w = snprintf(buf + pos, len - pos, "%s%s", pos ? ", " : "", c->name);
-		if (w > 0)
-			pos += (size_t)w;
-	}
-}
-
-static void list_video_codecs(char *buf, size_t len)
-{
-	list_codecs(buf, len, CB_MEDIA_VIDEO);
-}
-
-static void list_audio_codecs(char *buf, size_t len)
-{
-	list_codecs(buf, len, CB_MEDIA_AUDIO);
-}
-
-static void list_transports(char *buf, size_t len)
-{
-	size_t it = 0, pos = 0;
-	const struct cb_transport_ops *t;
-
-	buf[0] = 0;
-	while ((t = cb_transport_iterate(&it)) && pos < len) {
-		int w = snprintf(buf + pos, len - pos, "%s%s", pos ? ", " : "", t->name);
-
-		if (w > 0)
-			pos += (size_t)w;
-	}
-}
-
-static void profile_dir(char *dir, size_t len);
-
-static void list_net_profiles(char *buf, size_t len)
-{
-	char dir[600];
-
-	profile_dir(dir, sizeof(dir));
-	if (cb_impair_profile_names(dir, buf, len) < 0)
-		snprintf(buf, len, "(none found in %s)", dir);
-}
-
-static void list_net_keys(char *buf, size_t len)
-{
-	char keys[400];
-
-	cb_impair_keys(keys, sizeof(keys));
-	snprintf(buf, len, "KEY=VALUE,... with keys %s", keys);
-}
-
-/* Named network profiles live in fixtures/net/, found from the current
- * folder or beside the program (build/../fixtures/net). */
-static void profile_dir(char *dir, size_t len)
-{
-	char exe[512];
-	ssize_t n;
-
-	if (access("fixtures/net", R_OK) == 0) {
-		snprintf(dir, len, "fixtures/net");
-		return;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		char *slash;
-		exe[n] = 0;
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = 0;
-		snprintf(dir, len, "%.400s/../fixtures/net", exe);
-		return;
-	}
-	snprintf(dir, len, "fixtures/net");
-}
-
-/* --net-profile NAME|FILE.json: the profile replaces the network settings;
- * --net after it changes single values. */
-static int choose_net_profile(void *base, const char *val, char *why, size_t len)
-{
-	struct cb_call_cfg *c = base;
-	char dir[600];
-
-	profile_dir(dir, sizeof(dir));
-	return cb_impair_profile_load(dir, val, &c->net, why, len) < 0 ? -1 : 0;
-}
-
-/* --net key=value,...: see fixtures/net/README.md */
-static void settings_string(const struct cb_track_settings *s, char *out, size_t len)
-{
-	json_t *j = cb_track_settings_json(s);
-	char *txt = j ? json_dumps(j, JSON_COMPACT) : NULL;
-
-	snprintf(out, len, "%s", txt ? txt : "");
-	free(txt);
-	json_decref(j);
-}
-
-/*
- * --constraints JSON|FILE: getUserMedia constraints resolved against the
- * synthetic devices (SelectSettings); the chosen settings set the tracks up,
- * and the report shows them as track.getSettings() would.
- */
-static int choose_constraints(void *base, const char *val, char *why, size_t len)
-{
-	struct cb_call_cfg *c = base;
-	struct cb_constraints *cs = NULL;
-	struct cb_track_settings vs, as;
-	char failed[64] = "";
-	int rc;
-
-	if (cb_constraints_parse_arg(&cs, val, why, len) < 0)
-		return -1;
-	c->video = cb_constraints_requested(cs, CB_DEVICE_VIDEOINPUT);
-	c->audio = cb_constraints_requested(cs, CB_DEVICE_AUDIOINPUT);
-	c->video_settings[0] = c->audio_settings[0] = 0;
-	if (c->video) {
-		rc = cb_constraints_select(cs, CB_DEVICE_VIDEOINPUT, NULL, 0, &vs, failed,
-					   sizeof(failed));
-		if (rc < 0)
-			goto out_fail;
-		c->width = vs.width;
-		c->height = vs.height;
-		c->fps = (int)(vs.frame_rate + 0.5);
-		c->native_width = vs.native.width;
-		c->native_height = vs.native.height;
-		settings_string(&vs, c->video_settings, sizeof(c->video_settings));
-	}
-	if (c->audio) {
-		rc = cb_constraints_select(cs, CB_DEVICE_AUDIOINPUT, NULL, 0, &as, failed,
-					   sizeof(failed));
-		if (rc < 0)
-			goto out_fail;
-		if (as.sample_rate != 48000 || as.channel_count != 1) {
-			snprintf(
-			    why, len,
-			    "the call path runs at 48000 Hz mono; the constraints chose %d Hz, %d "
-			    "channel(s)",
-			    as.sample_rate, as.channel_count);
-			cb_constraints_free(cs);
-			return -1;
-		}
-		c->audio_frame_ms = (int)(as.latency * 1000 + 0.5);
-		c->echo_cancellation = as.echo_cancellation;
-		c->noise_suppression = as.noise_suppression;
-		c->auto_gain_control = as.auto_gain_control;
-		settings_string(&as, c->audio_settings, sizeof(c->audio_settings));
-	}
-	cb_constraints_free(cs);
-	return 0;
-
-out_fail:
-	if (rc == CB_E_OVERCONSTRAINED)
-		snprintf(why, len, "OverconstrainedError: constraint \"%s\" cannot be satisfied",
-			 failed);
-	else
-		snprintf(why, len, "%s", cb_strerror(rc));
-	cb_constraints_free(cs);
-	return -1;
-}
-
-static int choose_net(void *base, const char *val, char *why, size_t len)
-{
-	struct cb_call_cfg *c = base;
-
-	return cb_impair_parse(val, &c->net, why, len) < 0 ? -1 : 0;
-}
-
-#define CO(f) offsetof(struct run_opts, call.f)
 static int take_max(void *base, const char *val, char *why, size_t len)
 {
 	return cb_gates_add_limit(&((struct run_opts *)base)->gates, 1, val, why, len);
@@ -352,20 +59,6 @@ static int take_max(void *base, const char *val, char *why, size_t len)
 static int take_min(void *base, const char *val, char *why, size_t len)
 {
 	return cb_gates_add_limit(&((struct run_opts *)base)->gates, 0, val, why, len);
-}
-
-/* --log-level error|warning|info|debug */
-static int choose_log_level(void *base, const char *val, char *why, size_t len)
-{
-	static const char *const names[] = {"error", "warning", "info", "debug"};
-
-	for (int i = 0; i < 4; i++)
-		if (strcmp(val, names[i]) == 0) {
-			((struct run_opts *)base)->log_level = i;
-			return 0;
-		}
-	snprintf(why, len, "unknown log level '%s' (allowed: error, warning, info, debug)", val);
-	return -1;
 }
 
 static int take_fail_on(void *base, const char *val, char *why, size_t len)
@@ -410,113 +103,72 @@ int run_gates_eval(struct run_opts *o, struct cb_run_result *res)
 	return 0;
 }
 
-const struct opt run_options[] = {
-    {"media", NULL, NULL, OPT_GROUP},
-    {"duration", "SECONDS", "media time to capture", OPT_DOUBLE, CO(duration_s), 0, 0.1, 86400,
-     NULL, NULL},
-    {"size", "WxH", "video resolution", OPT_SIZE, CO(width), CO(height), 64, 4096, NULL, NULL},
-    {"fps", "N", "video frame rate", OPT_INT, CO(fps), 0, 1, 240, NULL, NULL},
-    {"video-codec", "NAME", "video codec", OPT_CHOICE, 0, 0, 0, 0, choose_vcodec, "vp8",
-     list_video_codecs},
-    {"video-bitrate", "KBPS", "video target bitrate", OPT_INT, CO(video_kbps), 0, 30, 50000, NULL,
-     NULL},
-    {"keyint", "FRAMES", "at most this many frames between key frames", OPT_INT, CO(keyint), 0, 1,
-     100000, NULL, NULL},
-    {"speed", "N", "VP8 cpu-used: -16..-1 fixed speed (faster as it grows in size), 1..16 adaptive",
-     OPT_INT, CO(speed), 0, -16, 16, NULL, NULL},
-    {"audio-codec", "NAME", "audio codec", OPT_CHOICE, 0, 0, 0, 0, choose_acodec, "opus",
-     list_audio_codecs},
-    {"audio-bitrate", "KBPS", "audio target bitrate", OPT_INT, CO(audio_kbps), 0, 6, 510, NULL,
-     NULL},
-    {"audio-frame", "MS", "Opus frame duration (10, 20, 40, 60)", OPT_INT, CO(audio_frame_ms), 0,
-     10, 60, NULL, NULL},
-    {"opus-complexity", "N", "Opus encoder complexity", OPT_INT, CO(opus_complexity), 0, 0, 10,
-     NULL, NULL},
-    {"mark-period", "MS", "spacing of audio marks", OPT_INT, CO(mark_period_ms), 0, 100, 10000,
-     NULL, NULL},
-    {"no-video", NULL, "send no video track", OPT_FLAG_OFF, CO(video), 0, 0, 0, NULL, NULL},
-    {"no-audio", NULL, "send no audio track", OPT_FLAG_OFF, CO(audio), 0, 0, 0, NULL, NULL},
-    {"constraints", "JSON|FILE", "getUserMedia constraints, resolved against the synthetic devices",
-     OPT_CHOICE, 0, 0, 0, 0, choose_constraints, "{\"video\":{...},\"audio\":{...}}"},
-    {"audio processing and the microphone's scene", NULL, NULL, OPT_GROUP},
-    {"echo-cancellation", NULL, "audio: echo canceller on the microphone (speexdsp)", OPT_FLAG_ON,
-     CO(echo_cancellation), 0, 0, 0, NULL, NULL},
-    {"noise-suppression", NULL, "audio: noise suppressor on the microphone (speexdsp)", OPT_FLAG_ON,
-     CO(noise_suppression), 0, 0, 0, NULL, NULL},
-    {"auto-gain-control", NULL, "audio: automatic gain control on the microphone (speexdsp)",
-     OPT_FLAG_ON, CO(auto_gain_control), 0, 0, 0, NULL, NULL},
-    {"echo", "DB", "audio: far-end echo in the microphone at this gain (-60..-1; 0 = none)",
-     OPT_DOUBLE, CO(echo_db), 0, -60, 0, NULL, NULL},
-    {"echo-delay", "MS", "audio: loudspeaker-to-microphone delay of the echo", OPT_INT,
-     CO(echo_delay_ms), 0, 0, 500, NULL, NULL},
-    {"noise", "DBFS", "audio: background noise in the microphone (-90..-10; 0 = none)", OPT_DOUBLE,
-     CO(noise_dbfs), 0, -90, 0, NULL, NULL},
-    {"network", NULL, NULL, OPT_GROUP},
-    {"transport", "NAME", "how packets travel", OPT_CHOICE, 0, 0, 0, 0, choose_transport, "udp",
-     list_transports},
-    {"net", "SPEC",
-     "network impairment, e.g. delay=50,jitter=10,loss=5,burst=3,rate=500,queue=30 (jitter "
-     "without reorder holds packets back to keep order: mean delay above delay=)",
-     OPT_CHOICE, 0, 0, 0, 0, choose_net, "none", list_net_keys},
-    {"net-profile", "NAME", "network profile from fixtures/net/ (or a .json path)", OPT_CHOICE, 0,
-     0, 0, 0, choose_net_profile, "perfect", list_net_profiles},
-    {"mtu", "BYTES", "largest SRTP packet", OPT_INT, CO(mtu), 0, 200, 1500, NULL, NULL},
-    {"srtp", "PROFILE", "SRTP protection profile", OPT_CHOICE, 0, 0, 0, 0, choose_srtp,
-     "AES_CM_128_HMAC_SHA1_80 | AEAD_AES_128_GCM"},
-    {"recovery", NULL, NULL, OPT_GROUP},
-    {"no-nack", NULL, "no NACK/RTX retransmission (PLI and key frames still recover)", OPT_FLAG_OFF,
-     CO(nack), 0, 0, 0, NULL, NULL},
-    {"no-opus-fec", NULL, "no Opus in-band FEC (loss is concealed by PLC only)", OPT_FLAG_OFF,
-     CO(opus_fec), 0, 0, 0, NULL, NULL},
-    {"rtcp-interval", "MS", "interval of sender and receiver reports", OPT_INT,
-     CO(rtcp_interval_ms), 0, 10, 60000, NULL, NULL},
-    {"playout", NULL, NULL, OPT_GROUP},
-    {"min-playout-delay", "MS", "video: lower bound of the jitter buffer's target delay", OPT_INT,
-     CO(min_playout_delay_ms), 0, 0, 10000, NULL, NULL},
-    {"max-playout-delay", "MS", "video: upper bound of the jitter buffer's target delay", OPT_INT,
-     CO(max_playout_delay_ms), 0, 0, 10000, NULL, NULL},
-    {"audio-jb-min", "MS", "audio: floor of the jitter buffer's target delay", OPT_INT,
-     CO(audio_jb_min_ms), 0, 0, 1000, NULL, NULL},
-    {"audio-jb-initial", "MS", "audio: jitter buffer delay before the first playout", OPT_INT,
-     CO(audio_jb_initial_ms), 0, 0, 1000, NULL, NULL},
-    {"clock", NULL, NULL, OPT_GROUP},
-    {"clock", "real|sim", "real time, or a discrete-event simulation in virtual time", OPT_CHOICE,
-     0, 0, 0, 0, choose_clock, "real"},
-    {"codec-time", "MODEL",
-     "sim clock: charge codec work as 'measured' or 'fixed:VENC,VDEC[,AENC,ADEC]' ms", OPT_CHOICE,
-     0, 0, 0, 0, choose_codec_time, "measured"},
-    {"seed", "N", "seed for everything random but the SRTP keys", OPT_U64, CO(seed), 0, 0, 0, NULL,
-     NULL},
-    {"output", NULL, NULL, OPT_GROUP},
-    {"out", "DIR", "folder that receives the run folder", OPT_STR, CO(out_dir), 0, 0,
-     sizeof(((struct cb_call_cfg *)0)->out_dir), NULL, NULL},
-    {"run-id", "ID", "name of the run folder", OPT_STR, CO(run_id), 0, 0,
-     sizeof(((struct cb_call_cfg *)0)->run_id), NULL, NULL},
-    {"percentile", "P", "latency percentile whose band is the verdict", OPT_DOUBLE, CO(verdict_pct),
-     0, 1, 100, NULL, NULL},
-    {"quiet", NULL, "no live progress", OPT_FLAG_ON, offsetof(struct run_opts, quiet), 0, 0, 0,
-     NULL, NULL},
-    {"log-level", "LEVEL",
-     "library messages on stderr up to this level: error, warning, info (adds the transport's "
-     "addresses and ports, the report folder), debug",
-     OPT_CHOICE, 0, 0, 0, 0, choose_log_level, "warning"},
-    {"json", NULL, "print summary.json on stdout (the human summary goes to stderr)", OPT_FLAG_ON,
-     offsetof(struct run_opts, json), 0, 0, 0, NULL, NULL},
-    {"junit", "FILE", "write the run's checks (completed, measured, every limit) as JUnit XML",
-     OPT_STR, offsetof(struct run_opts, junit), 0, 0, sizeof(((struct run_opts *)0)->junit), NULL,
-     NULL},
-    {"gates (exit 1 when breached)", NULL, NULL, OPT_GROUP},
-    {"fail-on", "BAND", "exit 1 if the verdict is BAND or worse", OPT_CHOICE, 0, 0, 0, 0,
-     take_fail_on, "excellent | good | acceptable | poor | unusable"},
-    {"max", "METRIC=VALUE",
-     "exit 1 if this summary.json figure is above VALUE (e.g. video.latency_ms.p95=150); "
-     "repeatable",
-     OPT_CHOICE, 0, 0, 0, 0, take_max, "none"},
-    {"min", "METRIC=VALUE",
-     "exit 1 if this summary.json figure is below VALUE (e.g. video.identified_pct=99); "
-     "repeatable",
-     OPT_CHOICE, 0, 0, 0, 0, take_min, "none"},
-    {NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL},
+void run_opts_default(struct run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	cb_call_cfg_default(&o->call);
+	o->log_level = CB_LOG_WARN;
+}
+
+#define RO(m) CB_SETTING_AT(struct run_opts, m)
+
+/* The call's settings (call/settings.h), then the program's own options. */
+const struct cb_setting run_options[] = {
+    {.name = "call settings",
+     .type = CB_SETTING_TABLE,
+     .offset = offsetof(struct run_opts, call),
+     .table = cb_call_settings},
+    {.name = "quiet",
+     .help = "no live progress",
+     .group = "output",
+     .type = CB_SETTING_FLAG,
+     RO(quiet),
+     .flag = 1},
+    {.name = "log-level",
+     .arg = "LEVEL",
+     .help = "library messages on stderr up to this level: error, warning, info (adds the "
+	     "transport's addresses and ports, the report folder), debug",
+     .group = "output",
+     .type = CB_SETTING_ENUM,
+     RO(log_level),
+     .choices = (const char *const[]){"error", "warning", "info", "debug", NULL},
+     .what = "log level"},
+    {.name = "json",
+     .help = "print summary.json on stdout (the human summary goes to stderr)",
+     .group = "output",
+     .type = CB_SETTING_FLAG,
+     RO(json),
+     .flag = 1},
+    {.name = "junit",
+     .arg = "FILE",
+     .help = "write the run's checks (completed, measured, every limit) as JUnit XML",
+     .group = "output",
+     .type = CB_SETTING_STR,
+     RO(junit)},
+    {.name = "fail-on",
+     .arg = "BAND",
+     .help = "exit 1 if the verdict is BAND or worse",
+     .group = "gates (exit 1 when breached)",
+     .type = CB_SETTING_CUSTOM,
+     .parse = take_fail_on,
+     .shown = "excellent | good | acceptable | poor | unusable"},
+    {.name = "max",
+     .arg = "METRIC=VALUE",
+     .help = "exit 1 if this summary.json figure is above VALUE (e.g. "
+	     "video.latency_ms.p95=150); repeatable",
+     .group = "gates (exit 1 when breached)",
+     .type = CB_SETTING_CUSTOM,
+     .parse = take_max,
+     .shown = "none"},
+    {.name = "min",
+     .arg = "METRIC=VALUE",
+     .help = "exit 1 if this summary.json figure is below VALUE (e.g. "
+	     "video.identified_pct=99); repeatable",
+     .group = "gates (exit 1 when breached)",
+     .type = CB_SETTING_CUSTOM,
+     .parse = take_min,
+     .shown = "none"},
+    {.name = NULL},
 };
 
 static void log_stderr(void *user, enum cb_log_level level, const char *module, const char *msg)
@@ -637,9 +289,9 @@ static int out_dir_check(const char *dir, char *why, size_t len)
 
 static void run_help(FILE *out)
 {
-	struct run_opts d = {0};
+	struct run_opts d;
 
-	cb_call_cfg_default(&d.call);
+	run_opts_default(&d);
 	fprintf(out, "usage: callbench run [options]\n\n"
 		     "Run one loopback call (synthetic video and audio through encode, RTP, SRTP,\n"
 		     "the transport and decode), measure latency from the decoded content and\n"
@@ -659,15 +311,14 @@ static void run_help(FILE *out)
 
 static int cmd_run(int argc, char **argv)
 {
-	struct run_opts o = {0};
+	struct run_opts o;
 	struct cb_run_result res;
 	struct cb_call_hooks hooks = {0};
 	struct sigaction sa = {0};
 	char dir[512] = "", why[400];
 	int help, pos, rc, exit_rc, progress_line = 0;
 
-	cb_call_cfg_default(&o.call);
-	o.log_level = CB_LOG_WARN;
+	run_opts_default(&o);
 	if (opts_parse("callbench run", run_options, &o, argc, argv, &help, &pos) < 0)
 		return EXIT_USAGE;
 	if (help) {
@@ -681,10 +332,6 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (run_gates_check(&o, why, sizeof(why)) < 0) {
 		fprintf(stderr, "callbench run: --max/--min: %s\n", why);
-		return EXIT_USAGE;
-	}
-	if (o.call.run_id[0] && cb_run_id_check(o.call.run_id, why, sizeof(why)) < 0) {
-		fprintf(stderr, "callbench run: --run-id: %s\n", why);
 		return EXIT_USAGE;
 	}
 	if (out_dir_check(o.call.out_dir, why, sizeof(why)) < 0) {

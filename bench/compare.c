@@ -50,18 +50,36 @@ static int take_markdown(void *base, const char *val, char *why, size_t len)
 	return 0;
 }
 
-static const struct opt compare_options[] = {
-    {"tolerances", "FILE.json", "tolerances overriding the built-in ones (format below)",
-     OPT_CHOICE, 0, 0, 0, 0, take_tolerances, "built in"},
-    {"junit", "FILE.xml", "write JUnit XML: a testsuite per run or cell, a testcase per metric",
-     OPT_CHOICE, 0, 0, 0, 0, take_junit, "none"},
-    {"markdown", "FILE.md", "write a Markdown table for a pull-request comment", OPT_CHOICE, 0, 0,
-     0, 0, take_markdown, "none"},
-    {"quiet", NULL, "print only regressions and the outcome", OPT_FLAG_ON,
-     offsetof(struct compare_opts, quiet), 0, 0, 0, NULL, NULL},
-    {"json", NULL, "print the comparison as JSON on stdout instead of the table", OPT_FLAG_ON,
-     offsetof(struct compare_opts, json), 0, 0, 0, NULL, NULL},
-    {NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL},
+static const struct cb_setting compare_options[] = {
+    {.name = "tolerances",
+     .arg = "FILE.json",
+     .help = "tolerances overriding the built-in ones (format below)",
+     .type = CB_SETTING_CUSTOM,
+     .parse = take_tolerances,
+     .shown = "built in"},
+    {.name = "junit",
+     .arg = "FILE.xml",
+     .help = "write JUnit XML: a testsuite per run or cell, a testcase per metric",
+     .type = CB_SETTING_CUSTOM,
+     .parse = take_junit,
+     .shown = "none"},
+    {.name = "markdown",
+     .arg = "FILE.md",
+     .help = "write a Markdown table for a pull-request comment",
+     .type = CB_SETTING_CUSTOM,
+     .parse = take_markdown,
+     .shown = "none"},
+    {.name = "quiet",
+     .help = "print only regressions and the outcome",
+     .type = CB_SETTING_FLAG,
+     CB_SETTING_AT(struct compare_opts, quiet),
+     .flag = 1},
+    {.name = "json",
+     .help = "print the comparison as JSON on stdout instead of the table",
+     .type = CB_SETTING_FLAG,
+     CB_SETTING_AT(struct compare_opts, json),
+     .flag = 1},
+    {.name = NULL},
 };
 
 /* printf's widths count bytes; the cells hold "→", "–", "−", so pad by

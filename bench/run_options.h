@@ -1,12 +1,13 @@
 /*
- * run_options.h — the option table of `callbench run`, shared with the
- * commands that build run settings too (`callbench sweep` applies its axis
- * values through it, so any run option can be an axis).
+ * run_options.h — the option table of `callbench run`: the call's
+ * settings table (call/settings.h) and the program's own options, shared
+ * with the commands that take run options too (`callbench sweep`).
  */
 #ifndef CB_BENCH_RUN_OPTIONS_H
 #define CB_BENCH_RUN_OPTIONS_H
 
 #include "call/call.h"
+#include "call/settings.h"
 #include "options.h"
 #include "report/gate.h"
 
@@ -29,7 +30,11 @@ struct run_opts {
 int run_gates_check(struct run_opts *o, char *why, size_t len);
 int run_gates_eval(struct run_opts *o, struct cb_run_result *res);
 
-/** The run options, NULL-terminated (defined in callbench.c). */
-extern const struct opt run_options[];
+/** The defaults: the call's (cb_call_cfg_default) and the program's. */
+void run_opts_default(struct run_opts *o);
+
+/** The run options: the call's settings table, then the program's own
+ * rows (defined in callbench.c). */
+extern const struct cb_setting run_options[];
 
 #endif

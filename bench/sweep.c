@@ -3,8 +3,8 @@
  * comparison report, and the same report merged from result folders (for
  * grids whose cells ran elsewhere, e.g. as GNU parallel or CI matrix jobs).
  *
- * The axes are `callbench run` options, applied through run's own option
- * table, so a new run option is a sweep axis with no change here.
+ * The axes are the call's settings (call/settings.h), each value parsed by
+ * its setting's row, so a new setting is a sweep axis with no change here.
  */
 #include <errno.h>
 #include <limits.h>
@@ -44,67 +44,10 @@ static void on_signal(int sig)
 		atomic_store(&report_stop, 1);
 }
 
-static const struct opt *run_opt(const char *name)
-{
-	for (const struct opt *o = run_options; o->name; o++)
-		if (!strcmp(o->name, name))
-			return o;
-	return NULL;
-}
-
-static int is_flag(const struct opt *o)
-{
-	return o->type == OPT_FLAG_ON || o->type == OPT_FLAG_OFF;
-}
-
 /* A flag axis takes on/off: whether the flag is given. */
-static int flag_value(const char *v)
+static int flag_given(const char *v)
 {
-	if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "1"))
-		return 1;
-	if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "0"))
-		return 0;
-	return -1;
-}
-
-/*
- * Apply `--name value` to `cfg` through run's parser (which names the
- * option in its message on stderr).  The settings are parsed inside a
- * whole run_opts, as the table's offsets expect.
- */
-static int apply_value(void *user, struct cb_call_cfg *cfg, const char *name, const char *value,
-		       char *why, size_t why_len)
-{
-	const char *prog = "callbench sweep --axis";
-	const struct opt *o = run_opt(name);
-	struct run_opts tmp = {.call = *cfg};
-	char arg[64], *argv[2];
-	int help, pos, argc;
-
-	if (!o) {
-		snprintf(why, why_len, "no run option --%s", name);
-		return -EINVAL;
-	}
-	snprintf(arg, sizeof(arg), "--%s", name);
-	argv[0] = arg;
-	argv[1] = (char *)value;
-	argc = 2;
-	if (is_flag(o)) {
-		int on = flag_value(value);
-
-		if (on < 0) {
-			fprintf(stderr, "%s: --%s: '%s' is not on or off\n", prog, name, value);
-			snprintf(why, why_len, "'%s' is not on or off", value);
-			return -EINVAL;
-		}
-		argc = on;
-	}
-	if (opts_parse(prog, run_options, &tmp, argc, argv, &help, &pos) < 0) {
-		snprintf(why, why_len, "bad value '%s'", value);
-		return -EINVAL;
-	}
-	*cfg = tmp.call;
-	return 0;
+	return !strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "1") || !strcmp(v, "true");
 }
 
 /* One word for a POSIX shell: as it is when safe, else in single quotes. */
@@ -133,9 +76,9 @@ static void shell_word(FILE *f, const char *s)
 
 static void sweep_help(FILE *out)
 {
-	struct run_opts d = {0};
+	struct run_opts d;
 
-	cb_call_cfg_default(&d.call);
+	run_opts_default(&d);
 	fprintf(
 	    out,
 	    "usage: callbench sweep [run options] --axis NAME=V1,V2,... [--axis ...]\n"
@@ -144,11 +87,11 @@ static void sweep_help(FILE *out)
 	    "from the run options given (the base) with the cell's values applied, and write\n"
 	    "one comparison report: DIR/sweep.json, comparison.csv, comparison.md,\n"
 	    "report.html, sweep_latency/sweep_rd/sweep_bands plots, and a run folder per cell.\n\n"
-	    "  --axis NAME=V1,V2,...  NAME is any run option below (video-codec, size, "
-	    "net-profile,\n"
-	    "                         video-bitrate, ...); separate values with '|' instead of\n"
-	    "                         ',' when they hold commas (--axis "
-	    "'net=loss=1,burst=3|loss=5');\n"
+	    "  --axis NAME=V1,V2,...  NAME is a run option below that sets the call (from\n"
+	    "                         --settings to --percentile, but --out and --run-id):\n"
+	    "                         video-codec, size, net-profile, video-bitrate, ...;\n"
+	    "                         separate values with '|' instead of ',' when they hold\n"
+	    "                         commas (--axis 'net=loss=1,burst=3|loss=5');\n"
 	    "                         a flag option takes on/off.  Repeatable; the last varies "
 	    "fastest.\n"
 	    "  --out DIR              the sweep folder [results/<sweep id>]\n"
@@ -169,9 +112,8 @@ static void sweep_help(FILE *out)
 static int add_axis(struct cb_sweep *sw, const char *spec)
 {
 	const char *eq = strchr(spec, '=');
-	char name[32], *copy, *save = NULL, sep[2] = ",";
+	char name[32], *copy, *save = NULL, sep[2] = ",", why[256];
 	const char *vals[4096];
-	const struct opt *o;
 	size_t n = 0;
 	int err;
 
@@ -181,13 +123,8 @@ static int add_axis(struct cb_sweep *sw, const char *spec)
 	}
 	memcpy(name, spec, (size_t)(eq - spec));
 	name[eq - spec] = 0;
-	o = run_opt(name);
-	if (!o || !strcmp(name, "out") || !strcmp(name, "run-id") || !strcmp(name, "quiet") ||
-	    !strcmp(name, "log-level")) {
-		fprintf(stderr,
-			"callbench sweep: --axis: '%s' is not a run option that can vary (see "
-			"callbench sweep --help)\n",
-			name);
+	if (!cb_call_setting_axis(name, why, sizeof(why))) {
+		fprintf(stderr, "callbench sweep: --axis: %s (see callbench sweep --help)\n", why);
 		return -1;
 	}
 	copy = strdup(eq + 1);
@@ -219,10 +156,11 @@ static void emit_jobs(const struct cb_sweep *sw, char **base, int nbase, const c
 			shell_word(stdout, base[i]);
 		}
 		for (size_t a = 0; a < sw->n_axes; a++) {
-			const struct opt *o = run_opt(sw->axis[a].name);
+			const struct cb_setting *o = cb_settings_find(
+			    cb_call_settings, sw->axis[a].name, strlen(sw->axis[a].name), NULL);
 
-			if (is_flag(o)) {
-				if (flag_value(cell->value[a]) == 1)
+			if (o->type == CB_SETTING_FLAG) {
+				if (flag_given(cell->value[a]))
 					printf(" --%s", o->name);
 				continue;
 			}
@@ -429,7 +367,7 @@ static int take_sweep_args(struct sweep_args *a, int argc, char **argv)
 int cb_cmd_sweep(int argc, char **argv)
 {
 	struct sweep_args a = {.sw = {.id = ""}};
-	struct run_opts o = {0};
+	struct run_opts o;
 	struct sweep_progress prog = {0};
 	struct cb_sweep_hooks hooks = {0};
 	struct cb_call_hooks call_hooks = {0};
@@ -437,8 +375,7 @@ int cb_cmd_sweep(int argc, char **argv)
 	char dir[256], why[256];
 	int help = 0, pos = 0, rc = EXIT_USAGE, err;
 
-	cb_call_cfg_default(&o.call);
-	o.log_level = CB_LOG_WARN;
+	run_opts_default(&o);
 	if (take_sweep_args(&a, argc, argv) < 0)
 		goto out;
 	if (opts_parse("callbench sweep", run_options, &o, a.nrest, a.rest, &help, &pos) < 0)
@@ -468,14 +405,16 @@ int cb_cmd_sweep(int argc, char **argv)
 			"(name the sweep with --sweep-id)\n");
 		goto out;
 	}
-	/* Every value must apply before anything runs, with run's message naming the option. */
+	/* Every value must apply before anything runs, the message naming the setting. */
 	for (size_t x = 0; x < a.sw.n_axes; x++)
 		for (size_t v = 0; v < a.sw.axis[x].n; v++) {
 			struct cb_call_cfg tmp = o.call;
 
-			if (apply_value(NULL, &tmp, a.sw.axis[x].name, a.sw.axis[x].values[v], why,
-					sizeof(why)) < 0)
+			if (cb_settings_set(cb_call_settings, &tmp, a.sw.axis[x].name,
+					    a.sw.axis[x].values[v], why, sizeof(why)) < 0) {
+				fprintf(stderr, "callbench sweep: --axis --%s\n", why);
 				goto out;
+			}
 		}
 	if (!a.sw.id[0]) {
 		time_t now = time(NULL);
@@ -533,7 +472,6 @@ int cb_cmd_sweep(int argc, char **argv)
 	hooks.log =
 	    (struct cb_logger){.fn = log_stderr, .max_level = (enum cb_log_level)o.log_level};
 	call_hooks.log = hooks.log;
-	hooks.apply = apply_value;
 	hooks.call = &call_hooks;
 	hooks.stop = &sweep_stop;
 	hooks.report_stop = &report_stop;
@@ -583,11 +521,13 @@ struct report_opts {
 	char out[256];
 };
 
-static const struct opt report_options[] = {
-    {"out", "DIR", "folder for the merged comparison (default: the one sweep folder given)",
-     OPT_STR, offsetof(struct report_opts, out), 0, 0, sizeof(((struct report_opts *)0)->out), NULL,
-     NULL},
-    {NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL},
+static const struct cb_setting report_options[] = {
+    {.name = "out",
+     .arg = "DIR",
+     .help = "folder for the merged comparison (default: the one sweep folder given)",
+     .type = CB_SETTING_STR,
+     CB_SETTING_AT(struct report_opts, out)},
+    {.name = NULL},
 };
 
 int cb_cmd_report(int argc, char **argv)

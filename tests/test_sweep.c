@@ -39,23 +39,6 @@ static void tiny_cfg(struct cb_call_cfg *c, uint64_t seed)
 	c->seed = seed;
 }
 
-/* The test's own option parser for the two axes it sweeps. */
-static int test_apply(void *user, struct cb_call_cfg *cfg, const char *name, const char *value,
-		      char *why, size_t why_len)
-{
-	(void)user;
-	if (!strcmp(name, "video-codec") && cb_codec_find(value)) {
-		snprintf(cfg->video_codec, sizeof(cfg->video_codec), "%s", value);
-		return 0;
-	}
-	if (!strcmp(name, "video-bitrate") && atoi(value) > 0) {
-		cfg->video_kbps = atoi(value);
-		return 0;
-	}
-	snprintf(why, why_len, "unknown %s", name);
-	return -EINVAL;
-}
-
 /* vp8 and another registered video codec if there is one (else vp8 twice, by bitrate only). */
 static const char *second_video_codec(void)
 {
@@ -192,7 +175,7 @@ static void test_grid_2x2(void)
 	char *out = mkdtemp(tmpl);
 	struct cb_sweep sw;
 	struct cb_call_cfg base;
-	struct cb_sweep_hooks hooks = {.apply = test_apply};
+	struct cb_sweep_hooks hooks = {.user = NULL}; /* axes apply through the settings table */
 	json_t *root, *cells;
 	int rc;
 
@@ -285,8 +268,7 @@ static void test_interrupted_is_partial(void)
 	atomic_int stop = 0;
 	struct cb_sweep sw;
 	struct cb_call_cfg base;
-	struct cb_sweep_hooks hooks = {
-	    .apply = test_apply, .cell_done = stop_after_first, .user = &stop, .stop = &stop};
+	struct cb_sweep_hooks hooks = {.cell_done = stop_after_first, .user = &stop, .stop = &stop};
 	json_t *root;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(out);

@@ -1,7 +1,8 @@
 /*
  * config.c — a call's settings: their defaults, what follows from them (the
  * packets a video frame can take, the assembler's room), and the check a
- * configuration must pass before a call starts.
+ * configuration must pass before a call starts (each setting's range is its
+ * row's in call/settings.c).
  */
 #include <errno.h>
 #include <math.h>
@@ -12,6 +13,7 @@
 #include "call/call.h"
 #include "call/drive.h"
 #include "call/endpoint.h"
+#include "call/settings.h"
 #include "report/report.h"
 #include "rtp/rtp.h"
 #include "srtp/srtp.h"
@@ -76,14 +78,17 @@ size_t cb_video_asm_slots(const struct cb_call_cfg *c)
 	return slots >= want ? slots : 0;
 }
 
+/*
+ * Every setting is held to its row's range (call/settings.c); what is left
+ * here are the checks that involve more than one setting.
+ */
 int cb_call_cfg_check(const struct cb_call_cfg *c, char *why, size_t len)
 {
 	const struct cb_codec_ops *ops;
+	int rc = cb_settings_check(cb_call_settings, c, why, len);
 
-	if (!(c->duration_s > 0 && c->duration_s <= 86400))
-		return snprintf(why, len, "duration must be in (0, 86400] s"), -EINVAL;
-	if (c->run_id[0] && cb_run_id_check(c->run_id, why, len) < 0)
-		return -EINVAL;
+	if (rc < 0)
+		return rc;
 	if (!c->video && !c->audio)
 		return snprintf(why, len, "both video and audio are off"), -EINVAL;
 	if (c->video) {
@@ -91,29 +96,18 @@ int cb_call_cfg_check(const struct cb_call_cfg *c, char *why, size_t len)
 		if (!ops || ops->media != CB_MEDIA_VIDEO)
 			return snprintf(why, len, "unknown video codec '%s'", c->video_codec),
 			       CB_E_NOTFOUND;
-		if (c->width < 64 || c->height < 64 || c->width > 4096 || c->height > 4096 ||
-		    (c->width & 1) || (c->height & 1))
-			return snprintf(why, len, "video size must be even, 64..4096"), -EINVAL;
-		if (c->fps < 1 || c->fps > 240)
-			return snprintf(why, len, "fps must be 1..240"), -EINVAL;
 	}
 	if (c->audio) {
 		ops = cb_codec_find(c->audio_codec);
 		if (!ops || ops->media != CB_MEDIA_AUDIO)
 			return snprintf(why, len, "unknown audio codec '%s'", c->audio_codec),
 			       CB_E_NOTFOUND;
-		if (c->audio_frame_ms != 10 && c->audio_frame_ms != 20 && c->audio_frame_ms != 40 &&
-		    c->audio_frame_ms != 60)
-			return snprintf(why, len, "audio frame must be 10, 20, 40 or 60 ms"),
-			       -EINVAL;
-		if (c->mark_period_ms < 100 || c->mark_period_ms % c->audio_frame_ms)
+		if (c->mark_period_ms % c->audio_frame_ms)
 			return snprintf(why, len,
-					"mark period must be >= 100 ms and a multiple of the audio "
-					"frame"),
+					"mark period must be a multiple of the audio frame (%d ms)",
+					c->audio_frame_ms),
 			       -EINVAL;
 	}
-	if (c->mtu < 200 || c->mtu > 1500)
-		return snprintf(why, len, "mtu must be 200..1500"), -EINVAL;
 	if (c->video && cb_video_asm_slots(c) == 0)
 		return snprintf(why, len,
 				"a %d kbps, %d fps video frame averages %zu packets of a %d-byte "
@@ -127,27 +121,10 @@ int cb_call_cfg_check(const struct cb_call_cfg *c, char *why, size_t len)
 				"a simulated-clock run uses a virtual network, not transport '%s'",
 				c->transport),
 		       -EINVAL;
-	if (c->rtcp_interval_ms < 10 || c->rtcp_interval_ms > 60000)
-		return snprintf(why, len, "RTCP interval must be 10..60000 ms"), -EINVAL;
-	for (int i = 0; i < 4; i++)
-		if (!(c->codec_ms[i] >= 0 && c->codec_ms[i] < 10000))
-			return snprintf(why, len, "codec time must be 0..10000 ms"), -EINVAL;
 	if (!c->sim && !cb_transport_find(c->transport))
 		return snprintf(why, len, "unknown transport '%s'", c->transport), CB_E_NOTFOUND;
-	if (c->min_playout_delay_ms < 0 || c->max_playout_delay_ms > 10000 ||
-	    c->min_playout_delay_ms > c->max_playout_delay_ms)
+	if (c->min_playout_delay_ms > c->max_playout_delay_ms)
 		return snprintf(why, len, "playout delay must be 0 <= min <= max <= 10000 ms"),
 		       -EINVAL;
-	if (c->audio_jb_min_ms < 0 || c->audio_jb_min_ms > 1000 || c->audio_jb_initial_ms < 0 ||
-	    c->audio_jb_initial_ms > 1000)
-		return snprintf(why, len, "audio jitter buffer delays must be 0..1000 ms"), -EINVAL;
-	if (c->echo_db != 0 && !(c->echo_db >= -60 && c->echo_db <= -1))
-		return snprintf(why, len, "echo must be -60..-1 dB (0 = none)"), -EINVAL;
-	if (c->echo_delay_ms < 0 || c->echo_delay_ms > 500)
-		return snprintf(why, len, "echo delay must be 0..500 ms"), -EINVAL;
-	if (c->noise_dbfs != 0 && !(c->noise_dbfs >= -90 && c->noise_dbfs <= -10))
-		return snprintf(why, len, "noise must be -90..-10 dBFS (0 = none)"), -EINVAL;
-	if (!(c->verdict_pct > 0 && c->verdict_pct <= 100))
-		return snprintf(why, len, "verdict percentile must be in (0, 100]"), -EINVAL;
 	return 0;
 }

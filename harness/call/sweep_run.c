@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "call/settings.h"
 #include "call/sweep_run.h"
 #include "report/report.h"
 
@@ -15,28 +16,35 @@ int cb_sweep_run(struct cb_sweep *sw, const struct cb_call_cfg *base, const char
 		 const struct cb_sweep_hooks *hooks)
 {
 	const struct cb_logger *log;
+	const struct cb_setting *row[CB_SWEEP_MAX_AXES];
 	struct cb_call_cfg cfg;
 	char why[256];
 	size_t not_complete = 0;
 	int err;
 
-	if (!sw || !base || !dir || !hooks || !sw->n_cells || (sw->n_axes && !hooks->apply) ||
-	    strlen(dir) >= sizeof(cfg.out_dir))
+	if (!sw || !base || !dir || !hooks || !sw->n_cells || strlen(dir) >= sizeof(cfg.out_dir))
 		return -EINVAL;
 	log = &hooks->log;
-	/* Every value must apply before anything runs: no half-done sweep on a typo. */
-	for (size_t a = 0; a < sw->n_axes; a++)
+	/* Every axis must be a setting, and every value apply, before anything
+	 * runs: no half-done sweep on a typo. */
+	for (size_t a = 0; a < sw->n_axes; a++) {
+		row[a] = cb_call_setting_axis(sw->axis[a].name, why, sizeof(why));
+		if (!row[a]) {
+			cb_log(log, CB_LOG_ERROR, "sweep", "axis %s", why);
+			return -EINVAL;
+		}
 		for (size_t v = 0; v < sw->axis[a].n; v++) {
 			cfg = *base;
 			why[0] = 0;
-			err = hooks->apply(hooks->user, &cfg, sw->axis[a].name,
-					   sw->axis[a].values[v], why, sizeof(why));
+			err =
+			    cb_setting_parse(row[a], &cfg, sw->axis[a].values[v], why, sizeof(why));
 			if (err < 0) {
 				cb_log(log, CB_LOG_ERROR, "sweep", "--%s %s: %s", sw->axis[a].name,
 				       sw->axis[a].values[v], why);
 				return err;
 			}
 		}
+	}
 	err = cb_mkdir_p(dir);
 	if (err)
 		return err;
@@ -54,8 +62,7 @@ int cb_sweep_run(struct cb_sweep *sw, const struct cb_call_cfg *base, const char
 			break;
 		cfg = *base;
 		for (size_t a = 0; a < sw->n_axes; a++)
-			hooks->apply(hooks->user, &cfg, sw->axis[a].name, cell->value[a], why,
-				     sizeof(why));
+			cb_setting_parse(row[a], &cfg, cell->value[a], why, sizeof(why));
 		snprintf(cfg.out_dir, sizeof(cfg.out_dir), "%s", dir);
 		snprintf(cfg.run_id, sizeof(cfg.run_id), "%.63s", cell->name);
 		if (hooks->call)

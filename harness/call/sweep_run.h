@@ -12,16 +12,8 @@
 #include "call/call.h"
 #include "report/sweep.h"
 
-/**
- * Apply one axis value to a call's settings: the caller's option parser.
- * Return 0, or negative with a reason in `why`.
- */
-typedef int (*cb_sweep_apply_fn)(void *user, struct cb_call_cfg *cfg, const char *name,
-				 const char *value, char *why, size_t why_len);
-
 struct cb_sweep_hooks {
 	struct cb_logger log;
-	cb_sweep_apply_fn apply;
 	void *user;
 	/** Called with each cell's result before its report is written (may
 	 * be NULL): e.g. to hold it to limits (cb_run_result.gates). */
@@ -40,15 +32,16 @@ struct cb_sweep_hooks {
 
 /**
  * Run every cell of a planned sweep into `dir` (made if missing): start
- * from `base`, apply the cell's axis values in axis order, run the call
+ * from `base`, apply the cell's axis values in axis order (each axis is a
+ * setting of call/settings.h, its value parsed by the setting's row), run the call
  * with out_dir = `dir` and run_id = the cell's name, and write its run
  * folder.  sweep.json is written before the first cell and after each one,
  * so an interrupted or killed sweep still describes itself.  At the end (or
  * on stop) cb_sweep_report_write() writes the comparison; a stop marks it
  * "interrupted".  Returns the number of cells that did not complete (0:
  * all did; see each cell's status), or a negative error (a value that
- * does not apply, checked before anything runs; a file that cannot be
- * written; logged).
+ * does not apply or an axis that is no setting, checked before anything
+ * runs; a file that cannot be written; logged).
  */
 int cb_sweep_run(struct cb_sweep *sw, const struct cb_call_cfg *base, const char *dir,
 		 const struct cb_sweep_hooks *hooks);

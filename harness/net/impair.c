@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -83,15 +84,8 @@ static const char *const dist_names[] = {
     [CB_JITTER_NORMAL] = "normal",
     [CB_JITTER_UNIFORM] = "uniform",
     [CB_JITTER_PARETO] = "pareto",
+    NULL,
 };
-
-static int dist_from_name(const char *s)
-{
-	for (size_t i = 0; i < sizeof(dist_names) / sizeof(dist_names[0]); i++)
-		if (!strcmp(s, dist_names[i]))
-			return (int)i;
-	return -1;
-}
 
 void cb_impair_cfg_default(struct cb_impair_cfg *c)
 {
@@ -104,55 +98,18 @@ void cb_impair_cfg_default(struct cb_impair_cfg *c)
 	snprintf(c->name, sizeof(c->name), "perfect");
 }
 
-static int in_range(double x, double lo, double hi)
-{
-	return isfinite(x) && x >= lo && x <= hi;
-}
-
+/* Each field is held to its row's range (cb_impair_settings, below); what
+ * follows here involves more than one field. */
 int cb_impair_cfg_check(const struct cb_impair_cfg *c, char *why, size_t why_len)
 {
-	const struct {
-		const char *field;
-		double value, lo, hi;
-	} ranges[] = {
-	    {"delay_ms", c ? c->delay_ms : 0, 0, 1e6},
-	    {"jitter_ms", c ? c->jitter_ms : 0, 0, 1e6},
-	    {"loss_pct", c ? c->loss_pct : 0, 0, 100},
-	    {"burst_len", c ? c->burst_len : 0, -1, 1e6},
-	    {"ge_p", c ? c->ge_p : 0, 0, 100},
-	    {"ge_r", c ? c->ge_r : 0, 0, 100},
-	    {"ge_1h", c ? c->ge_1h : 0, 0, 100},
-	    {"ge_1k", c ? c->ge_1k : 0, 0, 100},
-	    {"dup_pct", c ? c->dup_pct : 0, 0, 100},
-	    {"rate_kbps", c ? c->rate_kbps : 0, 0, 1e9},
-	    {"queue_packets", c ? c->queue_packets : 0, 0, 1e6},
-	    {"overhead_bytes", c ? c->overhead_bytes : 0, 0, 65535},
-	    {"outage_at_s", c ? c->outage_at_s : 0, 0, 1e6},
-	    {"outage_s", c ? c->outage_s : 0, 0, 1e6},
-	};
+	char msg[256];
 
 	if (!c) {
 		say(why, why_len, "no configuration");
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
-		if (!in_range(ranges[i].value, ranges[i].lo, ranges[i].hi)) {
-			say(why, why_len, "%s %g is out of range: allowed %g to %g",
-			    ranges[i].field, ranges[i].value, ranges[i].lo, ranges[i].hi);
-			return -EINVAL;
-		}
-	}
-	if ((unsigned)c->jitter_dist > CB_JITTER_PARETO) {
-		say(why, why_len, "jitter_dist %d is not normal, uniform or pareto",
-		    c->jitter_dist);
-		return -EINVAL;
-	}
-	if (c->allow_reordering != 0 && c->allow_reordering != 1) {
-		say(why, why_len, "allow_reordering must be 0 or 1");
-		return -EINVAL;
-	}
-	if (c->gemodel != 0 && c->gemodel != 1) {
-		say(why, why_len, "gemodel must be 0 or 1");
+	if (cb_settings_check(cb_impair_settings, c, msg, sizeof(msg)) < 0) {
+		say(why, why_len, "%s", msg);
 		return -EINVAL;
 	}
 	if (c->rate_kbps > 0 && c->rate_kbps < 0.001) {
@@ -423,117 +380,210 @@ int cb_impair_packet(struct cb_impair *im, cb_ns t_send, size_t size, struct cb_
 }
 
 /*
- * The options, once, for both the "--net" spec and the JSON profiles: `key`
- * is the spec's name (NULL when the spec has none), `member` the profile's
- * (NULL likewise).
+ * The network's settings as a table (base/setting.h), once for the "--net"
+ * spec, the JSON profiles and summary.json: a row's name is the profile's
+ * member (the struct field), its alias the spec's key, its json key that
+ * of summary.json's settings.network.  The netem gemodel parameters have
+ * no key of their own in the spec ("gemodel=p:r:1-h:1-k" sets them all)
+ * nor in the summary (one array, call/settings.c).
  */
-enum opt_type { OPT_DOUBLE, OPT_INT, OPT_U64, OPT_FLAG, OPT_DIST, OPT_GEMODEL };
+#define NET(m) CB_SETTING_AT(struct cb_impair_cfg, m)
 
-struct opt {
-	const char *key;
-	const char *member;
-	enum opt_type type;
-	size_t off;
-	double lo, hi;
-	const char *unit;
-	const char *help;
+const struct cb_setting cb_impair_settings[] = {
+    {.name = "delay_ms",
+     .alias = "delay",
+     .arg = "MS",
+     .help = "one-way delay in ms",
+     .type = CB_SETTING_DOUBLE,
+     NET(delay_ms),
+     .min = 0,
+     .max = 1e6,
+     .unit = "ms",
+     .json = "delay_ms"},
+    {.name = "jitter_ms",
+     .alias = "jitter",
+     .arg = "MS",
+     .help = "jitter in ms (sd, half-width or mean excess)",
+     .type = CB_SETTING_DOUBLE,
+     NET(jitter_ms),
+     .min = 0,
+     .max = 1e6,
+     .unit = "ms",
+     .json = "jitter_ms"},
+    {.name = "jitter_dist",
+     .alias = "dist",
+     .arg = "NAME",
+     .help = "shape of the jitter",
+     .type = CB_SETTING_ENUM,
+     NET(jitter_dist),
+     .choices = dist_names,
+     .what = "jitter distribution",
+     .json = "jitter_dist"},
+    {.name = "allow_reordering",
+     .alias = "reorder",
+     .help = "a packet may overtake the one before it",
+     .type = CB_SETTING_FLAG,
+     NET(allow_reordering),
+     .flag = 1,
+     .json = "reordering"},
+    {.name = "loss_pct",
+     .alias = "loss",
+     .arg = "PCT",
+     .help = "loss in percent (WebRTC model)",
+     .type = CB_SETTING_DOUBLE,
+     NET(loss_pct),
+     .min = 0,
+     .max = 100,
+     .unit = "%",
+     .json = "loss_pct"},
+    {.name = "burst_len",
+     .alias = "burst",
+     .arg = "PACKETS",
+     .help = "mean loss burst in packets (<= 1: independent)",
+     .type = CB_SETTING_DOUBLE,
+     NET(burst_len),
+     .min = -1,
+     .max = 1e6,
+     .json = "burst_len"},
+    {.name = "gemodel",
+     .alias = "gemodel",
+     .help = "netem's Gilbert-Elliott loss instead of loss_pct/burst_len (spec: "
+	     "gemodel=p[:r[:1-h[:1-k]]] in percent)",
+     .type = CB_SETTING_FLAG,
+     NET(gemodel),
+     .flag = 1,
+     .json = "gemodel"},
+    {.name = "ge_p",
+     .arg = "PCT",
+     .help = "gemodel: good to bad, percent",
+     .type = CB_SETTING_DOUBLE,
+     NET(ge_p),
+     .min = 0,
+     .max = 100,
+     .unit = "%"},
+    {.name = "ge_r",
+     .arg = "PCT",
+     .help = "gemodel: bad to good, percent",
+     .type = CB_SETTING_DOUBLE,
+     NET(ge_r),
+     .min = 0,
+     .max = 100,
+     .unit = "%"},
+    {.name = "ge_1h",
+     .arg = "PCT",
+     .help = "gemodel: loss in the bad state, percent",
+     .type = CB_SETTING_DOUBLE,
+     NET(ge_1h),
+     .min = 0,
+     .max = 100,
+     .unit = "%"},
+    {.name = "ge_1k",
+     .arg = "PCT",
+     .help = "gemodel: loss in the good state, percent",
+     .type = CB_SETTING_DOUBLE,
+     NET(ge_1k),
+     .min = 0,
+     .max = 100,
+     .unit = "%"},
+    {.name = "dup_pct",
+     .alias = "dup",
+     .arg = "PCT",
+     .help = "duplication in percent",
+     .type = CB_SETTING_DOUBLE,
+     NET(dup_pct),
+     .min = 0,
+     .max = 100,
+     .unit = "%",
+     .json = "dup_pct"},
+    {.name = "rate_kbps",
+     .alias = "rate",
+     .arg = "KBPS",
+     .help = "capacity in kbit/s, 0 = unlimited",
+     .type = CB_SETTING_DOUBLE,
+     NET(rate_kbps),
+     .min = 0,
+     .max = 1e9,
+     .unit = "kbps",
+     .json = "rate_kbps"},
+    {.name = "queue_packets",
+     .alias = "queue",
+     .arg = "PACKETS",
+     .help = "queue limit in packets, 0 = unlimited",
+     .type = CB_SETTING_INT,
+     NET(queue_packets),
+     .min = 0,
+     .max = 1e6,
+     .json = "queue_packets"},
+    {.name = "overhead_bytes",
+     .alias = "overhead",
+     .arg = "BYTES",
+     .help = "bytes added to each packet for the capacity",
+     .type = CB_SETTING_INT,
+     NET(overhead_bytes),
+     .min = 0,
+     .max = 65535,
+     .json = "overhead_bytes"},
+    {.name = "seed",
+     .alias = "seed",
+     .arg = "N",
+     .help = "seeds every random choice",
+     .type = CB_SETTING_U64,
+     NET(seed),
+     .json = "seed"},
+    {.name = "outage_at_s",
+     .alias = "outage_at",
+     .arg = "SECONDS",
+     .help = "seconds after the first packet when an outage starts",
+     .type = CB_SETTING_DOUBLE,
+     NET(outage_at_s),
+     .min = 0,
+     .max = 1e6,
+     .unit = "s",
+     .json = "outage_at_s"},
+    {.name = "outage_s",
+     .alias = "outage",
+     .arg = "SECONDS",
+     .help = "outage length in seconds: every packet in it is lost",
+     .type = CB_SETTING_DOUBLE,
+     NET(outage_s),
+     .min = 0,
+     .max = 1e6,
+     .unit = "s",
+     .json = "outage_s"},
+    {.name = NULL},
 };
 
-#define OFF(f) offsetof(struct cb_impair_cfg, f)
-
-static const struct opt opts[] = {
-    {"delay", "delay_ms", OPT_DOUBLE, OFF(delay_ms), 0, 1e6, "ms", "one-way delay in ms"},
-    {"jitter", "jitter_ms", OPT_DOUBLE, OFF(jitter_ms), 0, 1e6, "ms",
-     "jitter in ms (sd, half-width or mean excess)"},
-    {"dist", "jitter_dist", OPT_DIST, OFF(jitter_dist), 0, 0, NULL, "normal, uniform or pareto"},
-    {"reorder", "allow_reordering", OPT_FLAG, OFF(allow_reordering), 0, 1, NULL, "bare, or 0/1"},
-    {"loss", "loss_pct", OPT_DOUBLE, OFF(loss_pct), 0, 100, "%", "loss in percent, 0 to 100"},
-    {"burst", "burst_len", OPT_DOUBLE, OFF(burst_len), -1, 1e6, NULL,
-     "mean loss burst in packets (<= 1: independent)"},
-    {"gemodel", NULL, OPT_GEMODEL, 0, 0, 100, NULL, "p[:r[:1-h[:1-k]]] in percent, 0 to 100"},
-    {NULL, "gemodel", OPT_FLAG, OFF(gemodel), 0, 1, NULL, "true or false"},
-    {NULL, "ge_p", OPT_DOUBLE, OFF(ge_p), 0, 100, NULL, "percent"},
-    {NULL, "ge_r", OPT_DOUBLE, OFF(ge_r), 0, 100, NULL, "percent"},
-    {NULL, "ge_1h", OPT_DOUBLE, OFF(ge_1h), 0, 100, NULL, "percent"},
-    {NULL, "ge_1k", OPT_DOUBLE, OFF(ge_1k), 0, 100, NULL, "percent"},
-    {"dup", "dup_pct", OPT_DOUBLE, OFF(dup_pct), 0, 100, "%", "duplication in percent, 0 to 100"},
-    {"rate", "rate_kbps", OPT_DOUBLE, OFF(rate_kbps), 0, 1e9, "kbps",
-     "capacity in kbit/s, 0 (unlimited) to 1e9"},
-    {"queue", "queue_packets", OPT_INT, OFF(queue_packets), 0, 1e6, NULL,
-     "queue limit in packets, 0 (unlimited) to 1000000"},
-    {"overhead", "overhead_bytes", OPT_INT, OFF(overhead_bytes), 0, 65535, NULL,
-     "bytes per packet, 0 to 65535"},
-    {"seed", "seed", OPT_U64, OFF(seed), 0, 0, NULL, "an unsigned 64-bit integer"},
-    {"outage_at", "outage_at_s", OPT_DOUBLE, OFF(outage_at_s), 0, 1e6, "s",
-     "seconds after the first packet when an outage starts"},
-    {"outage", "outage_s", OPT_DOUBLE, OFF(outage_s), 0, 1e6, "s",
-     "outage length in seconds: every packet in it is lost"},
-};
-
-#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
-
-static void *field(struct cb_impair_cfg *c, const struct opt *o)
+static void list_keys(char *buf, size_t len)
 {
-	return (char *)c + o->off;
-}
-
-static void list_keys(char *buf, size_t len, int members)
-{
+	struct cb_settings_it it;
+	const struct cb_setting *row;
 	size_t pos = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < N_OPTS; i++) {
-		const char *n = members ? opts[i].member : opts[i].key;
-
-		if (n)
-			append(buf, len, &pos, "%s%s", pos ? ", " : "", n);
-	}
+	cb_settings_it_init(&it, cb_impair_settings);
+	while ((row = cb_settings_next(&it, NULL)))
+		if (row->alias)
+			append(buf, len, &pos, "%s%s", pos ? ", " : "", row->alias);
 }
 
 void cb_impair_keys(char *buf, size_t len)
 {
 	if (buf && len)
-		list_keys(buf, len, 0);
+		list_keys(buf, len);
 }
 
-/* A number with an optional unit suffix, the whole string consumed. */
-static int parse_double(const char *s, const char *unit, double *out)
-{
-	char *end;
-	double x;
-
-	errno = 0;
-	x = strtod(s, &end);
-	if (end == s || errno)
-		return -1;
-	if (*end && !(unit && !strcmp(end, unit)))
-		return -1;
-	*out = x;
-	return 0;
-}
-
-static int parse_flag(const char *s, int *out)
-{
-	static const char *const yes[] = {"1", "yes", "true", "on"};
-	static const char *const no[] = {"0", "no", "false", "off"};
-
-	for (size_t i = 0; i < 4; i++) {
-		if (!strcasecmp(s, yes[i]))
-			return *out = 1, 0;
-		if (!strcasecmp(s, no[i]))
-			return *out = 0, 0;
-	}
-	return -1;
-}
-
-/* netem "gemodel p [r [1-h [1-k]]]" with netem's defaults for the rest. */
+/* netem "gemodel p [r [1-h [1-k]]]" with netem's defaults for the rest;
+ * each part as its ge_* row parses it. */
 static int parse_gemodel(const char *s, struct cb_impair_cfg *c)
 {
-	double v[4] = {0, 100, 100, 0};
-	char part[64];
+	static const char *const rows[4] = {"ge_p", "ge_r", "ge_1h", "ge_1k"};
+	struct cb_impair_cfg t = *c;
+	char part[64], why[128];
 	size_t n = 0;
 	const char *p = s;
 
+	t.ge_r = t.ge_1h = 100;
+	t.ge_1k = 0;
 	while (n < 4) {
 		const char *colon = strchr(p, ':');
 		size_t l = colon ? (size_t)(colon - p) : strlen(p);
@@ -542,7 +592,7 @@ static int parse_gemodel(const char *s, struct cb_impair_cfg *c)
 			return -1;
 		memcpy(part, p, l);
 		part[l] = '\0';
-		if (parse_double(part, "%", &v[n]) || !in_range(v[n], 0, 100))
+		if (cb_settings_set(cb_impair_settings, &t, rows[n], part, why, sizeof(why)))
 			return -1;
 		n++;
 		if (!colon)
@@ -551,13 +601,10 @@ static int parse_gemodel(const char *s, struct cb_impair_cfg *c)
 		if (n == 4)
 			return -1;
 	}
-	c->gemodel = 1;
-	c->ge_p = v[0];
-	c->ge_r = v[1];
-	c->ge_1h = v[2];
-	c->ge_1k = v[3];
-	c->loss_pct = 0;
-	c->burst_len = -1;
+	t.gemodel = 1;
+	t.loss_pct = 0;
+	t.burst_len = -1;
+	*c = t;
 	return 0;
 }
 
@@ -565,80 +612,42 @@ static int parse_gemodel(const char *s, struct cb_impair_cfg *c)
 static int apply_kv(struct cb_impair_cfg *c, const char *key, const char *val, char *why,
 		    size_t why_len)
 {
-	const struct opt *o = NULL;
-	char keys[256];
-	double x;
+	const struct cb_setting *o =
+	    cb_settings_find_alias(cb_impair_settings, key, strlen(key), NULL);
+	char keys[256], msg[256] = "";
 
-	for (size_t i = 0; i < N_OPTS && !o; i++)
-		if (opts[i].key && !strcmp(opts[i].key, key))
-			o = &opts[i];
 	if (!o) {
-		list_keys(keys, sizeof(keys), 0);
+		list_keys(keys, sizeof(keys));
 		say(why, why_len, "unknown key '%s': known keys are %s", key, keys);
 		return -EINVAL;
 	}
-	if (!val && o->type != OPT_FLAG)
-		goto out_bad_value;
-	switch (o->type) {
-	case OPT_DOUBLE:
-		if (parse_double(val, o->unit, &x) || !in_range(x, o->lo, o->hi))
-			goto out_bad_value;
-		*(double *)field(c, o) = x;
-		if (o->off == OFF(loss_pct) || o->off == OFF(burst_len)) {
-			/* A WebRTC loss setting replaces a netem gemodel. */
-			c->gemodel = 0;
-			c->ge_p = c->ge_r = c->ge_1h = c->ge_1k = 0;
+	if (o->offset == offsetof(struct cb_impair_cfg, gemodel)) {
+		if (!val || parse_gemodel(val, c)) {
+			say(why, why_len,
+			    "bad value '%s' for key 'gemodel': allowed p[:r[:1-h[:1-k]]] in "
+			    "percent, 0 to 100",
+			    val ? val : "(none)");
+			return -EINVAL;
 		}
-		break;
-	case OPT_INT: {
-		char *end;
-		long l;
-
-		errno = 0;
-		l = strtol(val, &end, 10);
-		if (end == val || *end || errno || l < o->lo || l > o->hi)
-			goto out_bad_value;
-		*(int *)field(c, o) = (int)l;
-		break;
+		return 0;
 	}
-	case OPT_U64: {
-		char *end;
-		unsigned long long u;
-
-		errno = 0;
-		u = strtoull(val, &end, 10);
-		if (end == val || *end || errno || strchr(val, '-'))
-			goto out_bad_value;
-		*(uint64_t *)field(c, o) = u;
-		break;
+	if (!val && o->type == CB_SETTING_FLAG)
+		return cb_setting_set_flag(o, c);
+	if (!val) {
+		say(why, why_len, "key '%s' needs a value (%s)", key, o->help);
+		return -EINVAL;
 	}
-	case OPT_FLAG: {
-		int f = 1;
-
-		if (val && parse_flag(val, &f))
-			goto out_bad_value;
-		*(int *)field(c, o) = f;
-		break;
+	if (cb_setting_parse(o, c, val, msg, sizeof(msg)) < 0) {
+		say(why, why_len, "bad value for key '%s': %s", key, msg);
+		return -EINVAL;
 	}
-	case OPT_DIST: {
-		int d = dist_from_name(val);
-
-		if (d < 0)
-			goto out_bad_value;
-		c->jitter_dist = (enum cb_jitter_dist)d;
-		break;
-	}
-	case OPT_GEMODEL:
-		if (parse_gemodel(val, c))
-			goto out_bad_value;
-		break;
+	if (o->offset == offsetof(struct cb_impair_cfg, loss_pct) ||
+	    o->offset == offsetof(struct cb_impair_cfg, burst_len)) {
+		/* A WebRTC loss setting replaces a netem gemodel. */
+		c->gemodel = 0;
+		c->ge_p = c->ge_r = c->ge_1h = c->ge_1k = 0;
 	}
 	return 0;
-
-out_bad_value:
-	say(why, why_len, "bad value '%s' for key '%s': allowed %s", val ? val : "(none)", key,
-	    o->help);
-	return -EINVAL;
 }
 
 int cb_impair_parse(const char *spec, struct cb_impair_cfg *cfg, char *why, size_t why_len)
@@ -694,45 +703,6 @@ out_free_copy:
 	return err;
 }
 
-/* Set one cfg field from a JSON member; a message in why on error. */
-static int apply_member(struct cb_impair_cfg *c, const struct opt *o, json_t *v)
-{
-	switch (o->type) {
-	case OPT_DOUBLE:
-		if (!json_is_number(v) || !in_range(json_number_value(v), o->lo, o->hi))
-			return -1;
-		*(double *)field(c, o) = json_number_value(v);
-		return 0;
-	case OPT_INT:
-		if (!json_is_integer(v) || json_integer_value(v) < o->lo ||
-		    json_integer_value(v) > o->hi)
-			return -1;
-		*(int *)field(c, o) = (int)json_integer_value(v);
-		return 0;
-	case OPT_U64:
-		if (!json_is_integer(v) || json_integer_value(v) < 0)
-			return -1;
-		*(uint64_t *)field(c, o) = (uint64_t)json_integer_value(v);
-		return 0;
-	case OPT_FLAG:
-		if (!json_is_boolean(v))
-			return -1;
-		*(int *)field(c, o) = json_is_true(v);
-		return 0;
-	case OPT_DIST: {
-		int d = json_is_string(v) ? dist_from_name(json_string_value(v)) : -1;
-
-		if (d < 0)
-			return -1;
-		c->jitter_dist = (enum cb_jitter_dist)d;
-		return 0;
-	}
-	case OPT_GEMODEL:
-		break;
-	}
-	return -1;
-}
-
 static int is_text(json_t *v)
 {
 	size_t i;
@@ -773,8 +743,6 @@ static int load_file(const char *path, const char *want_name, struct cb_impair_c
 	tmp.name[0] = '\0';
 	json_object_foreach(root, key, v)
 	{
-		const struct opt *o = NULL;
-
 		if (!strcmp(key, "name")) {
 			if (!json_is_string(v) || json_string_length(v) == 0 ||
 			    json_string_length(v) >= sizeof(tmp.name)) {
@@ -796,20 +764,8 @@ static int load_file(const char *path, const char *want_name, struct cb_impair_c
 			}
 			continue;
 		}
-		for (size_t i = 0; i < N_OPTS && !o; i++)
-			if (opts[i].member && !strcmp(opts[i].member, key))
-				o = &opts[i];
-		if (!o) {
-			list_keys(msg, sizeof(msg), 1);
-			say(why, why_len,
-			    "%s: unknown member '%s': known are name, description, assumptions, "
-			    "sources, %s",
-			    path, key, msg);
-			goto out_decref;
-		}
-		if (apply_member(&tmp, o, v)) {
-			say(why, why_len, "%s: bad value for member '%s': allowed %s", path, key,
-			    o->help);
+		if (cb_settings_read_member(cb_impair_settings, &tmp, key, v, msg, sizeof(msg))) {
+			say(why, why_len, "%s: %s", path, msg);
 			goto out_decref;
 		}
 	}
@@ -841,9 +797,32 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+void cb_impair_profile_dir(char *dir, size_t len)
+{
+	char exe[512];
+	ssize_t n;
+
+	if (access(DEFAULT_DIR, R_OK) == 0) {
+		snprintf(dir, len, "%s", DEFAULT_DIR);
+		return;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = 0;
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = 0;
+		snprintf(dir, len, "%.400s/../%s", exe, DEFAULT_DIR);
+		return;
+	}
+	snprintf(dir, len, "%s", DEFAULT_DIR);
+}
+
 int cb_impair_profile_names(const char *dir, char *buf, size_t len)
 {
-	char *names[MAX_PROFILES];
+	char *names[MAX_PROFILES], found[600];
 	struct dirent *e;
 	size_t n = 0, pos = 0;
 	DIR *d;
@@ -851,7 +830,11 @@ int cb_impair_profile_names(const char *dir, char *buf, size_t len)
 	if (!buf || !len)
 		return -EINVAL;
 	buf[0] = '\0';
-	d = opendir(dir ? dir : DEFAULT_DIR);
+	if (!dir) {
+		cb_impair_profile_dir(found, sizeof(found));
+		dir = found;
+	}
+	d = opendir(dir);
 	if (!d)
 		return -errno;
 	while ((e = readdir(d)) && n < MAX_PROFILES) {
@@ -887,10 +870,10 @@ static int is_plain_name(const char *s)
 int cb_impair_profile_load(const char *dir, const char *name_or_path, struct cb_impair_cfg *cfg,
 			   char *why, size_t why_len)
 {
-	const char *d = dir ? dir : DEFAULT_DIR;
+	const char *d = dir;
 	size_t l;
 	struct stat st;
-	char path[4096], known[1024];
+	char path[4096], known[1024], found[600];
 
 	if (!name_or_path || !cfg) {
 		say(why, why_len, "no profile name or no configuration");
@@ -903,6 +886,10 @@ int cb_impair_profile_load(const char *dir, const char *name_or_path, struct cb_
 			return CB_E_NOTFOUND;
 		}
 		return load_file(name_or_path, NULL, cfg, why, why_len);
+	}
+	if (!d) {
+		cb_impair_profile_dir(found, sizeof(found));
+		d = found;
 	}
 	if (is_plain_name(name_or_path)) {
 		snprintf(path, sizeof(path), "%s/%s.json", d, name_or_path);

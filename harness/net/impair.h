@@ -66,6 +66,7 @@
 #include <stdint.h>
 
 #include "base/clock.h"
+#include "base/setting.h"
 
 enum cb_jitter_dist {
 	CB_JITTER_NORMAL,
@@ -109,6 +110,15 @@ struct cb_impair_verdict {
 };
 
 struct cb_impair;
+
+/**
+ * The emulator's settings table (base/setting.h): each row's name is the
+ * field's, as a profile file names it; its alias is the key of a --net
+ * spec; its json key that of summary.json's settings.network.  The netem
+ * gemodel fields have neither an alias (the spec's "gemodel=p:r:1-h:1-k"
+ * sets them all) nor a json key (the summary writes them as one array).
+ */
+extern const struct cb_setting cb_impair_settings[];
 
 /** Everything off: a perfect network, seed 1, name "perfect". */
 void cb_impair_cfg_default(struct cb_impair_cfg *c);
@@ -157,7 +167,7 @@ int cb_impair_parse(const char *spec, struct cb_impair_cfg *cfg, char *why, size
 
 /**
  * Load a profile: `name_or_path` is a name looked up as `dir`/<name>.json
- * (`dir` NULL means "fixtures/net"), or a path to a .json file (it contains
+ * (`dir` NULL means cb_impair_profile_dir()), or a path to a .json file (it contains
  * '/' or ends in ".json").  Members: "name", "description", "assumptions"
  * (string or array of strings), "sources" (optional, the same), and the
  * cfg fields by their struct names; "jitter_dist" is "normal", "uniform" or
@@ -171,7 +181,14 @@ int cb_impair_profile_load(const char *dir, const char *name_or_path, struct cb_
 			   char *why, size_t why_len);
 
 /**
- * The profile names in `dir` (NULL: "fixtures/net"), sorted, separated by
+ * The folder of the named profiles, into dir: "fixtures/net" when the
+ * current folder has one, else the one beside the program
+ * (<program's folder>/../fixtures/net, as build/callbench is placed).
+ */
+void cb_impair_profile_dir(char *dir, size_t len);
+
+/**
+ * The profile names in `dir` (NULL: cb_impair_profile_dir), sorted, separated by
  * ", ".  Returns how many, or a negative error.
  */
 int cb_impair_profile_names(const char *dir, char *buf, size_t len);

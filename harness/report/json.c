@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "base/error.h"
+#include "call/settings.h"
 #include "report/gate.h"
 #include "report/report.h"
 
@@ -23,64 +24,6 @@ static json_t *dist_json(const struct cb_dist *d)
 	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "n", (json_int_t)d->n, "min",
 			 num(d->min), "mean", num(d->mean), "p50", num(d->p50), "p90", num(d->p90),
 			 "p95", num(d->p95), "p99", num(d->p99), "max", num(d->max));
-}
-
-/* The network as set: every model parameter and a line for people. */
-static json_t *network_json(const struct cb_impair_cfg *n)
-{
-	static const char *const dist[] = {"normal", "uniform", "pareto"};
-	char desc[256];
-
-	cb_impair_describe(n, desc, sizeof(desc));
-	return json_pack(
-	    "{s:s, s:s, s:f, s:f, s:s, s:b, s:f, s:f, s:b, s:[f,f,f,f], s:f, s:f, s:i, "
-	    "s:i, s:I}",
-	    "profile", n->name, "description", desc, "delay_ms", n->delay_ms, "jitter_ms",
-	    n->jitter_ms, "jitter_dist", (unsigned)n->jitter_dist < 3 ? dist[n->jitter_dist] : "?",
-	    "reordering", n->allow_reordering, "loss_pct", n->loss_pct, "burst_len", n->burst_len,
-	    "gemodel", n->gemodel, "gemodel_p_r_1h_1k", n->ge_p, n->ge_r, n->ge_1h, n->ge_1k,
-	    "dup_pct", n->dup_pct, "rate_kbps", n->rate_kbps, "queue_packets", n->queue_packets,
-	    "overhead_bytes", n->overhead_bytes, "seed", (json_int_t)n->seed);
-}
-
-static json_t *settings_json(const struct cb_call_cfg *c)
-{
-	json_t *s =
-	    json_pack("{s:f, s:b, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, "
-		      "s:s, s:s, s:s, s:i, s:f, s:I, s:s, s:s}",
-		      "duration_s", c->duration_s, "video", c->video, "audio", c->audio, "width",
-		      c->width, "height", c->height, "fps", c->fps, "video_kbps", c->video_kbps,
-		      "audio_kbps", c->audio_kbps, "keyint", c->keyint, "speed", c->speed,
-		      "opus_complexity", c->opus_complexity, "audio_frame_ms", c->audio_frame_ms,
-		      "mark_period_ms", c->mark_period_ms, "video_codec", c->video_codec,
-		      "audio_codec", c->audio_codec, "srtp", cb_srtp_profile_name(c->srtp),
-		      "transport", c->transport, "mtu", c->mtu, "verdict_pct", c->verdict_pct,
-		      "seed", (json_int_t)c->seed, "out_dir", c->out_dir, "run_id", c->run_id);
-
-	if (!s)
-		return NULL;
-	json_object_set_new(s, "clock", json_string(c->sim ? "sim" : "real"));
-	json_object_set_new(s, "codec_time",
-			    c->codec_time_fixed
-				? json_pack("{s:s, s:f, s:f, s:f, s:f}", "model", "fixed",
-					    "video_encode_ms", c->codec_ms[0], "video_decode_ms",
-					    c->codec_ms[1], "audio_encode_ms", c->codec_ms[2],
-					    "audio_decode_ms", c->codec_ms[3])
-				: json_pack("{s:s}", "model", "measured"));
-	json_object_set_new(s, "network", network_json(&c->net));
-	/* What getUserMedia chose, as track.getSettings() shows it. */
-	if (c->video_settings[0] || c->audio_settings[0]) {
-		json_t *ts = json_object();
-
-		if (c->video_settings[0])
-			json_object_set_new(ts, "video", json_loads(c->video_settings, 0, NULL));
-		if (c->audio_settings[0])
-			json_object_set_new(ts, "audio", json_loads(c->audio_settings, 0, NULL));
-		json_object_set_new(s, "track_settings", ts);
-	}
-	json_object_set_new(s, "native_width", json_integer(c->native_width));
-	json_object_set_new(s, "native_height", json_integer(c->native_height));
-	return s;
 }
 
 /*
@@ -412,7 +355,8 @@ json_t *cb_report_summary_build(const struct cb_run_result *res)
 		return NULL;
 	if (res->error[0])
 		json_object_set_new(root, "error", json_string(res->error));
-	json_object_set_new(root, "settings", settings_json(&res->cfg));
+	/* Written from the settings table: every setting's row says its key. */
+	json_object_set_new(root, "settings", cb_call_settings_json(&res->cfg));
 
 	versions = json_object();
 	for (int i = 0; versions && i < res->n_versions && i < CB_MAX_VERSIONS; i++)

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "base/error.h"
+#include "call/settings.h"
 #include "report/report.h"
 #include "report/gp.h"
 #include "report/sweep.h"
@@ -563,57 +564,28 @@ int cb_sweep_merge_add(struct cb_sweep *sw, const char *folder, const char *out_
 }
 
 /*
- * The settings a merge knows how to name as an axis, by `callbench run`
- * option name: a cell that lacks an axis value takes it from its summary,
- * and plain run folders are compared along the ones that differ.
+ * A merge names a cell's value of a setting from its summary: the settings
+ * object read back by the table's rows, then written as --NAME takes it.
+ * A setting that varies is one with a value of its own (not --net or
+ * --constraints, which set other fields) and not where the files went.
  */
-static const char *const known_settings[] = {
-    "video-codec",   "size",   "video-bitrate", "net-profile", "fps",	"audio-codec",
-    "audio-bitrate", "keyint", "speed",		"transport",   "clock", "codec-time",
-    "duration",	     "seed",   "mtu",		"percentile",  "srtp",	NULL,
-};
+static int can_vary(const struct cb_setting *row)
+{
+	return cb_setting_has_value(row) && !(row->flags & CB_SETTING_NO_AXIS);
+}
 
 static int setting_value(json_t *root, const char *name, char *out, size_t room)
 {
 	json_t *s = json_object_get(root, "settings");
-	char a[64];
+	const struct cb_setting *row = cb_settings_find(cb_call_settings, name, strlen(name), NULL);
+	struct cb_call_cfg cfg;
 
 	out[0] = 0;
-	if (!s)
+	if (!json_is_object(s) || !row || !can_vary(row))
 		return -1;
-#define NUM(key) snprintf(out, room, "%g", jnum(s, key))
-	if (!strcmp(name, "video-codec"))
-		jstr(s, "video_codec", out, room);
-	else if (!strcmp(name, "audio-codec"))
-		jstr(s, "audio_codec", out, room);
-	else if (!strcmp(name, "size"))
-		snprintf(out, room, "%gx%g", jnum(s, "width"), jnum(s, "height"));
-	else if (!strcmp(name, "video-bitrate"))
-		NUM("video_kbps");
-	else if (!strcmp(name, "audio-bitrate"))
-		NUM("audio_kbps");
-	else if (!strcmp(name, "fps") || !strcmp(name, "keyint") || !strcmp(name, "speed") ||
-		 !strcmp(name, "mtu") || !strcmp(name, "seed"))
-		NUM(name);
-	else if (!strcmp(name, "duration"))
-		NUM("duration_s");
-	else if (!strcmp(name, "percentile"))
-		NUM("verdict_pct");
-	else if (!strcmp(name, "net-profile"))
-		jstr(s, "network.profile", out, room);
-	else if (!strcmp(name, "transport") || !strcmp(name, "clock") || !strcmp(name, "srtp"))
-		jstr(s, name, out, room);
-	else if (!strcmp(name, "codec-time")) {
-		jstr(s, "codec_time.model", a, sizeof(a));
-		if (!strcmp(a, "fixed"))
-			snprintf(out, room, "fixed:%g,%g", jnum(s, "codec_time.video_encode_ms"),
-				 jnum(s, "codec_time.video_decode_ms"));
-		else
-			snprintf(out, room, "%s", a);
-	} else
-		return -1;
-#undef NUM
-	return 0;
+	cb_call_cfg_default(&cfg);
+	cb_settings_from_json(cb_call_settings, &cfg, s);
+	return cb_setting_format(row, &cfg, out, room) < 0 ? -1 : 0;
 }
 
 int cb_sweep_merge_finish(struct cb_sweep *sw, const char *out_dir)
@@ -633,14 +605,20 @@ int cb_sweep_merge_finish(struct cb_sweep *sw, const char *out_dir)
 	}
 	/* Plain runs only: the axes are the known settings that differ. */
 	if (!sw->n_axes && sw->n_cells > 1) {
-		for (size_t k = 0; known_settings[k] && sw->n_axes < CB_SWEEP_MAX_AXES; k++) {
+		struct cb_settings_it it;
+		const struct cb_setting *row;
+
+		cb_settings_it_init(&it, cb_call_settings);
+		while ((row = cb_settings_next(&it, NULL)) && sw->n_axes < CB_SWEEP_MAX_AXES) {
 			struct cb_sweep_axis ax = {.n = 0};
 			int differ = 0;
 			char first[128] = "";
 
+			if (!can_vary(row) || strlen(row->name) >= sizeof(ax.name))
+				continue;
 			for (size_t c = 0; c < sw->n_cells && !err; c++) {
 				if (!roots[c] ||
-				    setting_value(roots[c], known_settings[k], v, sizeof(v)) < 0)
+				    setting_value(roots[c], row->name, v, sizeof(v)) < 0)
 					continue;
 				if (!ax.n)
 					snprintf(first, sizeof(first), "%s", v);
@@ -650,7 +628,7 @@ int cb_sweep_merge_finish(struct cb_sweep *sw, const char *out_dir)
 					err = axis_push(&ax, v);
 			}
 			if (differ && !err) {
-				snprintf(ax.name, sizeof(ax.name), "%s", known_settings[k]);
+				snprintf(ax.name, sizeof(ax.name), "%s", row->name);
 				sw->axis[sw->n_axes++] = ax;
 			} else {
 				for (size_t i = 0; i < ax.n; i++)

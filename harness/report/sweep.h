@@ -1,8 +1,8 @@
 /*
  * sweep.h — a grid of calls (a sweep) and its comparison report.
  *
- * A sweep is a list of axes (a `callbench run` option name and the values
- * it takes) and the cells of their cartesian product, each one call with a
+ * A sweep is a list of axes (a setting's name, call/settings.h, and the
+ * values it takes) and the cells of their cartesian product, each one call with a
  * run folder inside the sweep folder:
  *
  * <sweep dir>/
@@ -14,9 +14,8 @@
  *   report.html      self-contained: table, band map and plots inline
  *   sweep_latency, sweep_rd, sweep_bands .{png,svg}   gnuplot plots
  *
- * Running the cells is call/sweep_run.h's; applying an axis value to a
- * call's settings is the caller's (the command's option table), passed in
- * as a callback, so that any option can be an axis.
+ * Running the cells is call/sweep_run.h's; an axis value is applied to a
+ * call's settings by the setting's row, so that any setting can be an axis.
  */
 #ifndef CB_REPORT_SWEEP_H
 #define CB_REPORT_SWEEP_H
@@ -30,7 +29,7 @@
 #define CB_SWEEP_SCHEMA	  "callbench.sweep/1"
 #define CB_SWEEP_MAX_AXES 8
 
-/** One axis: an option name and its values (owned, heap strings). */
+/** One axis: a setting's name and its values (owned, heap strings). */
 struct cb_sweep_axis {
 	char name[32];
 	char **values;
@@ -131,9 +130,10 @@ int cb_sweep_merge_add(struct cb_sweep *sw, const char *folder, const char *out_
 
 /**
  * Finish a merge: a cell without a value for an axis takes it from its
- * settings when the axis is a known setting (video-codec, size, fps,
- * video-bitrate, audio-bitrate, net-profile, ...); when no folder was a
- * sweep, the axes are the known settings that differ between the cells.
+ * summary's settings when the axis is a setting with a value of its own
+ * (call/settings.h: read back by its row, written as --NAME takes it);
+ * when no folder was a sweep, the axes are those settings that differ
+ * between the cells, in the table's order.
  */
 int cb_sweep_merge_finish(struct cb_sweep *sw, const char *out_dir);
 

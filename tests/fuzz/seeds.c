@@ -615,6 +615,20 @@ static const char *const constraints[] = {
     "{\"height\":{\"max\":480},\"frameRate\":{\"exact\":15},\"unknownThing\":1}}",
 };
 
+/* Settings files (--settings): keys are the call's setting names. */
+static const char *const settings_files[] = {
+    "{\"size\": \"1280x720\", \"no-audio\": true}",
+    "{\"video-codec\": \"vp8\", \"video-bitrate\": 400, \"fps\": 15, \"keyint\": 60}",
+    "{\"clock\": \"sim\", \"codec-time\": \"fixed:5,1\", \"duration\": 1.5, \"seed\": 7}",
+    "{\"net-profile\": \"4g\", \"net\": \"loss=2,seed=3\", \"no-nack\": true}",
+    "{\"srtp\": \"AEAD_AES_128_GCM\", \"mtu\": 1000, \"percentile\": 99.5}",
+    "{\"echo\": -20, \"echo-delay\": 80, \"noise\": -50, \"echo-cancellation\": true}",
+    "{\"constraints\": \"{\\\"video\\\":{\\\"width\\\":320}}\"}",
+    "{\"fps\": \"15\"}",
+    "{\"vidoe-codec\": \"vp8\"}",
+    "{\"settings\": \"x.json\"}",
+};
+
 static const char *const tolerances =
     "{\"schema\": \"callbench.tolerances/1\", \"tolerances\": {"
     "\"latency_ms.p95\": {\"abs\": 50, \"rel_pct\": null},"
@@ -737,6 +751,8 @@ int main(int argc, char **argv)
 		put_str(&s, "constraints", constraints[i]);
 	for (size_t i = 0; i < sizeof(net_addrs) / sizeof(net_addrs[0]); i++)
 		put_str(&s, "netaddr", net_addrs[i]);
+	for (size_t i = 0; i < sizeof(settings_files) / sizeof(settings_files[0]); i++)
+		put_str(&s, "settings", settings_files[i]);
 	snprintf(dir, sizeof(dir), "%s/net", s.fixtures);
 	seed_dir(&s, dir, ".json", "profile", -1);
 	snprintf(dir, sizeof(dir), "%s/baselines", s.fixtures);
