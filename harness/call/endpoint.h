@@ -85,6 +85,11 @@ struct cb_sender_track {
 	uint32_t ts_base;
 	struct cb_track_log log;
 	const struct cb_clock *clock; /* this track's timeline */
+	/* The track's own SRTP context (its RTP, its SRs and, for video, the
+	 * RTX stream) and the lock that guards it with the track's counters
+	 * and retransmission history: audio never waits for video's protect. */
+	pthread_mutex_t lock;
+	struct cb_srtp *srtp;
 	struct cb_packet_out pending; /* encoded, not yet sent */
 	size_t pending_rec;
 	int has_pending;
@@ -97,10 +102,12 @@ struct cb_sender {
 	const struct cb_session *ss;
 	struct cb_path *path;	  /* the way out */
 	struct cb_path *mpath[2]; /* per media (RTP and its SRs): `path` unless set apart */
-	struct cb_srtp *srtp;
-	pthread_mutex_t send_lock; /* one SRTP session and one transport end, two tracks */
-	const atomic_int *stop;	   /* the user's stop */
-	atomic_int abort;	   /* an error in either track stops both */
+	/* The way out is one transport end (the mem and xdp rings take one
+	 * producer) behind one emulator: send_lock serializes only handing
+	 * packets to it, after each track protected its own. */
+	pthread_mutex_t send_lock;
+	const atomic_int *stop; /* the user's stop */
+	atomic_int abort;	/* an error in either track stops both */
 	atomic_uint_fast64_t packets_sent;
 	atomic_uint_fast64_t packets_expected; /* copies the network will deliver */
 	int err;

@@ -74,8 +74,8 @@ void cb_feedback_sender_sent(struct cb_sender *s, const uint8_t *rtp, size_t len
 		cb_rtx_put(s->rtx, rtp, len, now);
 }
 
-/* Protect an RTP or RTCP packet with the sender's session and send it on the
- * forward path.  Called with send_lock held. */
+/* Protect an RTP or RTCP packet of track `m` with its SRTP context and send
+ * it on the track's way out.  Called with the track's lock held. */
 static int sender_emit(struct cb_sender *s, enum cb_media m, uint8_t *buf, size_t len, int rtcp,
 		       cb_ns now)
 {
@@ -84,12 +84,16 @@ static int sender_emit(struct cb_sender *s, enum cb_media m, uint8_t *buf, size_
 	size_t out = 0;
 	int rc;
 
-	rc = rtcp ? cb_srtcp_protect(s->srtp, buf, len, CB_NET_MAX_PKT, &out)
-		  : cb_srtp_protect(s->srtp, buf, len, CB_NET_MAX_PKT, &out);
+	struct cb_srtp *srtp = m == CB_MEDIA_VIDEO ? s->video.srtp : s->audio.srtp;
+
+	rc = rtcp ? cb_srtcp_protect(srtp, buf, len, CB_NET_MAX_PKT, &out)
+		  : cb_srtp_protect(srtp, buf, len, CB_NET_MAX_PKT, &out);
 	if (rc < 0)
 		return rc;
 	pk = (struct cb_net_pkt){.data = buf, .len = out};
+	pthread_mutex_lock(&s->send_lock);
 	rc = cb_path_send(s->mpath[m], &pk, 1, now, &v);
+	pthread_mutex_unlock(&s->send_lock);
 	if (rc == 1 && v.fate == CB_PKT_DELIVERED)
 		atomic_fetch_add(&s->packets_expected, 1u + v.duplicated);
 	if (rc == 1 && !rtcp && v.fate == CB_PKT_DELIVERED && v.duplicated)
@@ -114,7 +118,7 @@ static void sender_on_nack(struct cb_sender *s, const struct cb_rtcp_msg *m, cb_
 			uint8_t buf[CB_NET_MAX_PKT];
 			size_t len = sizeof(buf) - CB_SRTP_MAX_OVERHEAD;
 
-			pthread_mutex_lock(&s->send_lock);
+			pthread_mutex_lock(&s->video.lock);
 			if (cb_rtx_resend(s->rtx, seqs[k], now, buf, &len) == 0 &&
 			    sender_emit(s, CB_MEDIA_VIDEO, buf, len, 0, now) == 0) {
 				s->rec.rtx_sent++;
@@ -122,7 +126,7 @@ static void sender_on_nack(struct cb_sender *s, const struct cb_rtcp_msg *m, cb_
 			} else {
 				s->rec.rtx_refused++;
 			}
-			pthread_mutex_unlock(&s->send_lock);
+			pthread_mutex_unlock(&s->video.lock);
 		}
 	}
 }
@@ -158,9 +162,9 @@ static void sender_on_report(struct cb_sender *s, const struct cb_rtcp_report_bl
 	x->cumulative_lost = b->cumulative_lost;
 	x->jitter_ms = b->jitter * 1000.0 / (m == CB_MEDIA_VIDEO ? 90000.0 : 48000.0);
 	if (rc == 0 && m == CB_MEDIA_VIDEO && s->rtx) {
-		pthread_mutex_lock(&s->send_lock);
+		pthread_mutex_lock(&s->video.lock);
 		cb_rtx_set_rtt(s->rtx, rtt);
-		pthread_mutex_unlock(&s->send_lock);
+		pthread_mutex_unlock(&s->video.lock);
 	}
 }
 
@@ -232,13 +236,13 @@ int cb_feedback_sender_poll(struct cb_sender *s)
 		    t->ts_base +
 		    (uint32_t)((since * (int64_t)rate + (since >= 0 ? 1 : -1) * CB_NS_PER_S / 2) /
 			       CB_NS_PER_S);
-		pthread_mutex_lock(&s->send_lock);
+		pthread_mutex_lock(&t->lock);
 		sr.packet_count = s->pkt_count[i];
 		sr.octet_count = s->octet_count[i];
 		rc = cb_rtcp_build_report(&sr, NULL, "callbench-sender", buf, &len);
 		if (rc == 0)
 			rc = sender_emit(s, (enum cb_media)i, buf, len, 1, now);
-		pthread_mutex_unlock(&s->send_lock);
+		pthread_mutex_unlock(&t->lock);
 	}
 	return rc;
 }

@@ -165,7 +165,7 @@ static int send_frame(struct cb_sender *s, struct cb_sender_track *t, struct cb_
 	rec->first_seq = t->seq;
 	rec->npackets = (uint16_t)n;
 
-	pthread_mutex_lock(&s->send_lock);
+	pthread_mutex_lock(&t->lock);
 	for (size_t i = 0; i < n; i++) {
 		size_t out = 0;
 
@@ -175,18 +175,20 @@ static int send_frame(struct cb_sender *s, struct cb_sender_track *t, struct cb_
 			cb_feedback_sender_sent(s, pk[i].data, pk[i].len, cb_clock_now(clk));
 		s->pkt_count[t->media]++;
 		s->octet_count[t->media] += (uint32_t)(pk[i].len - CB_RTP_HDR_MIN);
-		rc = cb_srtp_protect(s->srtp, pk[i].data, pk[i].len, room, &out);
+		rc = cb_srtp_protect(t->srtp, pk[i].data, pk[i].len, room, &out);
 		if (rc < 0) {
-			pthread_mutex_unlock(&s->send_lock);
+			pthread_mutex_unlock(&t->lock);
 			goto out_free;
 		}
 		pk[i].len = out;
 	}
+	pthread_mutex_unlock(&t->lock);
 	rec->st[CB_ST_PROTECTED] = cb_clock_now(clk);
 	/* "Sent" is when a packet is handed to the transport.  The batch is
 	 * handed over at once, so the first and last packet share the stamp;
 	 * the system call itself belongs to the network stage, since on the
 	 * kernel path the receiver can have a packet before the call returns. */
+	pthread_mutex_lock(&s->send_lock);
 	rec->st[CB_ST_FIRST_SENT] = rec->st[CB_ST_LAST_SENT] = cb_clock_now(clk);
 	rc = cb_path_send(s->mpath[t->media], pk, n, rec->st[CB_ST_LAST_SENT], verdict);
 	pthread_mutex_unlock(&s->send_lock);
@@ -534,6 +536,8 @@ int cb_sender_open(struct cb_sender *s, const struct cb_session *ss, const atomi
 	s->video.clock = vclock;
 	s->audio.clock = aclock;
 	pthread_mutex_init(&s->send_lock, NULL);
+	pthread_mutex_init(&s->video.lock, NULL);
+	pthread_mutex_init(&s->audio.lock, NULL);
 	cb_rng_seed(&rng, c->seed ^ 0x53454e44ULL);
 	if (c->video) {
 		struct cb_codec_cfg cc = {
@@ -617,8 +621,15 @@ int cb_sender_connect(struct cb_sender *s, struct cb_path *path)
 {
 	const struct cb_session *ss = s->ss;
 
+	struct cb_sender_track *tracks[2] = {&s->video, &s->audio};
+	int rc = 0;
+
 	s->path = s->mpath[0] = s->mpath[1] = path;
-	return cb_srtp_open(&s->srtp, ss->suite, ss->key_local, ss->key_len, CB_SRTP_OUTBOUND);
+	for (int i = 0; i < 2 && rc == 0; i++)
+		if (tracks[i]->enabled)
+			rc = cb_srtp_open(&tracks[i]->srtp, ss->suite, ss->key_local, ss->key_len,
+					  CB_SRTP_OUTBOUND);
+	return rc;
 }
 
 void cb_sender_route(struct cb_sender *s, enum cb_media m, struct cb_path *path)
@@ -698,7 +709,10 @@ void cb_sender_close(struct cb_sender *s)
 		free(s->asrc);
 	}
 	cb_feedback_sender_close(s);
-	cb_srtp_close(s->srtp);
+	cb_srtp_close(s->video.srtp);
+	cb_srtp_close(s->audio.srtp);
+	pthread_mutex_destroy(&s->video.lock);
+	pthread_mutex_destroy(&s->audio.lock);
 	pthread_mutex_destroy(&s->send_lock);
 	s->ss = NULL;
 }
