@@ -95,9 +95,10 @@ static void print_media(FILE *out, const struct cb_media_result *m, const struct
 	if (video)
 		fprintf(out,
 			"  quality   PSNR %s dB mean (min %s)  SSIM %s mean  freezes %u (%s ms)  "
-			"harmonic %s fps\n",
+			"harmonic %s fps  (PSNR/SSIM of %llu pictures: %s CPU-s, the harness's)\n",
 			N(&n, m->psnr.mean, 2), N(&n, m->psnr.min, 2), N(&n, m->ssim.mean, 4),
-			m->freeze_count, N(&n, m->freeze_total_ms, 0), N(&n, m->harmonic_fps, 1));
+			m->freeze_count, N(&n, m->freeze_total_ms, 0), N(&n, m->harmonic_fps, 1),
+			U(m->quality_pictures), N(&n, m->quality_cpu_s, 2));
 	else
 		fprintf(
 		    out,

@@ -239,6 +239,38 @@ static void test_call_agrees_from_the_wire(void)
 	free(d);
 }
 
+/* --quality: every identified picture, one in 10 (by picture number), or
+ * none; the worker's pictures and CPU time are reported apart. */
+static void test_quality_modes(void)
+{
+	const double ms[4] = {4.0, 1.5, 0.4, 0.1};
+	uint64_t pics[3] = {0, 0, 0}, ident[3] = {0, 0, 0};
+	size_t psnr_n[3] = {0, 0, 0};
+
+	for (int q = 0; q < 3; q++) {
+		struct cb_call_cfg cfg;
+		struct cb_run_result res;
+
+		cb_test_sim_cfg(&cfg, 3.0, ms, 4);
+		cfg.audio = 0;
+		cfg.quality = q;
+		CU_ASSERT_EQUAL_FATAL(cb_call_run(&cfg, NULL, &res), 0);
+		pics[q] = res.video.quality_pictures;
+		ident[q] = res.video.identified;
+		psnr_n[q] = res.video.psnr.n;
+		if (q != CB_QUALITY_OFF)
+			CU_ASSERT(res.video.quality_cpu_s > 0);
+		cb_run_result_free(&res);
+	}
+	CU_ASSERT(ident[0] == 90 && ident[1] == 90 && ident[2] == 90);
+	CU_ASSERT_EQUAL(pics[CB_QUALITY_ALL], ident[0]);
+	CU_ASSERT_EQUAL(psnr_n[CB_QUALITY_ALL], ident[0]);
+	CU_ASSERT_EQUAL(pics[CB_QUALITY_SAMPLE], 9); /* pictures 0, 10, ... 80 */
+	CU_ASSERT_EQUAL(psnr_n[CB_QUALITY_SAMPLE], 9);
+	CU_ASSERT_EQUAL(pics[CB_QUALITY_OFF], 0);
+	CU_ASSERT_EQUAL(psnr_n[CB_QUALITY_OFF], 0);
+}
+
 int cb_suite_session(void)
 {
 	static const struct cb_test_case cases[] = {
@@ -246,6 +278,7 @@ int cb_suite_session(void)
 	    {"source description: what a receiver refuses, and why", test_source_rejects},
 	    {"sender reports map RTP times to capture times", test_srmap},
 	    {"a call: agreed in SDP, capture times from the wire", test_call_agrees_from_the_wire},
+	    {"--quality all, sample, off: what the worker measured and cost", test_quality_modes},
 	    {NULL, NULL},
 	};
 	return cb_add_suite("session", cases);

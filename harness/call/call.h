@@ -21,6 +21,9 @@
 #include "rx/timeline.h"
 #include "srtp/srtp.h"
 
+enum { CB_QUALITY_ALL = 0, CB_QUALITY_SAMPLE, CB_QUALITY_OFF };
+#define CB_QUALITY_SAMPLE_EVERY 10
+
 struct cb_call_cfg {
 	double duration_s; /**< media time to capture */
 	int video, audio;  /**< 1 = the track is on */
@@ -59,6 +62,8 @@ struct cb_call_cfg {
 	/* playout (the receiver's jitter buffers) */
 	int min_playout_delay_ms; /**< video: lower bound of the target delay (0) */
 	int max_playout_delay_ms; /**< video: upper bound of the target delay (10000) */
+	int quality;		  /**< video PSNR/SSIM: CB_QUALITY_ALL, _SAMPLE (one picture in
+				     CB_QUALITY_SAMPLE_EVERY), _OFF */
 	int audio_jb_min_ms;	  /**< audio: floor of the target delay (0) */
 	int audio_jb_initial_ms;  /**< audio: delay before the first playout slot (20) */
 	/* audio processing (getUserMedia's booleans, media/apm.h) and the
@@ -178,6 +183,11 @@ struct cb_media_result {
 	double jb_delay_mean_ms;
 	/* video quality (libyuv I420PSNR / I420SSIM definitions) over identified frames */
 	struct cb_dist psnr, ssim;
+	/** The quality worker (video): pictures it measured, pictures it could
+	 * not take (a full queue in real time), and its thread's CPU seconds,
+	 * which are the harness's own and not the call's. */
+	uint64_t quality_pictures, quality_skipped;
+	double quality_cpu_s;
 	/* video smoothness (webrtc-stats freeze rule), over rendered frames */
 	uint32_t freeze_count, pause_count;
 	double freeze_total_ms, pause_total_ms, harmonic_fps;

@@ -209,8 +209,10 @@ struct cb_receiver {
 	atomic_int_fast64_t last_video_ns, last_audio_ns;
 	int16_t *audio_pcm; /* decoded audio as played, up to CB_RX_AUDIO_KEEP samples */
 	size_t audio_pcm_n, audio_pcm_cap;
-	uint64_t quality_skipped; /* pictures the quality worker could not take */
-	struct rx_state *st;	  /* codecs, assembler, detector (receiver.c) */
+	uint64_t quality_skipped;  /* pictures the quality worker could not take */
+	uint64_t quality_pictures; /* and those it measured */
+	double quality_cpu_s;	   /* its thread's CPU time */
+	struct rx_state *st;	   /* codecs, assembler, detector (receiver.c) */
 	/* feedback to the sender (RTCP), see feedback.c */
 	struct cb_srtp *srtcp_out;     /* receiver -> sender */
 	struct cb_path *rpath;	       /* the way back */

@@ -484,7 +484,8 @@ static int video_decode(struct cb_receiver *r, size_t idx, const uint8_t *data, 
 			atomic_store(&r->last_video_ns,
 				     rec->st[CB_RX_ST(CB_ST_IDENTIFIED)] - t_cap);
 		atomic_fetch_add(&r->video_identified, 1);
-		if (st->qw) {
+		if (st->qw &&
+		    (r->ss->cfg->quality == CB_QUALITY_ALL || num % CB_QUALITY_SAMPLE_EVERY == 0)) {
 			rc = cb_qworker_submit(st->qw, idx, num, &img);
 			if (rc < 0)
 				return rc;
@@ -857,9 +858,11 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 			return rc;
 		/* The reference pictures: the sender's camera, drawn again
 		 * from its description. */
-		rc = cb_qworker_open(&st->qw, camc, c->sim);
-		if (rc < 0)
-			return rc;
+		if (c->quality != CB_QUALITY_OFF) {
+			rc = cb_qworker_open(&st->qw, camc, c->sim);
+			if (rc < 0)
+				return rc;
+		}
 	}
 	if (ss->media[CB_MEDIA_AUDIO].on) {
 		const struct cb_audio_source_cfg *mic = &ss->src.mic;
@@ -1037,6 +1040,8 @@ void cb_receiver_stop_join(struct cb_receiver *r)
 	capture_times(r);
 	cb_qworker_finish(r->st->qw);
 	q = cb_qworker_results(r->st->qw, &n, &r->quality_skipped);
+	r->quality_pictures = n;
+	r->quality_cpu_s = cb_qworker_cpu_s(r->st->qw);
 	for (size_t i = 0; i < n; i++) {
 		struct cb_rx_frame *f = cb_spool_at(r->video.frames, q[i].rec);
 

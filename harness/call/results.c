@@ -201,6 +201,9 @@ int cb_results_merge_video(struct cb_media_result *mr, struct cb_sender *s, stru
 			capture_check(mr, rx->captured, cap);
 		}
 	}
+	mr->quality_pictures = r->quality_pictures;
+	mr->quality_skipped = r->quality_skipped;
+	mr->quality_cpu_s = r->quality_cpu_s;
 	rc = seen_video(mr, tx, r);
 	mr->frames = *tx;
 	memset(tx, 0, sizeof(*tx));

@@ -148,11 +148,13 @@ static json_t *media_json(const struct cb_media_result *m, double pct)
 	if (o && m->media == CB_MEDIA_VIDEO)
 		json_object_set_new(
 		    o, "quality",
-		    json_pack("{s:o, s:o, s:i, s:o, s:i, s:o, s:o}", "psnr_db", dist_json(&m->psnr),
-			      "ssim", dist_json(&m->ssim), "freeze_count", (int)m->freeze_count,
-			      "freeze_total_ms", num(m->freeze_total_ms), "pause_count",
-			      (int)m->pause_count, "pause_total_ms", num(m->pause_total_ms),
-			      "harmonic_fps", num(m->harmonic_fps)));
+		    json_pack("{s:o, s:o, s:i, s:o, s:i, s:o, s:o, s:{s:I, s:I, s:o}}", "psnr_db",
+			      dist_json(&m->psnr), "ssim", dist_json(&m->ssim), "freeze_count",
+			      (int)m->freeze_count, "freeze_total_ms", num(m->freeze_total_ms),
+			      "pause_count", (int)m->pause_count, "pause_total_ms",
+			      num(m->pause_total_ms), "harmonic_fps", num(m->harmonic_fps),
+			      "worker", "pictures", (json_int_t)m->quality_pictures, "skipped",
+			      (json_int_t)m->quality_skipped, "cpu_s", num(m->quality_cpu_s)));
 	if (o && m->media == CB_MEDIA_AUDIO)
 		json_object_set_new(
 		    o, "quality",

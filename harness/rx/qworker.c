@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/error.h"
 #include "measure/quality.h"
@@ -28,11 +29,14 @@ struct cb_qworker {
 	struct cb_qresult *out;
 	size_t n, cap;
 	uint64_t skipped;
+	double cpu_s; /* the thread's CPU time, set as it ends */
 };
 
 static void *worker(void *arg)
 {
 	struct cb_qworker *w = arg;
+
+	struct timespec cpu;
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
@@ -72,6 +76,8 @@ static void *worker(void *arg)
 		pthread_cond_signal(&w->nonfull);
 	}
 	pthread_mutex_unlock(&w->lock);
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+		w->cpu_s = (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9;
 	return NULL;
 }
 
@@ -159,6 +165,11 @@ const struct cb_qresult *cb_qworker_results(const struct cb_qworker *w, size_t *
 	if (skipped)
 		*skipped = w ? w->skipped : 0;
 	return w ? w->out : NULL;
+}
+
+double cb_qworker_cpu_s(const struct cb_qworker *w)
+{
+	return w ? w->cpu_s : 0;
 }
 
 void cb_qworker_close(struct cb_qworker *w)

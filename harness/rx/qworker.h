@@ -34,6 +34,8 @@ void cb_qworker_finish(struct cb_qworker *w);
 /** Results so far (after finish: all); valid until close. */
 const struct cb_qresult *cb_qworker_results(const struct cb_qworker *w, size_t *n,
 					    uint64_t *skipped);
+/** CPU seconds the worker's thread used (final after finish). */
+double cb_qworker_cpu_s(const struct cb_qworker *w);
 void cb_qworker_close(struct cb_qworker *w);
 
 #endif
