@@ -2,11 +2,15 @@
  * peer.c — `callbench peer`: one end of a call as a program of its own.
  *
  *   callbench peer --sdp-out FILE --to HOST:PORT [run options]
+ *   callbench peer --sdp-in FILE [run options]
  *
- * sends the synthetic media to a fixed address and writes the SDP that
- * describes it (keys included) to FILE first, for another stack to receive
- * (ffmpeg: `ffmpeg -protocol_whitelist file,udp,rtp -i FILE ...`).  The run
- * options choose codec, size, rate, bitrate, duration and the network.
+ * The first sends the synthetic media to a fixed address and writes the SDP
+ * that describes it (keys included) to FILE first, for another stack to
+ * receive (ffmpeg: `ffmpeg -protocol_whitelist file,udp,rtp -i FILE ...`).
+ * The second receives what FILE describes and writes a run folder measured
+ * as `callbench run`'s is.  The run options choose codec, size, rate,
+ * bitrate, duration and the network (sending), playout and quality
+ * (receiving).
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,15 +20,20 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "call/receive_from.h"
 #include "call/send_to.h"
 #include "commands.h"
 #include "net/addr.h"
 #include "report/report.h"
 #include "run_options.h"
+#include "summary.h"
+
+#include <unistd.h>
 
 #define EXIT_FAILED	 1
 #define EXIT_USAGE	 2
 #define EXIT_INTERRUPTED 130
+#define CB_SDP_FILE_MAX	 131072 /* CB_SDP_MAX_SIZE */
 
 static atomic_int peer_stop;
 
@@ -58,7 +67,8 @@ static void peer_help(FILE *out)
 	cb_call_cfg_default(&d.call);
 	fprintf(
 	    out,
-	    "usage: callbench peer --sdp-out FILE --to HOST:PORT [run options]\n\n"
+	    "usage: callbench peer --sdp-out FILE --to HOST:PORT [run options]\n"
+	    "       callbench peer --sdp-in FILE [run options]\n\n"
 	    "One end of a call as its own program.  With --sdp-out it sends the synthetic\n"
 	    "media to HOST:PORT (video there, audio on PORT+2 when both are on) over SRTP\n"
 	    "and first writes FILE, an SDP (RFC 8866) with the SDES key (a=crypto), the\n"
@@ -68,33 +78,50 @@ static void peer_help(FILE *out)
 	    "The receiver must be listening before the first key frame it can use: start\n"
 	    "it first, or give --keyint so key frames repeat.  Nobody answers a file, so\n"
 	    "there is no NACK/RTX; the sender reports go to each media's port.\n\n"
+	    "With --sdp-in FILE it receives what FILE describes (waiting up to 10 s for\n"
+	    "FILE to appear) on the address and port of its section and writes a run\n"
+	    "folder under --out as callbench run does: latency from the decoded content,\n"
+	    "capture times from the sender's RTCP reports, quality against the reference\n"
+	    "its a=x-callbench-source draws.  It stops --duration after the first packet\n"
+	    "(plus a drain), after 2 s without packets, or on Ctrl-C.\n\n"
 	    "peer options:\n"
 	    "  --sdp-out FILE        write the description here (to a temporary name, renamed)\n"
-	    "  --to HOST:PORT        where to send: numeric IPv4 or [IPv6], port 1..65531\n\n"
+	    "  --to HOST:PORT        where to send: numeric IPv4 or [IPv6], port 1..65531\n"
+	    "  --sdp-in FILE         receive what this description says will arrive\n\n"
 	    "run options [default; range]:\n");
 	opts_help(run_options, &d, out);
 }
 
 /* Take the peer's own options out of argv; the rest are run options. */
-static int take_own(int *argc, char **argv, const char **sdp_out, const char **to, int *help)
+static int take_own(int *argc, char **argv, const char **sdp_out, const char **to,
+		    const char **sdp_in, int *help)
 {
+	static const char *const names[] = {"--sdp-out", "--to", "--sdp-in"};
+	const char **slots[] = {sdp_out, to, sdp_in};
 	int w = 0;
 
 	for (int i = 0; i < *argc; i++) {
 		const char *a = argv[i];
-		const char **slot = !strcmp(a, "--sdp-out") ? sdp_out
-				    : !strcmp(a, "--to")    ? to
-							    : NULL;
+		const char **slot = NULL;
+		int inline_value = 0;
 
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			*help = 1;
 			continue;
 		}
-		if (!slot && (!strncmp(a, "--sdp-out=", 10) || !strncmp(a, "--to=", 5))) {
-			slot = a[2] == 's' ? sdp_out : to;
-			*slot = strchr(a, '=') + 1;
-			continue;
+		for (int k = 0; k < 3 && !slot; k++) {
+			size_t n = strlen(names[k]);
+
+			if (!strcmp(a, names[k])) {
+				slot = slots[k];
+			} else if (!strncmp(a, names[k], n) && a[n] == '=') {
+				slot = slots[k];
+				*slot = a + n + 1;
+				inline_value = 1;
+			}
 		}
+		if (inline_value)
+			continue;
 		if (!slot) {
 			argv[w++] = argv[i];
 			continue;
@@ -110,18 +137,82 @@ static int take_own(int *argc, char **argv, const char **sdp_out, const char **t
 	return 0;
 }
 
+static void install_signals(void)
+{
+	struct sigaction sa = {0};
+
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* --sdp-in: wait for the file (the sender may write it after this starts),
+ * receive what it describes, write the run folder. */
+static int peer_receive(struct run_opts *o, const char *path)
+{
+	struct cb_call_hooks hooks = {0};
+	struct cb_run_result res;
+	char dir[512] = "";
+	size_t len = 0;
+	char *text = NULL;
+	int rc;
+
+	for (int i = 0; i < 1000 && access(path, R_OK) != 0; i++)
+		usleep(10 * 1000);
+	{
+		FILE *f = fopen(path, "rb");
+
+		if (f) {
+			text = malloc(CB_SDP_FILE_MAX + 1);
+			if (text)
+				len = fread(text, 1, CB_SDP_FILE_MAX + 1, f);
+			fclose(f);
+		}
+	}
+	if (!text || len > CB_SDP_FILE_MAX) {
+		fprintf(stderr, "callbench peer: --sdp-in %s: %s\n", path,
+			!text ? "cannot read it (waited 10 s)" : "larger than an SDP may be");
+		free(text);
+		return EXIT_USAGE;
+	}
+	install_signals();
+	hooks.log = (struct cb_logger){
+	    .fn = log_stderr,
+	    .max_level = (enum cb_log_level)(o->quiet ? CB_LOG_ERROR : o->log_level)};
+	hooks.stop = &peer_stop;
+	rc = cb_call_receive_from(&o->call, text, len, &hooks, &res);
+	free(text);
+	if (rc < 0) {
+		fprintf(stderr, "callbench peer: --sdp-in %s: %s\n", path,
+			res.error[0] ? res.error : cb_strerror(rc));
+		cb_run_result_free(&res);
+		return rc == -EINVAL || rc == CB_E_FORMAT || rc == CB_E_UNSUPPORTED ? EXIT_USAGE
+										    : EXIT_FAILED;
+	}
+	rc = cb_report_write(&res, &hooks.log, NULL, dir, sizeof(dir));
+	if (rc < 0)
+		fprintf(stderr, "callbench peer: writing the report: %s\n", cb_strerror(rc));
+	if (!o->quiet)
+		print_run_summary(stdout, &res, rc < 0 ? "" : dir);
+	rc = res.status == CB_RUN_COMPLETE && rc == 0	   ? 0
+	     : res.status == CB_RUN_INTERRUPTED && rc == 0 ? EXIT_INTERRUPTED
+							   : EXIT_FAILED;
+	cb_run_result_free(&res);
+	return rc;
+}
+
 int cb_cmd_peer(int argc, char **argv)
 {
 	struct run_opts o = {0};
 	struct cb_call_hooks hooks = {0};
 	struct cb_send_result res;
 	struct cb_net_addr to;
-	struct sigaction sa = {0};
-	const char *sdp_out = NULL, *to_s = NULL;
+	const char *sdp_out = NULL, *to_s = NULL, *sdp_in = NULL;
 	char why[200] = "";
 	int help = 0, help2 = 0, pos, rc;
 
-	if (take_own(&argc, argv, &sdp_out, &to_s, &help) < 0)
+	if (take_own(&argc, argv, &sdp_out, &to_s, &sdp_in, &help) < 0)
 		return EXIT_USAGE;
 	if (help) {
 		peer_help(stdout);
@@ -136,19 +227,23 @@ int cb_cmd_peer(int argc, char **argv)
 			argv[pos]);
 		return EXIT_USAGE;
 	}
+	if (sdp_in && (sdp_out || to_s)) {
+		fprintf(stderr, "callbench peer: --sdp-in receives; --sdp-out and --to send: one "
+				"or the other\n");
+		return EXIT_USAGE;
+	}
+	if (sdp_in)
+		return peer_receive(&o, sdp_in);
 	if (!sdp_out || !to_s) {
-		fprintf(stderr, "callbench peer: give --sdp-out FILE and --to HOST:PORT (see "
-				"--help)\n");
+		fprintf(stderr, "callbench peer: give --sdp-out FILE and --to HOST:PORT, or "
+				"--sdp-in FILE (see --help)\n");
 		return EXIT_USAGE;
 	}
 	if (cb_net_addr_parse(to_s, &to, why, sizeof(why)) < 0) {
 		fprintf(stderr, "callbench peer: --to %s: %s\n", to_s, why);
 		return EXIT_USAGE;
 	}
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	install_signals();
 	hooks.log = (struct cb_logger){
 	    .fn = log_stderr,
 	    .max_level = (enum cb_log_level)(o.quiet ? CB_LOG_ERROR : o.log_level)};

@@ -242,7 +242,7 @@ static int verdict_check(json_t *verdict, json_t *jm, const char *name, double p
 
 static int check_media(json_t *jm, const char *name, const struct cb_csv *fr,
 		       const struct media_cols *k, double pct, const struct cb_csv *pk,
-		       const char *md, char *why, size_t why_len)
+		       const char *md, int receiver_half, char *why, size_t why_len)
 {
 	static const char *const flags[] = {"encoded", "sent",	     "received",
 					    "decoded", "identified", "mismatches"};
@@ -326,7 +326,10 @@ static int check_media(json_t *jm, const char *name, const struct cb_csv *fr,
 		json_t *ps = json_object_get(json_object_get(jm, "packets"), "sent");
 
 		for (size_t r = 0; r < pk->nrows; r++)
-			psent += !strcmp(cb_csv_at(pk, r, km), name) && *cb_csv_at(pk, r, ks);
+			/* A receiver's half has a row per packet it expected
+			 * (RFC 3550), with no send time: it never saw one. */
+			psent += !strcmp(cb_csv_at(pk, r, km), name) &&
+				 (receiver_half || *cb_csv_at(pk, r, ks));
 		if (json_integer_value(ps) != psent) {
 			fail(why, why_len, "%s: packets.sent %lld but %lld packets.csv rows sent",
 			     name, (long long)json_integer_value(ps), psent);
@@ -442,7 +445,12 @@ int cb_check_run_folder(const char *dir, char *why, size_t why_len)
 		json_t *rt = json_object_get(json_object_get(root, "rtcp"), name);
 		json_t *nrep = json_object_get(rt, "reports");
 
-		if (check_media(jm, name, &fr, &k, pct, &pk, md, why, why_len))
+		if (check_media(jm, name, &fr, &k, pct, &pk, md,
+				!strcmp(json_string_value(json_object_get(root, "half"))
+					    ? json_string_value(json_object_get(root, "half"))
+					    : "",
+					"receiver"),
+				why, why_len))
 			goto out_free_csv;
 		/* A report without an RTT (before the first SR) is left out of rtt_ms. */
 		if (!json_is_integer(nrep) ||

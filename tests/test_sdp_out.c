@@ -12,6 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <jansson.h>
+#include <math.h>
+
 #include "base/image.h"
 #include "child.h"
 #include "media/vmark.h"
@@ -140,6 +143,100 @@ static void test_ffmpeg_decodes(void)
 	cb_test_rm_rf(tmpl);
 }
 
+/* Read the number at a path of members of a JSON file (NaN when absent). */
+static double json_num(const char *path, const char *const *keys, size_t n)
+{
+	json_t *root = json_load_file(path, 0, NULL), *v = root;
+	double x = NAN;
+
+	for (size_t i = 0; v && i < n; i++)
+		v = json_object_get(v, keys[i]);
+	if (v && json_is_number(v))
+		x = json_number_value(v);
+	json_decref(root);
+	return x;
+}
+
+/*
+ * A call between two processes that share nothing but the description and
+ * the wire: one sends what it describes, the other receives it and measures
+ * it alone (capture times from the sender's reports).
+ */
+static void test_two_processes(void)
+{
+	char tmpl[] = "/tmp/cb-sdpin.XXXXXX", prog[512], sdp[600], out[600], portarg[64];
+	char summary[800] = "";
+	struct cb_child rx, tx;
+	unsigned port;
+	FILE *ls;
+
+	cb_test_program_path(prog, sizeof(prog));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(tmpl));
+	port = free_port();
+	CU_ASSERT_FATAL(port != 0);
+	snprintf(sdp, sizeof(sdp), "%s/call.sdp", tmpl);
+	snprintf(out, sizeof(out), "%s/res", tmpl);
+	snprintf(portarg, sizeof(portarg), "127.0.0.1:%u", port);
+	{
+		char *v[] = {prog,    "peer", "--sdp-in", sdp,	      "--duration", "4",
+			     "--out", out,    "--quiet",  "--run-id", "rx",	    NULL};
+		CU_ASSERT_EQUAL_FATAL(cb_child_start(&rx, tmpl, "rx", v, NULL, NULL), 0);
+	}
+	cb_sleep_s(0.2);
+	{
+		char *v[] = {prog,	   "peer",   "--sdp-out", sdp,		"--to",
+			     portarg,	   "--size", "320x240",	  "--keyint",	"30",
+			     "--duration", "4",	     "--quiet",	  "--no-audio", NULL};
+		CU_ASSERT_EQUAL_FATAL(cb_child_start(&tx, tmpl, "tx", v, NULL, NULL), 0);
+	}
+	CU_ASSERT_EQUAL(cb_child_wait(&tx, 30), 0);
+	CU_ASSERT_EQUAL(cb_child_code(&tx), 0);
+	cb_child_reap(&tx);
+	CU_ASSERT_EQUAL(cb_child_wait(&rx, 30), 0);
+	CU_ASSERT_EQUAL(cb_child_code(&rx), 0);
+	if (cb_child_code(&rx) != 0) {
+		char *e = cb_child_stderr(&rx);
+
+		fprintf(stderr, "\n      receiver: %s\n", e ? e : "");
+		free(e);
+	}
+	cb_child_reap(&rx);
+	snprintf(summary, sizeof(summary), "%s/rx/summary.json", out);
+	ls = fopen(summary, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ls);
+	fclose(ls);
+	{
+		static const char *const recv_k[] = {"media", "video", "counts", "received"};
+		static const char *const id_k[] = {"media", "video", "counts", "identified"};
+		static const char *const mm_k[] = {"media", "video", "counts", "mismatches"};
+		static const char *const p50_k[] = {"media", "video", "latency_ms", "p50"};
+		static const char *const sr_k[] = {"negotiated", "capture_times", "video",
+						   "sender_reports"};
+		static const char *const w_k[] = {"settings", "width"};
+		double received = json_num(summary, recv_k, 4), ident = json_num(summary, id_k, 4);
+		double p50 = json_num(summary, p50_k, 4);
+
+		/* 4 s at 30 fps; a first key frame missed costs at most 30 */
+		CU_ASSERT(received >= 90);
+		CU_ASSERT(ident >= 0.99 * received);
+		CU_ASSERT_EQUAL(json_num(summary, mm_k, 4), 0);
+		CU_ASSERT(p50 > 0.2 && p50 < 200);
+		CU_ASSERT(json_num(summary, sr_k, 4) >= 3);
+		/* the picture's size came from the description, not this end's settings */
+		CU_ASSERT_EQUAL(json_num(summary, w_k, 2), 320);
+		if (received < 90 || ident < 0.99 * received || !(p50 > 0.2 && p50 < 200))
+			fprintf(stderr, "\n      received %.0f identified %.0f p50 %.2f ms\n",
+				received, ident, p50);
+	}
+	{
+		char dir[700];
+
+		snprintf(dir, sizeof(dir), "%s/rx", out);
+		cb_test_check_folder(dir);
+	}
+	cb_test_rm_rf(tmpl);
+}
+
 /* Bad use is a usage error that names the option. */
 static void test_usage(void)
 {
@@ -168,6 +265,8 @@ int cb_suite_sdp_out(void)
 	static const struct cb_test_case cases[] = {
 	    {"ffmpeg decodes callbench's SRTP video from the SDP --sdp-out writes",
 	     test_ffmpeg_decodes},
+	    {"peer --sdp-out | peer --sdp-in: two processes, measured by the receiver alone",
+	     test_two_processes},
 	    {"peer: bad --to, missing --sdp-out, --clock sim are usage errors", test_usage},
 	    {NULL, NULL},
 	};

@@ -72,6 +72,30 @@ static void net_added(struct cb_net_added *out, struct cb_path *path, int sim)
 	out->late_max_ms = st.packets && !sim ? (double)st.late_max / 1e6 : NAN;
 }
 
+/* What a result says before the call: settings, run id, media, versions. */
+void cb_call_result_begin(struct cb_run_result *res, const struct cb_call_cfg *cfg)
+{
+	res->cfg = *cfg;
+	make_run_id(cfg, res->run_id, sizeof(res->run_id), res->started_utc,
+		    sizeof(res->started_utc));
+	res->video.media = CB_MEDIA_VIDEO;
+	res->audio.media = CB_MEDIA_AUDIO;
+	res->video.enabled = cfg->video;
+	res->audio.enabled = cfg->audio;
+	snprintf(res->video.codec, sizeof(res->video.codec), "%s", cfg->video_codec);
+	snprintf(res->audio.codec, sizeof(res->audio.codec), "%s", cfg->audio_codec);
+	res->video.target_kbps = cfg->video_kbps;
+	res->audio.target_kbps = cfg->audio_kbps;
+	res->video.verdict = res->audio.verdict = CB_BAND_NONE;
+	{
+		struct cb_version v[CB_MAX_VERSIONS];
+		size_t nv = cb_versions(v, CB_MAX_VERSIONS);
+
+		for (size_t i = 0; i < nv; i++)
+			add_version(res, v[i].name, v[i].version);
+	}
+}
+
 int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks,
 		struct cb_run_result *res)
 {
@@ -103,26 +127,7 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 		snprintf(res->error, sizeof(res->error), "%s", why);
 		return rc;
 	}
-	res->cfg = *cfg;
-	make_run_id(cfg, res->run_id, sizeof(res->run_id), res->started_utc,
-		    sizeof(res->started_utc));
-	res->video.media = CB_MEDIA_VIDEO;
-	res->audio.media = CB_MEDIA_AUDIO;
-	res->video.enabled = cfg->video;
-	res->audio.enabled = cfg->audio;
-	snprintf(res->video.codec, sizeof(res->video.codec), "%s", cfg->video_codec);
-	snprintf(res->audio.codec, sizeof(res->audio.codec), "%s", cfg->audio_codec);
-	res->video.target_kbps = cfg->video_kbps;
-	res->audio.target_kbps = cfg->audio_kbps;
-	res->video.verdict = res->audio.verdict = CB_BAND_NONE;
-	{
-		struct cb_version v[CB_MAX_VERSIONS];
-		size_t nv = cb_versions(v, CB_MAX_VERSIONS);
-
-		for (size_t i = 0; i < nv; i++)
-			add_version(res, v[i].name, v[i].version);
-	}
-
+	cb_call_result_begin(res, cfg);
 	/* Each end its own session: settings, clock, NTP epoch, keys. */
 	rcfgv = malloc(sizeof(*rcfgv));
 	if (!rcfgv)
@@ -273,48 +278,7 @@ int cb_call_run(const struct cb_call_cfg *cfg, const struct cb_call_hooks *hooks
 	} else {
 		res->status = CB_RUN_COMPLETE;
 	}
-	rc = 0;
-	if (cfg->video)
-		res->media_s = (double)snd->video.log.frames.n / cfg->fps;
-	if (cfg->audio) {
-		double a = (double)snd->audio.log.frames.n * cfg->audio_frame_ms / 1000.0;
-		if (a > res->media_s)
-			res->media_s = a;
-	}
-	if (cfg->video) {
-		rc = cb_results_merge_video(&res->video, snd, rcv, &ss);
-		if (rc == 0)
-			rc = cb_results_merge_packets(res, &snd->video.log, &rcv->video,
-						      &res->video);
-		if (rc == 0)
-			rc = cb_results_summarize(&res->video, cfg,
-						  (double)res->video.frames.n / cfg->fps,
-						  &res->packets);
-	}
-	if (cfg->audio && rc == 0) {
-		rc = cb_results_merge_audio(&res->audio, snd, rcv, &ss);
-		if (rc == 0)
-			rc = cb_results_merge_packets(res, &snd->audio.log, &rcv->audio,
-						      &res->audio);
-		if (rc == 0)
-			rc = cb_results_summarize(&res->audio, cfg,
-						  (double)res->audio.frames.n *
-						      cfg->audio_frame_ms / 1000.0,
-						  &res->packets);
-		if (rc == 0)
-			cb_results_audio_quality(&res->audio, snd, rcv);
-		cb_sender_apm_effect(snd, &res->audio.apm);
-	}
-	if (rc == 0) {
-		cb_results_merge_recovery(res, snd, rcv);
-		cb_results_merge_refused(res, snd, rcv);
-	}
-	for (int m = 0; m < 2; m++) {
-		res->sr_count[m] = rcv->srmap[m].reports;
-		res->sr_min_transit_ms[m] = rcv->srmap[m].min_transit == CB_NS_NONE
-						? NAN
-						: (double)rcv->srmap[m].min_transit / 1e6;
-	}
+	rc = cb_results_merge_call(res, snd, rcv, &ss);
 	if (rc < 0 && res->status == CB_RUN_COMPLETE) {
 		res->status = CB_RUN_FAILED;
 		snprintf(res->error, sizeof(res->error), "merging results: %s", cb_strerror(rc));

@@ -310,6 +310,9 @@ struct cb_run_result {
 	struct cb_rtcp_sample *rtcp; /**< reception reports over time */
 	size_t n_rtcp;
 	struct cb_negotiated negotiated;
+	/** "" for a whole call; "receiver" for a receiver alone, whose sender
+	 * is what the description and the wire said (call/half.h). */
+	char half[16];
 	/** How the receiver knew capture times: from the sender's reports
 	 * (RTCP SR), the smallest SR transit it saw (offset + one-way delay,
 	 * ms; NaN none) and how many SRs it took. */

@@ -25,6 +25,8 @@ struct sim_ev;
 
 /* 0, or -EINVAL with `why` saying which setting is wrong. */
 int cb_call_cfg_check(const struct cb_call_cfg *c, char *why, size_t len);
+/* A result's settings, run id, media names and versions, before a call. */
+void cb_call_result_begin(struct cb_run_result *res, const struct cb_call_cfg *cfg);
 
 void cb_drive_progress(const struct cb_call_hooks *hooks, const struct cb_call_cfg *cfg,
 		       struct cb_receiver *rcv, cb_ns now, cb_ns t0);

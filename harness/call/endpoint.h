@@ -40,7 +40,7 @@ struct cb_track_log {
  * The receiver's own records hold only what it can know and results.c puts
  * on the sender's rows: the stamps from arrival on (the last ones of the
  * chain), the content it read back and when that content was captured
- * as it learned from the wire, 104 bytes a frame and 16 a packet.
+ * as it learned from the wire, 112 bytes a frame and 16 a packet.
  * They are kept on disk for the length of the call and read back once.
  */
 #define CB_RX_ST(s)    ((s)-CB_ST_ARRIVED) /* index of stamp `s` in cb_rx_frame.st */
@@ -54,6 +54,7 @@ struct cb_rx_frame {
 	cb_ns captured;		  /**< video: when content_id was captured, from the sender's
 				     reports (rx/srmap.h); CB_NS_NONE unknown */
 	uint32_t rtp_ts;
+	uint32_t bytes;	    /**< video: the assembled frame's payload bytes */
 	int32_t content_id; /**< video: number read; -1 none */
 	uint8_t received, decoded, identified;
 	uint8_t concealed, fec; /**< audio */
@@ -252,6 +253,9 @@ cb_ns cb_receiver_next_wakeup(const struct cb_receiver *r);
  * first SR.  Both ends' wallclocks are taken to agree (one host). */
 int cb_receiver_capture_time(const struct cb_receiver *r, enum cb_media m, uint32_t rtp_ts,
 			     cb_ns *t);
+/* The sender's RTP time of content 0 of media `m` (frame 0, source sample
+ * 0), learned from what was identified: 0, or CB_E_AGAIN before that. */
+int cb_receiver_rtp_base(const struct cb_receiver *r, enum cb_media m, uint32_t *base);
 /* The captured audio, re-rendered from the source description. */
 int cb_receiver_source_audio(struct cb_receiver *r, uint64_t first, int16_t *out, size_t n);
 

@@ -520,6 +520,7 @@ static int video_insert(struct cb_receiver *r, const struct cb_asm_frame *f)
 		return rx_frame_error(&r->video);
 	idx = (size_t)cb_spool_count(r->video.frames) - 1;
 	rec->rtp_ts = f->ts;
+	rec->bytes = (uint32_t)f->len;
 	rec->received = 1;
 	rec->st[CB_RX_ST(CB_ST_ARRIVED)] = f->arrived;
 	rec->st[CB_RX_ST(CB_ST_FIRST_RECV)] = f->first_recv;
@@ -922,6 +923,14 @@ int cb_receiver_capture_time(const struct cb_receiver *r, enum cb_media m, uint3
 	if (rc == 0)
 		*t = ntp - r->ss->ntp_epoch;
 	return rc;
+}
+
+int cb_receiver_rtp_base(const struct cb_receiver *r, enum cb_media m, uint32_t *base)
+{
+	if (!r->st || !r->st->have_base[m])
+		return CB_E_AGAIN;
+	*base = r->st->rtp_base[m];
+	return 0;
 }
 
 int cb_receiver_source_audio(struct cb_receiver *r, uint64_t first, int16_t *out, size_t n)

@@ -808,3 +808,56 @@ int cb_results_summarize(struct cb_media_result *mr, const struct cb_call_cfg *c
 	mr->target_missed = isfinite(mr->rate_miss_pct) && fabs(mr->rate_miss_pct) > 10.0;
 	return summarize_quality(mr, cfg, pk);
 }
+
+/* Both ends' records into `res`: media time, per media the frames, packets
+ * and summary, audio quality, recovery, refusals, the sender reports the
+ * receiver took.  `ss` is the sender's session (its settings). */
+int cb_results_merge_call(struct cb_run_result *res, struct cb_sender *snd, struct cb_receiver *rcv,
+			  const struct cb_session *ss)
+{
+	const struct cb_call_cfg *cfg = ss->cfg;
+	int rc = 0;
+
+	if (cfg->video)
+		res->media_s = (double)snd->video.log.frames.n / cfg->fps;
+	if (cfg->audio) {
+		double a = (double)snd->audio.log.frames.n * cfg->audio_frame_ms / 1000.0;
+		if (a > res->media_s)
+			res->media_s = a;
+	}
+	if (cfg->video) {
+		rc = cb_results_merge_video(&res->video, snd, rcv, ss);
+		if (rc == 0)
+			rc = cb_results_merge_packets(res, &snd->video.log, &rcv->video,
+						      &res->video);
+		if (rc == 0)
+			rc = cb_results_summarize(&res->video, cfg,
+						  (double)res->video.frames.n / cfg->fps,
+						  &res->packets);
+	}
+	if (cfg->audio && rc == 0) {
+		rc = cb_results_merge_audio(&res->audio, snd, rcv, ss);
+		if (rc == 0)
+			rc = cb_results_merge_packets(res, &snd->audio.log, &rcv->audio,
+						      &res->audio);
+		if (rc == 0)
+			rc = cb_results_summarize(&res->audio, cfg,
+						  (double)res->audio.frames.n *
+						      cfg->audio_frame_ms / 1000.0,
+						  &res->packets);
+		if (rc == 0)
+			cb_results_audio_quality(&res->audio, snd, rcv);
+		cb_sender_apm_effect(snd, &res->audio.apm);
+	}
+	if (rc == 0) {
+		cb_results_merge_recovery(res, snd, rcv);
+		cb_results_merge_refused(res, snd, rcv);
+	}
+	for (int m = 0; m < 2; m++) {
+		res->sr_count[m] = rcv->srmap[m].reports;
+		res->sr_min_transit_ms[m] = rcv->srmap[m].min_transit == CB_NS_NONE
+						? NAN
+						: (double)rcv->srmap[m].min_transit / 1e6;
+	}
+	return rc;
+}

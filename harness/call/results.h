@@ -26,4 +26,8 @@ void cb_results_merge_recovery(struct cb_run_result *res, struct cb_sender *s,
 void cb_results_merge_refused(struct cb_run_result *res, const struct cb_sender *s,
 			      const struct cb_receiver *r);
 
+/** Everything of both ends into `res` (see results.c); 0 or an error of the records. */
+int cb_results_merge_call(struct cb_run_result *res, struct cb_sender *snd, struct cb_receiver *rcv,
+			  const struct cb_session *ss);
+
 #endif

@@ -388,6 +388,8 @@ json_t *cb_report_summary_build(const struct cb_run_result *res)
 		      num(res->net_added.late_ms), "late_max_ms", num(res->net_added.late_max_ms)));
 	json_object_set_new(root, "rtcp", rtcp_json(res));
 	json_object_set_new(root, "negotiated", negotiated_json(res));
+	if (res->half[0])
+		json_object_set_new(root, "half", json_string(res->half));
 	json_object_set_new(root, "stray",
 			    json_pack("{s:I, s:I, s:I, s:I}", "packets",
 				      (json_int_t)(res->stray.truncated + res->stray.malformed +

@@ -10,7 +10,9 @@
  *     an answer to it as cb_sdp_negotiate sees it from both ends;
  *   - the offer's source descriptions (a=x-callbench-source) as a receiver
  *     reads them: refused with a reason, or taken, and then written and
- *     read back to the same description.
+ *     read back to the same description;
+ *   - the description taken as a contract nobody answers (cb_session_declare,
+ *     `callbench peer --sdp-in`), sending and receiving.
  */
 #include "fuzz.h"
 
@@ -67,6 +69,31 @@ static void source_desc(const struct cb_sdp_media *m)
 	FUZZ_CHECK(!memcmp(&d, &d2, sizeof(d)));
 }
 
+/* The description as a contract nobody answers (--sdp-in, --sdp-out): taken
+ * or refused with a reason; a taken one names a codec callbench has. */
+static void declare(const struct cb_sdp *d)
+{
+	static struct cb_call_cfg cfg;
+	static int have_cfg;
+	struct cb_session ss;
+	char why[256] = "";
+
+	if (!have_cfg) {
+		cb_call_cfg_default(&cfg);
+		have_cfg = 1;
+	}
+	for (int sending = 0; sending < 2; sending++) {
+		cb_session_init(&ss, &cfg, NULL);
+		if (cb_session_declare(&ss, d, sending, why, sizeof(why)) != 0) {
+			FUZZ_CHECK(why[0] != '\0');
+			continue;
+		}
+		for (int m = 0; m < 2; m++)
+			FUZZ_CHECK(!ss.media[m].on || cb_codec_find(ss.media[m].codec));
+		FUZZ_CHECK(ss.key_len == cb_srtp_key_len(ss.suite));
+	}
+}
+
 static void answer(const struct cb_sdp *offer, struct cb_sdp *ans, struct cb_sdp *back, char *t1,
 		   char *t2)
 {
@@ -97,6 +124,7 @@ static void answer(const struct cb_sdp *offer, struct cb_sdp *ans, struct cb_sdp
 	}
 	for (size_t i = 0; i < offer->n_media; i++)
 		source_desc(&offer->media[i]);
+	declare(offer);
 out:
 	free(caps);
 	free(neg);
