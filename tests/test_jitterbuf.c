@@ -205,9 +205,9 @@ static void test_never_missing_reference(void)
 }
 
 /* A constant-delay stream: 50 ms transit, key frames at 0 and 20, frame 5
- * lost.  With the jitter offset the estimate is 1 ms, so the target is
- * 1 + 0 (decode) + 10 (render) = 11 ms and a frame is released 1 ms after
- * its arrival. */
+ * lost.  With the jitter offset the estimate is 0, so the target is
+ * 0 + 0 (decode) + 10 (render) = 10 ms and a decodable frame is released
+ * as it arrives: nothing holds it. */
 static void test_lost_delta_blocks_until_key(void)
 {
 	static struct vframe v[30];
@@ -227,15 +227,16 @@ static void test_lost_delta_blocks_until_key(void)
 	for (int k = 0; k < r.nout; k++) {
 		int id = r.released[k];
 		CU_ASSERT(id < 5 || id >= 20);
-		CU_ASSERT_EQUAL(r.out[k].released, fts(id) + 51 * MS);
-		CU_ASSERT_EQUAL(r.out[k].target_delay, 11 * MS);
+		CU_ASSERT_EQUAL(r.out[k].released, fts(id) + 50 * MS);
+		CU_ASSERT_EQUAL(r.out[k].lateness, 0);
+		CU_ASSERT_EQUAL(r.out[k].target_delay, 10 * MS);
 	}
 	/* The break shows when frame 6, waiting for 5, is max_wait (100 ms)
-	 * past its release time: 6/30 s + 50 ms + 1 ms + 100 ms. */
-	CU_ASSERT_EQUAL(r.break_at, fts(6) + 151 * MS);
+	 * past its release time: 6/30 s + 50 ms + 100 ms. */
+	CU_ASSERT_EQUAL(r.break_at, fts(6) + 150 * MS);
 	/* The key frame mends it and reports how long it took. */
 	CU_ASSERT_EQUAL(r.released[5], 20);
-	CU_ASSERT_EQUAL(r.out[5].recovery, fts(20) + 51 * MS - r.break_at);
+	CU_ASSERT_EQUAL(r.out[5].recovery, fts(20) + 50 * MS - r.break_at);
 	CU_ASSERT_EQUAL(cb_jb_needs_keyframe(jb, &since), 0);
 	cb_jb_get_stats(jb, &st);
 	CU_ASSERT_EQUAL(st.keyframe_requests, 1);
@@ -262,20 +263,20 @@ static void test_decode_error_needs_key(void)
 		f = mkframe(&v[i]);
 		CU_ASSERT_EQUAL(cb_jb_insert(jb, &f, v[i].arrival), 0);
 	}
-	CU_ASSERT_EQUAL(cb_jb_pop(jb, fts(0) + 51 * MS, &o), 1);
+	CU_ASSERT_EQUAL(cb_jb_pop(jb, fts(0) + 50 * MS, &o), 1);
 	CU_ASSERT_EQUAL(cb_jb_on_decode_error(jb, o.picture_id, fts(0) + 60 * MS), 0);
 	CU_ASSERT_EQUAL(cb_jb_needs_keyframe(jb, &since), 1);
 	CU_ASSERT_EQUAL(since, fts(0) + 60 * MS);
 	/* Frame 1 is the successor, but the chain is broken: held, then dropped. */
-	CU_ASSERT_EQUAL(cb_jb_pop(jb, fts(1) + 51 * MS, &o), 0);
-	CU_ASSERT_EQUAL(cb_jb_pop(jb, fts(1) + 151 * MS, &o), 0);
+	CU_ASSERT_EQUAL(cb_jb_pop(jb, fts(1) + 50 * MS, &o), 0);
+	CU_ASSERT_EQUAL(cb_jb_pop(jb, fts(1) + 150 * MS, &o), 0);
 	(void)r;
 	cb_jb_close(jb);
 }
 
 /* jitterBufferDelay on a hand-built timeline (see the comment above
- * test_lost_delta_blocks_until_key for the 1 ms rule): frame 2 arrives
- * 40 ms late and blocks frame 3. */
+ * test_lost_delta_blocks_until_key: no hold on a clean path): frame 2
+ * arrives 40 ms late and blocks frame 3. */
 static void test_jb_delay_sums(void)
 {
 	static struct vframe v[5];
@@ -286,18 +287,18 @@ static void test_jb_delay_sums(void)
 	cb_ns want[5], sum = 0;
 
 	cb_jb_cfg_default(&cfg);
-	/* Keep the jitter estimate at its 1 ms floor whatever the samples. */
+	/* Keep the jitter estimate at 0 whatever the samples. */
 	cfg.timing.jitter_offset = CB_NS_PER_S;
 	jb = open_jb(&cfg);
 	for (int i = 0; i < 5; i++)
 		v[i] = (struct vframe){.id = i, .key = i == 0, .arrival = fts(i) + 50 * MS};
 	v[2].arrival += 40 * MS;
-	/* Released at: A+1 ms; frame 2 when it arrives; frame 3 with it. */
-	want[0] = fts(0) + 51 * MS - (fts(0) + 45 * MS);
-	want[1] = fts(1) + 51 * MS - (fts(1) + 45 * MS);
+	/* Released at arrival A; frame 2 when it arrives; frame 3 with it. */
+	want[0] = fts(0) + 50 * MS - (fts(0) + 45 * MS);
+	want[1] = fts(1) + 50 * MS - (fts(1) + 45 * MS);
 	want[2] = fts(2) + 90 * MS - (fts(2) + 85 * MS);
 	want[3] = fts(2) + 90 * MS - (fts(3) + 45 * MS);
-	want[4] = fts(4) + 51 * MS - (fts(4) + 45 * MS);
+	want[4] = fts(4) + 50 * MS - (fts(4) + 45 * MS);
 	run_video(jb, v, 5, &r);
 	CU_ASSERT_FATAL(r.nout == 5);
 	for (int k = 0; k < 5; k++) {
@@ -310,7 +311,7 @@ static void test_jb_delay_sums(void)
 	CU_ASSERT_EQUAL(st.jb_delay_sum, sum);
 	CU_ASSERT_EQUAL(st.emitted, 5);
 	CU_ASSERT_EQUAL(st.late_out, 2);
-	CU_ASSERT_EQUAL(st.target_delay_sum, 5 * 11 * MS);
+	CU_ASSERT_EQUAL(st.target_delay_sum, 5 * 10 * MS);
 	cb_jb_close(jb);
 }
 
@@ -404,6 +405,76 @@ static void test_target_follows_jitter(void)
 	cb_jb_close(jb);
 }
 
+/* A clean path whose transit varies with the sender's encode time (2 to
+ * 4 ms, as a real VP8 encoder's does): a frame that arrives at or after
+ * the median transit leaves the moment it arrives; one that arrives
+ * earlier waits for the median, no longer.  Nothing else holds a frame:
+ * no jitter floor.  The render delay moves the render time and the
+ * target, never the release; with a playout delay of min = max = 0 (what
+ * libwebrtc calls rendering as soon as possible) every frame leaves as it
+ * arrives. */
+static void test_clean_path_release(void)
+{
+	static struct vframe v[300];
+	static struct vrun r, r50, rz;
+	struct cb_jb_cfg cfg;
+	struct cb_jitterbuf *jb;
+	struct cb_rng rng;
+	int at_once = 0;
+
+	cb_rng_seed(&rng, 3);
+	for (int i = 0; i < 300; i++) {
+		v[i] = (struct vframe){.id = i, .key = i == 0};
+		v[i].arrival = fts(i) + 2 * MS + (cb_ns)(cb_rng_uniform(&rng) * 2 * MS);
+	}
+	jb = open_jb(NULL);
+	run_video(jb, v, 300, &r);
+	cb_jb_close(jb);
+	CU_ASSERT_EQUAL(r.violations, 0);
+	CU_ASSERT_FATAL(r.nout == 300);
+	for (int k = 0; k < r.nout; k++) {
+		const struct vframe *f = NULL;
+		cb_ns wait;
+
+		for (int i = 0; i < 300 && !f; i++)
+			if (v[i].id == r.released[k])
+				f = &v[i];
+		CU_ASSERT_FATAL(f != NULL);
+		wait = r.out[k].released - f->arrival;
+		CU_ASSERT(wait >= 0);
+		/* At most the spread below the median: under 2 ms. */
+		CU_ASSERT(wait < 2 * MS);
+		at_once += wait == 0;
+	}
+	/* About half the frames are at or after the median transit. */
+	CU_ASSERT(at_once > 300 * 4 / 10);
+
+	/* The render delay: same releases, later render times and target. */
+	cb_jb_cfg_default(&cfg);
+	cfg.timing.render_delay = 50 * MS;
+	jb = open_jb(&cfg);
+	run_video(jb, v, 300, &r50);
+	cb_jb_close(jb);
+	CU_ASSERT_FATAL(r50.nout == 300);
+	for (int k = 0; k < 300; k++) {
+		CU_ASSERT_EQUAL(r50.out[k].released, r.out[k].released);
+		CU_ASSERT_EQUAL(r50.out[k].target_delay, r.out[k].target_delay + 40 * MS);
+		CU_ASSERT_EQUAL(r50.out[k].render_time, r.out[k].render_time + 40 * MS);
+	}
+
+	/* min = max = 0: every frame leaves as it arrives. */
+	cb_jb_cfg_default(&cfg);
+	cfg.timing.max_playout_delay = 0;
+	jb = open_jb(&cfg);
+	run_video(jb, v, 300, &rz);
+	cb_jb_close(jb);
+	CU_ASSERT_FATAL(rz.nout == 300);
+	for (int k = 0; k < 300; k++)
+		for (int i = 0; i < 300; i++)
+			if (v[i].id == rz.released[k])
+				CU_ASSERT_EQUAL(rz.out[k].released, v[i].arrival);
+}
+
 static void test_decode_percentile(void)
 {
 	struct cb_timing *t;
@@ -416,11 +487,11 @@ static void test_decode_percentile(void)
 		struct cb_timing_state st;
 		cb_timing_get(t, &st);
 		CU_ASSERT_EQUAL(st.decode, 95 * MS);
-		CU_ASSERT_EQUAL(st.target, 1 * MS + 95 * MS + 10 * MS);
+		CU_ASSERT_EQUAL(st.target, 95 * MS + 10 * MS);
 	}
 	/* Old samples age out after 10 s. */
 	CU_ASSERT_EQUAL(cb_timing_on_decode(t, 2 * MS, 20 * CB_NS_PER_S), 0);
-	CU_ASSERT_EQUAL(cb_timing_target(t), 1 * MS + 2 * MS + 10 * MS);
+	CU_ASSERT_EQUAL(cb_timing_target(t), 2 * MS + 10 * MS);
 	CU_ASSERT_EQUAL(cb_timing_on_decode(t, -1, 0), -EINVAL);
 	cb_timing_close(t);
 }
@@ -636,6 +707,7 @@ int cb_suite_jitterbuf(void)
 	    {"jitterBufferDelay sums", test_jb_delay_sums},
 	    {"late frames dropped and counted", test_late_dropped},
 	    {"target follows jitter within bounds, slew", test_target_follows_jitter},
+	    {"clean path: decodable frames leave at once, render delay", test_clean_path_release},
 	    {"decode time percentile", test_decode_percentile},
 	    {"audio: constant delay", test_audio_constant},
 	    {"audio: loss gives one PLC or FEC", test_audio_loss},

@@ -62,6 +62,7 @@ struct cb_call_cfg {
 	/* playout (the receiver's jitter buffers) */
 	int min_playout_delay_ms; /**< video: lower bound of the target delay (0) */
 	int max_playout_delay_ms; /**< video: upper bound of the target delay (10000) */
+	int render_delay_ms;	  /**< video: decode-to-display allowance of the target (10) */
 	int quality;		  /**< video PSNR/SSIM: CB_QUALITY_ALL, _SAMPLE (one picture in
 				     CB_QUALITY_SAMPLE_EVERY), _OFF */
 	int audio_jb_min_ms;	  /**< audio: floor of the target delay (0) */

@@ -847,6 +847,7 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 			cb_jb_cfg_default(&jc);
 			jc.timing.min_playout_delay = (cb_ns)c->min_playout_delay_ms * CB_NS_PER_MS;
 			jc.timing.max_playout_delay = (cb_ns)c->max_playout_delay_ms * CB_NS_PER_MS;
+			jc.timing.render_delay = (cb_ns)c->render_delay_ms * CB_NS_PER_MS;
 			jc.on_drop = on_jb_drop;
 			jc.user = r;
 			rc = cb_jb_open(&st->jb, &jc);
