@@ -18,6 +18,7 @@
 #include "measure/record.h"
 #include "measure/stats.h"
 #include "net/impair.h"
+#include "net/transport.h"
 #include "rx/timeline.h"
 #include "srtp/srtp.h"
 
@@ -308,6 +309,9 @@ struct cb_run_result {
 		uint64_t unknown_payload_type; /**< RTP of a payload type no enabled media uses */
 	} stray;
 	struct cb_net_added net_added;
+	/** Real clock: the receive thread's calls to the transport (all zero
+	 * in the simulator, which has no receive thread). */
+	struct cb_recv_stats receive;
 	struct cb_rtcp_sample *rtcp; /**< reception reports over time */
 	size_t n_rtcp;
 	struct cb_negotiated negotiated;

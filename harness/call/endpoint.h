@@ -201,6 +201,7 @@ struct cb_receiver {
 	int have_rtx_ssrc; /* the RTX stream's SSRC, from its first authenticated packet */
 	uint32_t rtx_ssrc;
 	uint64_t decode_errors[2];
+	struct cb_recv_stats recv; /* the receive thread's calls (real time) */
 	atomic_uint_fast64_t packets_seen;
 	/* frames and audio slots the jitter buffers still hold, after each poll */
 	atomic_uint_fast64_t backlog;
@@ -290,6 +291,9 @@ void cb_feedback_receiver_rtcp(struct cb_receiver *r, struct cb_net_pkt *p);
 void cb_feedback_receiver_broken(struct cb_receiver *r, int broken, cb_ns now);
 /* Send what is due from the receiver (RR, NACK, PLI). */
 int cb_feedback_receiver_poll(struct cb_receiver *r);
+/* When cb_feedback_receiver_poll next has something to send; CB_NS_NONE
+ * without a way back.  May lie in the past. */
+cb_ns cb_feedback_receiver_next_wakeup(const struct cb_receiver *r);
 void cb_feedback_receiver_close(struct cb_receiver *r);
 void cb_receiver_stop_join(struct cb_receiver *r);
 void cb_receiver_close(struct cb_receiver *r);

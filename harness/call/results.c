@@ -732,6 +732,7 @@ void cb_results_merge_refused(struct cb_run_result *res, const struct cb_sender 
 	res->stray.truncated = r->stray_truncated;
 	res->stray.malformed = r->stray_malformed;
 	res->stray.unknown_payload_type = r->stray_unknown_pt;
+	res->receive = r->recv;
 	res->video.net_duplicated_arrived += s->rtx_duplicated;
 	for (int i = 0; i < 2; i++) {
 		uint64_t replays = r->rejected_replay[i], explained = ms[i]->net_duplicated_arrived;

@@ -395,6 +395,13 @@ json_t *cb_report_summary_build(const struct cb_run_result *res)
 				      "truncated", (json_int_t)res->stray.truncated, "malformed",
 				      (json_int_t)res->stray.malformed, "unknown_payload_type",
 				      (json_int_t)res->stray.unknown_payload_type));
+	json_object_set_new(root, "receive",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "calls",
+				      (json_int_t)res->receive.calls, "with_packets",
+				      (json_int_t)res->receive.with_packets, "packets",
+				      (json_int_t)res->receive.packets, "at_deadline",
+				      (json_int_t)res->receive.at_deadline, "early_empty",
+				      (json_int_t)res->receive.early_empty));
 	json_object_set_new(root, "plots", plots_json(res));
 	if (res->gates)
 		json_object_set_new(root, "gates", cb_gates_json(res->gates));
@@ -406,7 +413,8 @@ json_t *cb_report_summary_build(const struct cb_run_result *res)
 	if (!json_object_get(root, "settings") || !json_object_get(root, "versions") ||
 	    !json_object_get(root, "media") || !json_object_get(root, "verdict") ||
 	    !json_object_get(root, "recovery") || !json_object_get(root, "rtcp") ||
-	    !json_object_get(root, "stray") || !json_object_get(root, "plots") ||
+	    !json_object_get(root, "stray") || !json_object_get(root, "receive") ||
+	    !json_object_get(root, "plots") ||
 	    (res->video.enabled && !json_object_get(media, "video")) ||
 	    (res->audio.enabled && !json_object_get(media, "audio")) ||
 	    (res->gates && !json_object_get(root, "gates"))) {
