@@ -507,8 +507,10 @@ struct apkt {
 struct arun {
 	int played, conceal, fec, expand, removed, slots;
 	int conceal_after; /* concealment slots after `warm` slots */
-	cb_ns last_cur, last_target;
+	cb_ns last_cur, last_target, last_margin;
 	int late_rc;
+	int waited;	    /* slots that waited for a late frame */
+	cb_ns jb_delay_max; /* of played frames after `warm` slots */
 };
 
 static int apkt_by_arrival(const void *a, const void *b)
@@ -520,17 +522,57 @@ static int apkt_by_arrival(const void *a, const void *b)
 	return x->idx - y->idx;
 }
 
-/* Insert in arrival order and pull at every due slot; at equal times the
- * packet goes in first.  Stops at `until`. */
+/* Fill every slot due at `t`, as the receiver does at a wake-up and after
+ * each packet. */
+static void pull_due(struct cb_audiojb *a, cb_ns t, int warm, struct arun *r)
+{
+	struct cb_ajb_out o;
+	int act;
+
+	while ((act = cb_ajb_pull(a, t, &o)) > 0) {
+		r->slots++;
+		r->removed += (int)o.removed;
+		r->last_cur = o.current_delay;
+		r->last_target = o.target_delay;
+		r->last_margin = o.margin;
+		r->waited += o.waited > 0;
+		/* A slot plays when it is pulled or later, never before. */
+		CU_ASSERT(o.slot <= t);
+		switch (act) {
+		case CB_AJB_PLAY:
+			r->played++;
+			CU_ASSERT_EQUAL(o.jb_delay, o.slot - o.arrival);
+			if (r->slots > warm && o.jb_delay > r->jb_delay_max)
+				r->jb_delay_max = o.jb_delay;
+			break;
+		case CB_AJB_CONCEAL:
+			r->conceal++;
+			break;
+		case CB_AJB_FEC:
+			r->fec++;
+			CU_ASSERT_EQUAL(o.len, 3);
+			break;
+		case CB_AJB_EXPAND:
+			r->expand++;
+			break;
+		}
+		if ((act == CB_AJB_CONCEAL || act == CB_AJB_FEC) && r->slots > warm)
+			r->conceal_after++;
+	}
+	CU_ASSERT_EQUAL(act, CB_AJB_NOTHING);
+}
+
+/* Insert in arrival order, pulling after every packet and at every due
+ * slot; at equal times the packet goes in first.  Stops at `until`. */
 static void run_audio(struct cb_audiojb *a, struct apkt *p, int n, cb_ns until, int warm,
 		      struct arun *r)
 {
-	int i = 0;
+	int i = 0, guard = 0;
 	uint8_t b[3] = {9, 9, 9};
 
 	memset(r, 0, sizeof(*r));
 	qsort(p, (size_t)n, sizeof(*p), apkt_by_arrival);
-	for (;;) {
+	while (guard++ < 1000000) {
 		cb_ns t = cb_ajb_next_pull(a);
 		while (i < n && p[i].lost)
 			i++;
@@ -547,38 +589,15 @@ static void run_audio(struct cb_audiojb *a, struct apkt *p, int n, cb_ns until, 
 				r->late_rc++;
 			else
 				CU_ASSERT_EQUAL(rc, 0);
+			pull_due(a, p[i].arrival, warm, r);
 			i++;
 		} else if (t != CB_NS_NONE && t <= until) {
-			struct cb_ajb_out o;
-			int act = cb_ajb_pull(a, t, &o);
-			CU_ASSERT_FATAL(act > 0);
-			r->slots++;
-			r->removed += (int)o.removed;
-			r->last_cur = o.current_delay;
-			r->last_target = o.target_delay;
-			switch (act) {
-			case CB_AJB_PLAY:
-				r->played++;
-				CU_ASSERT_EQUAL(o.jb_delay, o.slot - o.arrival);
-				break;
-			case CB_AJB_CONCEAL:
-				r->conceal++;
-				break;
-			case CB_AJB_FEC:
-				r->fec++;
-				CU_ASSERT_EQUAL(o.len, 3);
-				break;
-			case CB_AJB_EXPAND:
-				r->expand++;
-				break;
-			}
-			if ((act == CB_AJB_CONCEAL || act == CB_AJB_FEC) && r->slots > warm)
-				r->conceal_after++;
-			CU_ASSERT_EQUAL(cb_ajb_pull(a, t, &o), CB_AJB_NOTHING);
+			pull_due(a, t, warm, r);
 		} else {
 			break;
 		}
 	}
+	CU_ASSERT(guard < 1000000);
 }
 
 static struct cb_audiojb *open_ajb(void)
@@ -697,6 +716,164 @@ static void test_audio_jitter(void)
 	cb_ajb_close(a);
 }
 
+/* The receiver's audio settings (call/receiver.c): a margin from the p99
+ * of the relative delays, at least 0.5 ms, and a frame's wait for a late
+ * packet. */
+static struct cb_audiojb *open_ajb_call(cb_ns late_wait)
+{
+	struct cb_audiojb *a = NULL;
+	struct cb_ajb_cfg cfg;
+
+	cb_ajb_cfg_default(&cfg);
+	cfg.min_delay = 0;
+	cfg.initial_delay = 20 * MS;
+	cfg.margin = MS / 2;
+	cfg.margin_quantile = 0.99;
+	cfg.late_wait = late_wait;
+	CU_ASSERT_FATAL(cb_ajb_open(&a, &cfg) == 0);
+	return a;
+}
+
+/* A clean path: the delay settles at the 0.5 ms floor above a target of
+ * 0, so a frame waits 0.5 ms, not the 5 ms a fixed quarter-frame margin
+ * kept; nothing is concealed or waited for. */
+static void test_audio_clean_margin(void)
+{
+	static struct apkt p[300];
+	struct arun r;
+	struct cb_audiojb *a = open_ajb_call(20 * MS);
+	struct cb_ajb_stats st;
+
+	const_stream(p, 300);
+	run_audio(a, p, 300, 300 * 20 * MS + 30 * MS, 100, &r);
+	CU_ASSERT_EQUAL(r.conceal + r.fec + r.expand + r.waited, 0);
+	CU_ASSERT_EQUAL(r.last_target, 0);
+	CU_ASSERT_EQUAL(r.last_margin, MS / 2);
+	CU_ASSERT_EQUAL(r.last_cur, MS / 2);
+	CU_ASSERT(r.jb_delay_max <= MS / 2);
+	cb_ajb_get_stats(a, &st);
+	CU_ASSERT_EQUAL(st.margin_max, MS / 2);
+	CU_ASSERT_EQUAL(st.margin_sum, (cb_ns)st.slots * (MS / 2));
+	cb_ajb_close(a);
+}
+
+/* Arrivals that spread: the margin is the window's p99 minus its p95 of
+ * the relative delays (computed here by hand), and the delay settles
+ * there, so that the p99 of the packets are on time. */
+static void test_audio_margin_follows_spread(void)
+{
+	static struct apkt p[1000];
+	struct arun r;
+	struct cb_audiojb *a = open_ajb_call(0);
+	struct cb_rng rng;
+	cb_ns rel[100], mn = INT64_MAX;
+
+	cb_rng_seed(&rng, 5);
+	for (int i = 0; i < 1000; i++)
+		p[i] = (struct apkt){.idx = i,
+				     .arrival = (cb_ns)i * 20 * MS + 30 * MS +
+						(cb_ns)(cb_rng_uniform(&rng) * 4 * MS)};
+	for (int i = 0; i < 100; i++) {
+		rel[i] = p[900 + i].arrival - (cb_ns)(900 + i) * 20 * MS;
+		if (rel[i] < mn)
+			mn = rel[i];
+	}
+	for (int i = 0; i < 100; i++)
+		rel[i] -= mn;
+	for (int i = 0; i < 100; i++)
+		for (int j = i + 1; j < 100; j++)
+			if (rel[j] < rel[i]) {
+				cb_ns t = rel[i];
+				rel[i] = rel[j];
+				rel[j] = t;
+			}
+	run_audio(a, p, 1000, 1000 * 20 * MS + 30 * MS, 100, &r);
+	CU_ASSERT_EQUAL(r.last_target, rel[94]);
+	CU_ASSERT_EQUAL(r.last_margin, rel[98] - rel[94] > MS / 2 ? rel[98] - rel[94] : MS / 2);
+	CU_ASSERT(r.conceal_after * 50 < r.slots);
+	cb_ajb_close(a);
+}
+
+/* A sender's hiccup on a clean path: one packet 8 ms late, the next ones
+ * on time.  With a wait for late frames it plays when it comes (the
+ * timeline runs 7.5 ms later from then on, and shrinks back); without,
+ * its slot is concealed and the packet thrown away as late. */
+static void test_audio_hiccup_waited_for(void)
+{
+	static struct apkt p[300];
+	struct arun r;
+	struct cb_audiojb *a;
+	struct cb_ajb_stats st;
+
+	const_stream(p, 300);
+	p[150].arrival += 8 * MS;
+	a = open_ajb_call(20 * MS);
+	run_audio(a, p, 300, 300 * 20 * MS + 30 * MS, 0, &r);
+	CU_ASSERT_EQUAL(r.conceal + r.fec + r.late_rc, 0);
+	CU_ASSERT_EQUAL(r.waited, 1);
+	cb_ajb_get_stats(a, &st);
+	CU_ASSERT_EQUAL(st.waited, 1);
+	CU_ASSERT_EQUAL(st.wait_sum, 8 * MS - MS / 2);
+	CU_ASSERT_EQUAL(st.late_played, 1);
+	CU_ASSERT_EQUAL(st.late_played_wait, 8 * MS - MS / 2);
+	CU_ASSERT_EQUAL(st.late, 0);
+	/* Back at the floor by the end (shrunk after the hold). */
+	CU_ASSERT_EQUAL(r.last_cur, MS / 2);
+	cb_ajb_close(a);
+
+	const_stream(p, 300);
+	p[150].arrival += 8 * MS;
+	a = open_ajb_call(0);
+	run_audio(a, p, 300, 300 * 20 * MS + 30 * MS, 0, &r);
+	CU_ASSERT_EQUAL(r.conceal, 1);
+	CU_ASSERT_EQUAL(r.late_rc, 1);
+	CU_ASSERT_EQUAL(r.waited, 0);
+	cb_ajb_close(a);
+}
+
+/* A lost packet: its slot waits until the next packet shows it lost (in
+ * less than a frame), then rebuilds it from that packet's FEC rather than
+ * concealing it.  An outage: the first slot waits once, up to a frame,
+ * then the slots are filled at their times until packets come again. */
+static void test_audio_wait_ends_on_later_packet(void)
+{
+	static struct apkt p[300];
+	struct arun r;
+	struct cb_audiojb *a;
+	struct cb_ajb_stats st;
+
+	const_stream(p, 300);
+	p[100].lost = 1;
+	a = open_ajb_call(20 * MS);
+	run_audio(a, p, 300, 300 * 20 * MS + 30 * MS, 0, &r);
+	CU_ASSERT_EQUAL(r.fec, 1);
+	CU_ASSERT_EQUAL(r.conceal, 0);
+	CU_ASSERT_EQUAL(r.waited, 1);
+	cb_ajb_get_stats(a, &st);
+	/* Due 0.5 ms after packet 100 would have come; 101 came 20 ms
+	 * after that. */
+	CU_ASSERT_EQUAL(st.wait_sum, 20 * MS - MS / 2);
+	CU_ASSERT_EQUAL(st.late_played, 0);
+	cb_ajb_close(a);
+
+	const_stream(p, 300);
+	for (int i = 100; i < 110; i++)
+		p[i].lost = 1;
+	a = open_ajb_call(20 * MS);
+	run_audio(a, p, 300, 300 * 20 * MS + 30 * MS, 0, &r);
+	CU_ASSERT_EQUAL(r.waited, 1);
+	CU_ASSERT_EQUAL(r.conceal + r.fec, 10);
+	cb_ajb_get_stats(a, &st);
+	/* A frame less a nanosecond: the delay it added is taken back by
+	 * playing the next slot earlier (time-stretching's place), never by
+	 * discarding a frame. */
+	CU_ASSERT_EQUAL(st.wait_sum, 20 * MS - 1);
+	CU_ASSERT_EQUAL(st.removed, 0);
+	CU_ASSERT_EQUAL(st.played, 290);
+	CU_ASSERT(st.advanced > 0);
+	cb_ajb_close(a);
+}
+
 int cb_suite_jitterbuf(void)
 {
 	static const struct cb_test_case cases[] = {
@@ -713,6 +890,11 @@ int cb_suite_jitterbuf(void)
 	    {"audio: loss gives one PLC or FEC", test_audio_loss},
 	    {"audio: late packets discarded", test_audio_late},
 	    {"audio: target covers jitter", test_audio_jitter},
+	    {"audio: clean path, the margin's floor", test_audio_clean_margin},
+	    {"audio: the margin follows the spread of arrivals", test_audio_margin_follows_spread},
+	    {"audio: a late packet is waited for, not concealed", test_audio_hiccup_waited_for},
+	    {"audio: a wait ends on a later packet, once per gap",
+	     test_audio_wait_ends_on_later_packet},
 	    {NULL, NULL},
 	};
 

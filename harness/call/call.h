@@ -160,7 +160,10 @@ struct cb_media_result {
 	 * video: age of the picture on screen at every display instant;
 	 * audio: age of every played fresh sample, concealment apart. */
 	struct cb_experience seen;
-	/** Audio: the playout timeline, one slot per played frame (owned). */
+	/** Audio: the playout timeline, one slot per played frame (owned);
+	 * its underruns and slip count up to the last fresh slot, as the
+	 * concealed time does (after it the buffer only waits and conceals
+	 * until the call stops). */
 	struct cb_timeline playout;
 	/** The verdict (see cb_media_result_compute): the worst of the bands
 	 * of the delivered latency's percentile, of the seen age's same
@@ -183,6 +186,13 @@ struct cb_media_result {
 	uint64_t dropped_unreadable;
 	/* webrtc-stats: jitterBufferDelay / jitterBufferEmittedCount, ms */
 	double jb_delay_mean_ms;
+	/* audio: the margin the jitter buffer kept above its target (mean and
+	 * largest over the slots; NaN without), and the frames that came late,
+	 * were waited for and played, and how long their slots waited in all
+	 * (rx/audiojb.h) */
+	double jb_margin_mean_ms, jb_margin_max_ms;
+	uint64_t jb_late_frames;
+	double jb_late_wait_ms;
 	/* video quality (libyuv I420PSNR / I420SSIM definitions) over identified frames */
 	struct cb_dist psnr, ssim;
 	/** The quality worker (video): pictures it measured, pictures it could

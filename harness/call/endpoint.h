@@ -22,6 +22,7 @@
 #include "rtp/rtp.h"
 #include "rtp/rtp_stats.h"
 #include "rtp/rtx.h"
+#include "rx/audiojb.h"
 #include "rx/nack.h"
 #include "rx/srmap.h"
 #include "rx/timeline.h"
@@ -255,6 +256,8 @@ int cb_receiver_capture_time(const struct cb_receiver *r, enum cb_media m, uint3
 			     cb_ns *t);
 /* The captured audio, re-rendered from the source description. */
 int cb_receiver_source_audio(struct cb_receiver *r, uint64_t first, int16_t *out, size_t n);
+/* The audio jitter buffer's counters (all zero without audio). */
+void cb_receiver_audio_jb_stats(const struct cb_receiver *r, struct cb_ajb_stats *st);
 
 /* The most packet slots the video assembler is given (each ~2 kB). */
 #define CB_ASM_SLOTS_MAX 16384

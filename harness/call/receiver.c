@@ -628,6 +628,13 @@ cb_ns cb_receiver_next_wakeup(const struct cb_receiver *r)
 	return v;
 }
 
+void cb_receiver_audio_jb_stats(const struct cb_receiver *r, struct cb_ajb_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (r->st && r->st->ajb)
+		cb_ajb_get_stats(r->st->ajb, st);
+}
+
 void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 {
 	struct rx_state *st = r->st;
@@ -917,11 +924,17 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 			aj.frame_dur = (cb_ns)mic->frame_samples * CB_NS_PER_S / 48000;
 			aj.initial_delay = (cb_ns)c->audio_jb_initial_ms * CB_NS_PER_MS;
 			aj.min_delay = (cb_ns)c->audio_jb_min_ms * CB_NS_PER_MS;
-			/* Shrinking stops this far above the target: a packet
-			 * a little slower than the window's p95 is not late at
-			 * once, and a frame is discarded only when a whole one
-			 * is spare beyond it.  A quarter frame: 5 ms at 20 ms. */
-			aj.margin = aj.frame_dur / 4;
+			/* Shrinking stops above the target by the spread of
+			 * the relative delays from the p95 up to the p99, as
+			 * measured, at least 0.5 ms: enough that the target's
+			 * wander as the window slides (on a clean path a few
+			 * hundred us) does not make it grow by a whole frame.
+			 * A frame missing with nothing after it waits up to a
+			 * frame for its packet: a sender's hiccup costs a
+			 * short wait, not a concealed frame (rx/audiojb.h). */
+			aj.margin = CB_NS_PER_MS / 2;
+			aj.margin_quantile = 0.99;
+			aj.late_wait = aj.frame_dur;
 			/* In-band FEC needs the next packet at hand; the delay
 			 * that costs is paid only while frames go missing. */
 			if (c->opus_fec)

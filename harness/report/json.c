@@ -54,12 +54,16 @@ static json_t *experience_json(const struct cb_media_result *m)
 		      num(e->concealed_pct));
 	if (o)
 		json_object_set_new(o, "playout",
-				    json_pack("{s:I, s:I, s:I, s:I, s:o}", "slots",
-					      (json_int_t)m->playout.n, "cut_samples",
+				    json_pack("{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:o}",
+					      "slots", (json_int_t)m->playout.n, "cut_samples",
 					      (json_int_t)m->playout.cut_samples, "removed_frames",
 					      (json_int_t)m->playout.removed_frames, "underruns",
 					      (json_int_t)m->playout.underruns, "slip_ms",
-					      num((double)m->playout.slip / 1e6)));
+					      num((double)m->playout.slip / 1e6), "margin_mean_ms",
+					      num(m->jb_margin_mean_ms), "margin_max_ms",
+					      num(m->jb_margin_max_ms), "late_frames",
+					      (json_int_t)m->jb_late_frames, "late_wait_ms",
+					      num(m->jb_late_wait_ms)));
 	return o;
 }
 
