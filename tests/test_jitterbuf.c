@@ -669,6 +669,29 @@ static void test_audio_late(void)
 	cb_ajb_close(a);
 }
 
+/* The relative delays of packets first .. first + 99 of a 20 ms stream
+ * (transit minus the smallest transit among them), sorted: the window the
+ * buffer computes its target and margin from, by hand. */
+static void rel_window(const struct apkt *p, int first, cb_ns rel[100])
+{
+	cb_ns mn = INT64_MAX;
+
+	for (int i = 0; i < 100; i++) {
+		rel[i] = p[first + i].arrival - (cb_ns)(first + i) * 20 * MS;
+		if (rel[i] < mn)
+			mn = rel[i];
+	}
+	for (int i = 0; i < 100; i++)
+		rel[i] -= mn;
+	for (int i = 0; i < 100; i++)
+		for (int j = i + 1; j < 100; j++)
+			if (rel[j] < rel[i]) {
+				cb_ns t = rel[i];
+				rel[i] = rel[j];
+				rel[j] = t;
+			}
+}
+
 static void test_audio_jitter(void)
 {
 	static struct apkt p[1500];
@@ -689,23 +712,7 @@ static void test_audio_jitter(void)
 				     .arrival = (cb_ns)i * 20 * MS + 30 * MS +
 						(cb_ns)(cb_rng_uniform(&rng) * 100 * MS)};
 	/* The p95 of the last 100 relative delays, computed here by hand. */
-	{
-		cb_ns mn = INT64_MAX;
-		for (int i = 0; i < 100; i++) {
-			rel[i] = p[1400 + i].arrival - (cb_ns)(1400 + i) * 20 * MS;
-			if (rel[i] < mn)
-				mn = rel[i];
-		}
-		for (int i = 0; i < 100; i++)
-			rel[i] -= mn;
-		for (int i = 0; i < 100; i++)
-			for (int j = i + 1; j < 100; j++)
-				if (rel[j] < rel[i]) {
-					cb_ns t = rel[i];
-					rel[i] = rel[j];
-					rel[j] = t;
-				}
-	}
+	rel_window(p, 1400, rel);
 	run_audio(a, p, 1500, 1500 * 20 * MS, 100, &r);
 	CU_ASSERT(cb_ajb_target(a) >= rel[94]);
 	CU_ASSERT(cb_ajb_target(a) < rel[94] + 20 * MS);
@@ -766,27 +773,14 @@ static void test_audio_margin_follows_spread(void)
 	struct arun r;
 	struct cb_audiojb *a = open_ajb_call(0);
 	struct cb_rng rng;
-	cb_ns rel[100], mn = INT64_MAX;
+	cb_ns rel[100];
 
 	cb_rng_seed(&rng, 5);
 	for (int i = 0; i < 1000; i++)
 		p[i] = (struct apkt){.idx = i,
 				     .arrival = (cb_ns)i * 20 * MS + 30 * MS +
 						(cb_ns)(cb_rng_uniform(&rng) * 4 * MS)};
-	for (int i = 0; i < 100; i++) {
-		rel[i] = p[900 + i].arrival - (cb_ns)(900 + i) * 20 * MS;
-		if (rel[i] < mn)
-			mn = rel[i];
-	}
-	for (int i = 0; i < 100; i++)
-		rel[i] -= mn;
-	for (int i = 0; i < 100; i++)
-		for (int j = i + 1; j < 100; j++)
-			if (rel[j] < rel[i]) {
-				cb_ns t = rel[i];
-				rel[i] = rel[j];
-				rel[j] = t;
-			}
+	rel_window(p, 900, rel);
 	run_audio(a, p, 1000, 1000 * 20 * MS + 30 * MS, 100, &r);
 	CU_ASSERT_EQUAL(r.last_target, rel[94]);
 	CU_ASSERT_EQUAL(r.last_margin, rel[98] - rel[94] > MS / 2 ? rel[98] - rel[94] : MS / 2);
