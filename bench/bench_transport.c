@@ -349,7 +349,7 @@ static void *receiver_main(void *arg)
 
 		for (int i = 0; i < RECV_BATCH; i++)
 			p[i] = (struct cb_net_pkt){.data = bufs[i], .cap = sizeof(bufs[i])};
-		rc = cb_transport_recv(&r->b, p, RECV_BATCH, 10);
+		rc = cb_transport_recv(&r->b, p, RECV_BATCH, 10 * CB_NS_PER_MS);
 		if (rc < 0) {
 			r->recv_err = rc;
 			break;

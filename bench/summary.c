@@ -68,11 +68,12 @@ static void print_media(FILE *out, const struct cb_media_result *m, const struct
 		fprintf(out,
 			"  heard     age p50 %s  p95 %s  max %s ms  never heard %llu of %llu "
 			"frames  concealment %s %% of play time  shrink: %llu samples cut, %llu "
-			"frames removed\n",
+			"frames removed  margin %s ms mean  %llu late frames waited for (%s ms)\n",
 			N(&n, m->seen.age.p50, 1), N(&n, m->seen.age.p95, 1),
 			N(&n, m->seen.age.max, 1), U(m->seen.unseen), U(m->seen.frames),
 			N(&n, m->seen.concealed_pct, 1), U(m->playout.cut_samples),
-			U(m->playout.removed_frames));
+			U(m->playout.removed_frames), N(&n, m->jb_margin_mean_ms, 2),
+			U(m->jb_late_frames), N(&n, m->jb_late_wait_ms, 1));
 	fprintf(out, "  stages    (mean ms)");
 	for (int s = 0; s < CB_SG_COUNT; s++) {
 		n.i = 0;

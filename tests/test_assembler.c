@@ -150,25 +150,65 @@ static void test_gap_waits_then_skips(void)
 
 	make_stream(&s, 4, 7, 100);
 	CU_ASSERT_FATAL(s.npk[1] >= 1);
+	CU_ASSERT_EQUAL(cb_assembler_next_wakeup(a), CB_NS_NONE);
 	lost = s.first_pkt[1]; /* the first packet of frame 1 never arrives */
 	for (size_t i = 0; i < s.n; i++)
 		if (i != lost)
 			CU_ASSERT_EQUAL(
 			    cb_assembler_insert(a, &s.p[i].h, 10 * ms, 10 * ms, 10 * ms), 0);
+	/* Frame 0 is ready: its wake-up is when it completed, now past. */
+	CU_ASSERT_EQUAL(cb_assembler_next_wakeup(a), 10 * ms);
 	CU_ASSERT_EQUAL(cb_assembler_pop(a, 10 * ms, &out), 1);
 	check_frame(&s, 0, &out);
 	/* Frame 2 is complete but must wait for frame 1 ... */
+	CU_ASSERT_EQUAL(cb_assembler_next_wakeup(a), 110 * ms);
 	CU_ASSERT_EQUAL(cb_assembler_pop(a, 50 * ms, &out), 0);
+	CU_ASSERT_EQUAL(cb_assembler_pop(a, 110 * ms - 1, &out), 0);
 	/* ... until max_wait after it completed. */
-	CU_ASSERT_EQUAL(cb_assembler_pop(a, 111 * ms, &out), 1);
+	CU_ASSERT_EQUAL(cb_assembler_pop(a, 110 * ms, &out), 1);
 	check_frame(&s, 2, &out);
 	CU_ASSERT_EQUAL(out.frames_skipped, 1);
+	CU_ASSERT_EQUAL(cb_assembler_next_wakeup(a), 10 * ms);
 	CU_ASSERT_EQUAL(cb_assembler_pop(a, 111 * ms, &out), 1);
 	check_frame(&s, 3, &out);
 	CU_ASSERT_EQUAL(cb_assembler_pop(a, 111 * ms, &out), 0);
+	CU_ASSERT_EQUAL(cb_assembler_next_wakeup(a), CB_NS_NONE);
 	/* The missing packet, arriving now, is late. */
 	CU_ASSERT_EQUAL(cb_assembler_insert(a, &s.p[lost].h, 0, 0, 0), CB_E_LATE);
 	cb_assembler_close(a);
+}
+
+/*
+ * The work follows the packets: in order, or with neighbours swapped (from
+ * the third packet on, so that frame 0 still completes first), and
+ * popping after every packet as the receive thread does, the assembler
+ * looks at a few slots per packet.  Scanning every slot on every pop, as
+ * it once did, is 1024 a pop.
+ */
+static void test_work_follows_packets(void)
+{
+	static struct stream s;
+	struct cb_assembler_stats st;
+	struct cb_asm_frame out;
+
+	make_stream(&s, 60, 65000, 60);
+	CU_ASSERT_FATAL(s.n > 200);
+	for (int swap = 0; swap < 2; swap++) {
+		struct cb_assembler *a = open_asm();
+		int f = 0;
+
+		for (size_t i = 0; i < s.n; i++) {
+			size_t k = !swap || i < 2 ? i : i % 2 ? i - 1 : i + 1 < s.n ? i + 1 : i;
+
+			CU_ASSERT_EQUAL(cb_assembler_insert(a, &s.p[k].h, 0, 0, 0), 0);
+			while (cb_assembler_pop(a, 0, &out) == 1)
+				check_frame(&s, f++, &out);
+		}
+		CU_ASSERT_EQUAL(f, 60);
+		cb_assembler_get_stats(a, &st);
+		CU_ASSERT(st.slots_visited <= 4 * s.n);
+		cb_assembler_close(a);
+	}
 }
 
 static void test_bad_input(void)
@@ -193,7 +233,9 @@ int cb_suite_assembler(void)
 	static const struct cb_test_case cases[] = {
 	    {"frames in order across the seq wrap", test_in_order},
 	    {"reordered and duplicated packets", test_reordered_and_duplicated},
-	    {"a gap waits max_wait, then is skipped", test_gap_waits_then_skips},
+	    {"a gap waits max_wait, then is skipped; when to look again",
+	     test_gap_waits_then_skips},
+	    {"work follows the packets, not the slots", test_work_follows_packets},
 	    {"bad input", test_bad_input},
 	    {NULL, NULL},
 	};

@@ -104,6 +104,30 @@ static void test_short_call_identifies_everything(void)
 	CU_ASSERT(res.video.achieved_kbps > 0.3 * cfg.video_kbps);
 	CU_ASSERT(res.video.achieved_kbps < 2.0 * cfg.video_kbps);
 
+	/* The receive thread sleeps in the socket until a packet comes or
+	 * its next deadline: every receive call brought packets or ended at
+	 * a deadline.  None came back empty before one (the bound is zero:
+	 * nothing signals the thread here, and a connected UDP socket that
+	 * ppoll() finds readable has a datagram for it), where a loop that
+	 * rounded its wait down to whole milliseconds made most of its calls
+	 * empty.  The deadlines themselves are few: an audio slot every
+	 * 20 ms, a video frame to release, a receiver report; twice their
+	 * count is the bound. */
+	CU_ASSERT(res.receive.calls > 0);
+	CU_ASSERT_EQUAL(res.receive.calls, res.receive.with_packets + res.receive.at_deadline +
+					       res.receive.early_empty);
+	CU_ASSERT_EQUAL(res.receive.early_empty, 0);
+	CU_ASSERT(res.receive.packets >= res.video.packets_received + res.audio.packets_received);
+	CU_ASSERT(res.receive.at_deadline <= 2 * (res.audio.captured + res.video.captured));
+	if (res.receive.early_empty ||
+	    res.receive.at_deadline > 2 * (res.audio.captured + res.video.captured))
+		printf("\n      receive calls %llu: %llu with packets, %llu at a deadline, %llu "
+		       "empty early\n",
+		       (unsigned long long)res.receive.calls,
+		       (unsigned long long)res.receive.with_packets,
+		       (unsigned long long)res.receive.at_deadline,
+		       (unsigned long long)res.receive.early_empty);
+
 	/* The report folder reads back consistent with itself. */
 	cb_test_write_checked(&res, dir, sizeof(dir));
 	cb_run_result_free(&res);

@@ -172,6 +172,8 @@ static void make_result(struct cb_run_result *res, const char *out_dir, const ch
 	res->cfg.mtu = 1200;
 	res->cfg.verdict_pct = 95;
 	res->cfg.seed = 7;
+	res->cfg.max_playout_delay_ms = 10000;
+	res->cfg.render_delay_ms = 10;
 	snprintf(res->cfg.out_dir, sizeof(res->cfg.out_dir), "%s", out_dir);
 	snprintf(res->run_id, sizeof(res->run_id), "%s", run_id);
 	strcpy(res->started_utc, "2024-05-01T12:00:00Z");
@@ -577,6 +579,13 @@ static void test_complete_run(void)
 	CU_ASSERT_STRING_EQUAL(
 	    json_string_value(json_object_get(json_object_get(root, "settings"), "srtp")),
 	    "AES_CM_128_HMAC_SHA1_80");
+	/* The jitter buffers' settings, as set. */
+	CU_ASSERT_EQUAL(json_integer_value(
+			    json_object_get(json_object_get(root, "settings"), "render_delay_ms")),
+			10);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(root, "settings"),
+							   "max_playout_delay_ms")),
+			10000);
 	CU_ASSERT_STRING_EQUAL(
 	    json_string_value(json_object_get(json_object_get(root, "versions"), "libopus")),
 	    "libopus 1.3.1");

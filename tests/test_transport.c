@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/clock.h"
 #include "base/error.h"
@@ -100,6 +101,103 @@ static void test_every_transport_roundtrip(void)
 
 	while ((ops = cb_transport_iterate(&it)))
 		roundtrip(ops);
+}
+
+static cb_ns thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (cb_ns)ts.tv_sec * CB_NS_PER_S + ts.tv_nsec;
+}
+
+struct late_send {
+	struct cb_transport *from;
+	cb_ns delay;
+	int rc;
+};
+
+static void *send_later(void *arg)
+{
+	struct late_send *l = arg;
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)l->delay};
+	uint8_t byte = 42;
+	struct cb_net_pkt p = {.data = &byte, .len = 1};
+
+	nanosleep(&ts, NULL);
+	l->rc = cb_transport_send(l->from, &p, 1);
+	return NULL;
+}
+
+/*
+ * A receive call sleeps, to the nanosecond: an empty end's 300 us wait
+ * lasts at least 300 us (it used to round down to no wait at all), a
+ * 200 ms one costs the thread almost no CPU (a spinning receiver would
+ * burn most of it: the bound is a tenth, for a loaded machine), and a
+ * packet sent 30 ms into a 5 s wait ends it.  cb_transport_recv_until
+ * counts a call that came back empty at its deadline apart from one that
+ * looked without waiting.  Every transport; upper time bounds are
+ * generous, for a shared machine.
+ */
+static void waits(const struct cb_transport_ops *ops)
+{
+	struct cb_transport a, b;
+	struct cb_clock clk;
+	struct cb_transport_cfg cfg = {.clock = &clk};
+	uint8_t rx[CB_NET_MAX_PKT];
+	struct cb_net_pkt rp = {.data = rx, .cap = sizeof(rx)};
+	struct cb_recv_stats st = {0};
+	struct late_send l;
+	pthread_t th;
+	cb_ns t0, cpu0, now;
+
+	cb_clock_real_init(&clk);
+	if (!open_or_skip(ops, &cfg, &a, &b))
+		return;
+	t0 = cb_clock_now(&clk);
+	CU_ASSERT_EQUAL(cb_transport_recv(&b, &rp, 1, 300000), 0);
+	now = cb_clock_now(&clk);
+	CU_ASSERT(now - t0 >= 300000);
+	CU_ASSERT(now - t0 < 200 * CB_NS_PER_MS);
+
+	cpu0 = thread_cpu_ns();
+	t0 = cb_clock_now(&clk);
+	CU_ASSERT_EQUAL(cb_transport_recv(&b, &rp, 1, 200 * CB_NS_PER_MS), 0);
+	CU_ASSERT(cb_clock_now(&clk) - t0 >= 200 * CB_NS_PER_MS);
+	if (thread_cpu_ns() - cpu0 >= 20 * CB_NS_PER_MS)
+		printf("\n      %s: %.1f ms of CPU in a 200 ms wait ", ops->name,
+		       (double)(thread_cpu_ns() - cpu0) / 1e6);
+	CU_ASSERT(thread_cpu_ns() - cpu0 < 20 * CB_NS_PER_MS);
+
+	l = (struct late_send){.from = &a, .delay = 30 * CB_NS_PER_MS};
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, send_later, &l), 0);
+	t0 = cb_clock_now(&clk);
+	CU_ASSERT_EQUAL(cb_transport_recv_until(&b, &rp, 1, t0 + 5 * CB_NS_PER_S, &clk, &st), 1);
+	now = cb_clock_now(&clk);
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(l.rc, 1);
+	CU_ASSERT_EQUAL(rp.len, 1);
+	CU_ASSERT(now - t0 >= 30 * CB_NS_PER_MS);
+	CU_ASSERT(now - t0 < 2 * CB_NS_PER_S);
+	CU_ASSERT_EQUAL(st.with_packets, 1);
+	CU_ASSERT_EQUAL(st.packets, 1);
+
+	CU_ASSERT_EQUAL(cb_transport_recv_until(&b, &rp, 1, now + CB_NS_PER_MS, &clk, &st), 0);
+	CU_ASSERT_EQUAL(st.at_deadline, 1);
+	CU_ASSERT_EQUAL(cb_transport_recv_until(&b, &rp, 1, now, &clk, &st), 0);
+	CU_ASSERT_EQUAL(st.early_empty, 1);
+	CU_ASSERT_EQUAL(st.calls, 3);
+	cb_transport_close(&a);
+	cb_transport_close(&b);
+}
+
+static void test_every_transport_waits(void)
+{
+	const struct cb_transport_ops *ops;
+	size_t it = 0;
+
+	while ((ops = cb_transport_iterate(&it)))
+		waits(ops);
 }
 
 static void test_registry(void)
@@ -247,7 +345,7 @@ static void *stream_consumer(void *arg)
 
 		for (size_t i = 0; i < want; i++)
 			p[i] = (struct cb_net_pkt){.data = bufs[i], .cap = sizeof(bufs[i])};
-		n = cb_transport_recv(&s->b, p, want, 100);
+		n = cb_transport_recv(&s->b, p, want, 100 * CB_NS_PER_MS);
 		if (n < 0) {
 			s->recv_err = n;
 			return NULL;
@@ -388,7 +486,7 @@ static void ends_apart(const char *host)
 		CU_ASSERT_EQUAL(cb_transport_send(&c, &sp, 1), 1);
 	}
 	rp = (struct cb_net_pkt){.data = rx, .cap = sizeof(rx)};
-	CU_ASSERT_EQUAL(cb_transport_recv(&b, &rp, 1, 50), 0);
+	CU_ASSERT_EQUAL(cb_transport_recv(&b, &rp, 1, 50 * CB_NS_PER_MS), 0);
 	cb_transport_close(&a);
 	cb_transport_close(&b);
 	cb_transport_close(&c);
@@ -477,6 +575,8 @@ int cb_suite_transport(void)
 	    {"transports whose ends come in pairs say so", test_pair_only_transports},
 	    {"every transport carries every size up to the MTU, both ways, batches in order",
 	     test_every_transport_roundtrip},
+	    {"every transport sleeps to the ns until a packet or the timeout, counted",
+	     test_every_transport_waits},
 	    {"mem: a full ring waits rather than drops, then drains in order", test_mem_full},
 	    {"mem: a million packets across a thousand laps, none lost or corrupted",
 	     test_mem_stream},

@@ -293,7 +293,7 @@ static void test_xdp_roundtrip(void)
 		got = 0;
 		for (int tries = 0; got < 1000 && tries < 500; tries++) {
 			size_t want = 1000 - got < 64 ? 1000 - got : 64;
-			int n = cb_transport_recv(&b, rp + got, want, 20);
+			int n = cb_transport_recv(&b, rp + got, want, 20 * CB_NS_PER_MS);
 
 			CU_ASSERT_FATAL(n >= 0);
 			for (int i = 0; i < n; i++) {

@@ -41,7 +41,7 @@ size_t cb_test_recv_all(struct cb_transport *t, struct cb_net_pkt *p, size_t wan
 	size_t got = 0;
 
 	for (int tries = 0; got < want && tries < 200; tries++) {
-		int rc = cb_transport_recv(t, p + got, want - got, 20);
+		int rc = cb_transport_recv(t, p + got, want - got, 20 * CB_NS_PER_MS);
 		CU_ASSERT_FATAL(rc >= 0);
 		got += (size_t)rc;
 	}

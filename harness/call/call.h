@@ -18,6 +18,7 @@
 #include "measure/record.h"
 #include "measure/stats.h"
 #include "net/impair.h"
+#include "net/transport.h"
 #include "rx/timeline.h"
 #include "srtp/srtp.h"
 
@@ -62,6 +63,7 @@ struct cb_call_cfg {
 	/* playout (the receiver's jitter buffers) */
 	int min_playout_delay_ms; /**< video: lower bound of the target delay (0) */
 	int max_playout_delay_ms; /**< video: upper bound of the target delay (10000) */
+	int render_delay_ms;	  /**< video: decode-to-display allowance of the target (10) */
 	int quality;		  /**< video PSNR/SSIM: CB_QUALITY_ALL, _SAMPLE (one picture in
 				     CB_QUALITY_SAMPLE_EVERY), _OFF */
 	int audio_jb_min_ms;	  /**< audio: floor of the target delay (0) */
@@ -158,7 +160,10 @@ struct cb_media_result {
 	 * video: age of the picture on screen at every display instant;
 	 * audio: age of every played fresh sample, concealment apart. */
 	struct cb_experience seen;
-	/** Audio: the playout timeline, one slot per played frame (owned). */
+	/** Audio: the playout timeline, one slot per played frame (owned);
+	 * its underruns and slip count up to the last fresh slot, as the
+	 * concealed time does (after it the buffer only waits and conceals
+	 * until the call stops). */
 	struct cb_timeline playout;
 	/** The verdict (see cb_media_result_compute): the worst of the bands
 	 * of the delivered latency's percentile, of the seen age's same
@@ -181,6 +186,13 @@ struct cb_media_result {
 	uint64_t dropped_unreadable;
 	/* webrtc-stats: jitterBufferDelay / jitterBufferEmittedCount, ms */
 	double jb_delay_mean_ms;
+	/* audio: the margin the jitter buffer kept above its target (mean and
+	 * largest over the slots; NaN without), and the frames that came late,
+	 * were waited for and played, and how long their slots waited in all
+	 * (rx/audiojb.h) */
+	double jb_margin_mean_ms, jb_margin_max_ms;
+	uint64_t jb_late_frames;
+	double jb_late_wait_ms;
 	/* video quality (libyuv I420PSNR / I420SSIM definitions) over identified frames */
 	struct cb_dist psnr, ssim;
 	/** The quality worker (video): pictures it measured, pictures it could
@@ -307,6 +319,9 @@ struct cb_run_result {
 		uint64_t unknown_payload_type; /**< RTP of a payload type no enabled media uses */
 	} stray;
 	struct cb_net_added net_added;
+	/** Real clock: the receive thread's calls to the transport (all zero
+	 * in the simulator, which has no receive thread). */
+	struct cb_recv_stats receive;
 	struct cb_rtcp_sample *rtcp; /**< reception reports over time */
 	size_t n_rtcp;
 	struct cb_negotiated negotiated;

@@ -55,6 +55,12 @@ void cb_call_cfg_default(struct cb_call_cfg *c)
 	 * that its own jitter would never ask for. */
 	c->min_playout_delay_ms = 0;
 	c->max_playout_delay_ms = 10000;
+	/* libwebrtc's VCMTiming::kDefaultRenderDelay, for the default playout
+	 * delay as for min = max = 0 (its low-latency path keeps it too, and
+	 * then ignores it): part of the target delay and of the render time,
+	 * never of the wait, since a frame leaves at render − decode −
+	 * render delay (rx/timing.h). */
+	c->render_delay_ms = 10;
 	c->audio_jb_min_ms = 0;
 	c->audio_jb_initial_ms = 20;
 	/* No scene and no processing: the microphone is the near talker alone. */

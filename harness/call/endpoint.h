@@ -22,6 +22,7 @@
 #include "rtp/rtp.h"
 #include "rtp/rtp_stats.h"
 #include "rtp/rtx.h"
+#include "rx/audiojb.h"
 #include "rx/nack.h"
 #include "rx/srmap.h"
 #include "rx/timeline.h"
@@ -202,6 +203,7 @@ struct cb_receiver {
 	int have_rtx_ssrc; /* the RTX stream's SSRC, from its first authenticated packet */
 	uint32_t rtx_ssrc;
 	uint64_t decode_errors[2];
+	struct cb_recv_stats recv; /* the receive thread's calls (real time) */
 	atomic_uint_fast64_t packets_seen;
 	/* frames and audio slots the jitter buffers still hold, after each poll */
 	atomic_uint_fast64_t backlog;
@@ -258,6 +260,8 @@ int cb_receiver_capture_time(const struct cb_receiver *r, enum cb_media m, uint3
 int cb_receiver_rtp_base(const struct cb_receiver *r, enum cb_media m, uint32_t *base);
 /* The captured audio, re-rendered from the source description. */
 int cb_receiver_source_audio(struct cb_receiver *r, uint64_t first, int16_t *out, size_t n);
+/* The audio jitter buffer's counters (all zero without audio). */
+void cb_receiver_audio_jb_stats(const struct cb_receiver *r, struct cb_ajb_stats *st);
 
 /* The most packet slots the video assembler is given (each ~2 kB). */
 #define CB_ASM_SLOTS_MAX 16384
@@ -294,6 +298,9 @@ void cb_feedback_receiver_rtcp(struct cb_receiver *r, struct cb_net_pkt *p);
 void cb_feedback_receiver_broken(struct cb_receiver *r, int broken, cb_ns now);
 /* Send what is due from the receiver (RR, NACK, PLI). */
 int cb_feedback_receiver_poll(struct cb_receiver *r);
+/* When cb_feedback_receiver_poll next has something to send; CB_NS_NONE
+ * without a way back.  May lie in the past. */
+cb_ns cb_feedback_receiver_next_wakeup(const struct cb_receiver *r);
 void cb_feedback_receiver_close(struct cb_receiver *r);
 void cb_receiver_stop_join(struct cb_receiver *r);
 void cb_receiver_close(struct cb_receiver *r);

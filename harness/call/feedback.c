@@ -23,6 +23,8 @@
 #define RTCP_MAX	 1500
 #define NACK_BATCH	 256
 #define PLI_MIN_INTERVAL (200 * CB_NS_PER_MS)
+/* The feedback thread looks at its stop flag at least this often. */
+#define FB_MAX_WAIT (50 * CB_NS_PER_MS)
 
 static int grow_doubles(double **v, size_t *cap, size_t n)
 {
@@ -254,11 +256,15 @@ static void *sender_fb_thread(void *arg)
 	struct cb_net_pkt pk[8];
 
 	while (!atomic_load(&s->fb_stop)) {
+		/* Asleep until feedback comes or the next SR is due. */
+		cb_ns until = cb_clock_now(s->fclock) + FB_MAX_WAIT;
 		int n;
 
+		if (s->next_sr < until)
+			until = s->next_sr;
 		for (int i = 0; i < 8; i++)
 			pk[i] = (struct cb_net_pkt){.data = bufs[i], .cap = CB_NET_MAX_PKT};
-		n = cb_transport_recv(s->fb_tp, pk, 8, 5);
+		n = cb_transport_recv_until(s->fb_tp, pk, 8, until, s->fclock, NULL);
 		for (int i = 0; i < n; i++)
 			cb_feedback_sender_handle(s, &pk[i]);
 		if (n < 0)
@@ -493,6 +499,23 @@ int cb_feedback_receiver_poll(struct cb_receiver *r)
 			rc = receiver_emit(r, buf, len, now);
 	}
 	return rc;
+}
+
+cb_ns cb_feedback_receiver_next_wakeup(const struct cb_receiver *r)
+{
+	cb_ns t = r->rpath ? r->next_rr : CB_NS_NONE;
+
+	if (!r->rpath)
+		return CB_NS_NONE;
+	if (r->nack && r->have_ssrc[CB_MEDIA_VIDEO]) {
+		cb_ns n = cb_nack_next_deadline(r->nack);
+		if (n != CB_NS_NONE && n < t)
+			t = n;
+	}
+	if (r->broken && r->have_ssrc[CB_MEDIA_VIDEO] && r->last_pli != CB_NS_NONE &&
+	    r->last_pli + PLI_MIN_INTERVAL < t)
+		t = r->last_pli + PLI_MIN_INTERVAL;
+	return t;
 }
 
 void cb_feedback_receiver_close(struct cb_receiver *r)

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "base/error.h"
 #include "call/endpoint.h"
@@ -34,8 +35,9 @@
 #include "rx/seqref.h"
 #include "srtp/srtp.h"
 
-#define RX_BATCH   32
-#define RX_POLL_MS 2 /* the receive thread looks at the buffers at least this often */
+#define RX_BATCH 32
+/* The receive thread looks at its stop flag at least this often. */
+#define RX_MAX_WAIT (50 * CB_NS_PER_MS)
 /* Audio packets whose receive stamps are kept until they play: 5 s of 20 ms
  * frames, beyond the audio jitter buffer's 1 s ceiling. */
 #define AINFO_SLOTS 256
@@ -627,6 +629,13 @@ cb_ns cb_receiver_next_wakeup(const struct cb_receiver *r)
 	return v;
 }
 
+void cb_receiver_audio_jb_stats(const struct cb_receiver *r, struct cb_ajb_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (r->st && r->st->ajb)
+		cb_ajb_get_stats(r->st->ajb, st);
+}
+
 void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 {
 	struct rx_state *st = r->st;
@@ -742,27 +751,54 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 	log_packet(r, m, h.seq, fate, p->t_recv);
 }
 
+/* The next thing the receive thread has to do without a packet: a frame or
+ * slot due, a frame's wait for missing packets over, or feedback to send. */
+static cb_ns rx_deadline(const struct cb_receiver *r)
+{
+	cb_ns t[3] = {cb_receiver_next_wakeup(r),
+		      r->st->asmb ? cb_assembler_next_wakeup(r->st->asmb) : CB_NS_NONE,
+		      cb_feedback_receiver_next_wakeup(r)},
+	      d = CB_NS_NONE;
+
+	for (int i = 0; i < 3; i++)
+		if (t[i] != CB_NS_NONE && (d == CB_NS_NONE || t[i] < d))
+			d = t[i];
+	return d;
+}
+
 static void *rx_thread(void *arg)
 {
 	struct cb_receiver *r = arg;
 	struct rx_state *st = r->st;
 	struct cb_net_pkt pk[RX_BATCH];
+	cb_ns repolled = CB_NS_NONE;
 
+	/* Timed waits end when asked, not up to 50 us later (the default
+	 * timer slack): a slot or a frame is due at its instant. */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	while (!atomic_load(&r->stop) && !r->err) {
-		cb_ns wake = cb_receiver_next_wakeup(r);
-		int n, rc, timeout = RX_POLL_MS;
+		cb_ns now = cb_clock_now(r->clock), until = rx_deadline(r);
+		int n, rc;
 
-		/* Wait for packets, but no longer than until the jitter buffers
-		 * next have a frame or a slot due.  Under a millisecond left,
-		 * look without waiting: the loop comes round at once. */
-		if (wake != CB_NS_NONE) {
-			cb_ns left = wake - cb_clock_now(r->clock);
-			if (left < (cb_ns)timeout * CB_NS_PER_MS)
-				timeout = left > 0 ? (int)(left / CB_NS_PER_MS) : 0;
+		/* What is due is done before waiting: a poll can make more due
+		 * (a NACK given up lets the assembler move on), or take long
+		 * enough for the next slot to come due, so poll again.  A
+		 * deadline that a poll left in the past (which would be a bug)
+		 * is not polled for again and again: the receive call looks
+		 * without waiting, and counts it (cb_recv_stats.early_empty). */
+		if (until != CB_NS_NONE && until <= now && until != repolled) {
+			repolled = until;
+			rc = cb_receiver_poll(r);
+			if (rc < 0)
+				rx_fail(r, rc, "playout");
+			continue;
 		}
+		if (until == CB_NS_NONE || until > now + RX_MAX_WAIT)
+			until = now + RX_MAX_WAIT;
 		for (int i = 0; i < RX_BATCH; i++)
 			pk[i] = (struct cb_net_pkt){.data = st->bufs[i], .cap = CB_NET_MAX_PKT};
-		n = cb_transport_recv(r->tp, pk, RX_BATCH, timeout);
+		/* Asleep until a packet comes or that deadline, to the ns. */
+		n = cb_transport_recv_until(r->tp, pk, RX_BATCH, until, r->clock, &r->recv);
 		if (n < 0) {
 			rx_fail(r, n, "transport receive");
 			break;
@@ -848,6 +884,7 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 			cb_jb_cfg_default(&jc);
 			jc.timing.min_playout_delay = (cb_ns)c->min_playout_delay_ms * CB_NS_PER_MS;
 			jc.timing.max_playout_delay = (cb_ns)c->max_playout_delay_ms * CB_NS_PER_MS;
+			jc.timing.render_delay = (cb_ns)c->render_delay_ms * CB_NS_PER_MS;
 			jc.on_drop = on_jb_drop;
 			jc.user = r;
 			rc = cb_jb_open(&st->jb, &jc);
@@ -888,11 +925,17 @@ int cb_receiver_open(struct cb_receiver *r, const struct cb_session *ss, struct 
 			aj.frame_dur = (cb_ns)mic->frame_samples * CB_NS_PER_S / 48000;
 			aj.initial_delay = (cb_ns)c->audio_jb_initial_ms * CB_NS_PER_MS;
 			aj.min_delay = (cb_ns)c->audio_jb_min_ms * CB_NS_PER_MS;
-			/* Shrinking stops this far above the target: a packet
-			 * a little slower than the window's p95 is not late at
-			 * once, and a frame is discarded only when a whole one
-			 * is spare beyond it.  A quarter frame: 5 ms at 20 ms. */
-			aj.margin = aj.frame_dur / 4;
+			/* Shrinking stops above the target by the spread of
+			 * the relative delays from the p95 up to the p99, as
+			 * measured, at least 0.5 ms: enough that the target's
+			 * wander as the window slides (on a clean path a few
+			 * hundred us) does not make it grow by a whole frame.
+			 * A frame missing with nothing after it waits up to a
+			 * frame for its packet: a sender's hiccup costs a
+			 * short wait, not a concealed frame (rx/audiojb.h). */
+			aj.margin = CB_NS_PER_MS / 2;
+			aj.margin_quantile = 0.99;
+			aj.late_wait = aj.frame_dur;
 			/* In-band FEC needs the next packet at hand; the delay
 			 * that costs is paid only while frames go missing. */
 			if (c->opus_fec)

@@ -111,6 +111,9 @@ static int seen_audio(struct cb_media_result *mr, const struct cb_frame_log *tx,
 	for (size_t i = 0; i < tl->n; i++)
 		if (tl->v[i].kind == CB_PLAY_FRESH || tl->v[i].kind == CB_PLAY_FEC)
 			last = i + 1;
+	/* The same goes for the timeline's bends: a slot after the last
+	 * frame waits for a frame that never comes (rx/audiojb.h late_wait). */
+	cb_timeline_bends(tl, last, &mr->playout.underruns, &mr->playout.slip);
 	for (size_t i = 0; i < last; i++) {
 		const struct cb_play_seg *g = &tl->v[i];
 		int64_t src, q;
@@ -221,8 +224,15 @@ int cb_results_merge_audio(struct cb_media_result *mr, struct cb_sender *s, stru
 	const uint64_t total = tx->n * fs;
 	const uint64_t period = cb_amark_period(&ss->src.mic.marks);
 	const uint64_t mlen = cb_amark_len(&ss->src.mic.marks);
+	struct cb_ajb_stats jb;
 	int rc;
 
+	/* How the jitter buffer held the audio: its margin, its waits. */
+	cb_receiver_audio_jb_stats(r, &jb);
+	mr->jb_margin_mean_ms = jb.slots ? (double)jb.margin_sum / (double)jb.slots / 1e6 : NAN;
+	mr->jb_margin_max_ms = jb.slots ? (double)jb.margin_max / 1e6 : NAN;
+	mr->jb_late_frames = jb.late_played;
+	mr->jb_late_wait_ms = (double)jb.late_played_wait / 1e6;
 	for (uint64_t i = 0; i < cb_spool_count(r->audio.frames); i++) {
 		const struct cb_rx_frame *rx = cb_spool_get(r->audio.frames, i);
 		struct cb_frame_rec *row;
@@ -732,6 +742,7 @@ void cb_results_merge_refused(struct cb_run_result *res, const struct cb_sender 
 	res->stray.truncated = r->stray_truncated;
 	res->stray.malformed = r->stray_malformed;
 	res->stray.unknown_payload_type = r->stray_unknown_pt;
+	res->receive = r->recv;
 	res->video.net_duplicated_arrived += s->rtx_duplicated;
 	for (int i = 0; i < 2; i++) {
 		uint64_t replays = r->rejected_replay[i], explained = ms[i]->net_duplicated_arrived;

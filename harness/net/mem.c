@@ -12,7 +12,8 @@
  *   ring[0]          a -> b
  *     +0               head: next slot the producer fills (written by a)
  *     +64              tail: next slot the consumer empties (written by b)
- *     +128             1024 slots of MEM_SLOT_BYTES: a 4-byte length, padding
+ *     +128             sleeping: the consumer is (about to be) asleep on head
+ *     +192             1024 slots of MEM_SLOT_BYTES: a 4-byte length, padding
  *                      to 64 bytes, then CB_NET_MAX_PKT bytes of packet
  *   ring[1]          b -> a, the same shape
  *
@@ -25,15 +26,31 @@
  * other side's index and only rereads the shared one when its copy says the
  * ring is full (or empty), so the hot path touches the peer's cache line
  * once per batch, not once per packet.
+ *
+ * A receiver with nothing to take spins for MEM_SPIN_NS, then sleeps on
+ * the ring's head with a futex until the producer moves it or the timeout
+ * passes: an idle end takes no core from the encoders of a real call, and
+ * a wait for the next deadline is one system call, not a loop.  The two
+ * sides meet as in Dekker's algorithm, both with sequentially consistent
+ * order: the consumer stores sleeping = 1 and then reads head; the
+ * producer stores head and then reads sleeping, and wakes the futex if it
+ * is set.  One of them sees the other's store, so a packet is never left
+ * waiting for the timeout; the futex call itself rechecks head, so a wake
+ * that comes before the sleep is not lost either.  The producer makes a
+ * system call only while the consumer sleeps.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/futex.h>
 #include <sched.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/error.h"
 #include "net/transport.h"
@@ -43,14 +60,13 @@
 #define MEM_MAGIC      0x6362726eu /* "cbrn" */
 
 /*
- * After this long without data a waiting receiver starts to call
- * sched_yield() between polls, so that an idle end does not take a core
- * from the encoders of a real call on a small machine.  While packets flow
- * (gaps below this) the receiver never leaves user space.  A packet that
- * lands during a yield waits for that one system call to return: on an
- * otherwise idle core that is well under a microsecond, but if another
- * thread was runnable it can be a scheduler time slice.
+ * A waiting receiver spins this long before it sleeps on the ring (see
+ * above): while packets come closer together than this it never leaves
+ * user space, and a burst's packets are taken as they land.  A packet that
+ * comes to a sleeping receiver waits for its wake-up, as on a socket.
  */
+#define MEM_SPIN_NS 50000
+/* A sender facing a full ring starts to yield its core after this long. */
 #define MEM_IDLE_YIELD_NS 50000
 /* The clock is read once every this many empty polls to honour timeouts. */
 #define MEM_SPINS_PER_CLOCK 64
@@ -70,6 +86,7 @@ struct mem_slot {
 struct mem_ring {
 	alignas(MEM_CACHE_LINE) _Atomic uint32_t head;
 	alignas(MEM_CACHE_LINE) _Atomic uint32_t tail;
+	alignas(MEM_CACHE_LINE) _Atomic uint32_t sleeping;
 	alignas(MEM_CACHE_LINE) struct mem_slot slots[MEM_SLOTS];
 };
 
@@ -89,6 +106,23 @@ struct mem_end {
 	uint32_t tx_head, tx_tail_seen;
 	uint32_t rx_tail, rx_head_seen;
 };
+
+/* The futex word is the ring's head; the region is shared (MAP_SHARED, maybe
+ * with a forked peer), so the calls are not the process-private kind. */
+static void ring_wake(struct mem_ring *r)
+{
+	syscall(SYS_futex, &r->head, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+static void ring_sleep(struct mem_ring *r, uint32_t head, cb_ns timeout)
+{
+	struct timespec ts = {.tv_sec = (time_t)(timeout / CB_NS_PER_S),
+			      .tv_nsec = (long)(timeout % CB_NS_PER_S)};
+
+	/* Returns at once (EAGAIN) if head is no longer `head`; EINTR and
+	 * ETIMEDOUT need nothing either: the caller looks again. */
+	syscall(SYS_futex, &r->head, FUTEX_WAIT, head, &ts, NULL, 0);
+}
 
 /* Tell the CPU we are spinning: saves power and frees the sibling thread. */
 static inline void cpu_relax(void)
@@ -120,6 +154,7 @@ static int mem_open_pair(void *pa, void *pb, const struct cb_transport_cfg *cfg)
 	for (int i = 0; i < 2; i++) {
 		atomic_init(&reg->ring[i].head, 0);
 		atomic_init(&reg->ring[i].tail, 0);
+		atomic_init(&reg->ring[i].sleeping, 0);
 	}
 	*a = (struct mem_end){
 	    .reg = reg, .tx = &reg->ring[0], .rx = &reg->ring[1], .clock = cfg->clock};
@@ -174,7 +209,11 @@ static int mem_send(void *self, const struct cb_net_pkt *pkts, size_t n)
 				memcpy(s->data, pkts[done + i].data, s->len);
 		}
 		e->tx_head += (uint32_t)k;
-		atomic_store_explicit(&r->head, e->tx_head, memory_order_release);
+		/* Sequentially consistent, then the sleeping flag: see the
+		 * comment at the top. */
+		atomic_store(&r->head, e->tx_head);
+		if (atomic_load(&r->sleeping))
+			ring_wake(r);
 		done += k;
 		full_since = CB_NS_NONE;
 	}
@@ -208,9 +247,10 @@ static int mem_take(struct mem_end *e, struct cb_net_pkt *pkts, size_t n, uint32
 	return (int)k;
 }
 
-static int mem_recv(void *self, struct cb_net_pkt *pkts, size_t n, int timeout_ms)
+static int mem_recv(void *self, struct cb_net_pkt *pkts, size_t n, cb_ns timeout)
 {
 	struct mem_end *e = self;
+	struct mem_ring *r = e->rx;
 	cb_ns start = CB_NS_NONE, now;
 	unsigned spins = 0;
 
@@ -222,12 +262,12 @@ static int mem_recv(void *self, struct cb_net_pkt *pkts, size_t n, int timeout_m
 		uint32_t avail = e->rx_head_seen - e->rx_tail;
 
 		if (avail == 0) {
-			e->rx_head_seen = atomic_load_explicit(&e->rx->head, memory_order_acquire);
+			e->rx_head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
 			avail = e->rx_head_seen - e->rx_tail;
 		}
 		if (avail)
 			return mem_take(e, pkts, n, avail);
-		if (timeout_ms <= 0)
+		if (timeout <= 0)
 			return 0;
 		cpu_relax();
 		if (++spins % MEM_SPINS_PER_CLOCK)
@@ -235,10 +275,16 @@ static int mem_recv(void *self, struct cb_net_pkt *pkts, size_t n, int timeout_m
 		now = cb_clock_now(e->clock);
 		if (start == CB_NS_NONE)
 			start = now;
-		if (now - start >= (cb_ns)timeout_ms * CB_NS_PER_MS)
+		if (now - start >= timeout)
 			return 0;
-		if (now - start >= MEM_IDLE_YIELD_NS)
-			sched_yield();
+		if (now - start < MEM_SPIN_NS)
+			continue;
+		/* Sleep on head until the producer moves it (see the top). */
+		atomic_store(&r->sleeping, 1);
+		e->rx_head_seen = atomic_load(&r->head);
+		if (e->rx_head_seen == e->rx_tail)
+			ring_sleep(r, e->rx_tail, timeout - (now - start));
+		atomic_store(&r->sleeping, 0);
 	}
 }
 

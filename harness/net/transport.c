@@ -107,6 +107,26 @@ int cb_transport_local(struct cb_transport *t, struct cb_net_addr *out)
 	return t->ops->local_addr ? t->ops->local_addr(t->priv, out) : CB_E_UNSUPPORTED;
 }
 
+int cb_transport_recv_until(struct cb_transport *t, struct cb_net_pkt *p, size_t n, cb_ns deadline,
+			    const struct cb_clock *clock, struct cb_recv_stats *st)
+{
+	cb_ns now = cb_clock_now(clock), timeout = deadline > now ? deadline - now : 0;
+	int rc = cb_transport_recv(t, p, n, timeout);
+
+	if (!st || rc < 0)
+		return rc;
+	st->calls++;
+	if (rc > 0) {
+		st->with_packets++;
+		st->packets += (uint64_t)rc;
+	} else if (timeout > 0 && cb_clock_now(clock) >= deadline) {
+		st->at_deadline++;
+	} else {
+		st->early_empty++;
+	}
+	return rc;
+}
+
 void cb_transport_close(struct cb_transport *t)
 {
 	if (!t || !t->ops)

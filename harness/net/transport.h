@@ -68,10 +68,12 @@ struct cb_transport_ops {
 	/** Send up to n packets; returns the number sent (>= 0) or an error. */
 	int (*send)(void *self, const struct cb_net_pkt *pkts, size_t n);
 	/**
-	 * Receive up to n packets, waiting at most timeout_ms (0 = poll) for
-	 * the first.  Returns the number received, 0 on timeout, or an error.
+	 * Receive up to n packets, waiting at most `timeout` nanoseconds
+	 * (0 = look without waiting) for the first, asleep rather than
+	 * polling.  Returns the number received, 0 when the timeout passed
+	 * with nothing (or a signal cut the wait short), or an error.
 	 */
-	int (*recv)(void *self, struct cb_net_pkt *pkts, size_t n, int timeout_ms);
+	int (*recv)(void *self, struct cb_net_pkt *pkts, size_t n, cb_ns timeout);
 	/** A line saying where this end is ("127.0.0.1:40122 -> 127.0.0.1:51877"). */
 	void (*describe)(void *self, char *buf, size_t len);
 	void (*close)(void *self);
@@ -105,12 +107,34 @@ static inline int cb_transport_send(struct cb_transport *t, const struct cb_net_
 	return t->ops->send(t->priv, p, n);
 }
 
+/** Receive up to n packets, waiting at most `timeout` ns (see recv above). */
 static inline int cb_transport_recv(struct cb_transport *t, struct cb_net_pkt *p, size_t n,
-				    int timeout_ms)
+				    cb_ns timeout)
 {
-	return t->ops->recv(t->priv, p, n, timeout_ms);
+	return t->ops->recv(t->priv, p, n, timeout);
 }
 
+/** What an end's receive calls came back with (cb_transport_recv_until). */
+struct cb_recv_stats {
+	uint64_t calls;	       /**< receive calls */
+	uint64_t with_packets; /**< ... that returned packets */
+	uint64_t packets;      /**< packets they returned */
+	/** ... that came back empty at their deadline: a timer wake-up */
+	uint64_t at_deadline;
+	/** ... that came back empty before their deadline: a look without
+	 * waiting (the deadline had passed), a spurious wake-up or a signal.
+	 * A receive loop that waits as it should makes none between packets. */
+	uint64_t early_empty;
+};
+
+/**
+ * Receive up to n packets, asleep until the first arrives or `clock`
+ * (the end's clock) reaches `deadline`, whichever is first; a deadline
+ * already passed looks without waiting.  Counts the call in *st (may be
+ * NULL).  Returns as cb_transport_recv.
+ */
+int cb_transport_recv_until(struct cb_transport *t, struct cb_net_pkt *p, size_t n, cb_ns deadline,
+			    const struct cb_clock *clock, struct cb_recv_stats *st);
 /** Close one end; safe on a zeroed or already closed end. */
 void cb_transport_close(struct cb_transport *t);
 
@@ -120,7 +144,8 @@ extern const struct cb_transport_ops cb_transport_udp;
  * Two lock-free single-producer/single-consumer rings (1024 slots of
  * CB_NET_MAX_PKT bytes each way) in one shared anonymous mapping; no system
  * call while packets flow.  send waits (bounded) for room rather than drop;
- * recv busy-polls, yielding the CPU only after 50 us without data.
+ * recv spins for up to 50 us, then sleeps on the ring (a futex the sender
+ * wakes) until a packet comes or the timeout passes.
  */
 extern const struct cb_transport_ops cb_transport_mem;
 /**
@@ -128,7 +153,8 @@ extern const struct cb_transport_ops cb_transport_mem;
  * namespaces it creates (cbx<pid>a/b, 198.18.0.1/30 and .2/30) and deletes
  * on close; builds its own Ethernet/IPv4/UDP frames.  Needs root: otherwise
  * open_pair fails with -EPERM (or CB_E_UNSUPPORTED without AF_XDP) and says
- * why in cfg->why.  recv busy-polls the RX ring.  Counters: net/xdp.h.
+ * why in cfg->why.  recv spins on the RX ring for up to 50 us, then sleeps
+ * in poll() on the socket.  Counters: net/xdp.h.
  */
 extern const struct cb_transport_ops cb_transport_xdp;
 

@@ -225,7 +225,7 @@ static cb_ns kernel_stamp(struct msghdr *mh, cb_ns offset, cb_ns t_recv)
 	return CB_NS_NONE;
 }
 
-static int udp_recv(void *self, struct cb_net_pkt *pkts, size_t n, int timeout_ms)
+static int udp_recv(void *self, struct cb_net_pkt *pkts, size_t n, cb_ns timeout)
 {
 	struct udp_end *e = self;
 	struct mmsghdr msgs[UDP_BATCH];
@@ -239,8 +239,14 @@ static int udp_recv(void *self, struct cb_net_pkt *pkts, size_t n, int timeout_m
 
 	if (n > UDP_BATCH)
 		n = UDP_BATCH;
-	if (timeout_ms > 0) {
-		rc = poll(&pfd, 1, timeout_ms);
+	if (timeout > 0) {
+		/* Asleep until a datagram or the timeout, to the nanosecond
+		 * (poll() would round it to whole milliseconds: a wait under
+		 * one would not wait at all). */
+		struct timespec ts = {.tv_sec = (time_t)(timeout / CB_NS_PER_S),
+				      .tv_nsec = (long)(timeout % CB_NS_PER_S)};
+
+		rc = ppoll(&pfd, 1, &ts, NULL);
 		if (rc < 0)
 			return errno == EINTR ? 0 : -errno;
 		if (rc == 0)

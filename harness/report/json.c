@@ -54,12 +54,16 @@ static json_t *experience_json(const struct cb_media_result *m)
 		      num(e->concealed_pct));
 	if (o)
 		json_object_set_new(o, "playout",
-				    json_pack("{s:I, s:I, s:I, s:I, s:o}", "slots",
-					      (json_int_t)m->playout.n, "cut_samples",
+				    json_pack("{s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:I, s:o}",
+					      "slots", (json_int_t)m->playout.n, "cut_samples",
 					      (json_int_t)m->playout.cut_samples, "removed_frames",
 					      (json_int_t)m->playout.removed_frames, "underruns",
 					      (json_int_t)m->playout.underruns, "slip_ms",
-					      num((double)m->playout.slip / 1e6)));
+					      num((double)m->playout.slip / 1e6), "margin_mean_ms",
+					      num(m->jb_margin_mean_ms), "margin_max_ms",
+					      num(m->jb_margin_max_ms), "late_frames",
+					      (json_int_t)m->jb_late_frames, "late_wait_ms",
+					      num(m->jb_late_wait_ms)));
 	return o;
 }
 
@@ -397,6 +401,13 @@ json_t *cb_report_summary_build(const struct cb_run_result *res)
 				      "truncated", (json_int_t)res->stray.truncated, "malformed",
 				      (json_int_t)res->stray.malformed, "unknown_payload_type",
 				      (json_int_t)res->stray.unknown_payload_type));
+	json_object_set_new(root, "receive",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "calls",
+				      (json_int_t)res->receive.calls, "with_packets",
+				      (json_int_t)res->receive.with_packets, "packets",
+				      (json_int_t)res->receive.packets, "at_deadline",
+				      (json_int_t)res->receive.at_deadline, "early_empty",
+				      (json_int_t)res->receive.early_empty));
 	json_object_set_new(root, "plots", plots_json(res));
 	if (res->gates)
 		json_object_set_new(root, "gates", cb_gates_json(res->gates));
@@ -408,7 +419,8 @@ json_t *cb_report_summary_build(const struct cb_run_result *res)
 	if (!json_object_get(root, "settings") || !json_object_get(root, "versions") ||
 	    !json_object_get(root, "media") || !json_object_get(root, "verdict") ||
 	    !json_object_get(root, "recovery") || !json_object_get(root, "rtcp") ||
-	    !json_object_get(root, "stray") || !json_object_get(root, "plots") ||
+	    !json_object_get(root, "stray") || !json_object_get(root, "receive") ||
+	    !json_object_get(root, "plots") ||
 	    (res->video.enabled && !json_object_get(media, "video")) ||
 	    (res->audio.enabled && !json_object_get(media, "audio")) ||
 	    (res->gates && !json_object_get(root, "gates"))) {

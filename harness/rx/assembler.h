@@ -9,6 +9,13 @@
  * `max_wait` after a later frame completed, then gives up on the missing
  * ones and moves on (counting the frames it skipped); later issues replace
  * this with NACK, PLI and an adaptive target delay.
+ *
+ * The work follows the packets: an insert looks at the packets of its own
+ * frame only (forward to the first gap or the marker, and back to the
+ * frame's start once the marker is reached), and a frame found complete is
+ * listed; pop and cb_assembler_next_wakeup look at that list, not at the
+ * packet slots.  Only a slot overwritten by a wrap-around (counted as
+ * overflow) costs a scan of every slot.
  */
 #ifndef CB_RX_ASSEMBLER_H
 #define CB_RX_ASSEMBLER_H
@@ -41,6 +48,7 @@ struct cb_asm_frame {
 
 struct cb_assembler_stats {
 	uint64_t packets, duplicates, late, frames_out, frames_skipped, overflow;
+	uint64_t slots_visited; /**< packet slots looked at: the assembler's work */
 };
 
 struct cb_assembler;
@@ -57,6 +65,13 @@ int cb_assembler_insert(struct cb_assembler *a, const struct cb_rtp_hdr *h, cb_n
 			cb_ns t_recv, cb_ns t_unprotected);
 /** Hand out the next frame if one is ready at `now`: 1 and *f, or 0. */
 int cb_assembler_pop(struct cb_assembler *a, cb_ns now, struct cb_asm_frame *f);
+/**
+ * When cb_assembler_pop next has a frame to hand out: the completion time
+ * of the next frame if nothing is missing before it (in the past: pop
+ * now), else when its wait for the missing packets ends; CB_NS_NONE when
+ * no frame is complete.
+ */
+cb_ns cb_assembler_next_wakeup(const struct cb_assembler *a);
 /**
  * Stop waiting for packets before `seq`: they will not come (the NACK
  * requester gave up on them).  The next pop hands out the first complete

@@ -31,6 +31,10 @@ struct cb_audiojb {
 	unsigned ntransit, tnext;
 	cb_ns *sorted;
 	cb_ns min_transit, target;
+	cb_ns margin;	  /* kept above the target when shrinking (see audiojb.h) */
+	int waiting;	  /* the due slot waits for its late frame (late_wait) ... */
+	cb_ns wait_until; /* ... until then */
+	int wait_spent;	  /* a wait ran out; none again until a packet comes */
 	cb_ns above_since;
 	int64_t idx_newest; /* the newest frame index seen */
 	cb_ns last_gap;	    /* arrival that showed a frame missing; CB_NS_NONE if none */
@@ -74,7 +78,9 @@ int cb_ajb_open(struct cb_audiojb **out, const struct cb_ajb_cfg *cfg)
 	spf = (int64_t)c.clock_rate * c.frame_dur / CB_NS_PER_S;
 	if (spf < 1 || c.initial_delay < 0 || c.min_delay < 0 || c.max_delay < c.min_delay ||
 	    !(c.percentile > 0) || c.percentile > 1 || c.window == 0 || c.shrink_hold < 0 ||
-	    c.capacity < 2 || c.margin < 0 || c.margin >= c.frame_dur || c.fec_hold < 0)
+	    c.capacity < 2 || c.margin < 0 || c.margin >= c.frame_dur || c.fec_hold < 0 ||
+	    c.late_wait < 0 || c.margin_quantile < 0 || c.margin_quantile > 1 ||
+	    (c.margin_quantile > 0 && (c.margin == 0 || c.margin_quantile < c.percentile)))
 		return -EINVAL;
 	a = calloc(1, sizeof(*a));
 	if (!a)
@@ -82,6 +88,7 @@ int cb_ajb_open(struct cb_audiojb **out, const struct cb_ajb_cfg *cfg)
 	a->cfg = c;
 	a->spf = spf;
 	a->target = c.min_delay;
+	a->margin = c.margin;
 	a->above_since = CB_NS_NONE;
 	a->last_gap = CB_NS_NONE;
 	a->slots = calloc(c.capacity, sizeof(*a->slots));
@@ -123,7 +130,9 @@ cb_ns cb_ajb_target(const struct cb_audiojb *a)
 
 cb_ns cb_ajb_next_pull(const struct cb_audiojb *a)
 {
-	return a && a->started ? a->slot_time : CB_NS_NONE;
+	if (!a || !a->started)
+		return CB_NS_NONE;
+	return a->waiting ? a->wait_until : a->slot_time;
 }
 
 static int64_t floordiv(int64_t x, int64_t d)
@@ -152,11 +161,18 @@ static int cmp_ns(const void *x, const void *y)
 	return (p > q) - (p < q);
 }
 
-/* Add a transit sample and recompute the target from the window. */
+/* The relative delay at quantile `q` of the sorted window (nearest rank). */
+static cb_ns rel_quantile(const struct cb_audiojb *a, double q)
+{
+	size_t k = (size_t)ceil(q * a->ntransit);
+
+	return a->sorted[k ? k - 1 : 0] - a->min_transit;
+}
+
+/* Add a transit sample and recompute the target (and the margin) from the window. */
 static void update_target(struct cb_audiojb *a, cb_ns transit, cb_ns now)
 {
 	cb_ns rel, t;
-	size_t k;
 
 	a->transit[a->tnext] = transit;
 	a->tnext = (a->tnext + 1) % a->cfg.window;
@@ -165,8 +181,18 @@ static void update_target(struct cb_audiojb *a, cb_ns transit, cb_ns now)
 	memcpy(a->sorted, a->transit, a->ntransit * sizeof(*a->sorted));
 	qsort(a->sorted, a->ntransit, sizeof(*a->sorted), cmp_ns);
 	a->min_transit = a->sorted[0];
-	k = (size_t)ceil(a->cfg.percentile * a->ntransit);
-	rel = a->sorted[k ? k - 1 : 0] - a->min_transit;
+	rel = rel_quantile(a, a->cfg.percentile);
+	/* The spread above the target, at least the configured floor, at
+	 * most half a frame (a whole one spare is for removing a frame). */
+	if (a->cfg.margin_quantile > 0) {
+		cb_ns m = rel_quantile(a, a->cfg.margin_quantile) - rel;
+
+		if (m < a->cfg.margin)
+			m = a->cfg.margin;
+		if (m > a->cfg.frame_dur / 2)
+			m = a->cfg.frame_dur / 2;
+		a->margin = m;
+	}
 	/* Whole frames when the timeline moves by whole frames only; with a
 	 * margin it also moves by less (see cb_ajb_pull), and a target of
 	 * 1 ms must not cost a 20 ms buffer. */
@@ -212,6 +238,7 @@ int cb_ajb_insert(struct cb_audiojb *a, const struct cb_ajb_packet *p)
 		a->last_gap = p->arrival;
 	if (idx > a->idx_newest)
 		a->idx_newest = idx;
+	a->wait_spent = 0;
 	/* Late packets still tell how late the network runs: they count in
 	 * the delay window before they are discarded. */
 	update_target(a, p->arrival - idx * a->cfg.frame_dur, p->arrival);
@@ -251,29 +278,72 @@ int cb_ajb_insert(struct cb_audiojb *a, const struct cb_ajb_packet *p)
 
 int cb_ajb_pull(struct cb_audiojb *a, cb_ns now, struct cb_ajb_out *out)
 {
-	cb_ns fd, cur;
+	cb_ns fd, cur, waited = 0;
 	struct pkt_slot *s, *n;
+	int grow;
 
 	if (!a || !out)
 		return -EINVAL;
 	if (!a->started || now < a->slot_time)
 		return CB_AJB_NOTHING;
 	fd = a->cfg.frame_dur;
-	a->pulled = 1;
 	/* How far playout runs behind the fastest packet of the window. */
 	cur = a->slot_time - a->due * fd - a->min_transit;
+	/* Whole-frame mode grows only when half a frame short, so that the
+	 * whole-frame target is not chased by a fraction; with a margin, the
+	 * target is exact and any shortfall makes packets late. */
+	grow = a->cfg.margin > 0 ? cur < a->target : cur + fd / 2 < a->target;
+	/* The frame is missing and nothing after it came either: it is
+	 * more likely late than lost, so the slot waits for it (once per
+	 * gap in the packets). */
+	if (!a->waiting && !grow && a->cfg.late_wait > 0 && !present(a, a->due) &&
+	    a->idx_newest < a->due && !a->wait_spent) {
+		/* At most until the delay it adds would leave a whole frame
+		 * spare above the target and margin: a wait that finds
+		 * nothing must not make the buffer discard a frame after. */
+		cb_ns w = a->cfg.late_wait, room = fd + a->target + a->margin - cur - 1;
+
+		if (room < w)
+			w = room;
+		if (w > 0) {
+			a->waiting = 1;
+			a->wait_until = a->slot_time + w;
+		}
+	}
+	if (a->waiting && !present(a, a->due) && a->idx_newest < a->due) {
+		if (now < a->wait_until)
+			return CB_AJB_NOTHING;
+		a->wait_spent = 1;
+	}
+	if (a->waiting) {
+		/* The wait is over (the frame came, a later one did, or time
+		 * ran out): the slot plays now, and every later one as much
+		 * later. */
+		a->waiting = 0;
+		waited = now - a->slot_time;
+		a->slot_time = now;
+		cur += waited;
+		a->st.waited++;
+		a->st.wait_sum += waited;
+		if (waited > a->st.wait_max)
+			a->st.wait_max = waited;
+	}
+	a->pulled = 1;
 	memset(out, 0, sizeof(*out));
 	out->slot = a->slot_time;
 	out->target_delay = a->target;
 	out->current_delay = cur;
+	out->margin = a->margin;
+	out->waited = waited;
 	out->arrival = CB_NS_NONE;
 	out->jb_delay = CB_NS_NONE;
 	a->slot_time += fd;
+	a->st.slots++;
+	a->st.margin_sum += a->margin;
+	if (a->margin > a->st.margin_max)
+		a->st.margin_max = a->margin;
 
-	/* Whole-frame mode grows only when half a frame short, so that the
-	 * whole-frame target is not chased by a fraction; with a margin, the
-	 * target is exact and any shortfall makes packets late. */
-	if (a->cfg.margin > 0 ? cur < a->target : cur + fd / 2 < a->target) {
+	if (grow) {
 		/* Grow now: one frame more delay, the timeline waits. */
 		out->action = CB_AJB_EXPAND;
 		out->rtp_ts = (uint32_t)(a->base + a->due * a->spf);
@@ -281,13 +351,13 @@ int cb_ajb_pull(struct cb_audiojb *a, cb_ns now, struct cb_ajb_out *out)
 		a->st.expanded++;
 		return CB_AJB_EXPAND;
 	}
-	if (a->cfg.margin > 0 ? cur > a->target + a->cfg.margin : cur >= a->target + fd) {
+	if (a->cfg.margin > 0 ? cur > a->target + a->margin : cur >= a->target + fd) {
 		if (a->above_since == CB_NS_NONE) {
 			a->above_since = now;
 		} else if (now - a->above_since >= a->cfg.shrink_hold) {
 			/* A whole frame only when what is left still keeps
 			 * the margin: a discarded frame is audible. */
-			if (cur - fd >= a->target + a->cfg.margin) {
+			if (cur - fd >= a->target + a->margin) {
 				if (present(a, a->due) && present(a, a->due + 1)) {
 					/* Shrink slowly: discard one whole frame. */
 					present(a, a->due)->used = 0;
@@ -302,7 +372,7 @@ int cb_ajb_pull(struct cb_audiojb *a, cb_ns now, struct cb_ajb_out *out)
 				 * here, so the next slot comes earlier and
 				 * the samples stay as they are; what is left
 				 * is `margin` above the target. */
-				out->advanced = cur - a->target - a->cfg.margin;
+				out->advanced = cur - a->target - a->margin;
 				a->slot_time -= out->advanced;
 				a->st.advanced++;
 				a->above_since = now;
@@ -316,6 +386,10 @@ int cb_ajb_pull(struct cb_audiojb *a, cb_ns now, struct cb_ajb_out *out)
 	s = present(a, a->due);
 	n = present(a, a->due + 1);
 	a->due++;
+	if (s && waited) {
+		a->st.late_played++;
+		a->st.late_played_wait += waited;
+	}
 	if (s) {
 		/* The bytes move to out_buf so the slot can take a new packet
 		 * while the caller decodes this one. */

@@ -16,6 +16,17 @@
  * The current delay is how far the playout timeline runs behind the
  * fastest packet of the window.
  *
+ * The margin kept above the target when shrinking: `margin`, or with
+ * `margin_quantile` the spread of the same window above the target, the
+ * `margin_quantile` relative delay minus the `percentile` one, if larger
+ * (at most half a frame).  So the delay settles at about that quantile of
+ * the relative delays, never less than `margin` above the target: on a
+ * clean path about `margin`, and as the arrivals spread, as much as they
+ * spread.  NetEq (modules/audio_coding/neteq/delay_manager.cc) likewise
+ * takes a quantile (0.97) of the relative arrival delays of the last
+ * 2 s (against the fastest packet in them) as its target, at least one
+ * packet, and keeps its level within 20 ms above three quarters of it.
+ *
  * Adapting without DSP: NetEq stretches time (accelerate, preemptive
  * expand).  Here the samples are never stretched:
  * - grow quickly: when current < target (without a margin: current + half
@@ -39,6 +50,21 @@
  * the buffer (the caller decodes Opus in-band FEC from it), else
  * CB_AJB_CONCEAL (the caller runs Opus PLC).  DTX gaps look like losses.
  *
+ * With `late_wait`, a slot whose frame is missing while no later packet
+ * has come either (the frame is more likely late than lost: a sender that
+ * stalled, a network that held it) waits for it, up to `late_wait` but
+ * never so long that the delay it adds would leave a whole frame spare
+ * above the target and margin (a wait that finds nothing then costs a
+ * shrink by less than a frame, not a discarded frame): when it comes, the
+ * slot plays then and the timeline runs that much later (the delay grows
+ * by the wait, and shrinks again as above); when a later packet comes
+ * first, or the wait runs out, the slot is filled as above.  Once per gap:
+ * after a wait that ran out, none until a packet comes.
+ * NetEq does the same with its Expand and Merge: it conceals while the
+ * expected packet is missing and plays it when it comes, rather than
+ * throwing it away; here the timeline only waits (an underrun of the
+ * wait's length, which the playout timeline records).
+ *
  * No clock is read here: every time comes in as an argument.
  */
 #ifndef CB_RX_AUDIOJB_H
@@ -59,12 +85,20 @@ struct cb_ajb_cfg {
 	unsigned window;     /**< packets in the delay window (default 100, 2 s) */
 	cb_ns shrink_hold;   /**< above target this long before a frame is removed (500 ms) */
 	size_t capacity;     /**< packets held (default 128; must cover max_delay) */
-	/** Kept above the target when shrinking, < frame_dur; 0 (the
-	 * default): whole frames only, no sub-frame shrink. */
+	/** Kept above the target when shrinking, < frame_dur (with
+	 * margin_quantile: at least this); 0 (the default): whole frames
+	 * only, no sub-frame shrink. */
 	cb_ns margin;
 	/** After a frame went missing, add one frame to the target for this
 	 * long, so that in-band FEC finds the next packet (default 0: off). */
 	cb_ns fec_hold;
+	/** With a margin: derive it from this quantile of the relative
+	 * delays (see above), `margin` being its floor; 0 (the default):
+	 * the margin is `margin`. */
+	double margin_quantile;
+	/** Wait this long for a missing frame while no later packet has
+	 * come (see above); 0 (the default): fill its slot at once. */
+	cb_ns late_wait;
 };
 
 /** One received packet. */
@@ -98,6 +132,8 @@ struct cb_ajb_out {
 	cb_ns advanced;	     /**< the next slot comes this much earlier (see "accelerate") */
 	cb_ns target_delay;  /**< at this slot */
 	cb_ns current_delay; /**< at this slot, before any change */
+	cb_ns margin;	     /**< kept above the target at this slot */
+	cb_ns waited;	     /**< the slot waited this long for its late frame (0: none) */
 };
 
 struct cb_ajb_stats {
@@ -105,8 +141,14 @@ struct cb_ajb_stats {
 	uint64_t played, concealed, fec, expanded, removed;
 	uint64_t advanced;  /**< sub-frame shrinks (accelerate without DSP) */
 	cb_ns jb_delay_sum; /**< over played frames (× samples per frame = jitterBufferDelay) */
-	cb_ns target_delay_sum; /**< over played frames */
-	uint64_t emitted;	/**< played frames */
+	cb_ns target_delay_sum;	      /**< over played frames */
+	uint64_t emitted;	      /**< played frames */
+	uint64_t slots;		      /**< slots filled (every action but NOTHING) */
+	cb_ns margin_sum, margin_max; /**< the margin over those slots */
+	uint64_t waited;	      /**< slots that waited for a late frame (late_wait) */
+	cb_ns wait_sum, wait_max;     /**< how long they waited */
+	uint64_t late_played;	      /**< ... whose frame came in the wait and played */
+	cb_ns late_played_wait;	      /**< how long those waited, in all */
 };
 
 struct cb_audiojb;
@@ -131,7 +173,11 @@ int cb_ajb_pull(struct cb_audiojb *ajb, cb_ns now, struct cb_ajb_out *out);
  * first, and once the newest has played): what the end of a call waits for.
  */
 size_t cb_ajb_pending(const struct cb_audiojb *ajb);
-/** When the next slot is due; CB_NS_NONE before the first packet. */
+/**
+ * When the next slot is due (while it waits for a late frame: when the
+ * wait runs out; a packet's arrival may end it sooner); CB_NS_NONE before
+ * the first packet.
+ */
 cb_ns cb_ajb_next_pull(const struct cb_audiojb *ajb);
 /** The target delay now. */
 cb_ns cb_ajb_target(const struct cb_audiojb *ajb);

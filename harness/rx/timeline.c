@@ -60,8 +60,9 @@ int cb_timeline_add(struct cb_timeline *tl, enum cb_play_kind kind, uint32_t rtp
 	due = tl->base_t == CB_NS_NONE ? CB_NS_NONE : tl->base_t + span(tl, tl->pos - tl->base_pos);
 	if (due == CB_NS_NONE || ready > due) {
 		if (due != CB_NS_NONE) {
-			tl->slip += ready - due;
-			if (ready - due > GLITCH_NS) {
+			s->slip = ready - due;
+			tl->slip += s->slip;
+			if (s->slip > GLITCH_NS) {
 				tl->underruns++;
 				s->underrun = 1;
 			}
@@ -84,6 +85,16 @@ int cb_timeline_add(struct cb_timeline *tl, enum cb_play_kind kind, uint32_t rtp
 	tl->removed_frames += removed_before;
 	tl->n++;
 	return 0;
+}
+
+void cb_timeline_bends(const struct cb_timeline *tl, size_t n, uint64_t *underruns, cb_ns *slip)
+{
+	*underruns = 0;
+	*slip = 0;
+	for (size_t i = 0; tl && i < n && i < tl->n; i++) {
+		*underruns += tl->v[i].underrun;
+		*slip += tl->v[i].slip;
+	}
 }
 
 size_t cb_timeline_seg_at(const struct cb_timeline *tl, uint64_t pos)

@@ -50,6 +50,7 @@ struct cb_play_seg {
 	uint8_t kind;		/**< enum cb_play_kind */
 	uint8_t removed_before; /**< whole frames discarded just before it (shrink) */
 	uint8_t underrun;	/**< the timeline restarted at this slot (see above) */
+	cb_ns slip;		/**< ... this much late (0: it played on) */
 };
 
 struct cb_timeline {
@@ -84,5 +85,7 @@ size_t cb_timeline_seg_at(const struct cb_timeline *tl, uint64_t pos);
 cb_ns cb_timeline_time(const struct cb_timeline *tl, uint64_t pos);
 /** Samples of a duration at the timeline's rate, rounded to nearest. */
 uint32_t cb_timeline_samples(const struct cb_timeline *tl, cb_ns d);
+/** The underruns and the slip (as in struct cb_timeline) of the first `n` slots only. */
+void cb_timeline_bends(const struct cb_timeline *tl, size_t n, uint64_t *underruns, cb_ns *slip);
 
 #endif
