@@ -14,8 +14,8 @@
  * Audio packets go into rx/audiojb, and playout pulls one slot per frame
  * duration: decoded, rebuilt from in-band FEC or concealed, so that the
  * decoded waveform is one continuous stream with exactly one frame of
- * samples per slot.  cb_receiver_next_wakeup says when the buffers next
- * need a poll.
+ * samples per slot (rx_audio.c).  cb_receiver_next_wakeup says when the
+ * buffers next need a poll.  The state both files share is rx_state.h.
  */
 #include <errno.h>
 #include <math.h>
@@ -26,6 +26,7 @@
 
 #include "base/error.h"
 #include "call/endpoint.h"
+#include "call/rx_state.h"
 #include "media/vmark.h"
 #include "rtp/rtp.h"
 #include "rx/assembler.h"
@@ -35,51 +36,9 @@
 #include "rx/seqref.h"
 #include "srtp/srtp.h"
 
-#define RX_BATCH 32
-/* The receive thread looks at its stop flag at least this often. */
-#define RX_MAX_WAIT (50 * CB_NS_PER_MS)
-/* Audio packets whose receive stamps are kept until they play: 5 s of 20 ms
- * frames, beyond the audio jitter buffer's 1 s ceiling. */
-#define AINFO_SLOTS 256
-
 _Static_assert(CB_JB_DROP_COUNT == 4, "endpoint.h: jb_dropped[] has one slot per reason");
 
-/* What the receiver knew of an audio packet when it went into the jitter
- * buffer, for the record made when it plays. */
-struct apkt_info {
-	int valid;
-	uint16_t seq;
-	uint32_t len;
-	cb_ns arrived, recv, unprot;
-};
-
-struct rx_state {
-	struct cb_codec vdec, adec;
-	struct cb_assembler *asmb;
-	struct cb_jitterbuf *jb;
-	struct cb_seqref seqref; /* picture ids for a format without them */
-	struct cb_audiojb *ajb;
-	struct cb_amark_detector *det;
-	int16_t *pcm;
-	size_t pcm_room;
-	struct apkt_info ainfo[AINFO_SLOTS];
-	/* Video sequence numbers whose packet last came by retransmission: a
-	 * frame holding one tells the jitter buffer so (see cb_jb_frame). */
-	uint8_t rtx_seq[65536 / 8];
-	struct cb_qworker *qw; /* PSNR/SSIM of identified pictures, off the receive path */
-	uint32_t cut_pending;  /* audio samples to cut to shrink the delay (see pick_cut) */
-	int64_t mark_anchor;   /* stream position of the last audio mark found; -1 none */
-	/* The sender's RTP time of content 0 (frame 0, source sample 0), from
-	 * the first identified picture and mark: content numbers to RTP times,
-	 * and through the sender's reports to capture times. */
-	int have_base[2];
-	uint32_t rtp_base[2];
-	struct cb_audio_source *ref_audio; /* the source re-rendered (its description) */
-	uint8_t rtx_buf[CB_NET_MAX_PKT];
-	uint8_t bufs[RX_BATCH][CB_NET_MAX_PKT];
-};
-
-static void rx_fail(struct cb_receiver *r, int err, const char *what)
+void cb_rx_fail(struct cb_receiver *r, int err, const char *what)
 {
 	if (!r->err) {
 		r->err = err;
@@ -87,14 +46,14 @@ static void rx_fail(struct cb_receiver *r, int err, const char *what)
 	}
 }
 
-static void log_packet(struct cb_receiver *r, enum cb_media m, uint16_t seq, enum cb_pkt_fate fate,
-		       cb_ns t)
+void cb_rx_log_packet(struct cb_receiver *r, enum cb_media m, uint16_t seq, enum cb_pkt_fate fate,
+		      cb_ns t)
 {
 	struct cb_rx_log *l = m == CB_MEDIA_VIDEO ? &r->video : &r->audio;
 	struct cb_rx_packet *p = cb_spool_append(l->packets);
 
 	if (!p) {
-		rx_fail(r, l->packets ? cb_spool_error(l->packets) : -EINVAL, "packet log");
+		cb_rx_fail(r, l->packets ? cb_spool_error(l->packets) : -EINVAL, "packet log");
 		return;
 	}
 	*p = (struct cb_rx_packet){.received = t, .seq = seq, .fate = (uint8_t)fate};
@@ -102,7 +61,7 @@ static void log_packet(struct cb_receiver *r, enum cb_media m, uint16_t seq, enu
 
 /* Append a receiver frame record with nothing reached yet; NULL on an I/O
  * error (the caller fails with rx_frame_error). */
-static struct cb_rx_frame *rx_frame_add(struct cb_rx_log *l)
+struct cb_rx_frame *cb_rx_frame_add(struct cb_rx_log *l)
 {
 	struct cb_rx_frame *f = cb_spool_append(l->frames);
 
@@ -116,300 +75,11 @@ static struct cb_rx_frame *rx_frame_add(struct cb_rx_log *l)
 	return f;
 }
 
-static int rx_frame_error(const struct cb_rx_log *l)
+int cb_rx_frame_error(const struct cb_rx_log *l)
 {
 	int e = l->frames ? cb_spool_error(l->frames) : -EINVAL;
 
 	return e < 0 ? e : -EIO;
-}
-
-/*
- * Where in the slot about to be played (`nsamp` samples from stream
- * position r->playout.pos) st->cut_pending samples can go without touching
- * a mark: marks start every period after the last one found (the session
- * says the period), and last cb_amark_len samples; a guard keeps the
- * detector's correlation clear of the seam.  Before any mark was found
- * nothing is known and the cut goes at the slot's end.  1 and *at if found.
- */
-static int pick_cut(const struct cb_receiver *r, size_t nsamp, uint32_t *at)
-{
-	const struct rx_state *st = r->st;
-	const int64_t period = (int64_t)cb_amark_period(&r->ss->src.mic.marks);
-	const int64_t len = (int64_t)cb_amark_len(&r->ss->src.mic.marks), guard = 96;
-	const int64_t pos0 = (int64_t)r->playout.pos, cut = st->cut_pending;
-
-	if ((int64_t)nsamp < cut)
-		return 0;
-	if (st->mark_anchor < 0 || period <= 0) {
-		*at = (uint32_t)(nsamp - (size_t)cut);
-		return 1;
-	}
-	for (int64_t c = (int64_t)nsamp - cut; c >= 0; c--) {
-		/* The window [pos0 + c, pos0 + c + cut) against the mark that
-		 * starts at or before its end. */
-		int64_t a = pos0 + c, b = a + cut;
-		int64_t k = (b - st->mark_anchor) / period;
-		int64_t ms = st->mark_anchor + k * period;
-
-		if (b - st->mark_anchor < 0)
-			ms = st->mark_anchor;
-		if (b <= ms - guard || a >= ms + len + guard) {
-			*at = (uint32_t)c;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* Play one audio slot `o`: decode `data` (NULL: conceal, or rebuild from
- * `fec_src`), put the samples on the playout timeline, keep them and read
- * marks in them.  `pi` is the packet when one plays; an EXPAND slot, added
- * to grow the delay, stands for no frame of the sender's.  Every call adds
- * exactly one record and one timeline slot, so the two share an index. */
-static int audio_decode(struct cb_receiver *r, const struct cb_ajb_out *o, const uint8_t *data,
-			size_t len, const struct apkt_info *pi, const uint8_t *fec_src,
-			size_t fec_len)
-{
-	const int expand = o->action == CB_AJB_EXPAND;
-	const cb_ns slot = o->slot;
-	enum cb_play_kind kind;
-	uint32_t cut, cut_at;
-	struct rx_state *st = r->st;
-	const struct cb_session *ss = r->ss;
-	struct cb_rx_frame *rec;
-	struct cb_amark_hit hits[8];
-	size_t nsamp = st->pcm_room, nh = 8;
-	cb_ns work;
-	int rc;
-
-	rec = rx_frame_add(&r->audio);
-	if (!rec)
-		return rx_frame_error(&r->audio);
-	rec->rtp_ts = o->rtp_ts;
-	rec->st[CB_RX_ST(CB_ST_JB_OUT)] = slot;
-	if (pi) {
-		rec->received = 1;
-		rec->st[CB_RX_ST(CB_ST_ARRIVED)] = pi->arrived;
-		rec->st[CB_RX_ST(CB_ST_FIRST_RECV)] = rec->st[CB_RX_ST(CB_ST_LAST_RECV)] = pi->recv;
-		rec->st[CB_RX_ST(CB_ST_UNPROTECTED)] = pi->unprot;
-		/* The buffer keys on the receive stamp; unprotecting came just
-		 * after it, and the stages must not run backwards. */
-		if (slot < pi->unprot)
-			rec->st[CB_RX_ST(CB_ST_JB_OUT)] = pi->unprot;
-	}
-	rec->st[CB_RX_ST(CB_ST_DEC_START)] = cb_clock_now(r->clock);
-	work = cb_clock_work_begin(r->clock);
-	if (!data && fec_src && st->adec.ops->decode_fec) {
-		/* The frame is missing but the next packet carries it as
-		 * in-band FEC: rebuild it rather than conceal it. */
-		rc = st->adec.ops->decode_fec(st->adec.priv, fec_src, fec_len, st->pcm, &nsamp);
-		rec->fec = rc == 0;
-	} else {
-		rc = st->adec.ops->decode(st->adec.priv, data, len, st->pcm, &nsamp);
-	}
-	cb_clock_work_end(r->clock, CB_WORK_AUDIO_DECODE, work);
-	rec->st[CB_RX_ST(CB_ST_DEC_END)] = cb_clock_now(r->clock);
-	if (rc < 0) {
-		/* A frame the decoder refuses is concealed instead, so the
-		 * stream stays aligned. */
-		r->decode_errors[CB_MEDIA_AUDIO]++;
-		nsamp = st->pcm_room;
-		rc = st->adec.ops->decode(st->adec.priv, NULL, 0, st->pcm, &nsamp);
-		if (rc < 0)
-			return rc;
-	} else if (data) {
-		rec->decoded = 1;
-	}
-	/* An added slot is not a frame of the sender's lost: it is counted
-	 * apart (an EXPAND slot of the playout timeline) and leaves the frame it
-	 * delays alone. */
-	rec->concealed = !rec->decoded && !rec->fec && !expand;
-	kind = expand	      ? CB_PLAY_EXPAND
-	       : rec->decoded ? CB_PLAY_FRESH
-	       : rec->fec     ? CB_PLAY_FEC
-			      : CB_PLAY_CONCEAL;
-	/* The buffer plays the next slot `advanced` earlier: that many samples
-	 * must go, or two would be heard at once (time-stretching without the
-	 * DSP).  They are cut where no mark is, as a time-stretcher cuts where
-	 * the signal lets it; until such a place comes they queue. */
-	st->cut_pending += cb_timeline_samples(&r->playout, o->advanced);
-	/* The marks still to come moved with what this slot changes: frames
-	 * removed before it bring them earlier, an inserted slot later. */
-	if (st->mark_anchor >= 0) {
-		st->mark_anchor -= (int64_t)o->removed * r->ss->src.mic.frame_samples;
-		if (expand)
-			st->mark_anchor += (int64_t)nsamp;
-	}
-	cut = 0;
-	cut_at = 0;
-	if (st->cut_pending && pick_cut(r, nsamp, &cut_at)) {
-		cut = st->cut_pending;
-		memmove(st->pcm + cut_at, st->pcm + cut_at + cut,
-			(nsamp - cut_at - cut) * sizeof(int16_t));
-		st->cut_pending = 0;
-		if (st->mark_anchor >= 0)
-			st->mark_anchor -= cut;
-	}
-	rc = cb_timeline_add(&r->playout, kind, o->rtp_ts, (uint32_t)nsamp, cut, cut_at, o->removed,
-			     rec->st[CB_RX_ST(CB_ST_DEC_END)]);
-	if (rc < 0)
-		return rc;
-	nsamp -= cut;
-	/* Keep the decoded waveform (up to a bound) for the objective audio
-	 * quality figure computed after the call. */
-	if (r->audio_pcm_n + nsamp <= CB_RX_AUDIO_KEEP) {
-		if (r->audio_pcm_n + nsamp > r->audio_pcm_cap) {
-			/* Doubling, but never past the bound: the last step
-			 * would otherwise reserve up to twice what is kept. */
-			size_t cap = r->audio_pcm_cap ? r->audio_pcm_cap * 2 : 48000 * 16;
-			int16_t *p;
-
-			if (cap > CB_RX_AUDIO_KEEP)
-				cap = CB_RX_AUDIO_KEEP;
-			p = realloc(r->audio_pcm, cap * sizeof(*p));
-			if (!p)
-				return -ENOMEM;
-			r->audio_pcm = p;
-			r->audio_pcm_cap = cap;
-		}
-		memcpy(r->audio_pcm + r->audio_pcm_n, st->pcm, nsamp * sizeof(int16_t));
-		r->audio_pcm_n += nsamp;
-	}
-	rc = cb_amark_detector_feed(st->det, st->pcm, nsamp, hits, &nh);
-	if (rc < 0)
-		return rc;
-	rec->st[CB_RX_ST(CB_ST_IDENTIFIED)] = cb_clock_now(r->clock);
-	for (size_t i = 0; i < nh; i++) {
-		struct cb_rx_hit *x;
-		size_t j;
-		cb_ns t_cap;
-
-		if (r->n_hits == r->hits_cap) {
-			size_t cap = r->hits_cap ? r->hits_cap * 2 : 256;
-			struct cb_rx_hit *p = realloc(r->hits, cap * sizeof(*p));
-			if (!p)
-				return -ENOMEM;
-			r->hits = p;
-			r->hits_cap = cap;
-		}
-		x = &r->hits[r->n_hits++];
-		j = cb_timeline_seg_at(&r->playout, hits[i].out_sample);
-		if (j >= r->playout.n)
-			continue; /* cannot be: the detector saw only played samples */
-		x->hit = hits[i];
-		x->rx_index = j;
-		st->mark_anchor = (int64_t)hits[i].out_sample;
-		/* A sample is heard when the playout timeline reaches it: the
-		 * slots' samples play back to back at 48 kHz, so every sample
-		 * has the same latency, framing plus look-ahead plus the
-		 * pipeline plus the wait in the device's queue, wherever it
-		 * sat in its frame. */
-		x->t_avail = cb_timeline_time(&r->playout, hits[i].out_sample);
-		x->t_identified = rec->st[CB_RX_ST(CB_ST_IDENTIFIED)];
-		x->t_captured = CB_NS_NONE;
-		/* Live figure: the mark's source sample is RTP time base +
-		 * sample, whose capture time the sender's reports give. */
-		if (!st->have_base[CB_MEDIA_AUDIO] && j < r->playout.n &&
-		    r->playout.v[j].kind == CB_PLAY_FRESH) {
-			const struct cb_play_seg *g = &r->playout.v[j];
-
-			st->rtp_base[CB_MEDIA_AUDIO] =
-			    g->rtp_ts + (uint32_t)(hits[i].out_sample - g->pos) -
-			    (uint32_t)ss->src.audio_delay - (uint32_t)hits[i].src_sample;
-			st->have_base[CB_MEDIA_AUDIO] = 1;
-		}
-		if (st->have_base[CB_MEDIA_AUDIO] &&
-		    cb_receiver_capture_time(
-			r, CB_MEDIA_AUDIO,
-			st->rtp_base[CB_MEDIA_AUDIO] + (uint32_t)hits[i].src_sample, &t_cap) == 0)
-			atomic_store(&r->last_audio_ns, x->t_avail - t_cap);
-		atomic_fetch_add(&r->audio_identified, 1);
-	}
-	return 0;
-}
-
-static int audio_packet(struct cb_receiver *r, const struct cb_rtp_hdr *h, cb_ns t_arrived,
-			cb_ns t_recv, cb_ns t_unprot, enum cb_pkt_fate *fate)
-{
-	struct rx_state *st = r->st;
-	struct cb_ajb_packet pk;
-	struct apkt_info *pi;
-	int rc;
-
-	if (h->payload_len == 0) {
-		*fate = CB_PKT_MALFORMED;
-		return 0;
-	}
-	/* Playout runs on the receiver's clock, so the buffer gets the time
-	 * the receiver took the packet, not the kernel's stamp. */
-	pk = (struct cb_ajb_packet){.seq = h->seq,
-				    .rtp_ts = h->ts,
-				    .arrival = t_recv,
-				    .data = h->payload,
-				    .len = h->payload_len};
-	rc = cb_ajb_insert(st->ajb, &pk);
-	if (rc == CB_E_LATE) {
-		*fate = CB_PKT_LATE;
-		return 0;
-	}
-	if (rc == CB_E_NOSPACE) {
-		/* Too far ahead of playout to hold: discarded like a late
-		 * one, and its slot will be concealed. */
-		*fate = CB_PKT_LATE;
-		return 0;
-	}
-	if (rc < 0)
-		return rc;
-	pi = &st->ainfo[h->seq % AINFO_SLOTS];
-	if (pi->valid && pi->seq == h->seq)
-		return 0; /* a duplicate: the first copy's stamps stand */
-	*pi = (struct apkt_info){.valid = 1,
-				 .seq = h->seq,
-				 .len = (uint32_t)h->payload_len,
-				 .arrived = t_arrived,
-				 .recv = t_recv,
-				 .unprot = t_unprot};
-	return 0;
-}
-
-/* Play every audio slot that is due. */
-static int audio_poll(struct cb_receiver *r)
-{
-	struct rx_state *st = r->st;
-	struct cb_ajb_out o;
-	int act, rc = 0;
-
-	while ((act = cb_ajb_pull(st->ajb, cb_clock_now(r->clock), &o)) > 0) {
-		const struct apkt_info *pi;
-
-		switch (act) {
-		case CB_AJB_PLAY:
-			pi = &st->ainfo[o.seq % AINFO_SLOTS];
-			if (!pi->valid || pi->seq != o.seq)
-				pi = NULL;
-			rc = audio_decode(r, &o, o.data, o.len, pi, NULL, 0);
-			if (pi)
-				st->ainfo[o.seq % AINFO_SLOTS].valid = 0;
-			break;
-		case CB_AJB_FEC:
-			/* The next packet is here: it carries this frame as
-			 * in-band FEC, if the call uses it. */
-			rc = audio_decode(r, &o, NULL, 0, NULL,
-					  r->ss->cfg->opus_fec ? o.data : NULL, o.len);
-			break;
-		case CB_AJB_CONCEAL:
-			rc = audio_decode(r, &o, NULL, 0, NULL, NULL, 0);
-			break;
-		case CB_AJB_EXPAND:
-			rc = audio_decode(r, &o, NULL, 0, NULL, NULL, 0);
-			break;
-		default:
-			break;
-		}
-		if (rc < 0)
-			return rc;
-	}
-	return act < 0 ? act : 0;
 }
 
 void cb_receiver_gave_up(struct cb_receiver *r, uint16_t seq)
@@ -441,7 +111,7 @@ static int video_decode(struct cb_receiver *r, size_t idx, const uint8_t *data, 
 	int rc;
 
 	if (!rec)
-		return rx_frame_error(&r->video);
+		return cb_rx_frame_error(&r->video);
 	/* The jitter buffer releases a delta frame only right after its
 	 * reference, so the decoder is never fed one it cannot decode. */
 	if (keyframe && r->broken)
@@ -517,9 +187,9 @@ static int video_insert(struct cb_receiver *r, const struct cb_asm_frame *f)
 		if (pid < 0)
 			return pid;
 	}
-	rec = rx_frame_add(&r->video);
+	rec = cb_rx_frame_add(&r->video);
 	if (!rec)
-		return rx_frame_error(&r->video);
+		return cb_rx_frame_error(&r->video);
 	idx = (size_t)cb_spool_count(r->video.frames) - 1;
 	rec->rtp_ts = f->ts;
 	rec->bytes = (uint32_t)f->len;
@@ -577,7 +247,7 @@ static int video_poll(struct cb_receiver *r)
 		cb_ns out;
 
 		if (!rec)
-			return rx_frame_error(&r->video);
+			return cb_rx_frame_error(&r->video);
 		/* The frame leaves at its release time (the poll that found it
 		 * due may come a little after); a frame that completed after
 		 * that time leaves as it is put in. */
@@ -608,7 +278,7 @@ int cb_receiver_poll(struct cb_receiver *r)
 			return rc;
 	}
 	if (st->ajb) {
-		rc = audio_poll(r);
+		rc = cb_rx_audio_poll(r);
 		if (rc < 0)
 			return rc;
 	}
@@ -725,7 +395,7 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 					 p->t_recv, t_unprot);
 		if (rc == 0) {
 			st->rtx_seq[h.seq / 8] |= (uint8_t)(1u << (h.seq % 8));
-			log_packet(r, m, h.seq, CB_PKT_RECOVERED, p->t_recv);
+			cb_rx_log_packet(r, m, h.seq, CB_PKT_RECOVERED, p->t_recv);
 		}
 		return;
 	}
@@ -741,14 +411,14 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 		else if (rc < 0)
 			fate = CB_PKT_MALFORMED;
 	} else {
-		rc = audio_packet(r, &h, p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv,
-				  p->t_recv, t_unprot, &fate);
+		rc = cb_rx_audio_packet(r, &h, p->t_kernel != CB_NS_NONE ? p->t_kernel : p->t_recv,
+					p->t_recv, t_unprot, &fate);
 		if (rc < 0)
-			rx_fail(r, rc, "audio receive");
+			cb_rx_fail(r, rc, "audio receive");
 	}
 	if (fate == CB_PKT_MALFORMED)
 		r->rejected_malformed[m]++;
-	log_packet(r, m, h.seq, fate, p->t_recv);
+	cb_rx_log_packet(r, m, h.seq, fate, p->t_recv);
 }
 
 /* The next thing the receive thread has to do without a packet: a frame or
@@ -790,7 +460,7 @@ static void *rx_thread(void *arg)
 			repolled = until;
 			rc = cb_receiver_poll(r);
 			if (rc < 0)
-				rx_fail(r, rc, "playout");
+				cb_rx_fail(r, rc, "playout");
 			continue;
 		}
 		if (until == CB_NS_NONE || until > now + RX_MAX_WAIT)
@@ -800,7 +470,7 @@ static void *rx_thread(void *arg)
 		/* Asleep until a packet comes or that deadline, to the ns. */
 		n = cb_transport_recv_until(r->tp, pk, RX_BATCH, until, r->clock, &r->recv);
 		if (n < 0) {
-			rx_fail(r, n, "transport receive");
+			cb_rx_fail(r, n, "transport receive");
 			break;
 		}
 		for (int i = 0; i < n; i++)
@@ -808,7 +478,7 @@ static void *rx_thread(void *arg)
 		atomic_fetch_add(&r->packets_seen, (uint64_t)n);
 		rc = cb_receiver_poll(r);
 		if (rc < 0)
-			rx_fail(r, rc, "playout");
+			cb_rx_fail(r, rc, "playout");
 	}
 	return NULL;
 }
@@ -993,45 +663,6 @@ int cb_receiver_start(struct cb_receiver *r)
 	return 0;
 }
 
-static int cmp_i32(const void *a, const void *b)
-{
-	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The audio RTP time of source sample 0 from every mark found in a slot
- * played as decoded and uncut: the median of what each says (the detector
- * places a mark to a few samples; the median does not follow one that is
- * off). */
-static void audio_base(struct cb_receiver *r)
-{
-	struct rx_state *st = r->st;
-	int32_t *d = r->n_hits ? malloc(r->n_hits * sizeof(*d)) : NULL;
-	size_t n = 0;
-
-	if (!d)
-		return;
-	for (size_t i = 0; i < r->n_hits; i++) {
-		const struct cb_rx_hit *h = &r->hits[i];
-		const struct cb_play_seg *g;
-
-		if (h->rx_index >= r->playout.n)
-			continue;
-		g = &r->playout.v[h->rx_index];
-		if (g->kind != CB_PLAY_FRESH || g->cut || h->hit.out_sample < g->pos)
-			continue;
-		d[n++] = (int32_t)(g->rtp_ts + (uint32_t)(h->hit.out_sample - g->pos) -
-				   (uint32_t)r->ss->src.audio_delay - (uint32_t)h->hit.src_sample -
-				   st->rtp_base[CB_MEDIA_AUDIO]);
-	}
-	if (n && st->have_base[CB_MEDIA_AUDIO]) {
-		qsort(d, n, sizeof(*d), cmp_i32);
-		st->rtp_base[CB_MEDIA_AUDIO] += (uint32_t)d[n / 2];
-	}
-	free(d);
-}
-
 /*
  * When what was identified was captured, as this end knows it: content
  * numbers are RTP times (the base learned from the first identification),
@@ -1060,7 +691,7 @@ static void capture_times(struct cb_receiver *r)
 				f->captured = t;
 		}
 	}
-	audio_base(r);
+	cb_rx_audio_base(r);
 	for (size_t i = 0; i < r->n_hits && st->have_base[CB_MEDIA_AUDIO]; i++) {
 		struct cb_rx_hit *h = &r->hits[i];
 

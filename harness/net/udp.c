@@ -234,11 +234,12 @@ static int udp_recv(void *self, struct cb_net_pkt *pkts, size_t n, cb_ns timeout
 	 * is a multiple of that alignment, so every row stays aligned. */
 	_Alignas(struct cmsghdr) char ctl[UDP_BATCH][UDP_CMSG_ROOM];
 	struct pollfd pfd = {.fd = e->fd, .events = POLLIN};
-	cb_ns t, offset = 0;
+	cb_ns t, offset = 0, waited_from = cb_clock_now(e->clock);
 	int rc;
 
 	if (n > UDP_BATCH)
 		n = UDP_BATCH;
+again:
 	if (timeout > 0) {
 		/* Asleep until a datagram or the timeout, to the nanosecond
 		 * (poll() would round it to whole milliseconds: a wait under
@@ -264,11 +265,21 @@ static int udp_recv(void *self, struct cb_net_pkt *pkts, size_t n, cb_ns timeout
 		}
 	}
 	rc = recvmmsg(e->fd, msgs, (unsigned)n, MSG_DONTWAIT, NULL);
+	if (rc < 0 && errno == ECONNREFUSED) {
+		/* An ICMP "port unreachable" of an earlier send woke the wait
+		 * (the other end is gone or not there yet): the call took the
+		 * error; wait out what is left, as if it had not come. */
+		cb_ns left = timeout > 0 ? waited_from + timeout - cb_clock_now(e->clock) : 0;
+
+		if (left > 0) {
+			timeout = left;
+			waited_from = cb_clock_now(e->clock);
+			goto again;
+		}
+		return 0;
+	}
 	if (rc < 0)
-		return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
-			errno == ECONNREFUSED) /* an ICMP error of an earlier send */
-			   ? 0
-			   : -errno;
+		return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -errno;
 	t = cb_clock_now(e->clock);
 	/* One offset per batch: the clocks cannot drift apart measurably
 	 * within one call. */
