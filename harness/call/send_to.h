@@ -20,7 +20,7 @@
 
 struct cb_send_result {
 	enum cb_run_status status;
-	char error[256];
+	char error[320];
 	double media_s;
 	uint64_t frames[2];  /**< sent, by enum cb_media */
 	uint64_t packets[2]; /**< RTP packets sent */
