@@ -465,6 +465,10 @@ static void *rx_thread(void *arg)
 		}
 		if (until == CB_NS_NONE || until > now + RX_MAX_WAIT)
 			until = now + RX_MAX_WAIT;
+		/* The deadline may have come while it was worked out (a slow
+		 * machine, a sanitizer build): then it is due, not a wait. */
+		if (until != repolled && until <= cb_clock_now(r->clock))
+			continue;
 		for (int i = 0; i < RX_BATCH; i++)
 			pk[i] = (struct cb_net_pkt){.data = st->bufs[i], .cap = CB_NET_MAX_PKT};
 		/* Asleep until a packet comes or that deadline, to the ns. */
