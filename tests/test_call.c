@@ -116,7 +116,15 @@ static void test_short_call_identifies_everything(void)
 	CU_ASSERT(res.receive.calls > 0);
 	CU_ASSERT_EQUAL(res.receive.calls, res.receive.with_packets + res.receive.at_deadline +
 					       res.receive.early_empty);
-	CU_ASSERT_EQUAL(res.receive.early_empty, 0);
+	/* Under a sanitizer (CB_TEST_SLOW) the thread runs many times slower,
+	 * and a deadline can pass between reading the clock and the receive
+	 * call that waits for it: a look without waiting, not a busy loop.  A
+	 * few are allowed there; the plain build holds the bound of zero. */
+	if (cb_test_slow()) {
+		CU_ASSERT(res.receive.early_empty <= 3);
+	} else {
+		CU_ASSERT_EQUAL(res.receive.early_empty, 0);
+	}
 	CU_ASSERT(res.receive.packets >= res.video.packets_received + res.audio.packets_received);
 	CU_ASSERT(res.receive.at_deadline <= 2 * (res.audio.captured + res.video.captured));
 	if (res.receive.early_empty ||
