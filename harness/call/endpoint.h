@@ -233,6 +233,11 @@ struct cb_receiver {
 	cb_ns loss_since;	/* earliest gap the NACK requester gave up on */
 	int had_keyframe;	/* a decoder starts from a key frame */
 	struct cb_recovery rec; /* receiver half */
+	/* RTCP on this transport that is not from the stream it receives (a
+	 * two-way peer's one socket: the other end's reports about what this
+	 * end sends), handed on untouched; NULL: it counts as rejected. */
+	void (*rtcp_other)(void *user, struct cb_net_pkt *p);
+	void *rtcp_other_user;
 	/* playout: what the jitter buffers did (rx/jitterbuf.h, rx/audiojb.h) */
 	uint64_t jb_dropped[4]; /* video frames dropped, by enum cb_jb_drop */
 	double *recovery_ms, *keyframe_wait_ms;
@@ -281,7 +286,9 @@ int cb_feedback_sender_open(struct cb_sender *s, struct cb_transport *fb_tp,
 void cb_feedback_sender_handle(struct cb_sender *s, struct cb_net_pkt *p);
 /* Send what is due from the sender (SRs). */
 int cb_feedback_sender_poll(struct cb_sender *s);
-/* Real time: a thread receiving feedback on fb_tp. */
+/* Real time: a thread receiving feedback on fb_tp and sending the SRs;
+ * with fb_tp NULL it only sends them, and the feedback is handed to
+ * cb_feedback_sender_handle by whoever reads the transport (one thread). */
 int cb_feedback_sender_start(struct cb_sender *s);
 void cb_feedback_sender_stop(struct cb_sender *s);
 void cb_feedback_sender_close(struct cb_sender *s);
@@ -294,6 +301,9 @@ void cb_feedback_receiver_media(struct cb_receiver *r, enum cb_media m, const st
 				cb_ns arrival, int is_rtx);
 /* An SRTCP packet arrived at the receiver (SRs). */
 void cb_feedback_receiver_rtcp(struct cb_receiver *r, struct cb_net_pkt *p);
+/* 1 when an RTCP packet comes from the stream `r` receives: its sender's
+ * SSRC (in the clear, before SRTCP) is one the description named. */
+int cb_feedback_receiver_owns(const struct cb_receiver *r, const struct cb_net_pkt *p);
 /* The video decoder lost its reference (1) or got a key frame back (0). */
 void cb_feedback_receiver_broken(struct cb_receiver *r, int broken, cb_ns now);
 /* Send what is due from the receiver (RR, NACK, PLI). */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bytes.h"
 #include "base/error.h"
 #include "call/endpoint.h"
 #include "srtp/srtp.h"
@@ -262,6 +263,11 @@ static void *sender_fb_thread(void *arg)
 
 		if (s->next_sr < until)
 			until = s->next_sr;
+		if (!s->fb_tp) {
+			cb_clock_sleep_until(s->fclock, until);
+			cb_feedback_sender_poll(s);
+			continue;
+		}
 		for (int i = 0; i < 8; i++)
 			pk[i] = (struct cb_net_pkt){.data = bufs[i], .cap = CB_NET_MAX_PKT};
 		n = cb_transport_recv_until(s->fb_tp, pk, 8, until, s->fclock, NULL);
@@ -410,6 +416,22 @@ void cb_feedback_receiver_rtcp(struct cb_receiver *r, struct cb_net_pkt *p)
 	if (cb_srtcp_unprotect(r->srtp, p->data, p->len, &plain) < 0 ||
 	    cb_rtcp_parse(p->data, plain, receiver_rtcp_msg, r) < 0)
 		r->rec.rtcp_rejected++;
+}
+
+int cb_feedback_receiver_owns(const struct cb_receiver *r, const struct cb_net_pkt *p)
+{
+	uint32_t ssrc;
+
+	if (p->len < 8)
+		return 1; /* not ours to pass on: refused here */
+	ssrc = cb_get32(p->data + 4);
+	for (int m = 0; m < 2; m++) {
+		const struct cb_stream *st = &r->ss->media[m];
+
+		if (st->on && (ssrc == st->ssrc || (st->rtx_ssrc && ssrc == st->rtx_ssrc)))
+			return 1;
+	}
+	return 0;
 }
 
 void cb_feedback_receiver_broken(struct cb_receiver *r, int broken, cb_ns now)

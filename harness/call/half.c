@@ -1,8 +1,13 @@
 #include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/error.h"
+#include "call/drive.h"
 #include "call/half.h"
+#include "call/results.h"
 #include "rtp/rtp.h"
 
 /* Rows past this many times the frames the settings' duration holds are
@@ -160,4 +165,65 @@ void cb_half_sender_free(struct cb_sender *s)
 	cb_frame_log_free(&s->audio.log.frames);
 	cb_packet_log_free(&s->video.log.packets);
 	cb_packet_log_free(&s->audio.log.packets);
+}
+
+void cb_half_begin(struct cb_run_result *res, struct cb_call_cfg *c, const struct cb_session *ss,
+		   const char *remote_dir)
+{
+	snprintf(c->video_codec, sizeof(c->video_codec), "%s",
+		 ss->media[CB_MEDIA_VIDEO].on ? ss->media[CB_MEDIA_VIDEO].codec : c->video_codec);
+	snprintf(c->audio_codec, sizeof(c->audio_codec), "%s",
+		 ss->media[CB_MEDIA_AUDIO].on ? ss->media[CB_MEDIA_AUDIO].codec : c->audio_codec);
+	if (c->video) {
+		c->width = ss->src.camera.track.width;
+		c->height = ss->src.camera.track.height;
+		c->fps = ss->src.camera.track.fps_num;
+	}
+	cb_call_result_begin(res, c);
+	snprintf(res->half, sizeof(res->half), "receiver");
+	snprintf(res->clock, sizeof(res->clock), "real");
+	res->net_added.added_delay_ms = res->net_added.late_ms = res->net_added.late_max_ms = NAN;
+	res->negotiated.done = 1;
+	snprintf(res->negotiated.suite, sizeof(res->negotiated.suite), "%s",
+		 cb_srtp_profile_name(ss->suite));
+	for (int m = 0; m < 2; m++) {
+		struct cb_negotiated_media *nm = &res->negotiated.media[m];
+
+		nm->accepted = ss->media[m].on;
+		snprintf(nm->codec, sizeof(nm->codec), "%s", ss->media[m].codec);
+		nm->pt = ss->media[m].pt;
+		nm->rtx_pt = ss->media[m].rtx_pt;
+		nm->nack = !!(ss->media[m].fb & CB_SDP_FB_NACK);
+		nm->pli = !!(ss->media[m].fb & CB_SDP_FB_PLI);
+		nm->fir = !!(ss->media[m].fb & CB_SDP_FB_FIR);
+		snprintf(nm->local_dir, sizeof(nm->local_dir), "sendonly");
+		snprintf(nm->remote_dir, sizeof(nm->remote_dir), "%s", remote_dir);
+	}
+}
+
+void cb_half_finish(struct cb_run_result *res, struct cb_receiver *r, struct cb_session *tss,
+		    struct cb_call_cfg *tcfg)
+{
+	struct cb_sender *snd = calloc(1, sizeof(*snd));
+	int rc = snd ? cb_half_infer_sender(r, snd, tss, tcfg) : -ENOMEM;
+
+	if (rc == 0)
+		rc = cb_results_merge_call(res, snd, r, tss);
+	/* What the sender aimed at is its own setting, not in the description;
+	 * audio frames' sizes are not kept by the receiver. */
+	res->video.target_kbps = res->audio.target_kbps = NAN;
+	res->video.rate_miss_pct = res->audio.rate_miss_pct = NAN;
+	res->video.target_missed = res->audio.target_missed = 0;
+	if (!res->audio.payload_bytes)
+		res->audio.achieved_kbps = NAN;
+	/* The inferred sender's capture times are the receiver's own: there
+	 * is nothing to hold them against. */
+	res->video.capture_checked = res->audio.capture_checked = 0;
+	if (rc < 0 && res->status == CB_RUN_COMPLETE) {
+		res->status = CB_RUN_FAILED;
+		snprintf(res->error, sizeof(res->error), "merging results: %s", cb_strerror(rc));
+	}
+	if (snd)
+		cb_half_sender_free(snd);
+	free(snd);
 }

@@ -31,4 +31,25 @@ int cb_half_infer_sender(struct cb_receiver *r, struct cb_sender *s, struct cb_s
 			 struct cb_call_cfg *cfg);
 void cb_half_sender_free(struct cb_sender *s);
 
+/**
+ * A receiving half's settings and result before the call: its codecs,
+ * picture size and rate are what the description of what arrives says
+ * (`ss`, declared or negotiated), its playout and recovery its own (`c`,
+ * changed here); `res` begun (cb_call_result_begin) as "receiver" on the
+ * real clock, with what was agreed.  `remote_dir` names the sending end's
+ * direction as the report shows it ("sendrecv", "(a file)").
+ */
+void cb_half_begin(struct cb_run_result *res, struct cb_call_cfg *c, const struct cb_session *ss,
+		   const char *remote_dir);
+
+/**
+ * After the receiver `r` stopped (its result's status set): infer the
+ * sender (cb_half_infer_sender, `tss` and `tcfg` the caller's storage),
+ * merge as a whole call does, and leave out what a receiver cannot know
+ * (the sender's targets, audio frame sizes, the capture-time check).  A
+ * merge that fails turns a complete result into a failed one, saying why.
+ */
+void cb_half_finish(struct cb_run_result *res, struct cb_receiver *r, struct cb_session *tss,
+		    struct cb_call_cfg *tcfg);
+
 #endif

@@ -130,7 +130,6 @@ int cb_call_receive_from(const struct cb_call_cfg *cfg, const char *sdp, size_t 
 	struct cb_call_cfg *c = malloc(sizeof(*c)), *tcfg = malloc(sizeof(*tcfg));
 	struct cb_session *ss = malloc(sizeof(*ss)), *tss = malloc(sizeof(*tss));
 	struct cb_receiver *rcv = calloc(1, sizeof(*rcv));
-	struct cb_sender *snd = calloc(1, sizeof(*snd));
 	struct cb_sdp *d = cb_sdp_new();
 	struct cb_transport tp = {0};
 	struct cb_net_addr at;
@@ -139,7 +138,7 @@ int cb_call_receive_from(const struct cb_call_cfg *cfg, const char *sdp, size_t 
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if (!c || !tcfg || !ss || !tss || !rcv || !snd || !d) {
+	if (!c || !tcfg || !ss || !tss || !rcv || !d) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -167,32 +166,7 @@ int cb_call_receive_from(const struct cb_call_cfg *cfg, const char *sdp, size_t 
 	}
 	/* The run's settings are what arrives: the description's codecs and
 	 * source, this end's own playout and recovery settings. */
-	snprintf(c->video_codec, sizeof(c->video_codec), "%s",
-		 ss->media[CB_MEDIA_VIDEO].on ? ss->media[CB_MEDIA_VIDEO].codec : c->video_codec);
-	snprintf(c->audio_codec, sizeof(c->audio_codec), "%s",
-		 ss->media[CB_MEDIA_AUDIO].on ? ss->media[CB_MEDIA_AUDIO].codec : c->audio_codec);
-	if (c->video) {
-		c->width = ss->src.camera.track.width;
-		c->height = ss->src.camera.track.height;
-		c->fps = ss->src.camera.track.fps_num;
-	}
-	cb_call_result_begin(res, c);
-	snprintf(res->half, sizeof(res->half), "receiver");
-	snprintf(res->clock, sizeof(res->clock), "real");
-	res->net_added.added_delay_ms = res->net_added.late_ms = res->net_added.late_max_ms = NAN;
-	res->negotiated.done = 1;
-	snprintf(res->negotiated.suite, sizeof(res->negotiated.suite), "%s",
-		 cb_srtp_profile_name(ss->suite));
-	for (int m = 0; m < 2; m++) {
-		struct cb_negotiated_media *nm = &res->negotiated.media[m];
-
-		nm->accepted = ss->media[m].on;
-		snprintf(nm->codec, sizeof(nm->codec), "%s", ss->media[m].codec);
-		nm->pt = ss->media[m].pt;
-		nm->rtx_pt = ss->media[m].rtx_pt;
-		snprintf(nm->local_dir, sizeof(nm->local_dir), "sendonly");
-		snprintf(nm->remote_dir, sizeof(nm->remote_dir), "(a file)");
-	}
+	cb_half_begin(res, c, ss, "(a file)");
 	{
 		struct cb_transport_cfg tcfgt = {.clock = &ss->clock, .log = log};
 		char a[CB_NET_ADDR_STRLEN];
@@ -226,32 +200,13 @@ int cb_call_receive_from(const struct cb_call_cfg *cfg, const char *sdp, size_t 
 	} else {
 		res->status = cb_drive_stop_requested(hooks) ? CB_RUN_INTERRUPTED : CB_RUN_COMPLETE;
 	}
-	rc = cb_half_infer_sender(rcv, snd, tss, tcfg);
-	if (rc == 0)
-		rc = cb_results_merge_call(res, snd, rcv, tss);
-	/* What the sender aimed at is its own setting, not in the description;
-	 * audio frames' sizes are not kept by the receiver. */
-	res->video.target_kbps = res->audio.target_kbps = NAN;
-	res->video.rate_miss_pct = res->audio.rate_miss_pct = NAN;
-	res->video.target_missed = res->audio.target_missed = 0;
-	if (!res->audio.payload_bytes)
-		res->audio.achieved_kbps = NAN;
-	/* The inferred sender's capture times are the receiver's own: there
-	 * is nothing to hold them against. */
-	res->video.capture_checked = res->audio.capture_checked = 0;
-	if (rc < 0 && res->status == CB_RUN_COMPLETE) {
-		res->status = CB_RUN_FAILED;
-		snprintf(res->error, sizeof(res->error), "merging results: %s", cb_strerror(rc));
-	}
+	cb_half_finish(res, rcv, tss, tcfg);
 	rc = 0;
 out:
 	if (rcv && rcv->ss)
 		cb_receiver_close(rcv);
-	if (snd)
-		cb_half_sender_free(snd);
 	cb_transport_close(&tp);
 	free(d);
-	free(snd);
 	free(rcv);
 	free(tss);
 	free(ss);

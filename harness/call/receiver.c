@@ -327,7 +327,10 @@ void cb_receiver_handle(struct cb_receiver *r, struct cb_net_pkt *p)
 		return;
 	}
 	if (cb_rtp_is_rtcp(p->data, p->len)) {
-		cb_feedback_receiver_rtcp(r, p);
+		if (r->rtcp_other && !cb_feedback_receiver_owns(r, p))
+			r->rtcp_other(r->rtcp_other_user, p);
+		else
+			cb_feedback_receiver_rtcp(r, p);
 		return;
 	}
 	/* The RTP header travels in the clear: read which stream a packet
