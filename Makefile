@@ -170,7 +170,7 @@ $(BUILD)/fuzz/seeds: $(BUILD)/tests/fuzz/seeds.o $(LIB)
 SAN_FLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	      -fno-sanitize-recover=undefined
 TSAN_FLAGS := -O1 -g -fsanitize=thread
-TSAN_SUITES ?= call transport receiver capture xdp signal
+TSAN_SUITES ?= call transport receiver capture xdp signal peer
 sanitize:
 	ASAN_OPTIONS="detect_leaks=1" UBSAN_OPTIONS="print_stacktrace=1" \
 		$(MAKE) --no-print-directory BUILD=build-asan OPT="$(SAN_FLAGS)" test

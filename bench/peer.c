@@ -23,6 +23,7 @@
 #include "call/receive_from.h"
 #include "call/send_to.h"
 #include "commands.h"
+#include "peer.h"
 #include "net/addr.h"
 #include "report/report.h"
 #include "run_options.h"
@@ -30,12 +31,12 @@
 
 #include <unistd.h>
 
-#define EXIT_FAILED	 1
-#define EXIT_USAGE	 2
-#define EXIT_INTERRUPTED 130
+#define EXIT_FAILED	 PEER_EXIT_FAILED
+#define EXIT_USAGE	 PEER_EXIT_USAGE
+#define EXIT_INTERRUPTED PEER_EXIT_INTERRUPTED
 #define CB_SDP_FILE_MAX	 131072 /* CB_SDP_MAX_SIZE */
 
-static atomic_int peer_stop;
+atomic_int peer_stop;
 
 static void on_signal(int sig)
 {
@@ -67,9 +68,23 @@ static void peer_help(FILE *out)
 	cb_call_cfg_default(&d.call);
 	fprintf(
 	    out,
-	    "usage: callbench peer --sdp-out FILE --to HOST:PORT [run options]\n"
+	    "usage: callbench peer --signal ws://HOST:PORT --room NAME [peer options] [run "
+	    "options]\n"
+	    "       callbench peer --sdp-out FILE --to HOST:PORT [run options]\n"
 	    "       callbench peer --sdp-in FILE [run options]\n\n"
-	    "One end of a call as its own program.  With --sdp-out it sends the synthetic\n"
+	    "One end of a call as its own program.\n\n"
+	    "With --signal it joins NAME in a signaling server's room (callbench signal)\n"
+	    "and calls the other peer there, as two RTCPeerConnections do: the second to\n"
+	    "join makes the offer (--offer or --answer decide instead; give the other end\n"
+	    "the other one), offer and answer travel through the room as\n"
+	    "{\"type\":\"offer\",\"sdp\":...}, and the media goes straight between the\n"
+	    "two ends over SRTP on one UDP socket each (BUNDLE, rtcp-mux), bound to\n"
+	    "--bind (the address the other end is told).  Each end sends --duration of\n"
+	    "media, answers NACKs and PLIs, says bye, and stops once both have; its run\n"
+	    "folder holds what it received, measured as callbench run measures it, and\n"
+	    "what it sent (summary.json \"sent\", \"peer\").  The media both ends have on\n"
+	    "must match: a section the other end refuses is not sent.\n\n"
+	    "With --sdp-out it sends the synthetic\n"
 	    "media to HOST:PORT (video there, audio on PORT+2 when both are on) over SRTP\n"
 	    "and first writes FILE, an SDP (RFC 8866) with the SDES key (a=crypto), the\n"
 	    "payload types and the source description, that ffmpeg, ffplay and GStreamer\n"
@@ -85,6 +100,12 @@ static void peer_help(FILE *out)
 	    "its a=x-callbench-source draws.  It stops --duration after the first packet\n"
 	    "(plus a drain), after 2 s without packets, or on Ctrl-C.\n\n"
 	    "peer options:\n"
+	    "  --signal ws://HOST:PORT  the signaling server (callbench signal prints it)\n"
+	    "  --room NAME           the room to meet the other peer in\n"
+	    "  --offer, --answer     make the offer / answer it (default: by joining order)\n"
+	    "  --send-only, --recv-only  one way only (default: both)\n"
+	    "  --bind HOST           the media socket's numeric address [127.0.0.1]\n"
+	    "  --wait S              how long the first peer waits for the second [60]\n"
 	    "  --sdp-out FILE        write the description here (to a temporary name, renamed)\n"
 	    "  --to HOST:PORT        where to send: numeric IPv4 or [IPv6], port 1..65531\n"
 	    "  --sdp-in FILE         receive what this description says will arrive\n\n"
@@ -92,52 +113,94 @@ static void peer_help(FILE *out)
 	opts_help(run_options, &d, out);
 }
 
-/* Take the peer's own options out of argv; the rest are run options. */
-static int take_own(int *argc, char **argv, const char **sdp_out, const char **to,
-		    const char **sdp_in, int *help)
+/* The peer's own options, taken out of argv before the run options. */
+struct own {
+	const char *sdp_out, *to, *sdp_in, *signal, *room, *bind, *wait;
+	int help, offer, answer, send_only, recv_only;
+};
+
+static int take_own(int *argc, char **argv, struct own *ow)
 {
-	static const char *const names[] = {"--sdp-out", "--to", "--sdp-in"};
-	const char **slots[] = {sdp_out, to, sdp_in};
+	const struct {
+		const char *name;
+		const char **value; /* NULL: a flag */
+		int *flag;
+	} opts[] = {
+	    {"--sdp-out", &ow->sdp_out, NULL},
+	    {"--to", &ow->to, NULL},
+	    {"--sdp-in", &ow->sdp_in, NULL},
+	    {"--signal", &ow->signal, NULL},
+	    {"--room", &ow->room, NULL},
+	    {"--bind", &ow->bind, NULL},
+	    {"--wait", &ow->wait, NULL},
+	    {"--offer", NULL, &ow->offer},
+	    {"--answer", NULL, &ow->answer},
+	    {"--send-only", NULL, &ow->send_only},
+	    {"--recv-only", NULL, &ow->recv_only},
+	    {"--help", NULL, &ow->help},
+	    {"-h", NULL, &ow->help},
+	};
+	const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
 	int w = 0;
 
 	for (int i = 0; i < *argc; i++) {
 		const char *a = argv[i];
-		const char **slot = NULL;
-		int inline_value = 0;
+		size_t k;
 
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			*help = 1;
-			continue;
-		}
-		for (int k = 0; k < 3 && !slot; k++) {
-			size_t n = strlen(names[k]);
+		for (k = 0; k < n_opts; k++) {
+			size_t n = strlen(opts[k].name);
 
-			if (!strcmp(a, names[k])) {
-				slot = slots[k];
-			} else if (!strncmp(a, names[k], n) && a[n] == '=') {
-				slot = slots[k];
-				*slot = a + n + 1;
-				inline_value = 1;
+			if (!opts[k].value && !strcmp(a, opts[k].name)) {
+				*opts[k].flag = 1;
+				break;
+			}
+			if (opts[k].value && !strncmp(a, opts[k].name, n) && a[n] == '=') {
+				*opts[k].value = a + n + 1;
+				break;
+			}
+			if (opts[k].value && !strcmp(a, opts[k].name)) {
+				if (i + 1 >= *argc) {
+					fprintf(stderr, "callbench peer: %s needs a value\n", a);
+					return -1;
+				}
+				*opts[k].value = argv[++i];
+				break;
 			}
 		}
-		if (inline_value)
-			continue;
-		if (!slot) {
+		if (k == n_opts)
 			argv[w++] = argv[i];
-			continue;
-		}
-		if (i + 1 >= *argc) {
-			fprintf(stderr, "callbench peer: %s needs a value\n", a);
-			return -1;
-		}
-		*slot = argv[++i];
 	}
 	*argc = w;
 	argv[w] = NULL;
 	return 0;
 }
 
-static void install_signals(void)
+void peer_hooks(struct cb_call_hooks *hooks, const struct run_opts *o)
+{
+	memset(hooks, 0, sizeof(*hooks));
+	hooks->log = (struct cb_logger){
+	    .fn = log_stderr,
+	    .max_level = (enum cb_log_level)(o->quiet ? CB_LOG_ERROR : o->log_level)};
+	hooks->stop = &peer_stop;
+}
+
+int peer_finish(struct run_opts *o, struct cb_run_result *res, const struct cb_call_hooks *hooks)
+{
+	char dir[512] = "";
+	int rc = cb_report_write(res, &hooks->log, NULL, dir, sizeof(dir));
+
+	if (rc < 0)
+		fprintf(stderr, "callbench peer: writing the report: %s\n", cb_strerror(rc));
+	if (!o->quiet)
+		print_run_summary(stdout, res, rc < 0 ? "" : dir);
+	rc = res->status == CB_RUN_COMPLETE && rc == 0	    ? 0
+	     : res->status == CB_RUN_INTERRUPTED && rc == 0 ? EXIT_INTERRUPTED
+							    : EXIT_FAILED;
+	cb_run_result_free(res);
+	return rc;
+}
+
+void peer_install_signals(void)
 {
 	struct sigaction sa = {0};
 
@@ -151,9 +214,8 @@ static void install_signals(void)
  * receive what it describes, write the run folder. */
 static int peer_receive(struct run_opts *o, const char *path)
 {
-	struct cb_call_hooks hooks = {0};
+	struct cb_call_hooks hooks;
 	struct cb_run_result res;
-	char dir[512] = "";
 	size_t len = 0;
 	char *text = NULL;
 	int rc;
@@ -176,11 +238,8 @@ static int peer_receive(struct run_opts *o, const char *path)
 		free(text);
 		return EXIT_USAGE;
 	}
-	install_signals();
-	hooks.log = (struct cb_logger){
-	    .fn = log_stderr,
-	    .max_level = (enum cb_log_level)(o->quiet ? CB_LOG_ERROR : o->log_level)};
-	hooks.stop = &peer_stop;
+	peer_install_signals();
+	peer_hooks(&hooks, o);
 	rc = cb_call_receive_from(&o->call, text, len, &hooks, &res);
 	free(text);
 	if (rc < 0) {
@@ -190,31 +249,60 @@ static int peer_receive(struct run_opts *o, const char *path)
 		return rc == -EINVAL || rc == CB_E_FORMAT || rc == CB_E_UNSUPPORTED ? EXIT_USAGE
 										    : EXIT_FAILED;
 	}
-	rc = cb_report_write(&res, &hooks.log, NULL, dir, sizeof(dir));
-	if (rc < 0)
-		fprintf(stderr, "callbench peer: writing the report: %s\n", cb_strerror(rc));
-	if (!o->quiet)
-		print_run_summary(stdout, &res, rc < 0 ? "" : dir);
-	rc = res.status == CB_RUN_COMPLETE && rc == 0	   ? 0
-	     : res.status == CB_RUN_INTERRUPTED && rc == 0 ? EXIT_INTERRUPTED
-							   : EXIT_FAILED;
-	cb_run_result_free(&res);
-	return rc;
+	return peer_finish(o, &res, &hooks);
+}
+
+/* --signal: the room options, checked. */
+static int room_call(struct run_opts *o, const struct own *ow)
+{
+	struct peer_room_opts r = {.url = ow->signal,
+				   .room = ow->room,
+				   .role = ow->offer	? 1
+					   : ow->answer ? 0
+							: -1,
+				   .send = !ow->recv_only,
+				   .recv = !ow->send_only,
+				   .bind = ow->bind ? ow->bind : "127.0.0.1",
+				   .wait_s = 60};
+
+	if (!ow->room || !ow->room[0]) {
+		fprintf(stderr, "callbench peer: --signal needs --room NAME\n");
+		return EXIT_USAGE;
+	}
+	if (ow->offer && ow->answer) {
+		fprintf(stderr, "callbench peer: --offer and --answer: one or the other\n");
+		return EXIT_USAGE;
+	}
+	if (ow->send_only && ow->recv_only) {
+		fprintf(stderr, "callbench peer: --send-only and --recv-only: one or the other\n");
+		return EXIT_USAGE;
+	}
+	if (ow->wait) {
+		char *end;
+
+		r.wait_s = strtod(ow->wait, &end);
+		if (end == ow->wait || *end || !(r.wait_s > 0 && r.wait_s <= 3600)) {
+			fprintf(stderr, "callbench peer: --wait %s: seconds, 0 < S <= 3600\n",
+				ow->wait);
+			return EXIT_USAGE;
+		}
+	}
+	return peer_room(o, &r);
 }
 
 int cb_cmd_peer(int argc, char **argv)
 {
 	struct run_opts o = {0};
-	struct cb_call_hooks hooks = {0};
+	struct cb_call_hooks hooks;
 	struct cb_send_result res;
 	struct cb_net_addr to;
-	const char *sdp_out = NULL, *to_s = NULL, *sdp_in = NULL;
+	struct own ow = {0};
 	char why[200] = "";
-	int help = 0, help2 = 0, pos, rc;
+	int help2 = 0, pos, rc;
 
-	if (take_own(&argc, argv, &sdp_out, &to_s, &sdp_in, &help) < 0)
+	if (take_own(&argc, argv, &ow) < 0)
 		return EXIT_USAGE;
-	if (help) {
+	if (ow.help) {
 		peer_help(stdout);
 		return 0;
 	}
@@ -227,28 +315,33 @@ int cb_cmd_peer(int argc, char **argv)
 			argv[pos]);
 		return EXIT_USAGE;
 	}
-	if (sdp_in && (sdp_out || to_s)) {
-		fprintf(stderr, "callbench peer: --sdp-in receives; --sdp-out and --to send: one "
-				"or the other\n");
+	if (!!ow.sdp_in + !!(ow.sdp_out || ow.to) + !!ow.signal > 1) {
+		fprintf(stderr, "callbench peer: --signal (a room), --sdp-in (receive a file's "
+				"stream) and --sdp-out/--to (send to an address): one of them\n");
 		return EXIT_USAGE;
 	}
-	if (sdp_in)
-		return peer_receive(&o, sdp_in);
-	if (!sdp_out || !to_s) {
-		fprintf(stderr, "callbench peer: give --sdp-out FILE and --to HOST:PORT, or "
-				"--sdp-in FILE (see --help)\n");
+	if (!ow.signal && (ow.room || ow.offer || ow.answer || ow.send_only || ow.recv_only ||
+			   ow.bind || ow.wait)) {
+		fprintf(stderr, "callbench peer: --room, --offer, --answer, --send-only, "
+				"--recv-only, --bind and --wait go with --signal\n");
 		return EXIT_USAGE;
 	}
-	if (cb_net_addr_parse(to_s, &to, why, sizeof(why)) < 0) {
-		fprintf(stderr, "callbench peer: --to %s: %s\n", to_s, why);
+	if (ow.signal)
+		return room_call(&o, &ow);
+	if (ow.sdp_in)
+		return peer_receive(&o, ow.sdp_in);
+	if (!ow.sdp_out || !ow.to) {
+		fprintf(stderr, "callbench peer: give --signal URL --room NAME, --sdp-out FILE and "
+				"--to HOST:PORT, or --sdp-in FILE (see --help)\n");
 		return EXIT_USAGE;
 	}
-	install_signals();
-	hooks.log = (struct cb_logger){
-	    .fn = log_stderr,
-	    .max_level = (enum cb_log_level)(o.quiet ? CB_LOG_ERROR : o.log_level)};
-	hooks.stop = &peer_stop;
-	rc = cb_call_send_to(&o.call, &to, &hooks, write_sdp, (void *)sdp_out, &res);
+	if (cb_net_addr_parse(ow.to, &to, why, sizeof(why)) < 0) {
+		fprintf(stderr, "callbench peer: --to %s: %s\n", ow.to, why);
+		return EXIT_USAGE;
+	}
+	peer_install_signals();
+	peer_hooks(&hooks, &o);
+	rc = cb_call_send_to(&o.call, &to, &hooks, write_sdp, (void *)ow.sdp_out, &res);
 	if (rc < 0) {
 		fprintf(stderr, "callbench peer: %s\n", res.error[0] ? res.error : cb_strerror(rc));
 		return rc == -EINVAL || rc == CB_E_NOTFOUND ? EXIT_USAGE : EXIT_FAILED;
@@ -262,7 +355,7 @@ int cb_cmd_peer(int argc, char **argv)
 			       res.local, res.remote[m]);
 	if (!o.quiet)
 		printf("callbench peer: %s, %.1f s of media; described in %s\n",
-		       cb_run_status_name(res.status), res.media_s, sdp_out);
+		       cb_run_status_name(res.status), res.media_s, ow.sdp_out);
 	if (res.status == CB_RUN_FAILED) {
 		fprintf(stderr, "callbench peer: failed: %s\n", res.error);
 		return EXIT_FAILED;

@@ -144,19 +144,6 @@ static void test_ffmpeg_decodes(void)
 }
 
 /* Read the number at a path of members of a JSON file (NaN when absent). */
-static double json_num(const char *path, const char *const *keys, size_t n)
-{
-	json_t *root = json_load_file(path, 0, NULL), *v = root;
-	double x = NAN;
-
-	for (size_t i = 0; v && i < n; i++)
-		v = json_object_get(v, keys[i]);
-	if (v && json_is_number(v))
-		x = json_number_value(v);
-	json_decref(root);
-	return x;
-}
-
 /*
  * A call between two processes that share nothing but the description and
  * the wire: one sends what it describes, the other receives it and measures
@@ -213,17 +200,18 @@ static void test_two_processes(void)
 		static const char *const sr_k[] = {"negotiated", "capture_times", "video",
 						   "sender_reports"};
 		static const char *const w_k[] = {"settings", "width"};
-		double received = json_num(summary, recv_k, 4), ident = json_num(summary, id_k, 4);
-		double p50 = json_num(summary, p50_k, 4);
+		double received = cb_test_json_num(summary, recv_k, 4),
+		       ident = cb_test_json_num(summary, id_k, 4);
+		double p50 = cb_test_json_num(summary, p50_k, 4);
 
 		/* 4 s at 30 fps; a first key frame missed costs at most 30 */
 		CU_ASSERT(received >= 90);
 		CU_ASSERT(ident >= 0.99 * received);
-		CU_ASSERT_EQUAL(json_num(summary, mm_k, 4), 0);
+		CU_ASSERT_EQUAL(cb_test_json_num(summary, mm_k, 4), 0);
 		CU_ASSERT(p50 > 0.2 && p50 < 200);
-		CU_ASSERT(json_num(summary, sr_k, 4) >= 3);
+		CU_ASSERT(cb_test_json_num(summary, sr_k, 4) >= 3);
 		/* the picture's size came from the description, not this end's settings */
-		CU_ASSERT_EQUAL(json_num(summary, w_k, 2), 320);
+		CU_ASSERT_EQUAL(cb_test_json_num(summary, w_k, 2), 320);
 		if (received < 90 || ident < 0.99 * received || !(p50 > 0.2 && p50 < 200))
 			fprintf(stderr, "\n      received %.0f identified %.0f p50 %.2f ms\n",
 				received, ident, p50);

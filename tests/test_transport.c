@@ -184,9 +184,9 @@ static void waits(const struct cb_transport_ops *ops)
 
 	/* A deadline still ahead when the call is made (20 ms: a sanitizer
 	 * build is slow between reading the clock and calling). */
-	CU_ASSERT_EQUAL(cb_transport_recv_until(&b, &rp, 1, cb_clock_now(&clk) + 20 * CB_NS_PER_MS,
-						&clk, &st),
-			0);
+	CU_ASSERT_EQUAL(
+	    cb_transport_recv_until(&b, &rp, 1, cb_clock_now(&clk) + 20 * CB_NS_PER_MS, &clk, &st),
+	    0);
 	CU_ASSERT_EQUAL(st.at_deadline, 1);
 	CU_ASSERT_EQUAL(cb_transport_recv_until(&b, &rp, 1, now, &clk, &st), 0);
 	CU_ASSERT_EQUAL(st.early_empty, 1);

@@ -68,6 +68,9 @@ void cb_test_check_folder(const char *dir);
  */
 void cb_test_write_checked(struct cb_run_result *res, char *dir, size_t dir_len);
 
+/* The number at keys[0].keys[1]... of the JSON file `path`; NaN when absent. */
+double cb_test_json_num(const char *path, const char *const *keys, size_t n);
+
 /* The built program (build/callbench) beside this test binary, or "". */
 void cb_test_program_path(char *out, size_t room);
 /* Run `cmd` in sh with that program's folder first on PATH; its exit

@@ -5,11 +5,14 @@
  */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "call/call.h"
 #include "call/session.h"
@@ -138,4 +141,17 @@ void cb_test_audio_rx_session(struct cb_session *ss, const struct cb_call_cfg *c
 	    (struct cb_stream){.on = 1, .codec = "opus", .pt = 111, .rtx_pt = -1};
 	CU_ASSERT_FATAL(cb_random_bytes(ss->key_remote, ss->key_len) == 0);
 	CU_ASSERT_FATAL(cb_random_bytes(ss->key_local, ss->key_len) == 0);
+}
+
+double cb_test_json_num(const char *path, const char *const *keys, size_t n)
+{
+	json_t *root = json_load_file(path, 0, NULL), *v = root;
+	double x = NAN;
+
+	for (size_t i = 0; v && i < n; i++)
+		v = json_object_get(v, keys[i]);
+	if (v && json_is_number(v))
+		x = json_number_value(v);
+	json_decref(root);
+	return x;
 }

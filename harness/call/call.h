@@ -288,6 +288,31 @@ struct cb_negotiated {
 	char *offer, *answer;		     /**< the SDP texts, owned */
 };
 
+/** What one end sent (a peer, or a sender alone: call/send_to.h). */
+struct cb_send_result {
+	enum cb_run_status status;
+	char error[320];
+	double media_s;
+	uint64_t frames[2];  /**< sent, by enum cb_media */
+	uint64_t packets[2]; /**< RTP packets sent */
+	uint64_t bytes[2];   /**< RTP payload bytes sent */
+	uint64_t rtx[2];     /**< retransmissions sent (RTX), for NACKs received */
+	uint64_t nack_received, pli_received;
+	char local[CB_NET_ADDR_STRLEN], remote[2][CB_NET_ADDR_STRLEN];
+};
+
+/** A call between two peers (callbench peer --signal): this end's part. */
+struct cb_peer_info {
+	int on;
+	char role[8];	  /**< "offer" or "answer": what this end made */
+	char signal[160]; /**< the signaling server's URL */
+	char room[72];
+	char self_id[24], remote_id[24];			    /**< the server's ids ("c3") */
+	char local[CB_NET_ADDR_STRLEN], remote[CB_NET_ADDR_STRLEN]; /**< the media transport */
+	int sends, receives;  /**< what this end did (the directions agreed) */
+	char remote_bye[160]; /**< the other end's bye reason; "" when none came */
+};
+
 struct cb_run_result {
 	struct cb_call_cfg cfg;
 	/** The absolute limits the run was held to, evaluated (report/gate.h);
@@ -333,6 +358,10 @@ struct cb_run_result {
 	 * ms; NaN none) and how many SRs it took. */
 	double sr_min_transit_ms[2];
 	uint64_t sr_count[2];
+	/** A peer: who it was, and what its sending half sent (has_sent). */
+	struct cb_peer_info peer;
+	int has_sent;
+	struct cb_send_result sent;
 };
 
 void cb_run_result_free(struct cb_run_result *r);

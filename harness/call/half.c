@@ -123,6 +123,24 @@ int cb_half_infer_sender(struct cb_receiver *r, struct cb_sender *s, struct cb_s
 		s->audio.enabled = 1;
 		s->audio.ssrc = rss->media[CB_MEDIA_AUDIO].ssrc;
 		if (fs && cb_receiver_rtp_base(r, CB_MEDIA_AUDIO, &s->audio.ts_base) == 0) {
+			/* The marks give the base to a few samples; the frames
+			 * sit on a lattice of whole frames from the true one:
+			 * snap to it (the nearest lattice point). */
+			for (uint64_t i = 0; i < cb_spool_count(r->audio.frames); i++) {
+				const struct cb_rx_frame *f = cb_spool_get(r->audio.frames, i);
+				int32_t off;
+				int64_t k;
+
+				if (!f)
+					return cb_spool_error(r->audio.frames);
+				if (!f->received)
+					continue;
+				off = (int32_t)(f->rtp_ts - s->audio.ts_base);
+				k = off >= 0 ? ((int64_t)off + fs / 2) / fs
+					     : -((-(int64_t)off + fs / 2) / fs);
+				s->audio.ts_base = f->rtp_ts - (uint32_t)(k * (int64_t)fs);
+				break;
+			}
 			for (uint64_t i = 0; i < cb_spool_count(r->audio.frames); i++) {
 				const struct cb_rx_frame *f = cb_spool_get(r->audio.frames, i);
 				uint32_t d;

@@ -63,6 +63,37 @@ out:
 	return rc;
 }
 
+void cb_send_result_fill(struct cb_send_result *out, const struct cb_sender *snd,
+			 const struct cb_call_cfg *c)
+{
+	for (int m = 0; m < 2; m++) {
+		const struct cb_sender_track *t = m ? &snd->audio : &snd->video;
+
+		if (!t->enabled)
+			continue;
+		out->frames[m] = t->log.frames.n;
+		out->packets[m] = snd->pkt_count[m];
+		out->bytes[m] = snd->octet_count[m];
+		if (m == 0)
+			out->media_s = (double)t->log.frames.n / c->fps;
+		else if ((double)t->log.frames.n * c->audio_frame_ms / 1000.0 > out->media_s)
+			out->media_s = (double)t->log.frames.n * c->audio_frame_ms / 1000.0;
+	}
+	out->rtx[CB_MEDIA_VIDEO] = snd->rec.rtx_sent;
+	out->nack_received = snd->rec.nack_received;
+	out->pli_received = snd->rec.pli_received;
+}
+
+void cb_path_drain(struct cb_path *const *path, int n, const struct cb_clock *clock)
+{
+	for (int m = 0; m < n; m++) {
+		cb_ns until = cb_clock_now(clock) + CB_CALL_DRAIN_MAX_NS;
+
+		while (path[m] && cb_path_pending(path[m]) && cb_clock_now(clock) < until)
+			cb_clock_sleep_until(clock, cb_clock_now(clock) + 5 * CB_NS_PER_MS);
+	}
+}
+
 int cb_call_send_to(const struct cb_call_cfg *cfg, const struct cb_net_addr *to,
 		    const struct cb_call_hooks *hooks,
 		    int (*description)(void *user, const char *sdp), void *user,
@@ -184,28 +215,9 @@ int cb_call_send_to(const struct cb_call_cfg *cfg, const struct cb_net_addr *to,
 	while (rc == 0 && !cb_sender_done(snd))
 		cb_clock_sleep_until(&ss->clock, cb_clock_now(&ss->clock) + 20 * CB_NS_PER_MS);
 	cb_sender_join(snd);
-	/* What the emulator still holds goes out before the end. */
-	for (int m = 0; m < 2; m++) {
-		cb_ns until = cb_clock_now(&ss->clock) + CB_CALL_DRAIN_MAX_NS;
-
-		while (path[m] && cb_path_pending(path[m]) && cb_clock_now(&ss->clock) < until)
-			cb_clock_sleep_until(&ss->clock,
-					     cb_clock_now(&ss->clock) + 5 * CB_NS_PER_MS);
-	}
+	cb_path_drain(path, 2, &ss->clock);
 	cb_feedback_sender_stop(snd);
-	for (int m = 0; m < 2; m++) {
-		const struct cb_sender_track *t = m ? &snd->audio : &snd->video;
-
-		if (!t->enabled)
-			continue;
-		out->frames[m] = t->log.frames.n;
-		out->packets[m] = snd->pkt_count[m];
-		out->bytes[m] = snd->octet_count[m];
-		if (m == 0)
-			out->media_s = (double)t->log.frames.n / c->fps;
-		else if ((double)t->log.frames.n * c->audio_frame_ms / 1000.0 > out->media_s)
-			out->media_s = (double)t->log.frames.n * c->audio_frame_ms / 1000.0;
-	}
+	cb_send_result_fill(out, snd, c);
 	if (rc < 0 || snd->err) {
 		if (snd->err)
 			snprintf(out->error, sizeof(out->error), "%s", snd->errmsg);

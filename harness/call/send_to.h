@@ -18,15 +18,8 @@
 #include "call/call.h"
 #include "net/addr.h"
 
-struct cb_send_result {
-	enum cb_run_status status;
-	char error[320];
-	double media_s;
-	uint64_t frames[2];  /**< sent, by enum cb_media */
-	uint64_t packets[2]; /**< RTP packets sent */
-	uint64_t bytes[2];   /**< RTP payload bytes sent */
-	char local[CB_NET_ADDR_STRLEN], remote[2][CB_NET_ADDR_STRLEN];
-};
+struct cb_sender;
+struct cb_path;
 
 /**
  * Describe and send.  `description` is called once with the SDP text before
@@ -39,5 +32,13 @@ int cb_call_send_to(const struct cb_call_cfg *cfg, const struct cb_net_addr *to,
 		    const struct cb_call_hooks *hooks,
 		    int (*description)(void *user, const char *sdp), void *user,
 		    struct cb_send_result *out);
+
+/** What `snd` sent, after it stopped (`c`: its settings). */
+void cb_send_result_fill(struct cb_send_result *out, const struct cb_sender *snd,
+			 const struct cb_call_cfg *c);
+
+/** Wait (up to the call's drain bound each) until the `n` paths have
+ * handed on what their emulators hold; NULL paths are skipped. */
+void cb_path_drain(struct cb_path *const *path, int n, const struct cb_clock *clock);
 
 #endif

@@ -330,6 +330,40 @@ static json_t *rtcp_json(const struct cb_run_result *res)
 	return o;
 }
 
+/* What this end sent (a peer's sending half). */
+static json_t *sent_json(const struct cb_run_result *res)
+{
+	const struct cb_send_result *t = &res->sent;
+	json_t *o =
+	    json_pack("{s:s, s:o, s:s, s:I, s:I}", "status", cb_run_status_name(t->status),
+		      "media_s", num(t->media_s), "local", t->local, "nack_received",
+		      (json_int_t)t->nack_received, "pli_received", (json_int_t)t->pli_received);
+
+	for (int m = 0; o && m < 2; m++) {
+		if (!t->frames[m] && !t->packets[m])
+			continue;
+		json_object_set_new(o, m == CB_MEDIA_VIDEO ? "video" : "audio",
+				    json_pack("{s:I, s:I, s:I, s:I, s:s}", "frames",
+					      (json_int_t)t->frames[m], "packets",
+					      (json_int_t)t->packets[m], "payload_bytes",
+					      (json_int_t)t->bytes[m], "rtx_packets",
+					      (json_int_t)t->rtx[m], "to", t->remote[m]));
+	}
+	if (o && t->error[0])
+		json_object_set_new(o, "error", json_string(t->error));
+	return o;
+}
+
+/* Who this end was in a call between two peers. */
+static json_t *peer_json(const struct cb_peer_info *p)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o}", "role", p->role,
+			 "signal", p->signal, "room", p->room, "id", p->self_id, "remote_id",
+			 p->remote_id, "local", p->local, "remote", p->remote, "sends", p->sends,
+			 "receives", p->receives, "remote_bye",
+			 p->remote_bye[0] ? json_string(p->remote_bye) : json_null());
+}
+
 /* The plots in place and those gnuplot failed on, by name. */
 static json_t *plots_json(const struct cb_run_result *res)
 {
@@ -394,6 +428,10 @@ json_t *cb_report_summary_build(const struct cb_run_result *res)
 	json_object_set_new(root, "negotiated", negotiated_json(res));
 	if (res->half[0])
 		json_object_set_new(root, "half", json_string(res->half));
+	if (res->peer.on)
+		json_object_set_new(root, "peer", peer_json(&res->peer));
+	if (res->has_sent)
+		json_object_set_new(root, "sent", sent_json(res));
 	json_object_set_new(root, "stray",
 			    json_pack("{s:I, s:I, s:I, s:I}", "packets",
 				      (json_int_t)(res->stray.truncated + res->stray.malformed +

@@ -26,6 +26,7 @@
 
 #include "fuzz_key.h"
 #include "sdp_samples.h"
+#include "signal/peer_msg.h"
 
 struct seeds {
 	const char *corpus, *fixtures;
@@ -591,6 +592,16 @@ static const char *const net_specs[] = {
 };
 
 /* From tests/test_constraints.c, and the shapes a user writes. */
+static const char *const peer_msgs[] = {
+    "{\"type\":\"bye\"}",
+    "{\"type\":\"bye\",\"reason\":\"done\"}",
+    "{\"type\":\"candidate\",\"candidate\":\"candidate:1 1 udp 1 127.0.0.1 9 typ host\"}",
+    "{\"type\":\"offer\"}",
+    "{\"type\":\"answer\",\"sdp\":\"\"}",
+    "{\"type\":\"offer\",\"sdp\":\"v=0\\u0000\"}",
+    "[\"offer\"]",
+};
+
 static const char *const net_addrs[] = {
     "127.0.0.1:0",  "127.0.0.1:5004", "198.18.0.1:40000",
     "[::1]:0",	    "[fe80::1%lo]:1", "[::ffff:127.0.0.1]:65535",
@@ -751,6 +762,17 @@ int main(int argc, char **argv)
 		put_str(&s, "constraints", constraints[i]);
 	for (size_t i = 0; i < sizeof(net_addrs) / sizeof(net_addrs[0]); i++)
 		put_str(&s, "netaddr", net_addrs[i]);
+	for (size_t i = 0; i < sizeof(peer_msgs) / sizeof(peer_msgs[0]); i++)
+		put_str(&s, "peermsg", peer_msgs[i]);
+	/* Offers and answers carrying real descriptions, as a room relays them. */
+	for (size_t i = 0; i < sizeof(sdp_good) / sizeof(sdp_good[0]); i++) {
+		char *m =
+		    cb_peer_msg_build(i % 2 ? CB_PEER_MSG_ANSWER : CB_PEER_MSG_OFFER, sdp_good[i]);
+
+		if (m)
+			put_str(&s, "peermsg", m);
+		free(m);
+	}
 	for (size_t i = 0; i < sizeof(settings_files) / sizeof(settings_files[0]); i++)
 		put_str(&s, "settings", settings_files[i]);
 	snprintf(dir, sizeof(dir), "%s/net", s.fixtures);
