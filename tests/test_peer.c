@@ -242,10 +242,12 @@ static void check_direction(const struct side *tx, const struct side *rx, const 
 		const uint64_t got = m == 0 ? mr[m]->identified : mr[m]->received;
 
 		CU_ASSERT(sent > 0);
-		CU_ASSERT(got >= sent * 99 / 100);
+		/* Every packet arrives; a sanitizer build is slow enough that
+		 * the jitter buffer lets a frame or two go late. */
+		CU_ASSERT(got >= sent * (cb_test_slow() ? 95 : 99) / 100);
 		CU_ASSERT_EQUAL(mr[m]->packets_received, tx->res.sent.packets[m]);
 		CU_ASSERT(mr[m]->e2e.n > 0 && mr[m]->e2e.p50 > 0.1 && mr[m]->e2e.p50 < 300);
-		if (!(got >= sent * 99 / 100) || mr[m]->packets_received != tx->res.sent.packets[m])
+		if (!(got >= sent * (cb_test_slow() ? 95 : 99) / 100) || mr[m]->packets_received != tx->res.sent.packets[m])
 			fprintf(stderr,
 				"\n      %s %s: sent %llu frames / %llu packets, got %llu / %llu ",
 				name, m ? "audio" : "video", (unsigned long long)sent,
@@ -417,6 +419,7 @@ static void test_two_programs(void)
 		static const char *const ai[] = {"media", "audio", "counts", "marks_identified"};
 		json_t *root;
 		double v_sent, a_sent, v_id, a_rx;
+		const double least = cb_test_slow() ? 0.95 : 0.99;
 
 		snprintf(dir, sizeof(dir), "%s/%s", i ? outb : outa, i ? "b" : "a");
 		snprintf(sj, sizeof(sj), "%s/summary.json", dir);
@@ -427,10 +430,10 @@ static void test_two_programs(void)
 		v_id = cb_test_json_num(sj, vi, 4);
 		a_rx = cb_test_json_num(sj, ar, 4);
 		CU_ASSERT(v_sent >= 80 && a_sent >= 140);
-		CU_ASSERT(v_id >= 0.99 * v_sent);
-		CU_ASSERT(a_rx >= 0.99 * a_sent);
+		CU_ASSERT(v_id >= least * v_sent);
+		CU_ASSERT(a_rx >= least * a_sent);
 		CU_ASSERT(cb_test_json_num(sj, ai, 4) >= 10);
-		if (!(v_id >= 0.99 * v_sent) || !(a_rx >= 0.99 * a_sent))
+		if (!(v_id >= least * v_sent) || !(a_rx >= least * a_sent))
 			fprintf(
 			    stderr,
 			    "\n      peer %c: video %.0f of %.0f identified, audio %.0f of %.0f "

@@ -585,9 +585,9 @@ int cb_call_peer(const struct cb_call_cfg *cfg, const struct cb_peer_cfg *pcfg,
 		for (int m = 0; m < 2; m++) {
 			struct cb_negotiated_media *nm = &res->negotiated.media[m];
 
-			snprintf(rdir, sizeof(rdir), "%s", nm->local_dir);
-			snprintf(nm->local_dir, sizeof(nm->local_dir), "%s", nm->remote_dir);
-			snprintf(nm->remote_dir, sizeof(nm->remote_dir), "%s", rdir);
+			memcpy(rdir, nm->local_dir, sizeof(rdir));
+			memcpy(nm->local_dir, nm->remote_dir, sizeof(rdir));
+			memcpy(nm->remote_dir, rdir, sizeof(rdir));
 		}
 		rc = cb_receiver_open(P.rcv, P.rx, &P.tp, &P.rx->clock);
 		if (rc == 0)
