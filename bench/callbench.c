@@ -472,7 +472,8 @@ static const struct command commands[] = {
     {"sweep", cb_cmd_sweep, "run a grid of calls, one comparison report (sweep --help)"},
     {"report", cb_cmd_report, "merge run or sweep folders into one comparison (report --help)"},
     {"signal", cb_cmd_signal, "a WebSocket signaling server with rooms (signal --help)"},
-    {"peer", cb_cmd_peer, "one end of a call: through a signaling room, or an SDP file out or in (peer --help)"},
+    {"peer", cb_cmd_peer,
+     "one end of a call: through a signaling room, or an SDP file out or in (peer --help)"},
     {"help", cmd_help, "show this help"},
     {NULL, NULL, NULL},
 };

@@ -19,6 +19,7 @@
 
 #include "base/error.h"
 #include "commands.h"
+#include "report_call.h"
 #include "report/report.h"
 #include "call/sweep_run.h"
 #include "report/sweep.h"
@@ -541,7 +542,14 @@ int cb_cmd_report(int argc, char **argv)
 	if (opts_parse("callbench report", report_options, &o, argc, argv, &help, &pos) < 0)
 		return EXIT_USAGE;
 	if (help) {
-		printf("usage: callbench report [--out DIR] FOLDER...\n\n"
+		printf("usage: callbench report [--out DIR] FOLDER...\n"
+		       "       callbench report [--out DIR] PEER_A PEER_B\n\n"
+		       "Given the run folders of the two ends of one call (callbench peer\n"
+		       "--signal), it writes one call report, call.json and call.md, in --out\n"
+		       "(default: call-A-B beside A): each direction with the sender's own counts\n"
+		       "(frames, packets, RTX) beside what the receiving end measured, the\n"
+		       "packets that went missing between them, and the call's verdict, the\n"
+		       "worse direction's.  Otherwise:\n\n"
 		       "Merge result folders (sweep folders with sweep.json, or run folders with\n"
 		       "summary.json) into one comparison: sweep.json, comparison.csv,\n"
 		       "comparison.md, report.html and the sweep plots in --out.  Cells ran\n"
@@ -554,6 +562,9 @@ int cb_cmd_report(int argc, char **argv)
 		fprintf(stderr, "callbench report: no folder given (see --help)\n");
 		return EXIT_USAGE;
 	}
+	/* Two halves of one call between peers: one call report. */
+	if (argc - pos == 2 && (report_is_half(argv[pos]) || report_is_half(argv[pos + 1])))
+		return report_call(argv[pos], argv[pos + 1], o.out);
 	if (o.out[0]) {
 		out = o.out;
 	} else {

@@ -247,7 +247,8 @@ static void check_direction(const struct side *tx, const struct side *rx, const 
 		CU_ASSERT(got >= sent * (cb_test_slow() ? 95 : 99) / 100);
 		CU_ASSERT_EQUAL(mr[m]->packets_received, tx->res.sent.packets[m]);
 		CU_ASSERT(mr[m]->e2e.n > 0 && mr[m]->e2e.p50 > 0.1 && mr[m]->e2e.p50 < 300);
-		if (!(got >= sent * (cb_test_slow() ? 95 : 99) / 100) || mr[m]->packets_received != tx->res.sent.packets[m])
+		if (!(got >= sent * (cb_test_slow() ? 95 : 99) / 100) ||
+		    mr[m]->packets_received != tx->res.sent.packets[m])
 			fprintf(stderr,
 				"\n      %s %s: sent %llu frames / %llu packets, got %llu / %llu ",
 				name, m ? "audio" : "video", (unsigned long long)sent,
@@ -502,6 +503,69 @@ static void test_usage(void)
 	cb_sig_server_stop(srv);
 }
 
+/* `callbench report A B` on two peers' halves (fixtures/calls: a real
+ * call's two run folders): one call report, each direction's sender beside
+ * its receiver; what is not a pair is refused, saying why. */
+static void test_report_pair(void)
+{
+	char tmpl[] = "/tmp/cb-callrep.XXXXXX", prog[512], cmd[2400], out[4096], path[700];
+	char fx[600], cwd[500];
+	json_t *root, *dirs;
+
+	if (!getcwd(cwd, sizeof(cwd)))
+		cwd[0] = '\0';
+	snprintf(fx, sizeof(fx), "%s/fixtures", cwd);
+	snprintf(path, sizeof(path), "%s/calls/a/summary.json", fx);
+	if (!cb_exists(path)) {
+		CB_SKIP("fixtures/calls not found (run from the repository root)");
+		return;
+	}
+	cb_test_program_path(prog, sizeof(prog));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(tmpl));
+	snprintf(cmd, sizeof(cmd), "callbench report %s/calls/a %s/calls/b --out %s/call 2>&1", fx,
+		 fx, tmpl);
+	CU_ASSERT_EQUAL(cb_test_sh(prog, cmd, out, sizeof(out)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "a -> b video (vp8): identified 100.0 %"));
+	snprintf(path, sizeof(path), "%s/call/call.json", tmpl);
+	root = json_load_file(path, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(root, "schema")),
+			       "callbench.call/1");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(root, "room")), "demo2");
+	dirs = json_object_get(root, "directions");
+	CU_ASSERT_EQUAL(json_array_size(dirs), 2);
+	for (size_t i = 0; i < json_array_size(dirs); i++) {
+		json_t *d = json_array_get(dirs, i);
+		json_t *v = json_object_get(json_object_get(d, "media"), "video");
+
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(d, "from")),
+				       i ? "b" : "a");
+		/* the sender's count of frames, the receiver's of what it identified */
+		CU_ASSERT_EQUAL(
+		    json_number_value(json_object_get(json_object_get(v, "sender"), "frames")), 90);
+		CU_ASSERT_EQUAL(json_number_value(
+				    json_object_get(json_object_get(v, "receiver"), "identified")),
+				90);
+		CU_ASSERT_EQUAL(json_number_value(json_object_get(v, "missing_packets")), 0);
+	}
+	json_decref(root);
+	snprintf(path, sizeof(path), "%s/call/call.md", tmpl);
+	CU_ASSERT(cb_exists(path));
+
+	snprintf(cmd, sizeof(cmd), "callbench report %s/calls/a %s/calls/a --out %s/x 2>&1", fx, fx,
+		 tmpl);
+	CU_ASSERT_EQUAL(cb_test_sh(prog, cmd, out, sizeof(out)), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "same end"));
+	snprintf(cmd, sizeof(cmd),
+		 "callbench report %s/calls/a %s/baselines/clean.json --out %s/x 2>&1", fx, fx,
+		 tmpl);
+	CU_ASSERT_EQUAL(cb_test_sh(prog, cmd, out, sizeof(out)), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "B: not one end of a call"));
+	snprintf(path, sizeof(path), "%s/x", tmpl);
+	CU_ASSERT(!cb_exists(path));
+	cb_test_rm_rf(tmpl);
+}
+
 int cb_suite_peer(void)
 {
 	static const struct cb_test_case cases[] = {
@@ -511,6 +575,8 @@ int cb_suite_peer(void)
 	    {"a bad offer is refused with a bye; an offerer left alone says so", test_bad_offer},
 	    {"two callbench peer programs call through a signaling room", test_two_programs},
 	    {"peer --signal: bad use is a usage error; an empty room times out", test_usage},
+	    {"report A B: two peers' halves make one call report; what is no pair is refused",
+	     test_report_pair},
 	    {NULL, NULL},
 	};
 	return cb_add_suite("peer", cases);

@@ -436,6 +436,42 @@ static int read_file(const char *path, struct buf *b)
 }
 
 /* Every *`ext` file of `dir`, as is (mode < 0) or behind a mode byte and length. */
+/* fuzz_callpair: two peers' halves of one call, as records: the pair both
+ * ways, a half with itself, a half without the other. */
+static void seed_callpair(struct seeds *s)
+{
+	struct buf *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b)), *o = malloc(sizeof(*o));
+	char pa[PATH_MAX], pb[PATH_MAX];
+
+	snprintf(pa, sizeof(pa), "%s/calls/a/summary.json", s->fixtures);
+	snprintf(pb, sizeof(pb), "%s/calls/b/summary.json", s->fixtures);
+	if (!a || !b || !o || read_file(pa, a) || read_file(pb, b)) {
+		fprintf(stderr, "seeds: %s, %s: cannot read\n", pa, pb);
+		s->err = 1;
+		goto out;
+	}
+	o->n = 0;
+	b_record(o, a->d, a->n);
+	b_record(o, b->d, b->n);
+	put(s, "callpair", o->d, o->n);
+	o->n = 0;
+	b_record(o, b->d, b->n);
+	b_record(o, a->d, a->n);
+	put(s, "callpair", o->d, o->n);
+	o->n = 0;
+	b_record(o, a->d, a->n);
+	b_record(o, a->d, a->n);
+	put(s, "callpair", o->d, o->n);
+	o->n = 0;
+	b_record(o, a->d, a->n);
+	b_record(o, (const uint8_t *)"{}", 2);
+	put(s, "callpair", o->d, o->n);
+out:
+	free(a);
+	free(b);
+	free(o);
+}
+
 static void seed_dir(struct seeds *s, const char *dir, const char *ext, const char *target,
 		     int mode)
 {
@@ -781,6 +817,7 @@ int main(int argc, char **argv)
 	seed_dir(&s, dir, ".json", "summary", 0);
 	seed_sweep(&s);
 	seed_signal(&s);
+	seed_callpair(&s);
 	seed_sdp(&s);
 	snprintf(dir, sizeof(dir), "%s/sdp", s.fixtures);
 	seed_dir(&s, dir, ".sdp", "sdp", -1);
