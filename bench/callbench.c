@@ -229,45 +229,6 @@ static void show_progress(void *user, const struct cb_call_progress *p)
 	*progress_line = 1;
 }
 
-/*
- * What a CI job reads: 0 complete, measured and within every limit; 1 a
- * limit breached, nothing measured, the run failed or its report could not
- * be written; 130 interrupted (the partial report is written).
- */
-static int run_exit_status(const struct cb_run_result *res, int report_failed)
-{
-	const struct cb_media_result *w = cb_run_worst_media(res);
-
-	fflush(stdout); /* the summary before the reason, also through a pipe */
-	if (report_failed || res->status == CB_RUN_FAILED)
-		return 1;
-	if (res->status == CB_RUN_INTERRUPTED)
-		return EXIT_INTERRUPTED;
-	if (!w || w->verdict == CB_BAND_NONE) {
-		fprintf(stderr, "callbench run: nothing was measured (verdict none): exit 1\n");
-		return 1;
-	}
-	if (res->gates && res->gates->breached) {
-		fprintf(stderr, "callbench run: %zu limit%s breached: exit 1\n",
-			res->gates->breached, res->gates->breached == 1 ? "" : "s");
-		return 1;
-	}
-	return 0;
-}
-
-/* The run as JUnit: did it complete, was it measured, and every limit. */
-static int run_write_junit(const char *path, const struct cb_run_result *res)
-{
-	struct run_checks k;
-	struct cb_junit_suite s;
-	char suite[96];
-
-	snprintf(suite, sizeof(suite), "callbench run %s", res->run_id);
-	run_checks_make(&k, res, suite);
-	s = run_checks_suite(&k);
-	return cb_junit_write(path, "callbench run", &s, 1);
-}
-
 /* --out must be a folder we can write into, before the call starts. */
 static int out_dir_check(const char *dir, char *why, size_t len)
 {
@@ -315,8 +276,8 @@ static int cmd_run(int argc, char **argv)
 	struct cb_run_result res;
 	struct cb_call_hooks hooks = {0};
 	struct sigaction sa = {0};
-	char dir[512] = "", why[400];
-	int help, pos, rc, exit_rc, progress_line = 0;
+	char why[400];
+	int help, pos, rc, progress_line = 0;
 
 	run_opts_default(&o);
 	if (opts_parse("callbench run", run_options, &o, argc, argv, &help, &pos) < 0)
@@ -362,48 +323,7 @@ static int cmd_run(int argc, char **argv)
 		cb_run_result_free(&res);
 		return rc == -EINVAL || rc == CB_E_NOTFOUND ? EXIT_USAGE : 1;
 	}
-	if (run_gates_eval(&o, &res) < 0) {
-		fprintf(stderr, "callbench run: evaluating the limits: out of memory\n");
-		cb_run_result_free(&res);
-		return 1;
-	}
-	rc = cb_report_write(&res, &hooks.log, &report_stop, dir, sizeof(dir));
-	if (rc == CB_E_STOPPED) {
-		fprintf(stderr,
-			"callbench run: interrupted while writing the report: %s/%s is left "
-			"without summary.json (not a finished run)\n",
-			o.call.out_dir[0] ? o.call.out_dir : "results", res.run_id);
-		dir[0] = 0;
-	} else if (rc < 0) {
-		fprintf(stderr,
-			"callbench run: writing the report into %s/%s failed: %s (the folder is "
-			"left without summary.json)\n",
-			o.call.out_dir[0] ? o.call.out_dir : "results", res.run_id,
-			cb_strerror(rc));
-		dir[0] = 0;
-	}
-	print_run_summary(o.json ? stderr : stdout, &res, dir);
-	if (o.json) {
-		char *text = cb_report_summary_text(&res);
-
-		if (text) {
-			fputs(text, stdout);
-			fputc('\n', stdout);
-			free(text);
-		}
-	}
-	exit_rc = rc == CB_E_STOPPED ? EXIT_INTERRUPTED : run_exit_status(&res, rc < 0);
-	if (o.junit[0] && rc != CB_E_STOPPED) {
-		int jr = run_write_junit(o.junit, &res);
-
-		if (jr < 0) {
-			fprintf(stderr, "callbench run: --junit %s: %s\n", o.junit,
-				cb_strerror(jr));
-			exit_rc = exit_rc ? exit_rc : 1;
-		}
-	}
-	cb_run_result_free(&res);
-	return exit_rc;
+	return run_finish("callbench run", &o, &res, &hooks.log, &report_stop);
 }
 
 static int cmd_codecs(int argc, char **argv)

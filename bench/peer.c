@@ -186,18 +186,7 @@ void peer_hooks(struct cb_call_hooks *hooks, const struct run_opts *o)
 
 int peer_finish(struct run_opts *o, struct cb_run_result *res, const struct cb_call_hooks *hooks)
 {
-	char dir[512] = "";
-	int rc = cb_report_write(res, &hooks->log, NULL, dir, sizeof(dir));
-
-	if (rc < 0)
-		fprintf(stderr, "callbench peer: writing the report: %s\n", cb_strerror(rc));
-	if (!o->quiet)
-		print_run_summary(stdout, res, rc < 0 ? "" : dir);
-	rc = res->status == CB_RUN_COMPLETE && rc == 0	    ? 0
-	     : res->status == CB_RUN_INTERRUPTED && rc == 0 ? EXIT_INTERRUPTED
-							    : EXIT_FAILED;
-	cb_run_result_free(res);
-	return rc;
+	return run_finish("callbench peer", o, res, &hooks->log, NULL);
 }
 
 void peer_install_signals(void)
@@ -313,6 +302,10 @@ int cb_cmd_peer(int argc, char **argv)
 	if (pos < argc) {
 		fprintf(stderr, "callbench peer: unexpected argument '%s' (see --help)\n",
 			argv[pos]);
+		return EXIT_USAGE;
+	}
+	if (run_gates_check(&o, why, sizeof(why)) < 0) {
+		fprintf(stderr, "callbench peer: --max/--min: %s\n", why);
 		return EXIT_USAGE;
 	}
 	if (!!ow.sdp_in + !!(ow.sdp_out || ow.to) + !!ow.signal > 1) {

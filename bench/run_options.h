@@ -6,6 +6,8 @@
 #ifndef CB_BENCH_RUN_OPTIONS_H
 #define CB_BENCH_RUN_OPTIONS_H
 
+#include <stdatomic.h>
+
 #include "call/call.h"
 #include "call/settings.h"
 #include "options.h"
@@ -29,6 +31,15 @@ struct run_opts {
  */
 int run_gates_check(struct run_opts *o, char *why, size_t len);
 int run_gates_eval(struct run_opts *o, struct cb_run_result *res);
+
+/**
+ * After a call: the limits, the report folder, the summary on stdout
+ * (stderr with --json, which prints summary.json), the
+ * JUnit file; frees `res` and returns the exit status (0, 1, 130).
+ * `prog` names the program in messages ("callbench run").
+ */
+int run_finish(const char *prog, struct run_opts *o, struct cb_run_result *res,
+	       const struct cb_logger *log, const atomic_int *report_stop);
 
 /** The defaults: the call's (cb_call_cfg_default) and the program's. */
 void run_opts_default(struct run_opts *o);
