@@ -22,6 +22,7 @@
 #include "media/devices.h"
 #include "options.h"
 #include "run_options.h"
+#include "run_peers.h"
 #include "report/report.h"
 #include "summary.h"
 #include "report/versions.h"
@@ -253,11 +254,18 @@ static void run_help(FILE *out)
 	struct run_opts d;
 
 	run_opts_default(&d);
-	fprintf(out, "usage: callbench run [options]\n\n"
-		     "Run one loopback call (synthetic video and audio through encode, RTP, SRTP,\n"
-		     "the transport and decode), measure latency from the decoded content and\n"
-		     "write a report folder under --out (results/latest points at it).\n\n"
-		     "options [default; range]:\n");
+	fprintf(out,
+		"usage: callbench run [options]\n\n"
+		"Run one loopback call (synthetic video and audio through encode, RTP, SRTP,\n"
+		"the transport and decode), measure latency from the decoded content and\n"
+		"write a report folder under --out (results/latest points at it).\n\n"
+		"  --peers MODE          thread (one process, the default), process (two\n"
+		"                        callbench peer programs through a private signaling\n"
+		"                        server) or netns (the two in network namespaces of\n"
+		"                        their own, joined by a veth: two hosts; needs root)\n"
+		"  --netem \"SPEC\"        with --peers netns: Linux netem on the veth (tc ...\n"
+		"                        netem SPEC, e.g. \"delay 50ms 5ms loss 2%%\")\n\n"
+		"options [default; range]:\n");
 	opts_help(run_options, &d, out);
 	fprintf(out,
 		"\nExit status: 0 complete, measured and within every limit; 1 a limit breached,\n"
@@ -277,9 +285,17 @@ static int cmd_run(int argc, char **argv)
 	struct cb_call_hooks hooks = {0};
 	struct sigaction sa = {0};
 	char why[400];
+	const char *peers = NULL, *netem = NULL;
 	int help, pos, rc, progress_line = 0;
 
 	run_opts_default(&o);
+	if (run_take_peers(&argc, argv, &peers, &netem) < 0)
+		return EXIT_USAGE;
+	if (peers && strcmp(peers, "thread") && strcmp(peers, "process") &&
+	    strcmp(peers, "netns")) {
+		fprintf(stderr, "callbench run: --peers %s: thread, process or netns\n", peers);
+		return EXIT_USAGE;
+	}
 	if (opts_parse("callbench run", run_options, &o, argc, argv, &help, &pos) < 0)
 		return EXIT_USAGE;
 	if (help) {
@@ -299,6 +315,14 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "callbench run: --out %s\n", why);
 		return EXIT_USAGE;
 	}
+	if (netem && (!peers || strcmp(peers, "netns"))) {
+		fprintf(stderr,
+			"callbench run: --netem needs --peers netns (netem sits on the veth "
+			"between the two namespaces)\n");
+		return EXIT_USAGE;
+	}
+	if (peers && strcmp(peers, "thread"))
+		return run_peers(argc, argv, &o, peers, netem);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);

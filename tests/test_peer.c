@@ -282,6 +282,8 @@ static void test_in_process(void)
 	CU_ASSERT_STRING_EQUAL(b->res.peer.role, "answer");
 	/* Each saw the other's bye; the remote of one is the local of the other. */
 	CU_ASSERT_STRING_EQUAL(a->res.peer.remote_bye, "done");
+	CU_ASSERT_STRING_EQUAL(a->res.peer.ended, "bye");
+	CU_ASSERT_STRING_EQUAL(b->res.peer.ended, "bye");
 	CU_ASSERT_STRING_EQUAL(b->res.peer.remote_bye, "done");
 	CU_ASSERT_STRING_EQUAL(a->res.peer.remote, b->res.peer.local);
 	CU_ASSERT_STRING_EQUAL(b->res.peer.remote, a->res.peer.local);
@@ -450,6 +452,8 @@ static void test_two_programs(void)
 					       i ? "offer" : "answer");
 			CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(peer, "room")),
 					       "t1");
+			CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(peer, "ended")),
+					       "bye");
 			CU_ASSERT_STRING_EQUAL(
 			    json_string_value(json_object_get(peer, "remote_bye")), "done");
 			CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(root, "status")),
@@ -566,6 +570,142 @@ static void test_report_pair(void)
 	cb_test_rm_rf(tmpl);
 }
 
+/* callbench run --peers MODE: the loopback call as two programs; the
+ * receiver's folder is the run's, the sender's half inside, the call
+ * report beside.  `extra`: more options.  Returns the exit status, the
+ * program's output in `text`. */
+static int run_peers(const char *mode, const char *extra, const char *tmpl, char *text, size_t room)
+{
+	char prog[512], cmd[1500];
+
+	cb_test_program_path(prog, sizeof(prog));
+	snprintf(cmd, sizeof(cmd),
+		 "callbench run --peers %s %s --duration 2 --size 320x240 --quality off --out %s "
+		 "--run-id r 2>&1",
+		 mode, extra, tmpl);
+	return cb_test_sh(prog, cmd, text, room);
+}
+
+static void check_peers_run(const char *tmpl, const char *host, double min_p50, double max_p50)
+{
+	char path[700], dir[600];
+	static const char *const vi[] = {"media", "video", "counts", "identified"};
+	static const char *const vs[] = {"sent", "video", "frames"};
+	static const char *const p50[] = {"media", "video", "latency_ms", "p50"};
+	double id, sent, lat;
+	json_t *root;
+
+	snprintf(dir, sizeof(dir), "%s/r", tmpl);
+	snprintf(path, sizeof(path), "%s/r/summary.json", tmpl);
+	id = cb_test_json_num(path, vi, 4);
+	lat = cb_test_json_num(path, p50, 4);
+	snprintf(path, sizeof(path), "%s/r/sender/summary.json", tmpl);
+	sent = cb_test_json_num(path, vs, 3);
+	CU_ASSERT(sent >= 55);
+	CU_ASSERT(id >= (cb_test_slow() ? 0.95 : 0.99) * sent);
+	CU_ASSERT(lat >= min_p50 && lat <= max_p50);
+	if (!(id >= 0.95 * sent) || !(lat >= min_p50 && lat <= max_p50))
+		fprintf(stderr, "\n      identified %.0f of %.0f, p50 %.1f ms ", id, sent, lat);
+	snprintf(path, sizeof(path), "%s/r/summary.json", tmpl);
+	root = json_load_file(path, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(root, "status")), "complete");
+	{
+		const char *local =
+		    json_string_value(json_object_get(json_object_get(root, "peer"), "local"));
+
+		CU_ASSERT(local && !strncmp(local, host, strlen(host)));
+	}
+	json_decref(root);
+	snprintf(path, sizeof(path), "%s/r/call.json", tmpl);
+	root = json_load_file(path, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL(root);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(root, "directions")), 1);
+	json_decref(root);
+	snprintf(path, sizeof(path), "%s/latest", tmpl);
+	{
+		char target[64] = "";
+		ssize_t n = readlink(path, target, sizeof(target) - 1);
+
+		CU_ASSERT(n > 0 && !strncmp(target, "r", (size_t)n));
+	}
+	cb_test_check_folder(dir);
+}
+
+static void test_run_process(void)
+{
+	char tmpl[] = "/tmp/cb-runproc.XXXXXX", out[8192];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(tmpl));
+	CU_ASSERT_EQUAL(run_peers("process", "", tmpl, out, sizeof(out)), 0);
+	check_peers_run(tmpl, "127.0.0.1:", 0.2, 200);
+	cb_test_rm_rf(tmpl);
+}
+
+/* Two hosts: each peer in a network namespace of its own; nothing of
+ * them is left after.  With netem on the veth, its delay shows. */
+static void test_run_netns(void)
+{
+	char tmpl[] = "/tmp/cb-runns.XXXXXX", tmpl2[] = "/tmp/cb-netem.XXXXXX", out[8192], ns[128];
+	int rc;
+
+	if (geteuid() != 0) {
+		CB_SKIP("--peers netns needs root (network namespaces)");
+		return;
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(tmpl));
+	CU_ASSERT_EQUAL(run_peers("netns", "", tmpl, out, sizeof(out)), 0);
+	check_peers_run(tmpl, "198.18.0.2:", 0.2, 200);
+	{
+		char path[700], room[80] = "";
+		json_t *root;
+
+		snprintf(path, sizeof(path), "%s/r/summary.json", tmpl);
+		root = json_load_file(path, 0, NULL);
+		const char *rm =
+		    json_string_value(json_object_get(json_object_get(root, "peer"), "room"));
+
+		snprintf(room, sizeof(room), "%s", rm ? rm : "");
+		json_decref(root);
+		/* room run-<pid>: its namespaces were cbx<pid>a and b */
+		snprintf(ns, sizeof(ns), "/run/netns/cbx%sa", room + 4);
+		CU_ASSERT(room[0] && !cb_exists(ns));
+	}
+	cb_test_rm_rf(tmpl);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(tmpl2));
+	rc = run_peers("netns", "--netem 'delay 30ms'", tmpl2, out, sizeof(out));
+	if (rc != 0 && strstr(out, "qdisc kind is unknown")) {
+		cb_test_rm_rf(tmpl2);
+		CB_SKIP("this kernel has no netem (sch_netem): --netem not checked");
+		return;
+	}
+	CU_ASSERT_EQUAL(rc, 0);
+	/* 30 ms on the way out of the sender's namespace */
+	check_peers_run(tmpl2, "198.18.0.2:", 30, 130);
+	cb_test_rm_rf(tmpl2);
+}
+
+static void test_run_peers_usage(void)
+{
+	char prog[512], out[2048];
+
+	cb_test_program_path(prog, sizeof(prog));
+	CU_ASSERT_EQUAL(cb_test_sh(prog, "callbench run --peers cloud 2>&1", out, sizeof(out)), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "--peers cloud"));
+	CU_ASSERT_EQUAL(
+	    cb_test_sh(prog, "callbench run --netem 'delay 5ms' 2>&1", out, sizeof(out)), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "--peers netns"));
+	CU_ASSERT_EQUAL(cb_test_sh(prog, "callbench run --peers netns --netem 'delay;reboot' 2>&1",
+				   out, sizeof(out)),
+			2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "netem words"));
+	CU_ASSERT_EQUAL(
+	    cb_test_sh(prog, "callbench run --peers process --clock sim 2>&1", out, sizeof(out)),
+	    2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "real clock"));
+}
+
 int cb_suite_peer(void)
 {
 	static const struct cb_test_case cases[] = {
@@ -577,6 +717,10 @@ int cb_suite_peer(void)
 	    {"peer --signal: bad use is a usage error; an empty room times out", test_usage},
 	    {"report A B: two peers' halves make one call report; what is no pair is refused",
 	     test_report_pair},
+	    {"run --peers process: the loopback call as two programs", test_run_process},
+	    {"run --peers netns: two hosts in namespaces, nothing left; --netem on the veth",
+	     test_run_netns},
+	    {"run --peers / --netem: bad use is a usage error", test_run_peers_usage},
 	    {NULL, NULL},
 	};
 	return cb_add_suite("peer", cases);

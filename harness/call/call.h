@@ -311,6 +311,11 @@ struct cb_peer_info {
 	char local[CB_NET_ADDR_STRLEN], remote[CB_NET_ADDR_STRLEN]; /**< the media transport */
 	int sends, receives;  /**< what this end did (the directions agreed) */
 	char remote_bye[160]; /**< the other end's bye reason; "" when none came */
+	/** How the call ended here: "bye" (both said it), "left" (the other end
+	 * left the room), "idle" (nothing came for 10 s, and no bye), "linger"
+	 * (sending only: no bye within 3 s of this end's), "stopped", "failed",
+	 * "nothing" (nothing arrived). */
+	char ended[16];
 };
 
 struct cb_run_result {

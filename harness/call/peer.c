@@ -21,9 +21,11 @@
 #include "sdp/pc.h"
 #include "signal/peer_msg.h"
 
-/* Waiting for the first packet, and for more once they stopped. */
+/* Waiting for the first packet, and for more once they stopped without a
+ * bye (an end that vanished without leaving the room; a loaded machine can
+ * stall a sender a few seconds, so this is long). */
 #define FIRST_WAIT_NS (20 * CB_NS_PER_S)
-#define IDLE_NS	      (2 * CB_NS_PER_S)
+#define IDLE_NS	      (10 * CB_NS_PER_S)
 /* After its bye, a sender still answers NACKs this long for a peer that
  * does not say bye. */
 #define LINGER_NS (3 * CB_NS_PER_S)
@@ -403,8 +405,11 @@ static int drive(struct peer *P, struct cb_run_result *res)
 		int recv_done;
 
 		if (cb_drive_stop_requested(P->hooks) || (P->snd && P->snd->err) ||
-		    (P->rcv && P->rcv->err))
+		    (P->rcv && P->rcv->err)) {
+			snprintf(res->peer.ended, sizeof(res->peer.ended), "%s",
+				 cb_drive_stop_requested(P->hooks) ? "stopped" : "failed");
 			break;
+		}
 		if (P->receives) {
 			uint64_t n = atomic_load(&P->rcv->packets_seen);
 
@@ -423,6 +428,7 @@ static int drive(struct peer *P, struct cb_run_result *res)
 				snprintf(P->why, sizeof(P->why), "nothing arrived in %d s",
 					 (int)(FIRST_WAIT_NS / CB_NS_PER_S));
 				rc = CB_E_TIMEOUT;
+				snprintf(res->peer.ended, sizeof(res->peer.ended), "nothing");
 				break;
 			}
 		}
@@ -450,8 +456,14 @@ static int drive(struct peer *P, struct cb_run_result *res)
 		    (first != CB_NS_NONE && now - last_new > IDLE_NS);
 		if (send_done && recv_done &&
 		    (P->receives || bye_at != CB_NS_NONE || !P->sends ||
-		     now - lingered > LINGER_NS))
+		     now - lingered > LINGER_NS)) {
+			snprintf(res->peer.ended, sizeof(res->peer.ended), "%s",
+				 P->remote_bye			       ? "bye"
+				 : P->remote_gone		       ? "left"
+				 : bye_at == CB_NS_NONE && P->receives ? "idle"
+								       : "linger");
 			break;
+		}
 		poll_channel(P, POLL_MS);
 	}
 	if (!sent_bye)

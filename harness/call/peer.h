@@ -22,7 +22,7 @@
  *   ending         when its sender has sent --duration and the emulator
  *                  has drained, it says bye; it stops when it has said
  *                  bye and the other end has too (or left, or has been
- *                  silent 2 s), after its jitter buffers have played out.
+ *                  silent 10 s), after its jitter buffers have played out.
  *
  * The seeds of the two roles differ (the answerer's is mixed from the
  * run's), so two peers with the same settings draw different SSRCs,

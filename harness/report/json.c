@@ -357,11 +357,11 @@ static json_t *sent_json(const struct cb_run_result *res)
 /* Who this end was in a call between two peers. */
 static json_t *peer_json(const struct cb_peer_info *p)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o}", "role", p->role,
-			 "signal", p->signal, "room", p->room, "id", p->self_id, "remote_id",
-			 p->remote_id, "local", p->local, "remote", p->remote, "sends", p->sends,
-			 "receives", p->receives, "remote_bye",
-			 p->remote_bye[0] ? json_string(p->remote_bye) : json_null());
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:s}", "role", p->role, "signal",
+	    p->signal, "room", p->room, "id", p->self_id, "remote_id", p->remote_id, "local",
+	    p->local, "remote", p->remote, "sends", p->sends, "receives", p->receives, "remote_bye",
+	    p->remote_bye[0] ? json_string(p->remote_bye) : json_null(), "ended", p->ended);
 }
 
 /* The plots in place and those gnuplot failed on, by name. */
